@@ -1,0 +1,202 @@
+"""Command line: a thin layer over the library.
+
+Exit codes (one place, :func:`exit_code_for`):
+
+* 0: an image was selected
+* 1: no compatible image (the message lists what the index offers)
+* 2: invalid input or usage (platform, manifest, rule file, SOURCE, flags)
+* 3: I/O or registry failure (unreadable file, missing blob, digest mismatch)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from planner import __version__
+from planner.errors import InvalidInput, InvalidPlatform, NoCompatibleImage, PlannerError
+from planner.platform import Platform
+
+__all__ = ["build_host", "exit_code_for", "main"]
+
+EXIT_OK, EXIT_NO_MATCH, EXIT_INVALID, EXIT_IO = 0, 1, 2, 3
+
+
+def exit_code_for(error: PlannerError) -> int:
+    """Map an error class to the documented exit code."""
+    if isinstance(error, NoCompatibleImage):
+        return EXIT_NO_MATCH
+    if isinstance(error, InvalidInput):
+        return EXIT_INVALID
+    return EXIT_IO
+
+
+def build_host(
+    platform: str, os_version: str | None = None, os_features: Sequence[str] = ()
+) -> Platform:
+    """A host from ``--platform``, ``--os-version`` and ``--os-feature`` values."""
+    host = Platform.parse(platform)
+    changes: dict[str, object] = {}
+    if os_version is not None:
+        if os_version == "" or any(c.isspace() for c in os_version):
+            raise InvalidPlatform(f"invalid --os-version {os_version!r}")
+        if host.os_version and host.os_version != os_version:
+            raise InvalidPlatform(
+                f"--os-version {os_version!r} conflicts with {host.os_version!r} in --platform {platform!r}"
+            )
+        changes["os_version"] = os_version
+    if os_features:
+        for feature in os_features:
+            if not feature or any(c.isspace() or c == "+" for c in feature):
+                raise InvalidPlatform(f"invalid --os-feature {feature!r}")
+        changes["os_features"] = tuple(dict.fromkeys((*host.os_features, *os_features)))
+    if not changes:
+        return host
+    return host.with_fields(**changes)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_INVALID, f"{self.prog}: error: {message}\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="pull-planner",
+        description="Which image would this host pull from this tag, and why? A dry run: nothing is pulled.",
+    )
+    parser.add_argument("--version", action="version", version=f"pull-planner {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    resolve = commands.add_parser(
+        "resolve",
+        help="which entry of an index a host pulls, with the verdict on every entry",
+        description=(
+            "Resolve SOURCE for a host and explain every entry. SOURCE is a saved manifest list or"
+            " index (JSON file, or - for stdin), or an OCI layout (oci:DIR[:TAG|@DIGEST])."
+            " Exit status: 0 selected, 1 no compatible image, 2 invalid input, 3 I/O failure."
+        ),
+    )
+    resolve.add_argument("source", metavar="SOURCE")
+    _host_arguments(resolve)
+    resolve.add_argument(
+        "--format",
+        choices=("text", "json", "yaml"),
+        default="text",
+        help="output format (default: text)",
+    )
+
+    rules = commands.add_parser(
+        "rules",
+        help="list the shipped rule sets, or show what a host runs under one",
+        description="Without NAME, list the rule sets. With NAME, describe it; with --platform, show the"
+        " platforms that host runs, most preferred first.",
+    )
+    rules.add_argument("name", metavar="NAME", nargs="?", help="rule set name or rule file path")
+    rules.add_argument(
+        "--platform", help="a host such as linux/arm64 to show the compatibility list of"
+    )
+    return parser
+
+
+def _host_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("host")
+    group.add_argument(
+        "--platform",
+        required=True,
+        help="the host: os/arch[/variant], e.g. linux/arm64, linux/amd64/v3, windows(10.0.20348)/amd64",
+    )
+    group.add_argument(
+        "--os-version", help="the host's os.version, e.g. 10.0.17763.1 (Windows hosts)"
+    )
+    group.add_argument(
+        "--os-feature",
+        action="append",
+        default=[],
+        metavar="FEATURE",
+        help="an os.feature the host has, e.g. win32k (repeatable)",
+    )
+    group.add_argument(
+        "--rules",
+        default="docker",
+        metavar="NAME|FILE",
+        help="rule set: docker (default), containerd, containerd-1.6, podman, crane, or a rule file",
+    )
+
+
+def _run_resolve(args: argparse.Namespace) -> int:
+    from planner.render import dump, resolution_text
+    from planner.resolution import resolve
+    from planner.rulesets import load_rules
+
+    host = build_host(args.platform, args.os_version, args.os_feature)
+    rules = load_rules(args.rules)
+    result = resolve(args.source, host, rules)
+    if args.format == "text":
+        sys.stdout.write(resolution_text(result))
+    else:
+        sys.stdout.write(dump(result.to_dict(), args.format))
+    for warning in result.warnings:
+        print(f"pull-planner: warning: {warning}", file=sys.stderr)
+    if result.selected is None:
+        offered = ", ".join(result.offered()) or "no entries"
+        raise NoCompatibleImage(
+            f"no image in {result.source} runs on {host.describe()} under rules {rules.name};"
+            f" it offers: {offered}"
+        )
+    return EXIT_OK
+
+
+def _run_rules(args: argparse.Namespace) -> int:
+    from planner.rulesets import available_rule_sets, load_rules
+
+    if args.name is None:
+        if args.platform:
+            raise InvalidInput("--platform needs a rule set NAME")
+        for name in available_rule_sets():
+            print(f"{name:16} {load_rules(name).summary}")
+        return EXIT_OK
+    rules = load_rules(args.name)
+    if args.platform is None:
+        print(f"{rules.name}: {rules.summary}")
+        print(f"file     {rules.path}")
+        if rules.clients:
+            print(f"clients  {rules.clients}")
+        for source in rules.sources:
+            print(f"source   {source}")
+        return EXIT_OK
+    host = rules.host_normalizer(Platform.parse(args.platform))
+    runs = rules.vector(host)
+    print(f"a {host.format()} host runs, most preferred first ({rules.name}):")
+    for rank, (arch, variant) in enumerate(runs):
+        print(f"  {rank}  {host.os}/{arch}{'/' + variant if variant else ''}")
+    if not runs:
+        print("  nothing")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_INVALID
+    try:
+        if args.command == "resolve":
+            return _run_resolve(args)
+        return _run_rules(args)
+    except PlannerError as error:
+        print(f"pull-planner: error: {error}", file=sys.stderr)
+        return exit_code_for(error)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

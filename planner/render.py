@@ -1,0 +1,89 @@
+"""Render results for people (text) and programs (JSON, YAML)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from planner.manifest import DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST
+from planner.resolution import Resolution
+
+__all__ = ["dump", "media_type_label", "resolution_text"]
+
+_MEDIA_LABELS = {
+    DOCKER_LIST: "Docker manifest list",
+    OCI_INDEX: "OCI image index",
+    DOCKER_MANIFEST: "Docker image manifest",
+    OCI_MANIFEST: "OCI image manifest",
+}
+
+
+def media_type_label(media_type: str) -> str:
+    return _MEDIA_LABELS.get(media_type, media_type)
+
+
+def dump(data: dict[str, Any], fmt: str) -> str:
+    """``json`` or ``yaml`` text of a result's ``to_dict()``."""
+    if fmt == "yaml":
+        import yaml
+
+        return str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000))
+    return json.dumps(data, indent=2) + "\n"
+
+
+def _short(digest: str) -> str:
+    algorithm, _, encoded = digest.partition(":")
+    return f"{algorithm}:{encoded[:12]}"
+
+
+def _table(rows: list[list[str]]) -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    return [
+        "  ".join(cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=True))
+        + "  "
+        + row[-1]
+        for row in rows
+    ]
+
+
+def resolution_text(result: Resolution) -> str:
+    """A short report: what was resolved, a table of entries, the choice."""
+    lines = [f"source  {result.source}"]
+    if result.index is not None:
+        count = len(result.candidates)
+        lines.append(
+            f"index   {media_type_label(result.index.media_type)}, {count}"
+            f" entr{'y' if count == 1 else 'ies'}, {result.index.digest}"
+        )
+    lines.append(f"host    {result.host.describe()}")
+    lines.append(f"rules   {result.rules.name}: {result.rules.summary}")
+    lines.append("")
+    preference = result.selection.preference if result.selection else ()
+    order = {position: n for n, position in enumerate(preference, start=1)}
+    chosen = (
+        result.selection.chosen.position if result.selection and result.selection.chosen else None
+    )
+    rows = [["", "#", "platform", "digest", "pick", "verdict"]]
+    for candidate in result.candidates:
+        platform = candidate.descriptor.platform
+        rows.append(
+            [
+                ">" if candidate.position == chosen or (result.selection is None) else "",
+                str(candidate.position),
+                platform.describe() if platform is not None else "(no platform)",
+                _short(candidate.descriptor.digest),
+                str(order.get(candidate.position, "-")) if result.selection else "1",
+                candidate.reason,
+            ]
+        )
+    lines.extend(_table(rows))
+    lines.append("")
+    if result.selected is not None:
+        shown = f"{result.platform.describe()}, " if result.platform is not None else ""
+        lines.append(
+            f"selected  {result.selected.digest} ({shown}"
+            f"{media_type_label(result.selected.media_type)}, {result.selected.size} bytes)"
+        )
+    else:
+        lines.append("selected  nothing: no entry runs on this host")
+    return "\n".join(lines) + "\n"

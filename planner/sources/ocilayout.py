@@ -1,0 +1,162 @@
+"""OCI image layout directories (``oci:DIR[:TAG|@DIGEST]``).
+
+Layout per the OCI image spec ``image-layout.md``: an ``oci-layout`` file,
+``index.json``, and ``blobs/<algorithm>/<encoded>``. Every blob read is
+verified against its digest and descriptor size; blobs that are absent (layers
+are often left out) are fine until something needs them.
+
+Which document SOURCE names, as skopeo's ``oci:`` transport decides it:
+``@DIGEST`` names a blob; ``:TAG`` the ``index.json`` entry whose
+``org.opencontainers.image.ref.name`` is TAG; with neither, the only entry of
+``index.json``, or ``index.json`` itself when its entries carry no names.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from planner.errors import InvalidManifest, InvalidSource, SourceError
+from planner.manifest import (
+    MAX_MANIFEST_BYTES,
+    OCI_INDEX,
+    Descriptor,
+    ImageManifest,
+    Index,
+    parse_document,
+    validate_digest,
+    verify_content,
+)
+from planner.sources.base import Source
+
+__all__ = ["OciLayoutSource"]
+
+REF_NAME = "org.opencontainers.image.ref.name"
+
+
+class OciLayoutSource(Source):
+    """An OCI image layout on disk."""
+
+    def __init__(self, root: Path, tag: str | None = None, digest: str | None = None) -> None:
+        self.root = root
+        self.tag = tag
+        self.digest = digest
+        suffix = f":{tag}" if tag else f"@{digest}" if digest else ""
+        self.name = f"oci:{root}{suffix}"
+        self._check_layout()
+
+    @classmethod
+    def from_spec(cls, spec: str) -> OciLayoutSource:
+        """Parse ``oci:DIR[:TAG|@DIGEST]``."""
+        rest = spec[len("oci:") :]
+        tag = digest = None
+        if "@" in rest:
+            rest, digest = rest.rsplit("@", 1)
+            validate_digest(digest, spec)
+        elif ":" in rest:
+            head, candidate = rest.rsplit(":", 1)
+            if candidate and "/" not in candidate:
+                rest, tag = head, candidate
+        if not rest:
+            raise InvalidSource(f"{spec!r}: no directory given, expected oci:DIR[:TAG|@DIGEST]")
+        return cls(Path(rest), tag, digest)
+
+    def _check_layout(self) -> None:
+        marker = self.root / "oci-layout"
+        try:
+            data = json.loads(marker.read_bytes())
+        except FileNotFoundError:
+            raise SourceError(
+                f"{self.name}: not an OCI image layout ({marker} is missing)"
+            ) from None
+        except OSError as exc:
+            raise SourceError(f"{self.name}: cannot read {marker}: {exc.strerror or exc}") from None
+        except ValueError:
+            raise InvalidManifest(f"{self.name}: {marker} is not JSON") from None
+        if not isinstance(data, dict) or data.get("imageLayoutVersion") != "1.0.0":
+            raise InvalidManifest(
+                f"{self.name}: {marker} does not declare imageLayoutVersion 1.0.0"
+            )
+
+    def _index_json(self) -> Index:
+        path = self.root / "index.json"
+        try:
+            with path.open("rb") as handle:
+                data = handle.read(MAX_MANIFEST_BYTES + 1)
+        except OSError as exc:
+            raise SourceError(f"{self.name}: cannot read {path}: {exc.strerror or exc}") from None
+        document = parse_document(data, str(path), media_type=OCI_INDEX)
+        if not isinstance(document, Index):
+            raise InvalidManifest(f"{path}: must be an image index")
+        return document
+
+    def read_top(self) -> tuple[Index | ImageManifest, Descriptor]:
+        index = self._index_json()
+        if self.digest:
+            listed = [d for d in index.manifests if d.digest == self.digest]
+            data = self._blob_bytes(
+                self.digest, MAX_MANIFEST_BYTES, listed[0].size if listed else None
+            )
+            document = parse_document(
+                data,
+                f"{self.name}",
+                digest=self.digest,
+                media_type=listed[0].media_type if listed else None,
+            )
+            return document, document.descriptor
+        if self.tag:
+            named = [d for d in index.manifests if d.annotations.get(REF_NAME) == self.tag]
+            if not named:
+                raise InvalidSource(
+                    f"{self.name}: no image named {self.tag!r}; {self._names(index)}"
+                )
+            if len(named) > 1:
+                raise InvalidSource(f"{self.name}: {len(named)} entries are named {self.tag!r}")
+            return self.read_document(named[0]), named[0]
+        if len(index.manifests) == 1:
+            return self.read_document(index.manifests[0]), index.manifests[0]
+        if any(REF_NAME in d.annotations for d in index.manifests):
+            raise InvalidSource(
+                f"{self.name}: index.json lists {len(index.manifests)} images; choose one with"
+                f" oci:DIR:TAG ({self._names(index)})"
+            )
+        return index, index.descriptor
+
+    @staticmethod
+    def _names(index: Index) -> str:
+        names = sorted(
+            {d.annotations[REF_NAME] for d in index.manifests if REF_NAME in d.annotations}
+        )
+        return f"names: {', '.join(names)}" if names else "index.json names no images"
+
+    def _blob_path(self, digest: str) -> Path:
+        algorithm, _, encoded = digest.partition(":")
+        return self.root / "blobs" / algorithm / encoded
+
+    def _blob_bytes(self, digest: str, limit: int, size: int | None) -> bytes:
+        path = self._blob_path(digest)
+        try:
+            with path.open("rb") as handle:
+                data = handle.read(limit + 1)
+        except FileNotFoundError:
+            raise SourceError(f"{self.name}: blob {digest} is missing ({path})") from None
+        except OSError as exc:
+            raise SourceError(f"{self.name}: cannot read {path}: {exc.strerror or exc}") from None
+        if len(data) > limit:
+            raise InvalidManifest(f"{self.name}: blob {digest} is larger than {limit} bytes")
+        verify_content(data, digest, f"{self.name}", size)
+        return data
+
+    def read_document(self, descriptor: Descriptor) -> Index | ImageManifest:
+        data = self._blob_bytes(descriptor.digest, MAX_MANIFEST_BYTES, descriptor.size)
+        return parse_document(
+            data,
+            f"{self.name}: {descriptor.digest}",
+            digest=descriptor.digest,
+            media_type=descriptor.media_type,
+        )
+
+    def read_blob(self, descriptor: Descriptor, limit: int) -> bytes | None:
+        if not self._blob_path(descriptor.digest).is_file():
+            return None
+        return self._blob_bytes(descriptor.digest, limit, descriptor.size)
