@@ -209,9 +209,9 @@ def _load_json(data: bytes, where: str, limit: int) -> dict[str, Any]:
             f"{where}: document is {len(data)} bytes, more than the {limit}-byte limit"
         )
     try:
-        obj = json.loads(data)
-    except UnicodeDecodeError:
-        raise InvalidManifest(f"{where}: not UTF-8 JSON") from None
+        obj = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InvalidManifest(f"{where}: not UTF-8 JSON (byte {exc.start})") from None
     except json.JSONDecodeError as exc:
         raise InvalidManifest(
             f"{where}: not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"

@@ -33,7 +33,7 @@ __all__ = ["Platform"]
 
 _COMPONENT = re.compile(r"[A-Za-z0-9_.-]+")
 _OS = re.compile(r"([A-Za-z0-9_-]+)(?:\((.*)\))?", re.DOTALL)
-_OS_SPEC_TOKEN = re.compile(r"[A-Za-z0-9_.%-]*")
+_OS_SPEC_TOKEN = re.compile(r"[A-Za-z0-9_.%~-]*")
 # What FormatAll leaves unescaped inside the parentheses.
 _SAFE_IN_PARENS = "._-"
 

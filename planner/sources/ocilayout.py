@@ -63,10 +63,12 @@ class OciLayoutSource(Source):
 
     def _check_layout(self) -> None:
         marker = self.root / "oci-layout"
+        if not self.root.is_dir():
+            raise InvalidSource(f"{self.name}: no such directory {str(self.root)!r}")
         try:
             data = json.loads(marker.read_bytes())
         except FileNotFoundError:
-            raise SourceError(
+            raise InvalidSource(
                 f"{self.name}: not an OCI image layout ({marker} is missing)"
             ) from None
         except OSError as exc:

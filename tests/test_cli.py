@@ -1,0 +1,293 @@
+"""The pull-planner command line: output contracts, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from planner.cli import main
+from tests.helpers import SEED_INDEX
+
+SEED = str(SEED_INDEX)
+ARM64 = "sha256:84662fc278c8595651064cf500c414f46680ccd1184d1f39efe42f384dcaaae8"
+WIN_17763 = "sha256:187a51f5662abbe7360022a15f6416e16ba3af32ca68e645067a43fdf9f38fbf"
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "resolve", SEED, "--platform", "linux/arm64", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert list(data) == ["source", "rules", "host", "index", "selected", "candidates", "warnings"]
+    assert data["source"] == SEED
+    assert data["rules"] == "docker"
+    assert data["host"] == {"architecture": "arm64", "os": "linux"}
+    assert data["selected"] == {
+        "digest": ARM64,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "size": 1164,
+        "platform": {"architecture": "arm64", "os": "linux", "variant": "v8"},
+    }
+    assert len(data["candidates"]) == 7
+    for position, candidate in enumerate(data["candidates"]):
+        assert {"position", "digest", "platform", "match", "rank", "reason"} <= set(candidate)
+        assert candidate["position"] == position
+    assert data["candidates"][1]["rank"] == 2
+    assert (
+        data["candidates"][1]["reason"] == "rank 2: arm64 host runs arm/v7 via 32-bit compatibility"
+    )
+    assert data["warnings"] == []
+
+
+def test_windows_os_version_picks_matching_build(capsys: pytest.CaptureFixture[str]) -> None:
+    for rules in ("docker", "containerd"):
+        code, out, _ = run(
+            capsys,
+            "resolve",
+            SEED,
+            "--platform",
+            "windows/amd64",
+            "--os-version",
+            "10.0.17763.1",
+            "--rules",
+            rules,
+            "--format",
+            "json",
+        )
+        assert code == 0
+        data = json.loads(out)
+        assert data["selected"]["digest"] == WIN_17763
+        assert data["host"]["os.version"] == "10.0.17763.1"
+
+
+def test_ws2022_docker_vs_containerd(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(
+        capsys,
+        "resolve",
+        SEED,
+        "--platform",
+        "windows/amd64",
+        "--os-version",
+        "10.0.20348.1",
+        "--format",
+        "json",
+    )
+    assert code == 0
+    warnings = json.loads(out)["warnings"]
+    assert any("Hyper-V" in w for w in warnings) and any("closer build" in w for w in warnings)
+    assert err.count("warning:") == len(warnings)
+    code, out, err = run(
+        capsys,
+        "resolve",
+        SEED,
+        "--platform",
+        "windows/amd64",
+        "--os-version",
+        "10.0.20348.1",
+        "--rules",
+        "containerd",
+        "--format",
+        "json",
+    )
+    assert code == 1
+    assert json.loads(out)["selected"] is None
+    assert "no image in" in err and "windows/amd64 10.0.17763.379" in err
+
+
+def test_yaml_output_matches_json(capsys: pytest.CaptureFixture[str]) -> None:
+    _, as_json, _ = run(capsys, "resolve", SEED, "--platform", "linux/arm/v7", "--format", "json")
+    _, as_yaml, _ = run(capsys, "resolve", SEED, "--platform", "linux/arm/v7", "--format", "yaml")
+    assert yaml.safe_load(as_yaml) == json.loads(as_json)
+
+
+def test_text_output_marks_selection(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "resolve", SEED, "--platform", "linux/arm/v7")
+    assert code == 0
+    marked = [line for line in out.splitlines() if line.startswith(">")]
+    assert len(marked) == 1 and "linux/arm/v7" in marked[0]
+    assert "selected  sha256:0e81282177c7" in out
+
+
+def test_no_match_exit_1_lists_offers(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "resolve", SEED, "--platform", "linux/arm/v6")
+    assert code == 1
+    assert "selected  nothing" in out
+    assert err.strip().splitlines() == [
+        f"pull-planner: error: no image in {SEED} runs on linux/arm/v6 under rules docker; it offers:"
+        " linux/amd64, linux/arm/v7, linux/arm64/v8, windows/amd64 10.0.16299.1029,"
+        " windows/amd64 10.0.17134.648, windows/amd64 10.0.17763.379, windows/arm 10.0.17763.379"
+    ]
+
+
+def test_stdin_source(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(SEED_INDEX.read_bytes())))
+    code, out, _ = run(capsys, "resolve", "-", "--platform", "linux/arm64", "--format", "json")
+    assert code == 0
+    assert json.loads(out)["source"] == "-"
+
+
+def bad_json(tmp_path: Path, data: bytes) -> str:
+    path = tmp_path / "index.json"
+    path.write_bytes(data)
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--platform", "linux"], "missing architecture"),
+        (["--platform", "linux/arm/v7/x"], "too many parts"),
+        (["--platform", "linux//v7"], "component 2 is empty"),
+        (["--platform", "linux/am d64"], "may only use"),
+        (["--platform", "windows/amd64"], "a Windows host needs its os.version"),
+        (["--platform", "windows/amd64", "--os-version", "10.0"], "is not major.minor.build"),
+        (
+            ["--platform", "windows(10.0.17763)/amd64", "--os-version", "10.0.20348"],
+            "conflicts with",
+        ),
+        (
+            ["--platform", "linux/amd64", "--rules", "dokcer"],
+            "unknown rule set 'dokcer' (did you mean 'docker'?)",
+        ),
+        (
+            ["--platform", "linux/amd64", "--rules", "missing.yaml"],
+            "rule file 'missing.yaml' not found",
+        ),
+        (["--platform", "linux/amd64", "--os-feature", ""], "invalid --os-feature"),
+    ],
+)
+def test_invalid_input_exit_2(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    code, out, err = run(capsys, "resolve", SEED, *argv)
+    assert code == 2
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1 and message in err
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            b"{not json",
+            "not valid JSON: Expecting property name enclosed in double quotes at line 1 column 2",
+        ),
+        (b"[]", "expected a JSON object"),
+        (b'{"schemaVersion": 1, "name": "x"}', "schema 1 manifests are deprecated"),
+        (
+            b'{"schemaVersion": 2, "mediaType": "application/vnd.example+json", "manifests": []}',
+            "unknown media type 'application/vnd.example+json'",
+        ),
+        (
+            b'{"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": "sha256:abc", "size": 1}]}',
+            "invalid sha256 digest 'sha256:abc'",
+        ),
+        (
+            b'{"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": "md5:abc", "size": 1}]}',
+            "unsupported digest algorithm 'md5'",
+        ),
+        (
+            b'{"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": "sha256:'
+            + b"a" * 64
+            + b'", "size": -1}]}',
+            "size must be a non-negative integer",
+        ),
+        (
+            b'{"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": "sha256:'
+            + b"a" * 64
+            + b'", "size": 1, "platform": {"os": "linux", "architecture": 7}}]}',
+            "platform 'architecture' must be a string",
+        ),
+        (b'{"schemaVersion": 3}', "unsupported schemaVersion 3"),
+        (b"\xc3\x28", "not UTF-8 JSON (byte 0)"),
+        (b" " * (4 << 20) + b"{}", "more than the 4194304-byte limit"),
+    ],
+)
+def test_bad_documents_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], data: bytes, message: str
+) -> None:
+    code, _, err = run(capsys, "resolve", bad_json(tmp_path, data), "--platform", "linux/amd64")
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1
+    assert message in err
+
+
+def test_missing_file_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "resolve", "./nowhere.json", "--platform", "linux/amd64")
+    assert code == 2 and "no such file" in err
+
+
+def test_malformed_rule_file_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rules = tmp_path / "r.yaml"
+    rules.write_text("schema: 1\nname: x\nsummary: s\ncompatible: {}\nwindow: {}\n")
+    code, _, err = run(capsys, "resolve", SEED, "--platform", "linux/amd64", "--rules", str(rules))
+    assert code == 2
+    assert f"{rules}:5: window: unknown key (did you mean 'windows'?)" in err
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["resolve", SEED])
+    assert info.value.code == 2
+    assert "--platform" in capsys.readouterr().err
+    assert main([]) == 2
+
+
+def test_rules_command(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "rules")
+    assert code == 0
+    assert [line.split()[0] for line in out.splitlines()] == [
+        "containerd",
+        "containerd-1.6",
+        "crane",
+        "docker",
+        "podman",
+    ]
+    code, out, _ = run(capsys, "rules", "docker", "--platform", "linux/arm64")
+    assert code == 0
+    assert out.splitlines()[1:] == [
+        "  0  linux/arm64",
+        "  1  linux/arm/v8",
+        "  2  linux/arm/v7",
+        "  3  linux/arm/v6",
+        "  4  linux/arm/v5",
+    ]
+
+
+@pytest.mark.parametrize("module", [["-m", "planner"]])
+def test_python_dash_m_and_no_traceback(module: list[str]) -> None:
+    ok = subprocess.run(
+        [sys.executable, *module, "resolve", SEED, "--platform", "linux/arm64", "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ok.returncode == 0 and json.loads(ok.stdout)["selected"]["digest"] == ARM64
+    bad = subprocess.run(
+        [sys.executable, *module, "resolve", SEED, "--platform", "linux/"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert bad.returncode == 2
+    assert "Traceback" not in bad.stderr
+    assert bad.stderr.count("\n") == 1
+
+
+def test_version() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "planner", "--version"], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "pull-planner 0.1.0"

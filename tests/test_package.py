@@ -1,0 +1,106 @@
+"""Packaging: the public API, py.typed, and rule sets shipped inside the wheel."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import planner
+from tests.helpers import ROOT, SEED_INDEX
+
+EXPECTED_API = {
+    "Candidate",
+    "Descriptor",
+    "DigestMismatch",
+    "ImageManifest",
+    "Index",
+    "InvalidInput",
+    "InvalidManifest",
+    "InvalidPlatform",
+    "InvalidRules",
+    "InvalidSource",
+    "NoCompatibleImage",
+    "Platform",
+    "PlannerError",
+    "Resolution",
+    "RuleSet",
+    "Selection",
+    "Source",
+    "SourceError",
+    "__version__",
+    "available_rule_sets",
+    "load_rules",
+    "open_source",
+    "parse_document",
+    "resolve",
+    "select",
+}
+
+
+def test_exported_names() -> None:
+    assert set(planner.__all__) == EXPECTED_API
+    for name in planner.__all__:
+        assert hasattr(planner, name), name
+
+
+def test_py_typed_marker() -> None:
+    assert (Path(planner.__file__).parent / "py.typed").is_file()
+
+
+def test_resolve_does_not_import_httpx() -> None:
+    code = (
+        f"import sys, planner.cli as c; c.main(['resolve', {str(SEED_INDEX)!r}, '--platform', 'linux/arm64', '--format', 'json']);"
+        " print('httpx' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_wheel_ships_rule_sets(tmp_path: Path) -> None:
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = tmp_path.glob("pull_planner-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        rule_files = sorted(n for n in names if n.startswith("planner/_rules/"))
+        assert rule_files == [
+            f"planner/_rules/{p.name}" for p in sorted((ROOT / "rules").glob("*.yaml"))
+        ]
+        assert "planner/py.typed" in names
+        assert not any("__pycache__" in n or n.startswith("tests/") for n in names)
+        archive.extractall(tmp_path / "site")
+    # Import from the unpacked wheel, far from the checkout: the rules come from planner/_rules.
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "site")}
+    code = (
+        "import planner, planner.rulesets as r;"
+        "print(planner.__file__); print(r.rules_dir());"
+        f"print(planner.resolve({str(SEED_INDEX)!r}, 'linux/arm64').selected.digest)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+        env=env,
+    ).stdout.splitlines()
+    assert out[0].startswith(str(tmp_path / "site"))
+    assert out[1] == str(tmp_path / "site" / "planner" / "_rules")
+    assert out[2] == "sha256:84662fc278c8595651064cf500c414f46680ccd1184d1f39efe42f384dcaaae8"

@@ -1,0 +1,100 @@
+"""Table-driven selection tests: tests/data/selection/*.yaml (format in its README).
+
+Every row is checked under every shipped rule set; expectations come from the
+clients' sources and tests cited in each row, not from pull-planner.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from planner.manifest import Index, parse_document
+from planner.platform import Platform
+from planner.resolver import select
+from planner.rulesets import available_rule_sets, load_rules
+from tests.helpers import index_json
+
+TABLES = Path(__file__).parent / "data" / "selection"
+RULE_SETS = ["docker", "containerd", "containerd-1.6", "podman", "crane"]
+
+
+def _entry(spec: Any) -> dict[str, Any]:
+    """Turn a table entry into descriptor fields."""
+    if spec is None:
+        return {}
+    if isinstance(spec, str):
+        return {"platform": Platform.parse(spec).to_oci()}
+    out: dict[str, Any] = {}
+    platform = spec.get("platform")
+    if isinstance(platform, str):
+        out["platform"] = Platform.parse(platform).to_oci()
+    elif isinstance(platform, dict):
+        out["platform"] = platform
+    if "os_features" in spec:
+        out["platform"]["os.features"] = spec["os_features"]
+    if "annotations" in spec:
+        out["annotations"] = spec["annotations"]
+    if "mediaType" in spec:
+        out["mediaType"] = spec["mediaType"]
+    return out
+
+
+def _rows() -> list[tuple[str, dict[str, Any]]]:
+    rows = []
+    for path in sorted(TABLES.glob("*.yaml")):
+        for row in yaml.safe_load(path.read_text()):
+            rows.append((f"{path.stem}:{row['id']}", row))
+    return rows
+
+
+ROWS = _rows()
+CASES = [
+    pytest.param(row, rules, id=f"{row_id}[{rules}]") for row_id, row in ROWS for rules in RULE_SETS
+]
+
+
+def _index(row: dict[str, Any]) -> Index:
+    data = index_json([_entry(e) for e in row["entries"]], docker=row.get("index") == "docker")
+    document = parse_document(data, row["id"])
+    assert isinstance(document, Index)
+    return document
+
+
+def _host(row: dict[str, Any]) -> Platform:
+    host = Platform.parse(row["host"])
+    if "host_os_features" in row:
+        host = host.with_fields(os_features=tuple(row["host_os_features"]))
+    return host
+
+
+@pytest.mark.parametrize(("row", "rules_name"), CASES)
+def test_selection(row: dict[str, Any], rules_name: str) -> None:
+    expected = row["expect"][rules_name]
+    selection = select(_index(row), _host(row), load_rules(rules_name))
+    chosen = selection.chosen.position if selection.chosen else None
+    if isinstance(expected, list):
+        assert list(selection.preference) == expected, [c.reason for c in selection.candidates]
+        assert chosen == (expected[0] if expected else None)
+    else:
+        assert chosen == expected, [c.reason for c in selection.candidates]
+    # Every rejected entry says why, every accepted one has a rank.
+    for candidate in selection.candidates:
+        assert candidate.reason
+        assert (candidate.rank is not None) == candidate.match
+
+
+def test_tables_are_complete() -> None:
+    assert len(CASES) >= 150
+    ids = [row_id for row_id, _ in ROWS]
+    assert len(ids) == len(set(ids)), "duplicate row ids"
+    for row_id, row in ROWS:
+        assert row.get("source"), f"{row_id} cites no source"
+        assert sorted(row["expect"]) == sorted(RULE_SETS), f"{row_id} must expect every rule set"
+
+
+def test_every_shipped_rule_set_is_tabled() -> None:
+    assert sorted(available_rule_sets()) == sorted(RULE_SETS)
