@@ -1,0 +1,201 @@
+"""A real registry for the tests: the CNCF distribution registry on 127.0.0.1.
+
+:class:`Registry` starts ``/usr/bin/docker-registry`` (Debian package
+``docker-registry``) with a generated config and a temporary storage
+directory, and pushes test content through the Distribution API with a small
+push helper (blobs, configs, image manifests, indexes). Nothing here talks to
+anything but 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from planner.manifest import DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST
+
+REGISTRY_BINARY = shutil.which("docker-registry") or "/usr/bin/docker-registry"
+
+OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
+DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json"
+OCI_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip"
+DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar.gzip"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def sha256(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+@dataclass
+class Pushed:
+    """A pushed document: its descriptor fields and bytes."""
+
+    media_type: str
+    digest: str
+    size: int
+    data: bytes
+
+    def descriptor(self, **extra: Any) -> dict[str, Any]:
+        return {"mediaType": self.media_type, "digest": self.digest, "size": self.size, **extra}
+
+
+class Registry:
+    """One distribution registry process with its own storage."""
+
+    def __init__(self, workdir: Path, *, auth: dict[str, Any] | None = None) -> None:
+        self.workdir = workdir
+        self.port = free_port()
+        self.host = f"127.0.0.1:{self.port}"
+        self.url = f"http://{self.host}"
+        self.log_path = workdir / "registry.log"
+        config: dict[str, Any] = {
+            "version": 0.1,
+            "log": {"level": "info", "formatter": "json", "accesslog": {"disabled": False}},
+            "storage": {
+                "filesystem": {"rootdirectory": str(workdir / "storage")},
+                "delete": {"enabled": True},
+                "maintenance": {"uploadpurging": {"enabled": False}},
+            },
+            "http": {"addr": self.host, "secret": "pull-planner-tests"},
+        }
+        if auth:
+            config["auth"] = auth
+        self.config_path = workdir / "config.yml"
+        self.config_path.write_text(json.dumps(config))  # JSON is YAML
+        self._process: subprocess.Popen[bytes] | None = None
+        self.push_auth: httpx.Auth | None = None
+
+    def start(self) -> Registry:
+        log = self.log_path.open("wb")
+        self._process = subprocess.Popen(
+            [REGISTRY_BINARY, "serve", str(self.config_path)], stdout=log, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise RuntimeError(f"registry exited: {self.log_path.read_text()[-2000:]}")
+            try:
+                httpx.get(f"{self.url}/v2/", timeout=1)
+                return self
+            except httpx.TransportError:
+                time.sleep(0.05)
+        raise RuntimeError("registry did not start in 15 s")
+
+    def stop(self) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            try:
+                self._process.wait(5)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+            self._process = None
+
+    # ------------------------------------------------------------------ access log
+
+    def requests(self) -> list[dict[str, Any]]:
+        """Requests the registry served, from its own log (method, path, status)."""
+        out = []
+        for line in self.log_path.read_text(errors="replace").splitlines():
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if "http.request.method" in entry and "http.response.status" in entry:
+                out.append(
+                    {
+                        "method": entry["http.request.method"],
+                        "path": entry.get("http.request.uri", ""),
+                        "status": entry["http.response.status"],
+                    }
+                )
+        return out
+
+    # ------------------------------------------------------------------ push helper
+
+    def _client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.url, auth=self.push_auth, timeout=10)
+
+    def push_blob(self, repo: str, data: bytes) -> str:
+        digest = sha256(data)
+        with self._client() as client:
+            if client.head(f"/v2/{repo}/blobs/{digest}").status_code == 200:
+                return digest
+            started = client.post(f"/v2/{repo}/blobs/uploads/")
+            started.raise_for_status()
+            location = started.headers["Location"]
+            # Location carries the upload state in its query: append the digest to it.
+            separator = "&" if "?" in location else "?"
+            done = client.put(
+                f"{location}{separator}digest={digest}",
+                content=data,
+                headers={"Content-Type": "application/octet-stream"},
+            )
+            done.raise_for_status()
+        return digest
+
+    def push_manifest(self, repo: str, ref: str, data: bytes, media_type: str) -> Pushed:
+        with self._client() as client:
+            response = client.put(
+                f"/v2/{repo}/manifests/{ref}", content=data, headers={"Content-Type": media_type}
+            )
+            if response.status_code >= 300:
+                raise RuntimeError(f"push {repo}:{ref} failed: {response.status_code} {response.text}")
+        return Pushed(media_type, sha256(data), len(data), data)
+
+    def push_image(
+        self,
+        repo: str,
+        platform: dict[str, Any] | None,
+        layers: list[bytes],
+        *,
+        docker: bool = False,
+        labels: dict[str, str] | None = None,
+        tag: str | None = None,
+    ) -> Pushed:
+        """Push config, layers and an image manifest; returns the manifest."""
+        config_obj: dict[str, Any] = {
+            "architecture": "", "os": "",
+            **(platform or {}),
+            "config": {"Labels": labels or {}},
+            "rootfs": {"type": "layers", "diff_ids": [sha256(layer) for layer in layers]},
+        }
+        config = json.dumps(config_obj, sort_keys=True).encode()
+        self.push_blob(repo, config)
+        layer_descriptors = []
+        for layer in layers:
+            self.push_blob(repo, layer)
+            layer_descriptors.append(
+                {"mediaType": DOCKER_LAYER if docker else OCI_LAYER, "digest": sha256(layer), "size": len(layer)}
+            )
+        manifest_type = DOCKER_MANIFEST if docker else OCI_MANIFEST
+        manifest = json.dumps(
+            {
+                "schemaVersion": 2,
+                "mediaType": manifest_type,
+                "config": {"mediaType": DOCKER_CONFIG if docker else OCI_CONFIG, "digest": sha256(config), "size": len(config)},
+                "layers": layer_descriptors,
+            },
+            indent=3,
+        ).encode()
+        return self.push_manifest(repo, tag or sha256(manifest), manifest, manifest_type)
+
+    def push_index(self, repo: str, tag: str, entries: list[dict[str, Any]], *, docker: bool = False) -> Pushed:
+        media_type = DOCKER_LIST if docker else OCI_INDEX
+        data = json.dumps({"schemaVersion": 2, "mediaType": media_type, "manifests": entries}, indent=3).encode()
+        return self.push_manifest(repo, tag, data, media_type)

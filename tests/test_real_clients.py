@@ -1,0 +1,103 @@
+"""Differential tests: pull-planner's podman rules against the real skopeo.
+
+Every row of the selection tables is pushed to a real registry (one image per
+entry, labelled with its position) and resolved by Debian's skopeo 1.9.3
+(containers/image 5.23.1) with ``--override-os/--override-arch/--override-variant``;
+the entry skopeo inspects must be the one pull-planner's ``podman`` rule set
+picks. Where the client and the rule set disagree, the client wins: the rows
+below that differ are exactly the changes containers/image made after 5.23.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from planner import Platform, load_rules, resolve
+from tests.registry import Registry
+from tests.test_selection_tables import ROWS, _entry, _host
+
+# containers/image changes after 5.23.1 that the podman rule set (5.25+) follows:
+NEWER_THAN_SKOPEO_1_9 = {
+    "special:zstd-instance-preferred": "the zstd instance preference arrived in containers/image 5.25",
+}
+
+
+def _skip_reason(row_id: str, row: dict[str, Any]) -> str | None:
+    if row_id in NEWER_THAN_SKOPEO_1_9:
+        return NEWER_THAN_SKOPEO_1_9[row_id]
+    if any(isinstance(e, dict) and "mediaType" in e for e in row["entries"]):
+        return "the registry refuses manifests of unknown media types"
+    return None
+
+
+REAL_ROWS = [
+    pytest.param(row_id, row, id=row_id,
+                 marks=[pytest.mark.skip(reason=r)] if (r := _skip_reason(row_id, row)) else [])
+    for row_id, row in ROWS
+]
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
+    reg = Registry(tmp_path_factory.mktemp("registry")).start()
+    yield reg
+    reg.stop()
+
+
+def push_row(registry: Registry, row_id: str, row: dict[str, Any]) -> str:
+    repo = "rows/" + row_id.replace(":", "-").lower()
+    docker = row.get("index") == "docker"
+    entries = []
+    for position, spec in enumerate(row["entries"]):
+        fields = _entry(spec)
+        platform = fields.get("platform")
+        image = registry.push_image(
+            repo, platform, [f"{row_id} layer {position}".encode()], docker=docker,
+            labels={"entry": str(position)},
+        )
+        entries.append(image.descriptor(**{k: v for k, v in fields.items() if k != "mediaType"}))
+    registry.push_index(repo, "t", entries, docker=docker)
+    return f"{registry.host}/{repo}:t"
+
+
+def skopeo_pick(reference: str, host: Platform) -> int | None:
+    command = [
+        "skopeo", "inspect", "--tls-verify=false", "--no-tags",
+        "--override-os", host.os, "--override-arch", host.architecture,
+    ]
+    if host.variant:
+        command += ["--override-variant", host.variant]
+    done = subprocess.run([*command, f"docker://{reference}"], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        assert "no image found" in done.stderr, done.stderr
+        return None
+    labels = json.loads(done.stdout).get("Labels") or {}
+    return int(labels["entry"])
+
+
+@pytest.mark.skipif(shutil.which("skopeo") is None, reason="skopeo is not installed (apt-get install skopeo)")
+@pytest.mark.parametrize(("row_id", "row"), REAL_ROWS)
+def test_podman_rules_match_skopeo(registry: Registry, tmp_path: Path, row_id: str, row: dict[str, Any]) -> None:
+    reference = push_row(registry, row_id, row)
+    rules = load_rules("podman")
+    host = _host(row)
+    # podman normalizes the host before containers/image sees it; skopeo passes it raw.
+    normalized = rules.host_normalizer(host)
+    expected = skopeo_pick(reference, normalized)
+    # pull-planner on an OCI layout copy of the same content: the same bytes skopeo read
+    layout = tmp_path / "layout"
+    subprocess.run(
+        ["skopeo", "copy", "--quiet", "--src-tls-verify=false", "--all", f"docker://{reference}", f"oci:{layout}:t"],
+        check=True, capture_output=True,
+    )
+    result = resolve(f"oci:{layout}:t", host, rules)
+    assert result.selection is not None
+    chosen = result.selection.chosen.position if result.selection.chosen else None
+    assert chosen == expected, [c.reason for c in result.candidates]
