@@ -203,7 +203,8 @@ def _judge(desc: Descriptor, view: _HostView, rules: RuleSet, index_media_type: 
         return _judge_docker_windows(platform, view, rules)
     verdict = _judge_platform(platform, view, rules, attestation=desc.is_attestation)
     if substituted:
-        return _Verdict(verdict.match, verdict.rank, substituted + verdict.reason)
+        prefix, _, rest = verdict.reason.partition(": ")
+        return _Verdict(verdict.match, verdict.rank, f"{prefix}: {substituted}{rest}")
     return verdict
 
 

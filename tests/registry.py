@@ -155,7 +155,9 @@ class Registry:
                 f"/v2/{repo}/manifests/{ref}", content=data, headers={"Content-Type": media_type}
             )
             if response.status_code >= 300:
-                raise RuntimeError(f"push {repo}:{ref} failed: {response.status_code} {response.text}")
+                raise RuntimeError(
+                    f"push {repo}:{ref} failed: {response.status_code} {response.text}"
+                )
         return Pushed(media_type, sha256(data), len(data), data)
 
     def push_image(
@@ -170,7 +172,8 @@ class Registry:
     ) -> Pushed:
         """Push config, layers and an image manifest; returns the manifest."""
         config_obj: dict[str, Any] = {
-            "architecture": "", "os": "",
+            "architecture": "",
+            "os": "",
             **(platform or {}),
             "config": {"Labels": labels or {}},
             "rootfs": {"type": "layers", "diff_ids": [sha256(layer) for layer in layers]},
@@ -181,21 +184,33 @@ class Registry:
         for layer in layers:
             self.push_blob(repo, layer)
             layer_descriptors.append(
-                {"mediaType": DOCKER_LAYER if docker else OCI_LAYER, "digest": sha256(layer), "size": len(layer)}
+                {
+                    "mediaType": DOCKER_LAYER if docker else OCI_LAYER,
+                    "digest": sha256(layer),
+                    "size": len(layer),
+                }
             )
         manifest_type = DOCKER_MANIFEST if docker else OCI_MANIFEST
         manifest = json.dumps(
             {
                 "schemaVersion": 2,
                 "mediaType": manifest_type,
-                "config": {"mediaType": DOCKER_CONFIG if docker else OCI_CONFIG, "digest": sha256(config), "size": len(config)},
+                "config": {
+                    "mediaType": DOCKER_CONFIG if docker else OCI_CONFIG,
+                    "digest": sha256(config),
+                    "size": len(config),
+                },
                 "layers": layer_descriptors,
             },
             indent=3,
         ).encode()
         return self.push_manifest(repo, tag or sha256(manifest), manifest, manifest_type)
 
-    def push_index(self, repo: str, tag: str, entries: list[dict[str, Any]], *, docker: bool = False) -> Pushed:
+    def push_index(
+        self, repo: str, tag: str, entries: list[dict[str, Any]], *, docker: bool = False
+    ) -> Pushed:
         media_type = DOCKER_LIST if docker else OCI_INDEX
-        data = json.dumps({"schemaVersion": 2, "mediaType": media_type, "manifests": entries}, indent=3).encode()
+        data = json.dumps(
+            {"schemaVersion": 2, "mediaType": media_type, "manifests": entries}, indent=3
+        ).encode()
         return self.push_manifest(repo, tag, data, media_type)

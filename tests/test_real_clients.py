@@ -38,8 +38,12 @@ def _skip_reason(row_id: str, row: dict[str, Any]) -> str | None:
 
 
 REAL_ROWS = [
-    pytest.param(row_id, row, id=row_id,
-                 marks=[pytest.mark.skip(reason=r)] if (r := _skip_reason(row_id, row)) else [])
+    pytest.param(
+        row_id,
+        row,
+        id=row_id,
+        marks=[pytest.mark.skip(reason=r)] if (r := _skip_reason(row_id, row)) else [],
+    )
     for row_id, row in ROWS
 ]
 
@@ -59,7 +63,10 @@ def push_row(registry: Registry, row_id: str, row: dict[str, Any]) -> str:
         fields = _entry(spec)
         platform = fields.get("platform")
         image = registry.push_image(
-            repo, platform, [f"{row_id} layer {position}".encode()], docker=docker,
+            repo,
+            platform,
+            [f"{row_id} layer {position}".encode()],
+            docker=docker,
             labels={"entry": str(position)},
         )
         entries.append(image.descriptor(**{k: v for k, v in fields.items() if k != "mediaType"}))
@@ -69,12 +76,20 @@ def push_row(registry: Registry, row_id: str, row: dict[str, Any]) -> str:
 
 def skopeo_pick(reference: str, host: Platform) -> int | None:
     command = [
-        "skopeo", "inspect", "--tls-verify=false", "--no-tags",
-        "--override-os", host.os, "--override-arch", host.architecture,
+        "skopeo",
+        "inspect",
+        "--tls-verify=false",
+        "--no-tags",
+        "--override-os",
+        host.os,
+        "--override-arch",
+        host.architecture,
     ]
     if host.variant:
         command += ["--override-variant", host.variant]
-    done = subprocess.run([*command, f"docker://{reference}"], capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [*command, f"docker://{reference}"], capture_output=True, text=True, check=False
+    )
     if done.returncode != 0:
         assert "no image found" in done.stderr, done.stderr
         return None
@@ -82,9 +97,13 @@ def skopeo_pick(reference: str, host: Platform) -> int | None:
     return int(labels["entry"])
 
 
-@pytest.mark.skipif(shutil.which("skopeo") is None, reason="skopeo is not installed (apt-get install skopeo)")
+@pytest.mark.skipif(
+    shutil.which("skopeo") is None, reason="skopeo is not installed (apt-get install skopeo)"
+)
 @pytest.mark.parametrize(("row_id", "row"), REAL_ROWS)
-def test_podman_rules_match_skopeo(registry: Registry, tmp_path: Path, row_id: str, row: dict[str, Any]) -> None:
+def test_podman_rules_match_skopeo(
+    registry: Registry, tmp_path: Path, row_id: str, row: dict[str, Any]
+) -> None:
     reference = push_row(registry, row_id, row)
     rules = load_rules("podman")
     host = _host(row)
@@ -94,8 +113,17 @@ def test_podman_rules_match_skopeo(registry: Registry, tmp_path: Path, row_id: s
     # pull-planner on an OCI layout copy of the same content: the same bytes skopeo read
     layout = tmp_path / "layout"
     subprocess.run(
-        ["skopeo", "copy", "--quiet", "--src-tls-verify=false", "--all", f"docker://{reference}", f"oci:{layout}:t"],
-        check=True, capture_output=True,
+        [
+            "skopeo",
+            "copy",
+            "--quiet",
+            "--src-tls-verify=false",
+            "--all",
+            f"docker://{reference}",
+            f"oci:{layout}:t",
+        ],
+        check=True,
+        capture_output=True,
     )
     result = resolve(f"oci:{layout}:t", host, rules)
     assert result.selection is not None
