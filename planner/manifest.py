@@ -173,34 +173,34 @@ class Descriptor:
 
 
 @dataclass(frozen=True)
-class Index:
-    """A Docker manifest list or OCI image index."""
+class _Document:
+    """What every parsed manifest document has: its type, digest and size."""
 
     media_type: str
-    manifests: tuple[Descriptor, ...]
     digest: str
     size: int
-    annotations: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def descriptor(self) -> Descriptor:
+        """A descriptor pointing at this document."""
         return Descriptor(self.media_type, self.digest, self.size)
 
 
 @dataclass(frozen=True)
-class ImageManifest:
-    """A Docker v2 schema 2 or OCI image manifest."""
+class Index(_Document):
+    """A Docker manifest list or OCI image index."""
 
-    media_type: str
-    config: Descriptor
-    layers: tuple[Descriptor, ...]
-    digest: str
-    size: int
+    manifests: tuple[Descriptor, ...]
     annotations: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
-    @property
-    def descriptor(self) -> Descriptor:
-        return Descriptor(self.media_type, self.digest, self.size)
+
+@dataclass(frozen=True)
+class ImageManifest(_Document):
+    """A Docker v2 schema 2 or OCI image manifest."""
+
+    config: Descriptor
+    layers: tuple[Descriptor, ...]
+    annotations: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
 
 def _load_json(data: bytes, where: str, limit: int) -> dict[str, Any]:

@@ -233,14 +233,16 @@ class _Reader:
         self, parent: yamlfile.MarkedMap, k: str, key: str, options: tuple[str, ...], default: str
     ) -> str:
         value = parent.get(k, default)
+        self.check_option(parent, k, key, value, options)
+        return cast(str, value)
+
+    def check_option(
+        self, parent: yamlfile.MarkedMap, k: str, key: str, value: Any, options: tuple[str, ...]
+    ) -> None:
         if value not in options:
             raise self.fail(
-                parent,
-                key,
-                f"{value!r} is not one of: {', '.join(options)}",
-                parent.line_of(k),
+                parent, key, f"{value!r} is not one of: {', '.join(options)}", parent.line_of(k)
             )
-        return cast(str, value)
 
     def str_list(self, parent: yamlfile.MarkedMap, k: str, key: str) -> tuple[str, ...]:
         value = parent.get(k, [])
@@ -506,27 +508,15 @@ class _Reader:
         table = self.str_map(node, "unlisted", line)
         out: dict[str, Unlisted] = {}
         for arch, strategy in table.items():
-            if strategy not in _UNLISTED:
-                raise self.fail(
-                    node,
-                    f"unlisted.{arch}",
-                    f"{strategy!r} is not one of: {', '.join(_UNLISTED)}",
-                    node.line_of(arch),
-                )
-            out["*" if arch == "default" else arch] = strategy
+            self.check_option(node, arch, f"unlisted.{arch}", strategy, _UNLISTED)
+            out["*" if arch == "default" else arch] = cast(Unlisted, strategy)
         out.setdefault("*", "exact")
         return out
 
     def tie_breaks(self, parent: yamlfile.MarkedMap, k: str, key: str) -> tuple[TieBreak, ...]:
         values = self.str_list(parent, k, key)
         for value in values:
-            if value not in _TIE_BREAKS:
-                raise self.fail(
-                    parent,
-                    key,
-                    f"{value!r} is not one of: {', '.join(_TIE_BREAKS)}",
-                    parent.line_of(k),
-                )
+            self.check_option(parent, k, key, value, _TIE_BREAKS)
         return cast(tuple[TieBreak, ...], values)
 
     def no_platform(self, top: yamlfile.MarkedMap) -> NoPlatform | Platform:
