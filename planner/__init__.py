@@ -19,26 +19,51 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from typing import Any
+
 from planner.errors import (
+    Denied,
     DigestMismatch,
     InvalidInput,
     InvalidManifest,
     InvalidPlatform,
+    InvalidReference,
     InvalidRules,
     InvalidSource,
     NoCompatibleImage,
+    NotFound,
     PlannerError,
+    RateLimited,
+    RegistryError,
     SourceError,
+    Unauthorized,
 )
 from planner.manifest import Descriptor, ImageManifest, Index, parse_document
 from planner.platform import Platform
+from planner.reference import Reference
 from planner.resolution import Resolution, resolve
 from planner.resolver import Candidate, Selection, select
 from planner.rulesets import RuleSet, available_rule_sets, load_rules
 from planner.sources import Source, open_source
+from planner.stats import Stats
+
+# Registry access imports httpx; load it only when asked for (PEP 562).
+_LAZY = {"RegistryOptions", "CredentialStore", "Credential"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import planner.registry
+
+        return getattr(planner.registry, name)
+    raise AttributeError(f"module 'planner' has no attribute {name!r}")
+
 
 __all__ = [
     "Candidate",
+    "Credential",
+    "CredentialStore",
+    "Denied",
     "Descriptor",
     "DigestMismatch",
     "ImageManifest",
@@ -46,16 +71,24 @@ __all__ = [
     "InvalidInput",
     "InvalidManifest",
     "InvalidPlatform",
+    "InvalidReference",
     "InvalidRules",
     "InvalidSource",
     "NoCompatibleImage",
+    "NotFound",
     "PlannerError",
     "Platform",
+    "RateLimited",
+    "Reference",
+    "RegistryError",
+    "RegistryOptions",
     "Resolution",
     "RuleSet",
     "Selection",
     "Source",
     "SourceError",
+    "Stats",
+    "Unauthorized",
     "__version__",
     "available_rule_sets",
     "load_rules",

@@ -5,7 +5,8 @@ Exit codes (one place, :func:`exit_code_for`):
 * 0: an image was selected
 * 1: no compatible image (the message lists what the index offers)
 * 2: invalid input or usage (platform, manifest, rule file, SOURCE, flags)
-* 3: I/O or registry failure (unreadable file, missing blob, digest mismatch)
+* 3: I/O or registry failure (unreadable file, missing blob, digest mismatch,
+  unreachable registry, authentication refused, manifest not found, rate limited)
 """
 
 from __future__ import annotations
@@ -13,10 +14,14 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from planner import __version__
 from planner.errors import InvalidInput, InvalidPlatform, NoCompatibleImage, PlannerError
 from planner.platform import Platform
+
+if TYPE_CHECKING:
+    from planner.registry import RegistryOptions
 
 __all__ = ["build_host", "exit_code_for", "main"]
 
@@ -75,13 +80,15 @@ def _parser() -> argparse.ArgumentParser:
         "resolve",
         help="which entry of an index a host pulls, with the verdict on every entry",
         description=(
-            "Resolve SOURCE for a host and explain every entry. SOURCE is a saved manifest list or"
-            " index (JSON file, or - for stdin), or an OCI layout (oci:DIR[:TAG|@DIGEST])."
+            "Resolve SOURCE for a host and explain every entry. SOURCE is an image reference"
+            " (ubuntu:24.04, ghcr.io/org/app@sha256:...), a saved manifest list or index (JSON"
+            " file, or - for stdin), or an OCI layout (oci:DIR[:TAG|@DIGEST])."
             " Exit status: 0 selected, 1 no compatible image, 2 invalid input, 3 I/O failure."
         ),
     )
     resolve.add_argument("source", metavar="SOURCE")
     _host_arguments(resolve)
+    _registry_arguments(resolve)
     resolve.add_argument(
         "--format",
         choices=("text", "json", "yaml"),
@@ -127,6 +134,81 @@ def _host_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _registry_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "registry",
+        "Credentials come from --username, $REGISTRY_AUTH_FILE, Docker's config.json (auths,"
+        " credHelpers, credsStore) or podman's auth.json, in that order.",
+    )
+    group.add_argument("--username", "-u", help="registry user name (with --password-stdin)")
+    group.add_argument(
+        "--password-stdin", action="store_true", help="read the password or token from stdin"
+    )
+    group.add_argument(
+        "--plain-http",
+        action="store_true",
+        help="use http:// (localhost and 127.0.0.1 registries use it anyway)",
+    )
+    group.add_argument(
+        "--cache-dir", metavar="DIR", help="manifest cache (default: $XDG_CACHE_HOME/pull-planner)"
+    )
+    group.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    group.add_argument(
+        "--timeout", type=float, default=30.0, metavar="SECONDS", help="per-request timeout (30)"
+    )
+    group.add_argument(
+        "--retries", type=int, default=4, metavar="N", help="retries for 429/5xx/resets (4)"
+    )
+    group.add_argument(
+        "--stats", action="store_true", help="print requests, bytes and cache hits to stderr"
+    )
+    group.add_argument(
+        "--verbose", "-v", action="store_true", help="log each request (never headers or tokens)"
+    )
+
+
+def _registry_options(args: argparse.Namespace) -> RegistryOptions:
+    """RegistryOptions from the flags; httpx is imported only when a registry is used."""
+    if args.password_stdin and not args.username:
+        raise InvalidInput("--password-stdin needs --username")
+    if args.username and not args.password_stdin:
+        raise InvalidInput(
+            "--username needs --password-stdin (passwords are never taken as arguments)"
+        )
+    if args.password_stdin and args.source == "-":
+        raise InvalidInput("SOURCE - and --password-stdin both read standard input")
+    if args.timeout <= 0:
+        raise InvalidInput(f"--timeout must be positive, not {args.timeout}")
+    if args.retries < 0:
+        raise InvalidInput(f"--retries must be 0 or more, not {args.retries}")
+    from pathlib import Path
+
+    from planner.registry import Credential, CredentialStore, RegistryOptions
+    from planner.registry.client import stderr_log
+
+    explicit = None
+    if args.username:
+        secret = sys.stdin.readline().rstrip("\r\n")
+        if not secret:
+            raise InvalidInput("--password-stdin: no password on standard input")
+        explicit = Credential(args.username, secret, origin="--username")
+    return RegistryOptions(
+        credentials=CredentialStore(explicit),
+        cache_dir=Path(args.cache_dir).expanduser() if args.cache_dir else None,
+        use_cache=not args.no_cache,
+        plain_http=args.plain_http,
+        timeout=args.timeout,
+        retries=args.retries,
+        log=stderr_log if args.verbose else None,
+    )
+
+
+def _is_registry_source(source: str) -> bool:
+    from pathlib import Path
+
+    return not (source == "-" or source.startswith("oci:") or Path(source).exists())
+
+
 def _run_resolve(args: argparse.Namespace) -> int:
     from planner.render import dump, resolution_text
     from planner.resolution import resolve
@@ -134,13 +216,16 @@ def _run_resolve(args: argparse.Namespace) -> int:
 
     host = build_host(args.platform, args.os_version, args.os_feature)
     rules = load_rules(args.rules)
-    result = resolve(args.source, host, rules)
+    registry = _registry_options(args) if _is_registry_source(args.source) else None
+    result = resolve(args.source, host, rules, registry=registry)
     if args.format == "text":
         sys.stdout.write(resolution_text(result))
     else:
         sys.stdout.write(dump(result.to_dict(), args.format))
     for warning in result.warnings:
         print(f"pull-planner: warning: {warning}", file=sys.stderr)
+    if args.stats:
+        print(f"pull-planner: stats: {result.stats.summary()}", file=sys.stderr)
     if result.selected is None:
         offered = ", ".join(result.offered()) or "no entries"
         raise NoCompatibleImage(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from planner.manifest import (
     MAX_CONFIG_BYTES,
@@ -16,6 +16,10 @@ from planner.platform import Platform
 from planner.resolver import Candidate, Selection, judge_image_platform, select
 from planner.rulesets import DEFAULT_RULES, RuleSet, load_rules
 from planner.sources import Source, open_source
+from planner.stats import Stats
+
+if TYPE_CHECKING:
+    from planner.registry import RegistryOptions
 
 __all__ = ["Resolution", "resolve"]
 
@@ -36,6 +40,8 @@ class Resolution:
     candidates: tuple[Candidate, ...]
     warnings: tuple[str, ...]
     selection: Selection | None = None
+    stats: Stats = field(default_factory=Stats)
+    """Registry requests, bytes and cache hits spent on this answer."""
 
     @property
     def ok(self) -> bool:
@@ -65,6 +71,7 @@ class Resolution:
             "selected": selected,
             "candidates": [c.to_dict() for c in self.candidates],
             "warnings": list(self.warnings),
+            "stats": self.stats.to_dict(),
         }
 
 
@@ -72,20 +79,28 @@ def resolve(
     source: str | Source,
     host: Platform | str,
     rules: RuleSet | str = DEFAULT_RULES,
+    *,
+    registry: RegistryOptions | None = None,
 ) -> Resolution:
     """Which image ``host`` pulls from ``source`` under ``rules``.
 
     ``source`` is a SOURCE string (see :func:`planner.sources.open_source`) or
     a :class:`~planner.sources.Source`; ``host`` a :class:`Platform` or a
     platform string such as ``linux/arm64`` or ``windows(10.0.20348)/amd64``;
-    ``rules`` a rule set or its name or path.
+    ``rules`` a rule set or its name or path; ``registry`` configures registry
+    access when ``source`` is an image reference.
     """
-    if isinstance(source, str):
-        source = open_source(source)
     if isinstance(host, str):
         host = Platform.parse(host)
     if isinstance(rules, str):
         rules = load_rules(rules)
+    if isinstance(source, str):
+        with open_source(source, registry) as opened:
+            return _resolve(opened, host, rules)
+    return _resolve(source, host, rules)
+
+
+def _resolve(source: Source, host: Platform, rules: RuleSet) -> Resolution:
     document, descriptor = source.read_top()
     if isinstance(document, Index):
         selection = select(
@@ -104,6 +119,7 @@ def resolve(
             candidates=selection.candidates,
             warnings=selection.warnings,
             selection=selection,
+            stats=source.stats,
         )
     return _resolve_single(source, document, descriptor, host, rules)
 
@@ -148,4 +164,5 @@ def _resolve_single(
         platform=platform,
         candidates=(candidate,),
         warnings=tuple(warnings),
+        stats=source.stats,
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import socket
 import subprocess
@@ -22,6 +23,9 @@ from typing import Any
 import httpx
 
 from planner.manifest import DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST
+
+# 127.0.0.1 - - [27/Nov/2026:03:07:14 +0000] "GET /v2/ HTTP/1.1" 401 87 "" "python-httpx/0.28.1"
+_ACCESS_LINE = re.compile(r'\] "(?P<method>[A-Z]+) (?P<path>\S+) HTTP/[0-9.]+" (?P<status>\d{3}) ')
 
 REGISTRY_BINARY = shutil.which("docker-registry") or "/usr/bin/docker-registry"
 
@@ -57,7 +61,9 @@ class Pushed:
 class Registry:
     """One distribution registry process with its own storage."""
 
-    def __init__(self, workdir: Path, *, auth: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, workdir: Path, *, auth: dict[str, Any] | None = None, redirect_to: str | None = None
+    ) -> None:
         self.workdir = workdir
         self.port = free_port()
         self.host = f"127.0.0.1:{self.port}"
@@ -65,7 +71,7 @@ class Registry:
         self.log_path = workdir / "registry.log"
         config: dict[str, Any] = {
             "version": 0.1,
-            "log": {"level": "info", "formatter": "json", "accesslog": {"disabled": False}},
+            "log": {"level": "warn", "formatter": "json", "accesslog": {"disabled": False}},
             "storage": {
                 "filesystem": {"rootdirectory": str(workdir / "storage")},
                 "delete": {"enabled": True},
@@ -75,6 +81,12 @@ class Registry:
         }
         if auth:
             config["auth"] = auth
+        if redirect_to:
+            # distribution's redirect storage middleware: blob GET/HEAD answer 307 to this base URL,
+            # as registries behind a CDN do (the seed workflow's last step)
+            config["middleware"] = {
+                "storage": [{"name": "redirect", "options": {"baseurl": redirect_to}}]
+            }
         self.config_path = workdir / "config.yml"
         self.config_path.write_text(json.dumps(config))  # JSON is YAML
         self._process: subprocess.Popen[bytes] | None = None
@@ -109,22 +121,34 @@ class Registry:
     # ------------------------------------------------------------------ access log
 
     def requests(self) -> list[dict[str, Any]]:
-        """Requests the registry served, from its own log (method, path, status)."""
+        """Every request the registry served, from its access log (Combined Log Format)."""
         out = []
         for line in self.log_path.read_text(errors="replace").splitlines():
-            try:
-                entry = json.loads(line)
-            except ValueError:
-                continue
-            if "http.request.method" in entry and "http.response.status" in entry:
+            match = _ACCESS_LINE.search(line)
+            if match:
                 out.append(
                     {
-                        "method": entry["http.request.method"],
-                        "path": entry.get("http.request.uri", ""),
-                        "status": entry["http.response.status"],
+                        "method": match["method"],
+                        "path": match["path"],
+                        "status": int(match["status"]),
                     }
                 )
         return out
+
+    def mark(self) -> int:
+        """A position in the access log; see :meth:`since`."""
+        return len(self.requests())
+
+    def since(self, mark: int) -> list[dict[str, Any]]:
+        """Requests served after ``mark``, once the log has caught up with the responses."""
+        previous: list[dict[str, Any]] = []
+        for _ in range(20):
+            current = self.requests()[mark:]
+            if current == previous:
+                return current
+            previous = current
+            time.sleep(0.05)
+        return previous
 
     # ------------------------------------------------------------------ push helper
 

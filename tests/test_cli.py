@@ -28,7 +28,16 @@ def test_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "resolve", SEED, "--platform", "linux/arm64", "--format", "json")
     assert code == 0
     data = json.loads(out)
-    assert list(data) == ["source", "rules", "host", "index", "selected", "candidates", "warnings"]
+    assert list(data) == [
+        "source",
+        "rules",
+        "host",
+        "index",
+        "selected",
+        "candidates",
+        "warnings",
+        "stats",
+    ]
     assert data["source"] == SEED
     assert data["rules"] == "docker"
     assert data["host"] == {"architecture": "arm64", "os": "linux"}
@@ -47,6 +56,7 @@ def test_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
         data["candidates"][1]["reason"] == "rank 2: arm64 host runs arm/v7 via 32-bit compatibility"
     )
     assert data["warnings"] == []
+    assert data["stats"]["requests"] == 0  # a file costs no registry requests
 
 
 def test_windows_os_version_picks_matching_build(capsys: pytest.CaptureFixture[str]) -> None:

@@ -37,6 +37,17 @@ EXPECTED_API = {
     "parse_document",
     "resolve",
     "select",
+    "Denied",
+    "InvalidReference",
+    "NotFound",
+    "RateLimited",
+    "RegistryError",
+    "Unauthorized",
+    "Reference",
+    "Stats",
+    "RegistryOptions",
+    "CredentialStore",
+    "Credential",
 }
 
 

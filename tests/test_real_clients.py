@@ -19,7 +19,8 @@ from typing import Any
 
 import pytest
 
-from planner import Platform, load_rules, resolve
+from planner import Platform, RegistryOptions, load_rules, resolve
+from tests.content import Content
 from tests.registry import Registry
 from tests.test_selection_tables import ROWS, _entry, _host
 
@@ -110,8 +111,25 @@ def test_podman_rules_match_skopeo(
     # podman normalizes the host before containers/image sees it; skopeo passes it raw.
     normalized = rules.host_normalizer(host)
     expected = skopeo_pick(reference, normalized)
-    # pull-planner on an OCI layout copy of the same content: the same bytes skopeo read
+    # pull-planner on the same registry content skopeo read
+    result = resolve(reference, host, rules, registry=RegistryOptions(use_cache=False))
+    assert result.selection is not None
+    chosen = result.selection.chosen.position if result.selection.chosen else None
+    assert chosen == expected, [c.reason for c in result.candidates]
+
+
+@pytest.mark.skipif(
+    shutil.which("skopeo") is None, reason="skopeo is not installed (apt-get install skopeo)"
+)
+def test_skopeo_oci_layout_resolves_like_the_registry(
+    registry_content: Content, tmp_path: Path
+) -> None:
+    """An OCI layout written by skopeo copy --all answers as its registry does.
+
+    skopeo re-serializes the manifests it copies, so digests differ; the choice may not.
+    """
     layout = tmp_path / "layout"
+    reference = registry_content.ref("multi:oci")
     subprocess.run(
         [
             "skopeo",
@@ -125,7 +143,24 @@ def test_podman_rules_match_skopeo(
         check=True,
         capture_output=True,
     )
-    result = resolve(f"oci:{layout}:t", host, rules)
-    assert result.selection is not None
-    chosen = result.selection.chosen.position if result.selection.chosen else None
-    assert chosen == expected, [c.reason for c in result.candidates]
+    for host in (
+        "linux/amd64",
+        "linux/amd64/v3",
+        "linux/arm64",
+        "linux/arm/v6",
+        "windows(10.0.17763.1)/amd64",
+    ):
+        from_layout = resolve(f"oci:{layout}:t", host)
+        from_registry = resolve(reference, host, registry=RegistryOptions(use_cache=False))
+        assert from_layout.selection is not None and from_registry.selection is not None
+        layout_pick = (
+            from_layout.selection.chosen.position if from_layout.selection.chosen else None
+        )
+        registry_pick = (
+            from_registry.selection.chosen.position if from_registry.selection.chosen else None
+        )
+        assert layout_pick == registry_pick
+        assert from_layout.platform == from_registry.platform
+        assert [c.reason for c in from_layout.candidates] == [
+            c.reason for c in from_registry.candidates
+        ]

@@ -4,23 +4,34 @@
 
 * ``-``: a manifest list, index or manifest as JSON on standard input;
 * ``oci:DIR[:TAG|@DIGEST]`` or a directory holding an ``oci-layout`` file: an OCI image layout;
-* a path to a file: a manifest list, index or manifest as JSON, exactly as a registry returns it.
+* a path to a file: a manifest list, index or manifest as JSON, exactly as a registry returns it;
+* anything else: an image reference (``ubuntu``, ``ghcr.io/org/app:1.0@sha256:...``), read
+  from its registry through the Distribution API (:mod:`planner.sources.registry`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from planner.errors import InvalidSource
+from planner.errors import InvalidReference, InvalidSource
+from planner.reference import Reference
 from planner.sources.base import Source
 from planner.sources.jsonfile import JsonFileSource
 from planner.sources.ocilayout import OciLayoutSource
 
+if TYPE_CHECKING:
+    from planner.registry import RegistryOptions
+
 __all__ = ["JsonFileSource", "OciLayoutSource", "Source", "open_source"]
 
 
-def open_source(spec: str) -> Source:
-    """Interpret a SOURCE argument (see the module docstring)."""
+def open_source(spec: str, registry: RegistryOptions | None = None) -> Source:
+    """Interpret a SOURCE argument (see the module docstring).
+
+    ``registry`` configures registry access (credentials, cache, timeouts)
+    when SOURCE is an image reference.
+    """
     if spec == "":
         raise InvalidSource("empty SOURCE")
     if spec == "-":
@@ -38,7 +49,12 @@ def open_source(spec: str) -> Source:
         return JsonFileSource(path)
     if spec.endswith(".json") or spec.startswith((".", "/", "~")):
         raise InvalidSource(f"{spec!r}: no such file")
-    raise InvalidSource(
-        f"{spec!r} is neither a file nor an OCI layout (oci:DIR[:TAG]); registry references"
-        " are not supported yet"
-    )
+    try:
+        reference = Reference.parse(spec)
+    except InvalidReference as exc:
+        raise InvalidReference(
+            f"{spec!r} is not a file, an OCI layout (oci:DIR) or a valid image reference: {exc}"
+        ) from None
+    from planner.sources.registry import RegistrySource  # imports httpx only when needed
+
+    return RegistrySource(reference, registry)

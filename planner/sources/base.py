@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import abc
+from collections.abc import Sequence
+from types import TracebackType
 
+from planner.errors import InvalidManifest
 from planner.manifest import Descriptor, ImageManifest, Index
+from planner.stats import Stats
 
 __all__ = ["Source"]
 
 
 class Source(abc.ABC):
-    """A place to read an index or manifest from, and the documents it points to."""
+    """A place to read an index or manifest from, and the documents it points to.
+
+    Sources are context managers; :meth:`close` releases connections.
+    """
 
     name: str
     """How the source is shown to users (the SOURCE argument)."""
+
+    def __init__(self) -> None:
+        self.stats = Stats()
 
     @abc.abstractmethod
     def read_top(self) -> tuple[Index | ImageManifest, Descriptor]:
@@ -28,6 +38,10 @@ class Source(abc.ABC):
     def read_document(self, descriptor: Descriptor) -> Index | ImageManifest:
         """A manifest or index by descriptor, verified against its digest and size."""
 
+    def read_documents(self, descriptors: Sequence[Descriptor]) -> list[Index | ImageManifest]:
+        """Several documents; sources that can, fetch them concurrently."""
+        return [self.read_document(d) for d in descriptors]
+
     @abc.abstractmethod
     def read_blob(self, descriptor: Descriptor, limit: int) -> bytes | None:
         """A blob (e.g. an image config) verified against its descriptor; None if absent."""
@@ -36,10 +50,22 @@ class Source(abc.ABC):
         """A nested index by descriptor."""
         document = self.read_document(descriptor)
         if not isinstance(document, Index):
-            from planner.errors import InvalidManifest
-
             raise InvalidManifest(
                 f"{self.name}: {descriptor.digest} is listed as {descriptor.media_type}"
-                f" but is an image manifest"
+                " but is an image manifest"
             )
         return document
+
+    def close(self) -> None:  # noqa: B027 - an optional hook: most sources hold nothing
+        """Release what the source holds (connections); reading afterwards is an error."""
+
+    def __enter__(self) -> Source:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()

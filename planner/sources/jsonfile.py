@@ -24,6 +24,7 @@ class JsonFileSource(Source):
     def __init__(
         self, path: Path | None, data: bytes | None = None, name: str | None = None
     ) -> None:
+        super().__init__()
         self.path = path
         self._data = data
         self.name = name or str(path)

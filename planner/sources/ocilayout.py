@@ -38,6 +38,7 @@ class OciLayoutSource(Source):
     """An OCI image layout on disk."""
 
     def __init__(self, root: Path, tag: str | None = None, digest: str | None = None) -> None:
+        super().__init__()
         self.root = root
         self.tag = tag
         self.digest = digest

@@ -1,0 +1,84 @@
+"""Counting what a run costs: requests by kind, bytes, cache hits.
+
+Registry requests are the cost that matters: Docker Hub's pull limit counts
+manifest GETs (HEADs are free), so every run can report how many it spent.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["KINDS", "Stats", "request_kind"]
+
+KINDS = ("token", "ping", "manifest HEAD", "manifest GET", "blob HEAD", "blob GET", "other")
+
+
+def request_kind(method: str, path: str) -> str:
+    """Classify a request by method and URL path."""
+    if path.rstrip("/") == "/v2":
+        return "ping"
+    if path.startswith("/v2/") and "/manifests/" in path:
+        return "manifest HEAD" if method == "HEAD" else "manifest GET"
+    if path.startswith("/v2/") and "/blobs/" in path:
+        return "blob HEAD" if method == "HEAD" else "blob GET"
+    return "token" if method in ("GET", "POST") else "other"
+
+
+@dataclass
+class Stats:
+    """Counters for one run; safe to share between tasks and threads."""
+
+    requests: Counter[str] = field(default_factory=Counter)
+    statuses: Counter[int] = field(default_factory=Counter)
+    bytes_received: int = 0
+    cache_hits: int = 0
+    retries: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def count_request(self, method: str, path: str, status: int) -> None:
+        with self._lock:
+            self.requests[request_kind(method, path)] += 1
+            self.statuses[status] += 1
+
+    def add_bytes(self, n: int) -> None:
+        with self._lock:
+            self.bytes_received += n
+
+    def add_cache_hit(self) -> None:
+        with self._lock:
+            self.cache_hits += 1
+
+    def add_retry(self) -> None:
+        with self._lock:
+            self.retries += 1
+
+    @property
+    def total_requests(self) -> int:
+        return sum(self.requests.values())
+
+    @property
+    def rate_limited_requests(self) -> int:
+        """Requests that count against Docker Hub-style pull limits (manifest GETs)."""
+        return self.requests["manifest GET"]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "requests": self.total_requests,
+            "by_kind": {kind: self.requests[kind] for kind in KINDS if self.requests[kind]},
+            "rate_limited_requests": self.rate_limited_requests,
+            "bytes_received": self.bytes_received,
+            "cache_hits": self.cache_hits,
+            "retries": self.retries,
+        }
+
+    def summary(self) -> str:
+        """One line for ``--stats``."""
+        kinds = ", ".join(f"{self.requests[k]} {k}" for k in KINDS if self.requests[k]) or "none"
+        return (
+            f"{self.total_requests} requests ({kinds}); {self.rate_limited_requests} count against"
+            f" pull limits; {self.bytes_received} bytes received; {self.cache_hits} cache hits"
+            + (f"; {self.retries} retries" if self.retries else "")
+        )
