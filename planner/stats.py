@@ -11,20 +11,29 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["KINDS", "Stats", "request_kind"]
+__all__ = ["KINDS", "KIND_EXTENSION", "Stats", "request_kind"]
+
+KIND_EXTENSION = "pull_planner.kind"
+"""httpx request extension naming what a request is for (``token``, ``manifest GET``, ...);
+httpx carries extensions over to redirected requests, so a blob fetched from a CDN
+still counts as a blob request."""
 
 KINDS = ("token", "ping", "manifest HEAD", "manifest GET", "blob HEAD", "blob GET", "other")
 
 
 def request_kind(method: str, path: str) -> str:
-    """Classify a request by method and URL path."""
+    """Classify a Distribution API request by method and URL path.
+
+    Token requests go to the token service's own URL; the registry client tags
+    them (and redirected blob requests, which keep their kind) explicitly.
+    """
     if path.rstrip("/") == "/v2":
         return "ping"
     if path.startswith("/v2/") and "/manifests/" in path:
         return "manifest HEAD" if method == "HEAD" else "manifest GET"
     if path.startswith("/v2/") and "/blobs/" in path:
         return "blob HEAD" if method == "HEAD" else "blob GET"
-    return "token" if method in ("GET", "POST") else "other"
+    return "other"
 
 
 @dataclass
@@ -38,9 +47,9 @@ class Stats:
     retries: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def count_request(self, method: str, path: str, status: int) -> None:
+    def count_request(self, kind: str, status: int) -> None:
         with self._lock:
-            self.requests[request_kind(method, path)] += 1
+            self.requests[kind] += 1
             self.statuses[status] += 1
 
     def add_bytes(self, n: int) -> None:

@@ -489,6 +489,8 @@ def test_credentials_never_follow_a_redirect(
     # single image: the config blob is fetched through the registry's 307 to the CDN
     result = resolve(f"{registry.host}/cdn/app:1", "linux/arm64", registry=options)
     assert result.platform is not None and result.platform.architecture == "arm64"
+    # the 401, the retry, then the config: 307 from the registry and 200 from the CDN
+    assert result.stats.to_dict()["by_kind"] == {"manifest GET": 2, "blob GET": 2}
     assert cdn.headers and all("Authorization" not in h for h in cdn.headers)
 
     import asyncio

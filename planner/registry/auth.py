@@ -34,6 +34,7 @@ from planner.errors import Unauthorized
 from planner.registry.cache import Cache
 from planner.registry.challenge import Challenge, parse_challenges
 from planner.registry.credentials import Credential, CredentialStore
+from planner.stats import KIND_EXTENSION
 
 __all__ = ["RegistryAuth"]
 
@@ -215,11 +216,12 @@ class RegistryAuth(httpx.Auth):
                 realm,
                 content=urlencode(body).encode(),
                 headers={"Content-Type": "application/x-www-form-urlencoded"},
+                extensions={KIND_EXTENSION: "token"},
             )
         params = {k: v for k, v in (("service", service), ("scope", scope)) if v}
         url = realm.copy_merge_params(params)
         headers = {"Authorization": _basic(credential)} if credential is not None else {}
-        return httpx.Request("GET", url, headers=headers)
+        return httpx.Request("GET", url, headers=headers, extensions={KIND_EXTENSION: "token"})
 
     @staticmethod
     def _parse_token(

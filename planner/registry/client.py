@@ -57,7 +57,7 @@ from planner.reference import Reference
 from planner.registry.auth import RegistryAuth
 from planner.registry.cache import Cache, default_cache_dir
 from planner.registry.credentials import CredentialStore
-from planner.stats import Stats
+from planner.stats import KIND_EXTENSION, Stats, request_kind
 
 __all__ = ["BlobLocation", "Fetched", "RegistryClient", "RegistryOptions"]
 
@@ -66,6 +66,7 @@ RETRY_STATUSES = frozenset({429, 502, 503, 504})
 RETRY_ERRORS = (httpx.TransportError,)  # connect/read/write errors, resets, timeouts
 MAX_ERROR_BODY = 64 << 10
 MAX_REDIRECT_HOPS = 5
+
 _LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]")
 
 
@@ -150,7 +151,10 @@ class RegistryClient:
 
     async def _on_response(self, response: httpx.Response) -> None:
         request = response.request
-        self.stats.count_request(request.method, request.url.path, response.status_code)
+        kind = request.extensions.get(KIND_EXTENSION) or request_kind(
+            request.method, request.url.path
+        )
+        self.stats.count_request(kind, response.status_code)
         if self.options.log is not None:
             self.options.log(
                 f"{request.method} {_strip_query(request.url)} -> {response.status_code}"
@@ -180,13 +184,17 @@ class RegistryClient:
         headers: dict[str, str] | None = None,
         client: httpx.AsyncClient | None = None,
         follow_redirects: bool = True,
+        kind: str | None = None,
     ) -> httpx.Response:
         """Send with retries; the response is streamed and must be read or closed."""
         client = client or self._http
+        kind = kind or request_kind(method, httpx.URL(url).path)
         attempt = 0
         while True:
             try:
-                request = client.build_request(method, url, headers=headers)
+                request = client.build_request(
+                    method, url, headers=headers, extensions={KIND_EXTENSION: kind}
+                )
                 response = await client.send(
                     request, stream=True, follow_redirects=follow_redirects
                 )
