@@ -39,6 +39,7 @@ from planner.errors import (
     Unauthorized,
 )
 from planner.manifest import Descriptor, ImageManifest, Index, parse_document
+from planner.plan import Plan, PlannedBlob, Totals, plan
 from planner.platform import Platform
 from planner.reference import Reference
 from planner.resolution import Resolution, resolve
@@ -76,6 +77,8 @@ __all__ = [
     "InvalidSource",
     "NoCompatibleImage",
     "NotFound",
+    "Plan",
+    "PlannedBlob",
     "PlannerError",
     "Platform",
     "RateLimited",
@@ -88,12 +91,14 @@ __all__ = [
     "Source",
     "SourceError",
     "Stats",
+    "Totals",
     "Unauthorized",
     "__version__",
     "available_rule_sets",
     "load_rules",
     "open_source",
     "parse_document",
+    "plan",
     "resolve",
     "select",
 ]

@@ -96,6 +96,52 @@ def _parser() -> argparse.ArgumentParser:
         help="output format (default: text)",
     )
 
+    plan = commands.add_parser(
+        "plan",
+        help="the ordered download plan: config and layers, sizes, what is already present",
+        description=(
+            "Resolve SOURCE for a host as resolve does, read the chosen image manifest and list what"
+            " the client downloads, in order: the config, then the layers (base first), with sizes,"
+            " compression, what the host already has, and where each blob comes from. Exit status"
+            " as for resolve."
+        ),
+    )
+    plan.add_argument("source", metavar="SOURCE")
+    _host_arguments(plan)
+    present = plan.add_argument_group("what the host already has")
+    present.add_argument(
+        "--have",
+        action="append",
+        default=[],
+        metavar="SOURCE",
+        help="an image already on the host (e.g. the deployed tag), resolved for the same host;"
+        " repeatable",
+    )
+    present.add_argument(
+        "--have-digests",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a file of blob digests already on the host, one per line; repeatable",
+    )
+    plan.add_argument(
+        "--locations",
+        action="store_true",
+        help="ask the registry where each blob is served from (CDN redirects), without downloading",
+    )
+    plan.add_argument(
+        "--bandwidth",
+        metavar="RATE",
+        help="estimate the transfer time at RATE, e.g. 100Mbit, 1Gbit/s, 12.5MB/s",
+    )
+    _registry_arguments(plan)
+    plan.add_argument(
+        "--format",
+        choices=("text", "json", "yaml"),
+        default="text",
+        help="output format (default: text)",
+    )
+
     rules = commands.add_parser(
         "rules",
         help="list the shipped rule sets, or show what a host runs under one",
@@ -209,6 +255,17 @@ def _is_registry_source(source: str) -> bool:
     return not (source == "-" or source.startswith("oci:") or Path(source).exists())
 
 
+def _registry_if_needed(args: argparse.Namespace, *sources: str) -> RegistryOptions | None:
+    return _registry_options(args) if any(_is_registry_source(s) for s in sources) else None
+
+
+def _report(warnings: Sequence[str], stats_line: str | None) -> None:
+    for warning in warnings:
+        print(f"pull-planner: warning: {warning}", file=sys.stderr)
+    if stats_line is not None:
+        print(f"pull-planner: stats: {stats_line}", file=sys.stderr)
+
+
 def _run_resolve(args: argparse.Namespace) -> int:
     from planner.render import dump, resolution_text
     from planner.resolution import resolve
@@ -216,22 +273,52 @@ def _run_resolve(args: argparse.Namespace) -> int:
 
     host = build_host(args.platform, args.os_version, args.os_feature)
     rules = load_rules(args.rules)
-    registry = _registry_options(args) if _is_registry_source(args.source) else None
-    result = resolve(args.source, host, rules, registry=registry)
+    result = resolve(args.source, host, rules, registry=_registry_if_needed(args, args.source))
     if args.format == "text":
         sys.stdout.write(resolution_text(result))
     else:
         sys.stdout.write(dump(result.to_dict(), args.format))
-    for warning in result.warnings:
-        print(f"pull-planner: warning: {warning}", file=sys.stderr)
-    if args.stats:
-        print(f"pull-planner: stats: {result.stats.summary()}", file=sys.stderr)
+    _report(result.warnings, result.stats.summary() if args.stats else None)
     if result.selected is None:
         offered = ", ".join(result.offered()) or "no entries"
         raise NoCompatibleImage(
             f"no image in {result.source} runs on {host.describe()} under rules {rules.name};"
             f" it offers: {offered}"
         )
+    return EXIT_OK
+
+
+def _run_plan(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from planner.plan import plan, read_digest_file
+    from planner.render import dump, plan_text
+    from planner.rulesets import load_rules
+    from planner.units import parse_bandwidth
+
+    host = build_host(args.platform, args.os_version, args.os_feature)
+    rules = load_rules(args.rules)
+    bandwidth = parse_bandwidth(args.bandwidth) if args.bandwidth is not None else None
+    present: set[str] = set()
+    for path in args.have_digests:
+        present |= read_digest_file(Path(path))
+    if "-" in args.have:
+        raise InvalidInput("--have - is not supported: standard input holds at most one document")
+    result = plan(
+        args.source,
+        host,
+        rules,
+        have=args.have,
+        have_digests=present,
+        locations=args.locations,
+        bandwidth=bandwidth,
+        registry=_registry_if_needed(args, args.source, *args.have),
+    )
+    if args.format == "text":
+        sys.stdout.write(plan_text(result))
+    else:
+        sys.stdout.write(dump(result.to_dict(), args.format))
+    _report(result.warnings, result.stats.summary() if args.stats else None)
     return EXIT_OK
 
 
@@ -273,6 +360,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "resolve":
             return _run_resolve(args)
+        if args.command == "plan":
+            return _run_plan(args)
         return _run_rules(args)
     except PlannerError as error:
         print(f"pull-planner: error: {error}", file=sys.stderr)

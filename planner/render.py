@@ -6,9 +6,11 @@ import json
 from typing import Any
 
 from planner.manifest import DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST
+from planner.plan import Plan, estimate_text
 from planner.resolution import Resolution
+from planner.units import human_size
 
-__all__ = ["dump", "media_type_label", "resolution_text"]
+__all__ = ["dump", "media_type_label", "plan_text", "resolution_text"]
 
 _MEDIA_LABELS = {
     DOCKER_LIST: "Docker manifest list",
@@ -86,4 +88,77 @@ def resolution_text(result: Resolution) -> str:
         )
     else:
         lines.append("selected  nothing: no entry runs on this host")
+    return "\n".join(lines) + "\n"
+
+
+_SHORT_TYPES = {
+    "application/vnd.oci.image.config.v1+json": "oci config",
+    "application/vnd.docker.container.image.v1+json": "docker config",
+    "application/vnd.oci.image.layer.v1.tar": "oci layer",
+    "application/vnd.oci.image.layer.v1.tar+gzip": "oci layer",
+    "application/vnd.oci.image.layer.v1.tar+zstd": "oci layer",
+    "application/vnd.docker.image.rootfs.diff.tar.gzip": "docker layer",
+    "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip": "docker foreign layer",
+    "application/vnd.oci.image.layer.nondistributable.v1.tar": "oci non-distributable layer",
+    "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip": "oci non-distributable layer",
+    "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd": "oci non-distributable layer",
+}
+
+
+def _where(location: str | None) -> str:
+    if location is None:
+        return "-"
+    if "://" in location:
+        from urllib.parse import urlsplit
+
+        return urlsplit(location).netloc or location
+    return "local file"
+
+
+def plan_text(plan: Plan) -> str:
+    """The ordered download plan as a table, then totals, estimate and hosts."""
+    r = plan.resolution
+    lines = [
+        f"source    {r.source}",
+        f"host      {r.host.describe()}",
+        f"rules     {r.rules.name}: {r.rules.summary}",
+    ]
+    for kind, descriptor in plan.manifests:
+        shown = ""
+        if kind == "manifest" and r.platform is not None:
+            shown = f" {r.platform.describe()}"
+        lines.append(
+            f"{kind:<9} {descriptor.digest}{shown} ({media_type_label(descriptor.media_type)},"
+            f" {human_size(descriptor.size)})"
+        )
+    lines.append("")
+    rows = [["order", "kind", "digest", "type", "compression", "size", "present", "from"]]
+    for blob in plan.blobs:
+        present = "yes" if blob.present else "no"
+        if blob.duplicate_of is not None:
+            present = f"= {blob.duplicate_of}"
+        rows.append(
+            [
+                str(blob.order),
+                blob.kind,
+                _short(blob.descriptor.digest),
+                _SHORT_TYPES.get(blob.descriptor.media_type, blob.descriptor.media_type),
+                blob.compression,
+                human_size(blob.descriptor.size),
+                present,
+                _where(blob.location),
+            ]
+        )
+    lines.extend(_table(rows))
+    t = plan.totals
+    lines.append("")
+    lines.append(
+        f"totals    {t.blobs} blobs, {human_size(t.bytes)}; manifests {human_size(t.manifest_bytes)};"
+        f" download {human_size(t.download_bytes)}, already present {human_size(t.present_bytes)}"
+    )
+    estimate = estimate_text(plan)
+    if estimate:
+        lines.append(f"estimate  {estimate}")
+    if plan.hosts:
+        lines.append("hosts     " + ", ".join(f"{h} ({what})" for h, what in plan.hosts))
     return "\n".join(lines) + "\n"

@@ -53,6 +53,8 @@ class Pushed:
     digest: str
     size: int
     data: bytes
+    blobs: tuple[bytes, ...] = ()
+    """For an image: its config, then its layers, as pushed."""
 
     def descriptor(self, **extra: Any) -> dict[str, Any]:
         return {"mediaType": self.media_type, "digest": self.digest, "size": self.size, **extra}
@@ -193,6 +195,7 @@ class Registry:
         docker: bool = False,
         labels: dict[str, str] | None = None,
         tag: str | None = None,
+        layer_extras: list[dict[str, Any]] | None = None,
     ) -> Pushed:
         """Push config, layers and an image manifest; returns the manifest."""
         config_obj: dict[str, Any] = {
@@ -205,13 +208,17 @@ class Registry:
         config = json.dumps(config_obj, sort_keys=True).encode()
         self.push_blob(repo, config)
         layer_descriptors = []
-        for layer in layers:
-            self.push_blob(repo, layer)
+        for layer, fields in zip(layers, layer_extras or [{}] * len(layers), strict=True):
+            if not fields.get("urls"):
+                self.push_blob(
+                    repo, layer
+                )  # a foreign layer lives at its urls, not in the registry
             layer_descriptors.append(
                 {
                     "mediaType": DOCKER_LAYER if docker else OCI_LAYER,
                     "digest": sha256(layer),
                     "size": len(layer),
+                    **fields,
                 }
             )
         manifest_type = DOCKER_MANIFEST if docker else OCI_MANIFEST
@@ -228,7 +235,9 @@ class Registry:
             },
             indent=3,
         ).encode()
-        return self.push_manifest(repo, tag or sha256(manifest), manifest, manifest_type)
+        pushed = self.push_manifest(repo, tag or sha256(manifest), manifest, manifest_type)
+        pushed.blobs = (config, *layers)
+        return pushed
 
     def push_index(
         self, repo: str, tag: str, entries: list[dict[str, Any]], *, docker: bool = False

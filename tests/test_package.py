@@ -48,6 +48,10 @@ EXPECTED_API = {
     "RegistryOptions",
     "CredentialStore",
     "Credential",
+    "Plan",
+    "PlannedBlob",
+    "Totals",
+    "plan",
 }
 
 

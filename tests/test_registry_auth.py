@@ -13,9 +13,7 @@ import json
 import os
 import stat
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +26,7 @@ from planner.reference import Reference
 from planner.registry import Credential, CredentialStore, RegistryClient, RegistryOptions
 from planner.registry.challenge import parse_challenges
 from planner.sources import open_source
+from tests.cdn import RecordingCdn
 from tests.registry import Registry
 from tests.token_server import TokenServer
 
@@ -419,43 +418,6 @@ def test_tokens_never_printed_or_cached(
 # --------------------------------------------------------------------------- redirects to a CDN
 
 
-class RecordingCdn:
-    """Serves the registry's blob files (as a CDN would) and records request headers."""
-
-    def __init__(self, storage: Path) -> None:
-        self.headers: list[dict[str, str]] = []
-        cdn = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def _serve(self, body: bool) -> None:
-                cdn.headers.append(dict(self.headers))
-                path = storage / self.path.split("?")[0].lstrip("/")
-                if not path.is_file():
-                    self.send_response(404)
-                    self.end_headers()
-                    return
-                data = path.read_bytes()
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                if body:
-                    self.wfile.write(data)
-
-            def do_GET(self) -> None:
-                self._serve(True)
-
-            def do_HEAD(self) -> None:
-                self._serve(False)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        # the redirect middleware keeps only scheme and host of its base URL
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
 @pytest.fixture(scope="module")
 def cdn_registry(
     tmp_path_factory: pytest.TempPathFactory,
@@ -506,7 +468,7 @@ def test_credentials_never_follow_a_redirect(
 
     cdn.headers.clear()
     location = asyncio.run(locate())
-    assert location.redirected and location.host == "127.0.0.1"
+    assert location.redirected and location.host == httpx.URL(cdn.base).netloc.decode()
     assert location.url.startswith(cdn.base + "/docker/registry/v2/blobs/sha256/")
     assert "?" not in location.url
     assert cdn.headers and all("Authorization" not in h for h in cdn.headers)

@@ -109,6 +109,7 @@ class BlobLocation:
     url: str
     """Final URL without its query string (CDN URLs carry signatures)."""
     host: str
+    """``host[:port]`` that serves it: what a firewall allow-list needs."""
     redirected: bool
 
 
@@ -394,12 +395,12 @@ class RegistryClient:
         redirected = False
         for _ in range(MAX_REDIRECT_HOPS + 1):
             response = await self._send(
-                "HEAD", str(url), ref, client=client, follow_redirects=False
+                "HEAD", str(url), ref, client=client, follow_redirects=False, kind="blob HEAD"
             )
             await response.aclose()
             if response.status_code == 405 and client is self._http:
                 response = await self._send(
-                    "GET", str(url), ref, client=client, follow_redirects=False
+                    "GET", str(url), ref, client=client, follow_redirects=False, kind="blob GET"
                 )
                 await response.aclose()
             if response.is_redirect and "location" in response.headers:
@@ -409,7 +410,7 @@ class RegistryClient:
                 continue
             if response.status_code >= 400 and client is self._http:
                 raise registry_error(response.status_code, (), [], ref, f"blob {ref.name}@{digest}")
-            return BlobLocation(_strip_query(url), url.host, redirected)
+            return BlobLocation(_strip_query(url), url.netloc.decode("ascii"), redirected)
         raise RegistryError(f"blob {digest}: more than {MAX_REDIRECT_HOPS} redirects")
 
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 import abc
 from collections.abc import Sequence
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-from planner.errors import InvalidManifest
+from planner.errors import InvalidInput, InvalidManifest
 from planner.manifest import Descriptor, ImageManifest, Index
 from planner.stats import Stats
+
+if TYPE_CHECKING:
+    from planner.registry import BlobLocation
 
 __all__ = ["Source"]
 
@@ -55,6 +59,19 @@ class Source(abc.ABC):
                 " but is an image manifest"
             )
         return document
+
+    @property
+    def registry_host(self) -> str | None:
+        """The host manifests and blobs are requested from, for registry sources."""
+        return None
+
+    def blob_url(self, digest: str) -> str | None:
+        """Where the client requests a blob (before any redirect), when known."""
+        return None
+
+    def blob_locations(self, digests: Sequence[str]) -> dict[str, BlobLocation]:
+        """Where each blob is really served from (following redirects); registry sources only."""
+        raise InvalidInput(f"--locations needs a registry SOURCE; {self.name} is not one")
 
     def close(self) -> None:  # noqa: B027 - an optional hook: most sources hold nothing
         """Release what the source holds (connections); reading afterwards is an error."""

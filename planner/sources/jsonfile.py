@@ -1,9 +1,10 @@
 """A manifest list, index or image manifest saved as JSON (a file or stdin).
 
 This is the ``curl -H 'Accept: ...' https://REGISTRY/v2/REPO/manifests/TAG``
-output of the seed workflow, byte for byte. The documents it points to are
-not available, so nested indexes are not followed and a single image's
-platform is unknown.
+output of the seed workflow, byte for byte. Documents it points to (image
+manifests, nested indexes, configs) are read from files saved next to it and
+named by digest: ``sha256:<hex>.json``, ``sha256:<hex>``, ``sha256-<hex>.json``
+or ``<hex>.json``, each verified against its digest. From stdin there are none.
 """
 
 from __future__ import annotations
@@ -11,8 +12,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from planner.errors import SourceError
-from planner.manifest import MAX_MANIFEST_BYTES, Descriptor, ImageManifest, Index, parse_document
+from planner.errors import InvalidManifest, SourceError
+from planner.manifest import (
+    MAX_MANIFEST_BYTES,
+    Descriptor,
+    ImageManifest,
+    Index,
+    parse_document,
+    verify_content,
+)
 from planner.sources.base import Source
 
 __all__ = ["JsonFileSource"]
@@ -50,12 +58,47 @@ class JsonFileSource(Source):
 
     @property
     def can_read_children(self) -> bool:
-        return False
+        return self.path is not None
+
+    def _sibling(self, digest: str) -> Path | None:
+        if self.path is None:
+            return None
+        algorithm, _, encoded = digest.partition(":")
+        for name in (f"{digest}.json", digest, f"{algorithm}-{encoded}.json", f"{encoded}.json"):
+            candidate = self.path.parent / name
+            if candidate.is_file():
+                return candidate
+        return None
+
+    def _read_sibling(self, descriptor: Descriptor, limit: int) -> bytes | None:
+        path = self._sibling(descriptor.digest)
+        if path is None:
+            return None
+        try:
+            with path.open("rb") as handle:
+                data = handle.read(limit + 1)
+        except OSError as exc:
+            raise SourceError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        if len(data) > limit:
+            raise InvalidManifest(f"{path}: more than {limit} bytes")
+        verify_content(data, descriptor.digest, str(path), descriptor.size)
+        return data
 
     def read_document(self, descriptor: Descriptor) -> Index | ImageManifest:
-        raise SourceError(
-            f"{self.name}: a saved JSON file holds one document; {descriptor.digest} is not in it"
+        data = self._read_sibling(descriptor, MAX_MANIFEST_BYTES)
+        if data is None:
+            where = f"next to {self.path}" if self.path else "(standard input holds one document)"
+            raise SourceError(
+                f"{self.name}: {descriptor.digest} is needed but not saved {where}; save it as"
+                f" {descriptor.digest}.json (curl .../manifests/{descriptor.digest}), or use the"
+                " registry or an OCI layout as SOURCE"
+            )
+        return parse_document(
+            data,
+            str(self._sibling(descriptor.digest)),
+            digest=descriptor.digest,
+            media_type=descriptor.media_type,
         )
 
     def read_blob(self, descriptor: Descriptor, limit: int) -> bytes | None:
-        return None
+        return self._read_sibling(descriptor, limit)

@@ -159,6 +159,11 @@ class OciLayoutSource(Source):
             media_type=descriptor.media_type,
         )
 
+    def blob_url(self, digest: str) -> str | None:
+        """The blob's file in the layout; None when the layout does not hold it."""
+        path = self._blob_path(digest)
+        return str(path) if path.is_file() else None
+
     def read_blob(self, descriptor: Descriptor, limit: int) -> bytes | None:
         if not self._blob_path(descriptor.digest).is_file():
             return None

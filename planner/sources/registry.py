@@ -99,5 +99,25 @@ class RegistrySource(Source):
             self.client.blob(self.reference, descriptor.digest, descriptor.size, limit)
         )
 
-    def blob_location(self, digest: str) -> BlobLocation:
-        return self._run(self.client.blob_location(self.reference, digest))
+    @property
+    def registry_host(self) -> str:
+        return self.reference.api_host
+
+    def blob_url(self, digest: str) -> str:
+        return (
+            f"{self.client.base_url(self.reference)}/v2/{self.reference.repository}/blobs/{digest}"
+        )
+
+    def blob_locations(self, digests: Sequence[str]) -> dict[str, BlobLocation]:
+        """Where each blob is served from, asked concurrently (at most 8 at a time)."""
+        limit = asyncio.Semaphore(8)
+
+        async def one(digest: str) -> BlobLocation:
+            async with limit:
+                return await self.client.blob_location(self.reference, digest)
+
+        async def all_of() -> list[BlobLocation]:
+            return await asyncio.gather(*(one(d) for d in dict.fromkeys(digests)))
+
+        unique = list(dict.fromkeys(digests))
+        return dict(zip(unique, self._run(all_of()), strict=True))
