@@ -89,12 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     resolve.add_argument("source", metavar="SOURCE")
     _host_arguments(resolve)
     _registry_arguments(resolve)
-    resolve.add_argument(
-        "--format",
-        choices=("text", "json", "yaml"),
-        default="text",
-        help="output format (default: text)",
-    )
+    _format_argument(resolve)
 
     plan = commands.add_parser(
         "plan",
@@ -135,12 +130,7 @@ def _parser() -> argparse.ArgumentParser:
         help="estimate the transfer time at RATE, e.g. 100Mbit, 1Gbit/s, 12.5MB/s",
     )
     _registry_arguments(plan)
-    plan.add_argument(
-        "--format",
-        choices=("text", "json", "yaml"),
-        default="text",
-        help="output format (default: text)",
-    )
+    _format_argument(plan)
 
     rules = commands.add_parser(
         "rules",
@@ -153,6 +143,15 @@ def _parser() -> argparse.ArgumentParser:
         "--platform", help="a host such as linux/arm64 to show the compatibility list of"
     )
     return parser
+
+
+def _format_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--format",
+        choices=("text", "json", "yaml"),
+        default="text",
+        help="output format (default: text)",
+    )
 
 
 def _host_arguments(parser: argparse.ArgumentParser) -> None:

@@ -4,17 +4,32 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Sequence
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from planner.errors import InvalidInput, InvalidManifest
+from planner.errors import InvalidInput, InvalidManifest, SourceError
 from planner.manifest import Descriptor, ImageManifest, Index
 from planner.stats import Stats
 
 if TYPE_CHECKING:
     from planner.registry import BlobLocation
 
-__all__ = ["Source"]
+__all__ = ["Source", "read_local"]
+
+
+def read_local(path: Path, limit: int, source: str, *, missing: str | None = None) -> bytes:
+    """At most ``limit`` bytes of a local file; errors name the source and the file."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)
+    except FileNotFoundError:
+        raise SourceError(f"{source}: {missing or f'{path} does not exist'}") from None
+    except OSError as exc:
+        raise SourceError(f"{source}: cannot read {path}: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise InvalidManifest(f"{source}: {path} is more than the {limit}-byte limit")
+    return data
 
 
 class Source(abc.ABC):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from planner.errors import InvalidManifest, SourceError
+from planner.errors import SourceError
 from planner.manifest import (
     MAX_MANIFEST_BYTES,
     Descriptor,
@@ -21,7 +21,7 @@ from planner.manifest import (
     parse_document,
     verify_content,
 )
-from planner.sources.base import Source
+from planner.sources.base import Source, read_local
 
 __all__ = ["JsonFileSource"]
 
@@ -45,11 +45,7 @@ class JsonFileSource(Source):
     def _read(self) -> bytes:
         if self._data is None:
             assert self.path is not None
-            try:
-                with self.path.open("rb") as handle:
-                    self._data = handle.read(MAX_MANIFEST_BYTES + 1)
-            except OSError as exc:
-                raise SourceError(f"{self.name}: cannot read: {exc.strerror or exc}") from None
+            self._data = read_local(self.path, MAX_MANIFEST_BYTES, self.name)
         return self._data
 
     def read_top(self) -> tuple[Index | ImageManifest, Descriptor]:
@@ -74,13 +70,7 @@ class JsonFileSource(Source):
         path = self._sibling(descriptor.digest)
         if path is None:
             return None
-        try:
-            with path.open("rb") as handle:
-                data = handle.read(limit + 1)
-        except OSError as exc:
-            raise SourceError(f"{path}: cannot read: {exc.strerror or exc}") from None
-        if len(data) > limit:
-            raise InvalidManifest(f"{path}: more than {limit} bytes")
+        data = read_local(path, limit, self.name)
         verify_content(data, descriptor.digest, str(path), descriptor.size)
         return data
 

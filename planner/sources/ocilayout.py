@@ -27,7 +27,7 @@ from planner.manifest import (
     validate_digest,
     verify_content,
 )
-from planner.sources.base import Source
+from planner.sources.base import Source, read_local
 
 __all__ = ["OciLayoutSource"]
 
@@ -83,11 +83,7 @@ class OciLayoutSource(Source):
 
     def _index_json(self) -> Index:
         path = self.root / "index.json"
-        try:
-            with path.open("rb") as handle:
-                data = handle.read(MAX_MANIFEST_BYTES + 1)
-        except OSError as exc:
-            raise SourceError(f"{self.name}: cannot read {path}: {exc.strerror or exc}") from None
+        data = read_local(path, MAX_MANIFEST_BYTES, self.name)
         document = parse_document(data, str(path), media_type=OCI_INDEX)
         if not isinstance(document, Index):
             raise InvalidManifest(f"{path}: must be an image index")
@@ -138,15 +134,7 @@ class OciLayoutSource(Source):
 
     def _blob_bytes(self, digest: str, limit: int, size: int | None) -> bytes:
         path = self._blob_path(digest)
-        try:
-            with path.open("rb") as handle:
-                data = handle.read(limit + 1)
-        except FileNotFoundError:
-            raise SourceError(f"{self.name}: blob {digest} is missing ({path})") from None
-        except OSError as exc:
-            raise SourceError(f"{self.name}: cannot read {path}: {exc.strerror or exc}") from None
-        if len(data) > limit:
-            raise InvalidManifest(f"{self.name}: blob {digest} is larger than {limit} bytes")
+        data = read_local(path, limit, self.name, missing=f"blob {digest} is missing ({path})")
         verify_content(data, digest, f"{self.name}", size)
         return data
 
