@@ -408,7 +408,7 @@ def test_token_reused_until_expiry(mock: MockRegistry, monkeypatch: pytest.Monke
         clock["now"] += 30  # within 60 s - 10 s margin: reused
         source.read_documents(list(index.manifests))  # type: ignore[union-attr]
         assert [r.url.host for r in mock.requests].count("auth.test") == 1
-        source._documents.clear()
+        source.session.documents.clear()  # type: ignore[attr-defined]  # force a refetch
         clock["now"] += 30  # past expiry: a new token
         source.read_documents(list(index.manifests))  # type: ignore[union-attr]
         assert [r.url.host for r in mock.requests].count("auth.test") == 2
@@ -470,4 +470,4 @@ def test_event_loop_closed_after_use(mock: MockRegistry) -> None:
     source = open_source(REF, mock.options())
     with source:
         source.read_top()
-    assert source._loop.is_closed()  # type: ignore[attr-defined]
+    assert source.session.loop.is_closed()  # type: ignore[attr-defined]

@@ -22,15 +22,19 @@ from planner.sources.ocilayout import OciLayoutSource
 
 if TYPE_CHECKING:
     from planner.registry import RegistryOptions
+    from planner.sources.registry import RegistrySession
 
 __all__ = ["JsonFileSource", "OciLayoutSource", "Source", "open_source"]
 
 
-def open_source(spec: str, registry: RegistryOptions | None = None) -> Source:
+def open_source(
+    spec: str, registry: RegistryOptions | None = None, *, session: RegistrySession | None = None
+) -> Source:
     """Interpret a SOURCE argument (see the module docstring).
 
     ``registry`` configures registry access (credentials, cache, timeouts)
-    when SOURCE is an image reference.
+    when SOURCE is an image reference; with ``session``, the source shares that
+    session's connections and documents instead (and ``registry`` is unused).
     """
     if spec == "":
         raise InvalidSource("empty SOURCE")
@@ -57,4 +61,6 @@ def open_source(spec: str, registry: RegistryOptions | None = None) -> Source:
         ) from None
     from planner.sources.registry import RegistrySource  # imports httpx only when needed
 
+    if session is not None:
+        return session.source(reference)
     return RegistrySource(reference, registry)

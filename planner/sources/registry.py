@@ -1,15 +1,16 @@
 """A registry reference as a source (``ghcr.io/org/app:1.0``, ``localhost:5000/x@sha256:...``).
 
-The Source interface is synchronous; underneath, one event loop and one
-:class:`~planner.registry.RegistryClient` serve the whole run, so that
-connections, tokens and the in-memory document store are shared, and
-:meth:`RegistrySource.read_documents` fetches several manifests concurrently.
+The Source interface is synchronous; underneath, a :class:`RegistrySession`
+(one event loop, one :class:`~planner.registry.RegistryClient`) serves the run,
+so that connections, tokens and documents are shared between the sources of a
+session, and independent fetches run concurrently
+(:meth:`RegistrySource.read_documents`, :meth:`RegistrySession.gather`).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Sequence
+from collections.abc import Coroutine, Iterable, Sequence
 from typing import Any, TypeVar
 
 from planner.errors import InvalidManifest
@@ -17,38 +18,104 @@ from planner.manifest import Descriptor, ImageManifest, Index, parse_document
 from planner.reference import Reference
 from planner.registry import BlobLocation, RegistryClient, RegistryOptions
 from planner.sources.base import Source
+from planner.stats import Stats
 
-__all__ = ["RegistrySource"]
+__all__ = ["RegistrySession", "RegistrySource"]
 
 T = TypeVar("T")
+
+
+class RegistrySession:
+    """One event loop and one :class:`RegistryClient` for a run.
+
+    Every source made from a session shares its connections, tokens, stats
+    and the documents read so far (by digest: content-addressed, verified),
+    and fetches of the same digest that overlap are made once.
+    """
+
+    def __init__(self, options: RegistryOptions | None = None) -> None:
+        self.stats = Stats()
+        self.loop = asyncio.new_event_loop()
+        self.client = RegistryClient(options, self.stats)
+        self.documents: dict[str, Index | ImageManifest] = {}
+        self.pending: dict[str, asyncio.Task[Index | ImageManifest]] = {}
+
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        return self.loop.run_until_complete(coroutine)
+
+    def gather(self, coroutines: Iterable[Coroutine[Any, Any, T]]) -> list[T]:
+        """Run coroutines concurrently; results in order."""
+
+        async def all_of() -> list[T]:
+            return list(await asyncio.gather(*coroutines))
+
+        return self.run(all_of())
+
+    def source(self, reference: Reference) -> RegistrySource:
+        return RegistrySource(reference, session=self)
+
+    def close(self) -> None:
+        if not self.loop.is_closed():
+            self.run(self.client.aclose())
+            self.loop.close()
+
+    def __enter__(self) -> RegistrySession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 class RegistrySource(Source):
     """Reads an image reference through the Distribution API."""
 
-    def __init__(self, reference: Reference, options: RegistryOptions | None = None) -> None:
+    def __init__(
+        self,
+        reference: Reference,
+        options: RegistryOptions | None = None,
+        *,
+        session: RegistrySession | None = None,
+    ) -> None:
         super().__init__()
         self.reference = reference
         self.name = str(reference)
-        self._loop = asyncio.new_event_loop()
-        self.client = RegistryClient(options, self.stats)
-        self._documents: dict[str, Index | ImageManifest] = {}
+        self._owns_session = session is None
+        self.session = session or RegistrySession(options)
+        self.stats = self.session.stats
+        self.client = self.session.client
         self._top: tuple[Index | ImageManifest, Descriptor] | None = None
 
     def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
-        return self._loop.run_until_complete(coroutine)
+        return self.session.run(coroutine)
 
     def close(self) -> None:
-        if not self._loop.is_closed():
-            self._run(self.client.aclose())
-            self._loop.close()
+        if self._owns_session:
+            self.session.close()
 
     # ------------------------------------------------------------------ documents
 
-    async def _document(self, descriptor: Descriptor | None) -> Index | ImageManifest:
-        """The reference's own document (descriptor None) or one it points to."""
-        if descriptor is not None and descriptor.digest in self._documents:
-            return self._documents[descriptor.digest]
+    async def top(self) -> tuple[Index | ImageManifest, Descriptor]:
+        """The reference's own document (fetched once)."""
+        if self._top is None:
+            document = await self._fetch(None)
+            self._top = (document, document.descriptor)
+        return self._top
+
+    async def document(self, descriptor: Descriptor) -> Index | ImageManifest:
+        """A document by descriptor; concurrent requests for one digest share one fetch."""
+        session = self.session
+        if descriptor.digest in session.documents:
+            return session.documents[descriptor.digest]
+        task = session.pending.get(descriptor.digest)
+        if task is None:
+            task = asyncio.ensure_future(self._fetch(descriptor))
+            session.pending[descriptor.digest] = task
+        try:
+            return await task
+        finally:
+            session.pending.pop(descriptor.digest, None)
+
+    async def _fetch(self, descriptor: Descriptor | None) -> Index | ImageManifest:
         if descriptor is None:
             fetched = await self.client.manifest(self.reference)
             where = f"{self.reference}"
@@ -71,28 +138,18 @@ class RegistrySource(Source):
             raise InvalidManifest(
                 f"{where}: listed as {descriptor.media_type} but is {document.media_type}"
             )
-        self._documents[document.digest] = document
+        self.session.documents[document.digest] = document
         return document
 
     def read_top(self) -> tuple[Index | ImageManifest, Descriptor]:
-        if self._top is None:
-            document = self._run(self._document(None))
-            self._top = (document, document.descriptor)
-        return self._top
+        return self._run(self.top())
 
     def read_document(self, descriptor: Descriptor) -> Index | ImageManifest:
-        return self._run(self._document(descriptor))
+        return self._run(self.document(descriptor))
 
     def read_documents(self, descriptors: Sequence[Descriptor]) -> list[Index | ImageManifest]:
         """Several documents at once, each distinct digest fetched once, concurrently."""
-        unique = {d.digest: d for d in descriptors}
-
-        async def fetch_all() -> dict[str, Index | ImageManifest]:
-            results = await asyncio.gather(*(self._document(d) for d in unique.values()))
-            return dict(zip(unique, results, strict=True))
-
-        by_digest = self._run(fetch_all())
-        return [by_digest[d.digest] for d in descriptors]
+        return self.session.gather(self.document(d) for d in descriptors)
 
     def read_blob(self, descriptor: Descriptor, limit: int) -> bytes | None:
         return self._run(
