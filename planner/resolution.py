@@ -51,6 +51,8 @@ class Resolution:
         """Platforms the index offers, for messages."""
         seen: dict[str, None] = {}
         for c in self.candidates:
+            if c.descriptor.is_attestation:
+                continue
             p = c.descriptor.platform
             seen[p.describe() if p else "(no platform)"] = None
         return list(seen)

@@ -25,7 +25,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["FloorRule", "StableAbi", "WindowsVersion", "docker_build", "docker_prefix_match"]
+__all__ = [
+    "MICROSOFT_PROCESS_ISOLATION",
+    "FloorRule",
+    "StableAbi",
+    "WindowsVersion",
+    "docker_build",
+    "docker_prefix_match",
+    "runs_on",
+]
 
 FloorRule = Literal["largest-at-or-below-host", "largest-below-host", "previous-ltsc"]
 FLOOR_RULES: tuple[FloorRule, ...] = (
@@ -161,3 +169,37 @@ def docker_build(os_version: str) -> int | None:
 def docker_prefix_match(os_version: str, host: WindowsVersion) -> bool:
     """moby ``versionMatch``: os.version starts with ``major.minor.build.``."""
     return os_version.startswith(host.prefix + ".")
+
+
+MICROSOFT_PROCESS_ISOLATION = StableAbi(ltsc_builds=(20348, 26100), floor="previous-ltsc")
+"""Microsoft's version-compatibility table (virtualization docs, 2025): from ltsc2022 on,
+a host runs ltsc2022 images up to its own build with process isolation; older hosts
+need their exact build."""
+
+
+def runs_on(
+    host: WindowsVersion, image: WindowsVersion | None, isolation: str, process: StableAbi
+) -> tuple[bool, str]:
+    """Whether a Windows image build runs on a host with this isolation, and why not.
+
+    Hyper-V isolation runs any build up to the host's (same major.minor); process
+    isolation only what ``process`` (the stable-ABI window) allows.
+    """
+    if image is None:
+        return True, "the image declares no Windows build"
+    if (image.major, image.minor) != (host.major, host.minor):
+        return (
+            False,
+            f"windows {image.major}.{image.minor} image on a {host.major}.{host.minor} host",
+        )
+    if image.build > host.build:
+        return False, f"windows build {image.build} is newer than host build {host.build}"
+    if isolation == "hyperv":
+        return True, ""
+    if process.compatible(host, image):
+        return True, ""
+    return False, (
+        f"windows build {build_label(image.build)} needs Hyper-V isolation on host build"
+        f" {host.build} (process isolation runs {'-'.join(str(b) for b in sorted(set(process.window(host))))});"
+        " set isolation: hyperv if the host uses it"
+    )

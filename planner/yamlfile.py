@@ -27,23 +27,35 @@ class YamlError(InvalidInput):
 
 
 class MarkedMap(dict[Any, Any]):
-    """A mapping that knows its own line and the line of each key (1-based)."""
+    """A mapping that knows its own line and the line (and column) of each key (1-based)."""
 
     line: int = 0
+    column: int = 0
     key_lines: dict[Any, int]
+    key_columns: dict[Any, int]
 
     def line_of(self, key: Any) -> int:
         return self.key_lines.get(key, self.line)
 
+    def column_of(self, key: Any) -> int:
+        columns: dict[Any, int] = getattr(self, "key_columns", {})
+        return columns.get(key, self.column)
+
 
 class MarkedList(list[Any]):
-    """A sequence that knows its own line and the line of each item (1-based)."""
+    """A sequence that knows its own line and the line (and column) of each item (1-based)."""
 
     line: int = 0
+    column: int = 0
     item_lines: list[int]
+    item_columns: list[int]
 
     def line_of(self, index: int) -> int:
         return self.item_lines[index] if index < len(self.item_lines) else self.line
+
+    def column_of(self, index: int) -> int:
+        columns = getattr(self, "item_columns", [])
+        return columns[index] if index < len(columns) else self.column
 
 
 class _Loader(_Base):  # type: ignore[misc]
@@ -56,7 +68,9 @@ def _construct_mapping(loader: Any, node: yaml.MappingNode) -> MarkedMap:
     loader.flatten_mapping(node)
     result = MarkedMap()
     result.line = node.start_mark.line + 1
+    result.column = node.start_mark.column + 1
     result.key_lines = {}
+    result.key_columns = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         line = key_node.start_mark.line + 1
@@ -72,6 +86,7 @@ def _construct_mapping(loader: Any, node: yaml.MappingNode) -> MarkedMap:
                 f" (first at line {result.key_lines[key]})"
             )
         result.key_lines[key] = line
+        result.key_columns[key] = key_node.start_mark.column + 1
         result[key] = loader.construct_object(value_node, deep=True)
     return result
 
@@ -79,7 +94,9 @@ def _construct_mapping(loader: Any, node: yaml.MappingNode) -> MarkedMap:
 def _construct_sequence(loader: Any, node: yaml.SequenceNode) -> MarkedList:
     result = MarkedList(loader.construct_object(child, deep=True) for child in node.value)
     result.line = node.start_mark.line + 1
+    result.column = node.start_mark.column + 1
     result.item_lines = [child.start_mark.line + 1 for child in node.value]
+    result.item_columns = [child.start_mark.column + 1 for child in node.value]
     return result
 
 
@@ -95,7 +112,7 @@ def load(text: str, source_name: str) -> Any:
         return loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = f":{mark.line + 1}" if mark is not None else ""
+        line = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
         problem = exc.problem or exc.context or "invalid YAML"
         raise YamlError(f"{source_name}{line}: invalid YAML: {problem}") from None
     except yaml.YAMLError as exc:

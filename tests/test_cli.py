@@ -231,10 +231,12 @@ def test_malformed_rule_file_exit_2(tmp_path: Path, capsys: pytest.CaptureFixtur
 
 
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["resolve", SEED]) == 2
+    assert "give the host: --platform os/arch[/variant], or --hosts FILE" in capsys.readouterr().err
     with pytest.raises(SystemExit) as info:
-        main(["resolve", SEED])
+        main(["resolve", SEED, "--format", "xml"])
     assert info.value.code == 2
-    assert "--platform" in capsys.readouterr().err
+    assert "invalid choice: 'xml'" in capsys.readouterr().err
     assert main([]) == 2
 
 

@@ -39,6 +39,9 @@ class RegistrySession:
         self.client = RegistryClient(options, self.stats)
         self.documents: dict[str, Index | ImageManifest] = {}
         self.pending: dict[str, asyncio.Task[Index | ImageManifest]] = {}
+        self.blobs: dict[str, bytes] = {}
+        """Small blobs (configs) read so far, verified, by digest."""
+        self.locations: dict[str, BlobLocation] = {}
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         return self.loop.run_until_complete(coroutine)
@@ -152,9 +155,12 @@ class RegistrySource(Source):
         return self.session.gather(self.document(d) for d in descriptors)
 
     def read_blob(self, descriptor: Descriptor, limit: int) -> bytes | None:
-        return self._run(
-            self.client.blob(self.reference, descriptor.digest, descriptor.size, limit)
-        )
+        blobs = self.session.blobs
+        if descriptor.digest not in blobs:
+            blobs[descriptor.digest] = self._run(
+                self.client.blob(self.reference, descriptor.digest, descriptor.size, limit)
+            )
+        return blobs[descriptor.digest]
 
     @property
     def registry_host(self) -> str:
@@ -166,15 +172,14 @@ class RegistrySource(Source):
         )
 
     def blob_locations(self, digests: Sequence[str]) -> dict[str, BlobLocation]:
-        """Where each blob is served from, asked concurrently (at most 8 at a time)."""
+        """Where each blob is served from, asked concurrently (8 at a time), each digest once a run."""
+        known = self.session.locations
         limit = asyncio.Semaphore(8)
 
-        async def one(digest: str) -> BlobLocation:
+        async def one(digest: str) -> None:
             async with limit:
-                return await self.client.blob_location(self.reference, digest)
-
-        async def all_of() -> list[BlobLocation]:
-            return await asyncio.gather(*(one(d) for d in dict.fromkeys(digests)))
+                known[digest] = await self.client.blob_location(self.reference, digest)
 
         unique = list(dict.fromkeys(digests))
-        return dict(zip(unique, self._run(all_of()), strict=True))
+        self.session.gather(one(d) for d in unique if d not in known)
+        return {d: known[d] for d in unique}

@@ -1,0 +1,367 @@
+"""Fleets: every host of a profile against every image, in one run.
+
+For each (host, image) pair: which image the host pulls (its own rule set),
+whether it will run there (a single-image tag for another platform does not;
+a Windows image needs a build the host's isolation runs), and what the host
+downloads given what it already has. Then the fleet figures: per-host
+downloads, the fleet total, and the unique bytes a pull-through mirror would
+fetch once.
+
+Cost: each image's index is read once per run, whatever the number of hosts;
+each distinct chosen manifest once; independent registry reads run
+concurrently on one session (:class:`~planner.sources.registry.RegistrySession`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from planner.errors import InvalidInput
+from planner.manifest import Descriptor, ImageManifest
+from planner.plan import Plan, build_plan
+from planner.profiles import HostProfile
+from planner.reference import Reference
+from planner.resolution import Resolution, _resolve
+from planner.resolver import judge_image_platform
+from planner.sources import Source, open_source
+from planner.stats import Stats
+from planner.windows import MICROSOFT_PROCESS_ISOLATION, WindowsVersion, runs_on
+
+if TYPE_CHECKING:
+    from planner.registry import RegistryOptions
+    from planner.sources.registry import RegistrySession
+
+__all__ = ["FleetReport", "PairResult", "parse_allowances", "run_fleet"]
+
+Status = Literal["ok", "no-image", "will-not-run", "allowed"]
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class PairResult:
+    """One host against one image."""
+
+    host: HostProfile
+    image: str
+    status: Status
+    resolution: Resolution
+    plan: Plan | None
+    problem: str = ""
+    """Why the pair fails (also kept when the failure is allowed)."""
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("ok", "allowed")
+
+    @property
+    def download_bytes(self) -> int:
+        return self.plan.totals.download_bytes if self.plan is not None else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        r = self.resolution
+        selected = None
+        if r.selected is not None:
+            selected = {
+                **r.selected.summary(),
+                "platform": r.platform.to_oci() if r.platform else None,
+            }
+        out: dict[str, Any] = {
+            "host": self.host.name,
+            "image": self.image,
+            "status": self.status,
+            "ok": self.ok,
+            "selected": selected,
+            "problem": self.problem or None,
+            "warnings": list(self.plan.warnings if self.plan else r.warnings),
+        }
+        if self.plan is not None:
+            out["totals"] = self.plan.totals.to_dict()
+        return out
+
+
+@dataclass(frozen=True)
+class FleetReport:
+    """All pairs of a run, with the fleet's figures."""
+
+    images: tuple[str, ...]
+    hosts: tuple[HostProfile, ...]
+    pairs: tuple[PairResult, ...]
+    stats: Stats
+
+    def pair(self, host: str, image: str) -> PairResult:
+        return next(p for p in self.pairs if p.host.name == host and p.image == image)
+
+    @property
+    def failures(self) -> list[PairResult]:
+        return [p for p in self.pairs if not p.ok]
+
+    def host_bytes(self, host: str) -> int:
+        """What one host downloads for all images (each distinct blob once)."""
+        return _distinct_size(p for p in self.pairs if p.host.name == host)
+
+    def image_bytes(self, image: str) -> tuple[int, int]:
+        """(total over hosts, unique across hosts) download bytes for one image."""
+        pairs = [p for p in self.pairs if p.image == image]
+        total = sum(_distinct_size([p]) for p in pairs)
+        return total, _distinct_size(pairs)
+
+    @property
+    def total_bytes(self) -> int:
+        """Sum over hosts of what each downloads."""
+        return sum(self.host_bytes(h.name) for h in self.hosts)
+
+    @property
+    def unique_bytes(self) -> int:
+        """Distinct blobs some host downloads: what a pull-through mirror fetches once."""
+        return _distinct_size(self.pairs)
+
+    def fleet_dict(self) -> dict[str, Any]:
+        return {
+            "hosts": {h.name: self.host_bytes(h.name) for h in self.hosts},
+            "images": {
+                image: dict(
+                    zip(("total_bytes", "unique_bytes"), self.image_bytes(image), strict=True)
+                )
+                for image in self.images
+            },
+            "total_bytes": self.total_bytes,
+            "unique_bytes": self.unique_bytes,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "images": list(self.images),
+            "hosts": [h.to_dict() for h in self.hosts],
+            "pairs": [p.to_dict() for p in self.pairs],
+            "fleet": self.fleet_dict(),
+            "failures": len(self.failures),
+            "stats": self.stats.to_dict(),
+        }
+
+
+def _distinct_size(pairs: Iterable[PairResult]) -> int:
+    """Bytes of the distinct blobs these pairs download (present blobs excluded)."""
+    sizes: dict[str, int] = {}
+    for pair in pairs:
+        if pair.plan is None:
+            continue
+        for blob in pair.plan.blobs:
+            if not blob.present:
+                sizes[blob.descriptor.digest] = blob.descriptor.size
+    return sum(sizes.values())
+
+
+def parse_allowances(
+    values: Sequence[str], hosts: Sequence[HostProfile], images: Sequence[str]
+) -> set[tuple[str, str]]:
+    """``--allow-missing HOST:IMAGE`` (``*`` for any host or image) as (host, image) pairs."""
+    names = {h.name for h in hosts}
+    allowed = set()
+    for value in values:
+        host, sep, image = value.partition(":")
+        if not sep or not host or not image:
+            raise InvalidInput(f"--allow-missing {value!r}: expected HOST:IMAGE (either may be *)")
+        if host != "*" and host not in names:
+            raise InvalidInput(f"--allow-missing {value!r}: no host named {host!r}")
+        if image != "*" and image not in images:
+            raise InvalidInput(
+                f"--allow-missing {value!r}: {image!r} is not one of the images checked"
+            )
+        for h in names if host == "*" else (host,):
+            for i in images if image == "*" else (image,):
+                allowed.add((h, i))
+    return allowed
+
+
+class _Sources:
+    """Opens SOURCE strings once each; registry ones share one session."""
+
+    def __init__(self, registry: RegistryOptions | None) -> None:
+        self.registry = registry
+        self.session: RegistrySession | None = None
+        self.opened: dict[str, Source] = {}
+
+    def get(self, spec: str) -> Source:
+        if spec not in self.opened:
+            if self.session is None and _is_reference(spec):
+                from planner.sources.registry import RegistrySession
+
+                self.session = RegistrySession(self.registry)
+            self.opened[spec] = open_source(spec, self.registry, session=self.session)
+        return self.opened[spec]
+
+    def tops(self, specs: Iterable[str]) -> None:
+        """Read the top documents of these sources, registry ones concurrently."""
+        from planner.sources.registry import RegistrySource
+
+        sources = [self.get(s) for s in dict.fromkeys(specs)]
+        remote = [s for s in sources if isinstance(s, RegistrySource)]
+        if remote and self.session is not None:
+            self.session.gather(s.top() for s in remote)
+        for source in sources:
+            if not isinstance(source, RegistrySource):
+                source.read_top()
+
+    def documents(self, wanted: Iterable[tuple[Source, Descriptor]]) -> None:
+        """Read these documents (each distinct digest once), registry ones concurrently."""
+        from planner.sources.registry import RegistrySource
+
+        unique: dict[str, tuple[Source, Descriptor]] = {}
+        for source, descriptor in wanted:
+            unique.setdefault(descriptor.digest, (source, descriptor))
+        remote = [(s, d) for s, d in unique.values() if isinstance(s, RegistrySource)]
+        if remote and self.session is not None:
+            self.session.gather(s.document(d) for s, d in remote)
+        for source, descriptor in unique.values():
+            if not isinstance(source, RegistrySource) and source.can_read_children:
+                source.read_document(descriptor)
+
+    @property
+    def stats(self) -> Stats:
+        return self.session.stats if self.session is not None else Stats()
+
+    def close(self) -> None:
+        for source in self.opened.values():
+            source.close()
+        if self.session is not None:
+            self.session.close()
+
+
+def _is_reference(spec: str) -> bool:
+    from pathlib import Path
+
+    if spec == "-" or spec.startswith("oci:") or Path(spec).exists():
+        return False
+    try:
+        Reference.parse(spec)
+    except InvalidInput:
+        return False
+    return True
+
+
+def _will_run(host: HostProfile, resolution: Resolution) -> str:
+    """Why the selected image will not run on the host ('' when it will)."""
+    platform = resolution.platform
+    if platform is None:
+        return ""
+    if resolution.index is None:  # a single-image tag is pulled whatever its platform
+        runs, why = judge_image_platform(platform, host.platform, host.rules)
+        if not runs:
+            return (
+                f"the tag is a single {platform.describe()} image: {why.removeprefix('rejected: ')}"
+            )
+    if host.is_windows and platform.os.lower() == "windows" and host.platform.os_version:
+        host_version = WindowsVersion.parse(host.platform.os_version)
+        if host_version is not None:
+            process = host.rules.windows.process_isolation or MICROSOFT_PROCESS_ISOLATION
+            ok, why = runs_on(
+                host_version,
+                WindowsVersion.parse(platform.os_version) if platform.os_version else None,
+                host.isolation or "process",
+                process,
+            )
+            if not ok:
+                return why
+    return ""
+
+
+def run_fleet(
+    images: Sequence[str],
+    hosts: Sequence[HostProfile],
+    *,
+    registry: RegistryOptions | None = None,
+    allow: set[tuple[str, str]] | None = None,
+    plans: bool = True,
+    present: set[str] | None = None,
+    locations: bool = False,
+    bandwidth: float | None = None,
+    progress: Progress | None = None,
+) -> FleetReport:
+    """Resolve (and plan) every image for every host.
+
+    ``allow`` lists (host, image) pairs that may fail; ``present`` blob digests
+    every host has (besides its profile's ``have``); ``locations`` and
+    ``bandwidth`` as for :func:`planner.plan`.
+    """
+    allow = allow or set()
+    report = progress or (lambda stage, done, total: None)
+    sources = _Sources(registry)
+    try:
+        report("reading indexes", 0, len(images))
+        sources.tops(images)
+        resolutions: dict[tuple[str, str], Resolution] = {}
+        total = len(images) * len(hosts)
+        for image in images:
+            source = sources.get(image)
+            for host in hosts:
+                resolutions[(host.name, image)] = _resolve(source, host.platform, host.rules)
+                report("resolving", len(resolutions), total)
+
+        have: dict[str, set[str]] = {h.name: set(present or ()) for h in hosts}
+        extra: dict[str, list[str]] = {h.name: [] for h in hosts}
+        if plans:
+            have_specs = [spec for h in hosts for spec in h.have]
+            if have_specs:
+                sources.tops(have_specs)
+            have_resolutions = {
+                (h.name, spec): _resolve(sources.get(spec), h.platform, h.rules)
+                for h in hosts
+                for spec in h.have
+            }
+            wanted = [
+                (sources.get(image), r.selected)
+                for (_, image), r in resolutions.items()
+                if r.selected is not None and r.index is not None
+            ] + [
+                (sources.get(spec), r.selected)
+                for (_, spec), r in have_resolutions.items()
+                if r.selected is not None and r.index is not None
+            ]
+            report("reading manifests", 0, len(wanted))
+            sources.documents(wanted)
+            for (name, spec), r in have_resolutions.items():
+                if r.selected is None:
+                    extra[name].append(
+                        f"have {spec}: no image for this host, so nothing counts as present from it"
+                    )
+                    continue
+                document = (
+                    sources.get(spec).read_document(r.selected)
+                    if r.index is not None
+                    else sources.get(spec).read_top()[0]
+                )
+                if isinstance(document, ImageManifest):
+                    have[name] |= {
+                        document.config.digest,
+                        *(layer.digest for layer in document.layers),
+                    }
+
+        pairs = []
+        for host in hosts:
+            for image in images:
+                resolution = resolutions[(host.name, image)]
+                plan = None
+                if resolution.selected is None:
+                    status: Status = "no-image"
+                    offered = ", ".join(resolution.offered()) or "no entries"
+                    problem = f"no compatible image (rules {host.rules.name}); it offers: {offered}"
+                else:
+                    problem = _will_run(host, resolution)
+                    status = "will-not-run" if problem else "ok"
+                    if plans:
+                        plan = build_plan(
+                            sources.get(image),
+                            resolution,
+                            present=have[host.name],
+                            locations=locations,
+                            bandwidth=bandwidth,
+                            extra_warnings=extra[host.name],
+                        )
+                if status != "ok" and (host.name, image) in allow:
+                    status = "allowed"
+                pairs.append(PairResult(host, image, status, resolution, plan, problem))
+        return FleetReport(tuple(images), tuple(hosts), tuple(pairs), sources.stats)
+    finally:
+        sources.close()
