@@ -19,46 +19,96 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from planner.errors import (
-    Denied,
-    DigestMismatch,
-    InvalidInput,
-    InvalidManifest,
-    InvalidPlatform,
-    InvalidReference,
-    InvalidRules,
-    InvalidSource,
-    NoCompatibleImage,
-    NotFound,
-    PlannerError,
-    RateLimited,
-    RegistryError,
-    SourceError,
-    Unauthorized,
-)
-from planner.manifest import Descriptor, ImageManifest, Index, parse_document
-from planner.plan import Plan, PlannedBlob, Totals, plan
-from planner.platform import Platform
-from planner.reference import Reference
-from planner.resolution import Resolution, resolve
-from planner.resolver import Candidate, Selection, select
-from planner.rulesets import RuleSet, available_rule_sets, load_rules
-from planner.sources import Source, open_source
-from planner.stats import Stats
-
-# Registry access imports httpx; load it only when asked for (PEP 562).
-_LAZY = {"RegistryOptions", "CredentialStore", "Credential"}
+# Public names and the module each lives in. They are imported on first use
+# (PEP 562), so that `pull-planner --version` and offline commands do not pay
+# for modules they do not need (httpx above all).
+_EXPORTS = {
+    "Denied": "errors",
+    "DigestMismatch": "errors",
+    "InvalidInput": "errors",
+    "InvalidManifest": "errors",
+    "InvalidPlatform": "errors",
+    "InvalidReference": "errors",
+    "InvalidRules": "errors",
+    "InvalidSource": "errors",
+    "NoCompatibleImage": "errors",
+    "NotFound": "errors",
+    "PlannerError": "errors",
+    "RateLimited": "errors",
+    "RegistryError": "errors",
+    "SourceError": "errors",
+    "Unauthorized": "errors",
+    "Descriptor": "manifest",
+    "ImageManifest": "manifest",
+    "Index": "manifest",
+    "parse_document": "manifest",
+    "Plan": "planning",
+    "PlannedBlob": "planning",
+    "Totals": "planning",
+    "plan": "planning",
+    "Platform": "platform",
+    "Reference": "reference",
+    "Resolution": "resolution",
+    "resolve": "resolution",
+    "Candidate": "resolver",
+    "Selection": "resolver",
+    "select": "resolver",
+    "RuleSet": "rulesets",
+    "available_rule_sets": "rulesets",
+    "load_rules": "rulesets",
+    "Source": "sources",
+    "open_source": "sources",
+    "Stats": "stats",
+    "RegistryOptions": "registry",
+    "CredentialStore": "registry",
+    "Credential": "registry",
+}
 
 
 def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import planner.registry
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'planner' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"planner.{module}"), name)
+    globals()[name] = value
+    return value
 
-        return getattr(planner.registry, name)
-    raise AttributeError(f"module 'planner' has no attribute {name!r}")
 
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
+
+
+if TYPE_CHECKING:
+    from planner.errors import (
+        Denied,
+        DigestMismatch,
+        InvalidInput,
+        InvalidManifest,
+        InvalidPlatform,
+        InvalidReference,
+        InvalidRules,
+        InvalidSource,
+        NoCompatibleImage,
+        NotFound,
+        PlannerError,
+        RateLimited,
+        RegistryError,
+        SourceError,
+        Unauthorized,
+    )
+    from planner.manifest import Descriptor, ImageManifest, Index, parse_document
+    from planner.planning import Plan, PlannedBlob, Totals, plan
+    from planner.platform import Platform
+    from planner.reference import Reference
+    from planner.registry import Credential, CredentialStore, RegistryOptions
+    from planner.resolution import Resolution, resolve
+    from planner.resolver import Candidate, Selection, select
+    from planner.rulesets import RuleSet, available_rule_sets, load_rules
+    from planner.sources import Source, open_source
+    from planner.stats import Stats
 
 __all__ = [
     "Candidate",

@@ -102,7 +102,7 @@ def _run_fleet(
         hosts = [dataclasses.replace(h, have=h.have + have) for h in hosts]
     present: set[str] = set()
     for path in getattr(args, "have_digests", ()):
-        from planner.plan import read_digest_file
+        from planner.planning import read_digest_file
 
         present |= read_digest_file(Path(path))
     progress = _Progress()
@@ -188,7 +188,7 @@ def _resolve_fleet(args: argparse.Namespace, hosts: list[HostProfile]) -> int:
 
 
 def run_plan(args: argparse.Namespace) -> int:
-    from planner.plan import plan, read_digest_file
+    from planner.planning import plan, read_digest_file
     from planner.render import plan_text
     from planner.rulesets import DEFAULT_RULES, load_rules
 

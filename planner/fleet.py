@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from planner.errors import InvalidInput
 from planner.manifest import Descriptor, ImageManifest
-from planner.plan import Plan, build_plan
+from planner.planning import Plan, build_plan
 from planner.profiles import HostProfile
 from planner.reference import Reference
 from planner.resolution import Resolution, _resolve

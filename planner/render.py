@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from planner.manifest import DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST
-from planner.plan import Plan, estimate_text
+from planner.planning import Plan, estimate_text
 from planner.resolution import Resolution
 from planner.units import human_size
 

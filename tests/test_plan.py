@@ -13,7 +13,7 @@ import yaml
 
 from planner import NoCompatibleImage, RegistryOptions
 from planner.cli import main
-from planner.plan import compression_of, plan, read_digest_file
+from planner.planning import compression_of, plan, read_digest_file
 from planner.registry import Credential, CredentialStore
 from planner.units import format_duration, human_size, parse_bandwidth
 from tests.cdn import RecordingCdn
