@@ -47,6 +47,10 @@ class Normalizer:
     architecture: Mapping[str, ArchAlias] = field(default_factory=dict)
     variant: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     sort_os_features: bool = False
+    _memo: dict[Platform, Platform] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+    """Results so far: index entries repeat across hosts and runs of the resolver."""
 
     @property
     def is_identity(self) -> bool:
@@ -56,6 +60,14 @@ class Normalizer:
 
     def __call__(self, platform: Platform) -> Platform:
         """Return the normalized platform (the display text is dropped)."""
+        cached = self._memo.get(platform)
+        if cached is None:
+            cached = self._memo[platform] = self._normalize(platform)
+            if len(self._memo) > 4096:
+                self._memo.clear()
+        return cached if not platform.display else cached.with_fields()
+
+    def _normalize(self, platform: Platform) -> Platform:
         os_name, arch, variant = platform.os, platform.architecture, platform.variant
         if self.lowercase:
             os_name, arch, variant = os_name.lower(), arch.lower(), variant.lower()

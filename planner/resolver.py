@@ -25,8 +25,9 @@ Docker's classic Windows path is not vector-based and has its own judge
 from __future__ import annotations
 
 import functools
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from planner.errors import InvalidManifest, InvalidPlatform
@@ -102,6 +103,8 @@ class _HostView:
     ranks: dict[ArchVariant, int]
     arch_ranks: dict[str, int]
     order: tuple[TieBreak, ...]
+    runs: str
+    """The vector for messages: ``arm64, arm/v8, arm/v7``."""
 
 
 @functools.lru_cache(maxsize=4096)
@@ -131,17 +134,14 @@ def _host_view(host: Platform, rules: RuleSet) -> _HostView:
         ranks.setdefault(key, rank)
         arch_ranks.setdefault(key[0], rank)
     order = rules.windows.order if strategy == "stable-abi" else rules.order
+    runs = ", ".join(_fmt(av) for av in vector) or "nothing"
     return _HostView(
-        host, norm, is_windows, strategy, windows_version, vector, ranks, arch_ranks, order
+        host, norm, is_windows, strategy, windows_version, vector, ranks, arch_ranks, order, runs
     )
 
 
 def _fmt(arch_variant: ArchVariant) -> str:
     return "/".join(p for p in arch_variant if p)
-
-
-def _runs_list(view: _HostView) -> str:
-    return ", ".join(_fmt(av) for av in view.vector) or "nothing"
 
 
 # --------------------------------------------------------------------------- judging
@@ -170,7 +170,8 @@ def _fallback_reason(view: _HostView, cand: ArchVariant, rank: int) -> str:
 
 
 def _is_empty(platform: Platform) -> bool:
-    return platform == Platform(os="", architecture="")
+    p = platform
+    return not (p.os or p.architecture or p.variant or p.os_version or p.os_features or p.features)
 
 
 def _judge(desc: Descriptor, view: _HostView, rules: RuleSet, index_media_type: str) -> _Verdict:
@@ -231,7 +232,7 @@ def _judge_platform(
                 f"{rules.name} knows no {view.norm.architecture} variant"
                 f" {view.norm.variant!r}, so this host matches nothing"
             )
-        return _reject(f"{shown} is not among what {view.norm.format()} runs ({_runs_list(view)})")
+        return _reject(f"{shown} is not among what {view.norm.format()} runs ({view.runs})")
 
     notes: list[str] = []
     version_verdict = _judge_os_version(cand, view, rules, notes)
@@ -395,19 +396,62 @@ def _tie_key(tie: TieBreak, desc: Descriptor, index_media_type: str) -> Any:
 # --------------------------------------------------------------------------- selection
 
 
+_MEMO_INDEXES = 256
+
+
+@dataclass
+class _IndexMemo:
+    """What select() remembers about one (index, rule set)."""
+
+    index: Index
+    rules: RuleSet
+    entry_warnings: list[str]
+    answers: dict[tuple[Platform, bool], Selection] = field(default_factory=dict)
+
+
+_memo: OrderedDict[tuple[int, int], _IndexMemo] = OrderedDict()
+
+
 def select(
     index: Index,
     host: Platform,
     rules: RuleSet,
     *,
     load_index: Callable[[Descriptor], Index] | None = None,
-    _depth: int = 0,
 ) -> Selection:
     """Choose the entry of ``index`` that ``host`` pulls under ``rules``.
 
     ``load_index`` reads a nested index by descriptor; without it a chosen
     nested index is reported as chosen, with a warning, and not followed.
+
+    The answer depends only on the index, the host's platform and the rule
+    set, so it is remembered (for the last 256 indexes): a fleet of thousands
+    of hosts costs one evaluation per distinct platform.
     """
+    key = (id(index), id(rules))
+    memo = _memo.get(key)
+    if memo is None or memo.index is not index or memo.rules is not rules:
+        memo = _memo[key] = _IndexMemo(index, rules, _entry_warnings(index, rules))
+        while len(_memo) > _MEMO_INDEXES:
+            _memo.popitem(last=False)
+    else:
+        _memo.move_to_end(key)
+    answer_key = (host, load_index is not None)
+    selection = memo.answers.get(answer_key)
+    if selection is None:
+        selection = _select(index, host, rules, load_index, 0, memo.entry_warnings)
+        memo.answers[answer_key] = selection
+    return selection
+
+
+def _select(
+    index: Index,
+    host: Platform,
+    rules: RuleSet,
+    load_index: Callable[[Descriptor], Index] | None,
+    _depth: int,
+    entry_warnings: list[str] | None = None,
+) -> Selection:
     if _depth > MAX_INDEX_DEPTH:
         raise InvalidManifest(
             f"index {index.digest}: nested more than {MAX_INDEX_DEPTH} levels deep"
@@ -423,7 +467,7 @@ def select(
         return (rank, *(_tie_key(t, index.manifests[i], index.media_type) for t in ties), i)
 
     preference = sorted(matching, key=sort_key)
-    warnings = _entry_warnings(index, view, rules)
+    warnings = list(entry_warnings if entry_warnings is not None else _entry_warnings(index, rules))
 
     candidates: list[Candidate] = [
         Candidate(i, desc, v.match, v.rank, v.reason)
@@ -444,7 +488,7 @@ def select(
             return _selection(
                 index, candidates, preference, position, desc, desc.platform, warnings
             )
-        nested = select(load_index(desc), host, rules, load_index=load_index, _depth=_depth + 1)
+        nested = _select(load_index(desc), host, rules, load_index, _depth + 1)
         candidates[position] = Candidate(
             position,
             desc,
@@ -477,7 +521,7 @@ def _selection(
     )
 
 
-def _entry_warnings(index: Index, view: _HostView, rules: RuleSet) -> list[str]:
+def _entry_warnings(index: Index, rules: RuleSet) -> list[str]:
     """Warnings about the index itself, independent of the choice."""
     warnings = []
     for i, desc in enumerate(index.manifests):
