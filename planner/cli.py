@@ -77,6 +77,9 @@ def registry_options(args: argparse.Namespace, reads_stdin: bool) -> RegistryOpt
         raise InvalidInput(f"--retries must be 0 or more, not {args.retries}")
     from pathlib import Path
 
+    # The CLI runs its requests on asyncio. httpcore imports trio, when installed, only to
+    # serve trio callers; in this process there are none, and the import costs ~90 ms.
+    sys.modules.setdefault("trio", None)  # type: ignore[arg-type]
     from planner.registry import Credential, CredentialStore, RegistryOptions
     from planner.registry.client import stderr_log
 

@@ -17,13 +17,14 @@ characters. Docker Hub (``docker.io``) is served at ``registry-1.docker.io``.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 
 from planner.errors import InvalidReference
 from planner.manifest import validate_digest
 
-__all__ = ["DOCKER_HUB", "DOCKER_HUB_API", "Reference"]
+__all__ = ["DOCKER_HUB", "DOCKER_HUB_API", "Reference", "is_loopback"]
 
 DOCKER_HUB = "docker.io"
 DOCKER_HUB_API = "registry-1.docker.io"
@@ -149,3 +150,20 @@ def _explain(remainder: str) -> str:
             " '.', '_', '__', '-' or '/')"
         )
     return "invalid reference format"
+
+
+def is_loopback(host: str) -> bool:
+    """``localhost``, 127.0.0.0/8 or ::1, with or without port or brackets.
+
+    Docker treats these as insecure registries by default (plain HTTP allowed).
+    """
+    if host.startswith("["):
+        host = host[1:].split("]", 1)[0]
+    elif host.count(":") == 1:
+        host = host.split(":", 1)[0]
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -64,7 +64,12 @@ class Registry:
     """One distribution registry process with its own storage."""
 
     def __init__(
-        self, workdir: Path, *, auth: dict[str, Any] | None = None, redirect_to: str | None = None
+        self,
+        workdir: Path,
+        *,
+        auth: dict[str, Any] | None = None,
+        redirect_to: str | None = None,
+        tls: tuple[Path, Path] | None = None,
     ) -> None:
         self.workdir = workdir
         self.port = free_port()
@@ -83,6 +88,9 @@ class Registry:
         }
         if auth:
             config["auth"] = auth
+        if tls:
+            config["http"]["tls"] = {"certificate": str(tls[0]), "key": str(tls[1])}
+        self.scheme = "https" if tls else "http"
         if redirect_to:
             # distribution's redirect storage middleware: blob GET/HEAD answer 307 to this base URL,
             # as registries behind a CDN do (the seed workflow's last step)
@@ -104,7 +112,7 @@ class Registry:
             if self._process.poll() is not None:
                 raise RuntimeError(f"registry exited: {self.log_path.read_text()[-2000:]}")
             try:
-                httpx.get(f"{self.url}/v2/", timeout=1)
+                httpx.get(f"{self.scheme}://{self.host}/v2/", timeout=1, verify=False)
                 return self
             except httpx.TransportError:
                 time.sleep(0.05)

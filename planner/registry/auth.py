@@ -31,6 +31,7 @@ from urllib.parse import urlencode
 import httpx
 
 from planner.errors import Unauthorized
+from planner.reference import is_loopback
 from planner.registry.cache import Cache
 from planner.registry.challenge import Challenge, parse_challenges
 from planner.registry.credentials import Credential, CredentialStore
@@ -42,7 +43,6 @@ _REPOSITORY = re.compile(r"^/v2/(.+?)/(?:manifests|blobs|tags)/")
 DEFAULT_TOKEN_LIFETIME = 60  # seconds, per the token spec when expires_in is absent
 EXPIRY_MARGIN = 10
 MAX_TOKEN_RESPONSE = 1 << 20
-_LOOPBACK = ("localhost", "127.0.0.1", "::1", "[::1]")
 
 
 def _origin(url: httpx.URL) -> str:
@@ -108,7 +108,7 @@ class RegistryAuth(httpx.Auth):
     @staticmethod
     def _may_send_secret(request: httpx.Request, target: httpx.URL) -> bool:
         """Credentials travel over TLS, or to a loopback registry."""
-        return target.scheme == "https" or target.host in _LOOPBACK or request.url.host in _LOOPBACK
+        return target.scheme == "https" or is_loopback(target.host) or is_loopback(request.url.host)
 
     # ------------------------------------------------------------------ flow
 

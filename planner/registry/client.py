@@ -53,7 +53,7 @@ from planner.manifest import (
     validate_digest,
     verify_content,
 )
-from planner.reference import Reference
+from planner.reference import Reference, is_loopback
 from planner.registry.auth import RegistryAuth
 from planner.registry.cache import Cache, default_cache_dir
 from planner.registry.credentials import CredentialStore
@@ -66,8 +66,6 @@ RETRY_STATUSES = frozenset({429, 502, 503, 504})
 RETRY_ERRORS = (httpx.TransportError,)  # connect/read/write errors, resets, timeouts
 MAX_ERROR_BODY = 64 << 10
 MAX_REDIRECT_HOPS = 5
-
-_LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]")
 
 
 @dataclass
@@ -113,6 +111,33 @@ class BlobLocation:
     redirected: bool
 
 
+class _PlainTransport(httpx.AsyncHTTPTransport):
+    """http:// only: no TLS, so no certificate store to load."""
+
+    def __init__(self) -> None:
+        super().__init__(verify=False)
+
+
+class _LazyTlsTransport(httpx.AsyncBaseTransport):
+    """https:// with verified TLS, created on first use.
+
+    httpx loads the CA bundle when a transport is made (about 0.1 s); a run
+    against loopback or plain-HTTP registries never needs it.
+    """
+
+    def __init__(self) -> None:
+        self._transport: httpx.AsyncHTTPTransport | None = None
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self._transport is None:
+            self._transport = httpx.AsyncHTTPTransport()  # verify=True; honours SSL_CERT_FILE
+        return await self._transport.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        if self._transport is not None:
+            await self._transport.aclose()
+
+
 def _strip_query(url: httpx.URL) -> str:
     return str(url.copy_with(query=None, fragment=None))
 
@@ -142,9 +167,15 @@ class RegistryClient:
         }
         if self.options.transport is not None:
             common["transport"] = self.options.transport
-        self._http = httpx.AsyncClient(auth=self._auth, **common)
+        self._http = httpx.AsyncClient(auth=self._auth, **common, **self._transports())
         # Redirect targets (CDNs) get their own client: no auth flow, no credentials.
-        self._anonymous = httpx.AsyncClient(**common)
+        self._anonymous = httpx.AsyncClient(**common, **self._transports())
+
+    def _transports(self) -> dict[str, Any]:
+        if self.options.transport is not None:
+            return {}
+        # The default transport serves https (TLS set up on first use), the mount plain http.
+        return {"transport": _LazyTlsTransport(), "mounts": {"http://": _PlainTransport()}}
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -165,8 +196,7 @@ class RegistryClient:
 
     def base_url(self, ref: Reference) -> str:
         host = ref.api_host
-        bare = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-        scheme = "http" if self.options.plain_http or bare in _LOOPBACK_HOSTS else "https"
+        scheme = "http" if self.options.plain_http or is_loopback(host) else "https"
         origin = f"{scheme}://{host}"
         self._registries[origin] = ref.registry
         return origin
