@@ -175,7 +175,9 @@ def measure_delay(port: int) -> tuple[float, float]:
 # --------------------------------------------------------------------------- content and hosts
 
 
-def push_content(registry: Registry) -> None:
+def push_content(registry: Registry) -> dict[str, str]:
+    """Push the images; returns each tag's index digest."""
+    digests = {}
     for name in IMAGES:
         entries = []
         for arch, variant in LINUX:
@@ -203,7 +205,8 @@ def push_content(registry: Registry) -> None:
                     },
                 )
             )
-        registry.push_index(name, "1.0", entries)
+        digests[name] = registry.push_index(name, "1.0", entries).digest
+    return digests
 
 
 def profile(path: Path, count: int) -> list[str]:
@@ -303,16 +306,20 @@ curl -s -o /dev/null -I "http://$REG/v2/$REPO/blobs/$layer"
 """
 
 
-def curl_loop(registry: str, pairs: list[tuple[str, str]]) -> str:
-    """A shell loop running the seed workflow once per host x image."""
-    steps = []
+def curl_loop(registry: str, pairs: list[tuple[str, str]], workdir: Path) -> Path:
+    """A shell script running the seed workflow once per host x image."""
+    seed = workdir / "seed-workflow.sh"
+    seed.write_text(CURL_SEED)
+    steps = ["#!/bin/bash"]
     for image, host in pairs:
         os_name, _, rest = host.partition("/")
         arch, _, variant = rest.partition("/")
         repo, _, tag = image.partition(":")
         env = f"REG={registry} REPO={repo} TAG={tag} OS={os_name.split('(')[0]} ARCH={arch} VARIANT={variant}"
-        steps.append(f"{env} bash -c {shlex.quote(CURL_SEED)} || true")
-    return "\n".join(steps)
+        steps.append(f"{env} bash {shlex.quote(str(seed))} || true")
+    script = workdir / f"curl-loop-{len(pairs)}.sh"
+    script.write_text("\n".join(steps) + "\n")
+    return script
 
 
 # --------------------------------------------------------------------------- main
@@ -344,7 +351,7 @@ def main() -> int:
     registry = Registry(work / "registry").start()
     extra: dict[str, Any] = {}
     try:
-        push_content(registry)
+        digests = push_content(registry)
         hosts10 = profile(work / "hosts10.yaml", 10)
         hosts100 = profile(work / "hosts100.yaml", 100)
         startup = startup_figures(args.runs * 4)
@@ -366,6 +373,9 @@ def main() -> int:
             }
             for key, (images, hosts, profile_path) in scenarios.items():
                 results += run_scenario(registry, key, images, hosts, profile_path, rtt, args, work)
+            results.append(
+                run_pinned(registry, f"{host}/{IMAGES[0]}@{digests[IMAGES[0]]}", rtt, args, work)
+            )
             proxy.stop()
     finally:
         registry.stop()
@@ -416,6 +426,7 @@ def run_scenario(
             measure.times.append(timed([*command, "--cache-dir", str(cache)]))
             measure.requests = count(registry.since(mark))
         out.append(measure)
+        progress(measure)
     runs = 0 if rtt == 0 else args.runs if key != "c" else args.peer_runs_large
     pairs = [(image.split("/", 1)[1], host) for image in images for host in hosts]
     if runs:
@@ -424,7 +435,7 @@ def run_scenario(
         curl = Measure(
             "curl seed loop", key, "cold", rtt, note=f"{len(pairs)} x (list, manifest, blob HEAD)"
         )
-        script = curl_loop(registry_host, pairs)
+        script = curl_loop(registry_host, pairs, work)
         for _ in range(runs):
             mark = registry.mark()
             start = time.perf_counter()
@@ -437,10 +448,36 @@ def run_scenario(
             skopeo.times.append(time.perf_counter() - start)
             skopeo.requests = count(registry.since(mark))
             mark = registry.mark()
-            curl.times.append(timed(script, shell=True))
+            curl.times.append(timed(["bash", str(script)]))
             curl.requests = count(registry.since(mark))
         out += [skopeo, curl]
+        progress(skopeo)
+        progress(curl)
     return out
+
+
+def progress(m: Measure) -> None:
+    print(
+        f"  measured {m.scenario} {m.tool} {m.cache} at {m.rtt_ms} ms: median {m.median:.3f} s,"
+        f" {m.requests.get('total', 0)} requests",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def run_pinned(
+    registry: Registry, reference: str, rtt: int, args: argparse.Namespace, work: Path
+) -> Measure:
+    """A digest-pinned reference with a warm cache: no request at all."""
+    cache = work / f"cache-pinned-{rtt}"
+    command = [PLANNER, "plan", reference, "--platform", "linux/arm64", "--cache-dir", str(cache)]
+    subprocess.run(command, capture_output=True, check=False)
+    measure = Measure("pull-planner", "a@", "warm", rtt, note="digest-pinned reference")
+    for _ in range(args.runs):
+        mark = registry.mark()
+        measure.times.append(timed(command))
+        measure.requests = count(registry.since(mark))
+    return measure
 
 
 def startup_figures(runs: int) -> dict[str, Any]:
@@ -529,7 +566,9 @@ def resolver_throughput() -> dict[str, Any]:
 
 def minimal_requests(scenario: str, cache: str) -> tuple[int, int]:
     """(requests, critical-path round trips) the physical limit allows."""
-    images = 1 if scenario == "a" else len(IMAGES)
+    images = 1 if scenario.startswith("a") else len(IMAGES)
+    if scenario == "a@":
+        return 0, 0  # everything in the cache, nothing to confirm
     if cache == "warm":
         return images, 2  # one HEAD per tag; connect + HEAD
     hosts = ["linux/arm64"] if scenario == "a" else [*HOST_POOL, "w1", "w2"]
@@ -548,7 +587,7 @@ def report(results: list[Measure], extra: dict[str, Any], rtts: list[int]) -> No
     header = f"{'scenario':<10} {'tool':<16} {'cache':<5} {'rtt':>4} {'median s':>9} {'min':>7} {'max':>7} {'reqs':>5} {'mGET':>5} {'mHEAD':>5} {'blob':>5} {'min reqs':>8} {'RTTs':>5} {'min RTTs':>8} {'ratio':>6}"
     print("\n" + header)
     print("-" * len(header))
-    names = {"a": "(a) 1x1", "b": "(b) 10x5", "c": "(c) 100x5"}
+    names = {"a": "(a) 1x1", "a@": "(a) @digest", "b": "(b) 10x5", "c": "(c) 100x5"}
     for m in results:
         own = next(
             (

@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from planner.errors import InvalidInput
 from planner.manifest import Descriptor, ImageManifest
-from planner.planning import Plan, build_plan
+from planner.planning import Plan, blob_digests, build_plan
 from planner.profiles import HostProfile
 from planner.reference import Reference
-from planner.resolution import Resolution, _resolve
+from planner.resolution import Resolution, resolve_source
 from planner.resolver import judge_image_platform
 from planner.sources import Source, open_source
 from planner.stats import Stats
@@ -296,7 +296,7 @@ def run_fleet(
         for image in images:
             source = sources.get(image)
             for host in hosts:
-                resolutions[(host.name, image)] = _resolve(source, host.platform, host.rules)
+                resolutions[(host.name, image)] = resolve_source(source, host.platform, host.rules)
                 report("resolving", len(resolutions), total)
 
         have: dict[str, set[str]] = {h.name: set(present or ()) for h in hosts}
@@ -306,7 +306,7 @@ def run_fleet(
             if have_specs:
                 sources.tops(have_specs)
             have_resolutions = {
-                (h.name, spec): _resolve(sources.get(spec), h.platform, h.rules)
+                (h.name, spec): resolve_source(sources.get(spec), h.platform, h.rules)
                 for h in hosts
                 for spec in h.have
             }
@@ -333,10 +333,7 @@ def run_fleet(
                     else sources.get(spec).read_top()[0]
                 )
                 if isinstance(document, ImageManifest):
-                    have[name] |= {
-                        document.config.digest,
-                        *(layer.digest for layer in document.layers),
-                    }
+                    have[name] |= blob_digests(document)
 
         pairs = []
         for host in hosts:

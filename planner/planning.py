@@ -20,14 +20,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
-from planner.errors import InvalidInput, InvalidManifest, SourceError
+from planner.errors import InvalidInput, InvalidManifest, NoCompatibleImage, SourceError
 from planner.manifest import Descriptor, ImageManifest, validate_digest
 from planner.platform import Platform
-from planner.resolution import Resolution, _resolve
+from planner.resolution import Resolution, resolve_source
 from planner.rulesets import DEFAULT_RULES, RuleSet, load_rules
 from planner.sources import Source, open_source
 from planner.stats import Stats
-from planner.units import format_duration, human_size
+from planner.units import format_bandwidth, format_duration, human_size
 
 if TYPE_CHECKING:
     from planner.registry import RegistryOptions
@@ -215,20 +215,25 @@ def _present_from(
     """Blob digests of the image ``spec`` gives this host; a warning when it gives none."""
     opened = open_source(spec, registry) if isinstance(spec, str) else spec
     try:
-        resolution = _resolve(opened, host, rules)
+        resolution = resolve_source(opened, host, rules)
         if resolution.selected is None:
             return (
                 set(),
                 f"--have {opened.name}: no image for this host, so nothing counts as present from it",
             )
         manifest = _image_manifest(opened, resolution)
-        return {manifest.config.digest, *(layer.digest for layer in manifest.layers)}, None
+        return blob_digests(manifest), None
     finally:
         if isinstance(spec, str):
             opened.close()
 
 
 # --------------------------------------------------------------------------- planning
+
+
+def blob_digests(manifest: ImageManifest) -> set[str]:
+    """The config and layer digests of an image: what a host that has it has."""
+    return {manifest.config.digest, *(layer.digest for layer in manifest.layers)}
 
 
 def descriptors_of(manifest: ImageManifest) -> list[tuple[Literal["config", "layer"], Descriptor]]:
@@ -368,8 +373,6 @@ def plan(
     transfer-time estimate. Raises :class:`~planner.NoCompatibleImage` when the
     source has nothing for the host.
     """
-    from planner.errors import NoCompatibleImage
-
     if isinstance(host, str):
         host = Platform.parse(host)
     if isinstance(rules, str):
@@ -383,7 +386,7 @@ def plan(
             warnings.append(warning)
     opened = open_source(source, registry) if isinstance(source, str) else source
     try:
-        resolution = _resolve(opened, host, rules)
+        resolution = resolve_source(opened, host, rules)
         if resolution.selected is None:
             offered = ", ".join(resolution.offered()) or "no entries"
             raise NoCompatibleImage(
@@ -407,8 +410,6 @@ def estimate_text(plan_: Plan) -> str | None:
     """``estimated transfer time at 100 Mbit/s: 4.1 s`` when a bandwidth was given."""
     if plan_.bandwidth is None:
         return None
-    from planner.units import format_bandwidth
-
     seconds = plan_.estimated_seconds or 0.0
     return (
         f"estimated transfer time for {human_size(plan_.totals.download_bytes)} at"

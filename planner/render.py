@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from planner.manifest import DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST
-from planner.planning import Plan, estimate_text
 from planner.resolution import Resolution
 from planner.units import human_size
+
+if TYPE_CHECKING:
+    from planner.planning import Plan
 
 __all__ = ["dump", "media_type_label", "plan_text", "resolution_text"]
 
@@ -156,6 +158,8 @@ def plan_text(plan: Plan) -> str:
         f"totals    {t.blobs} blobs, {human_size(t.bytes)}; manifests {human_size(t.manifest_bytes)};"
         f" download {human_size(t.download_bytes)}, already present {human_size(t.present_bytes)}"
     )
+    from planner.planning import estimate_text
+
     estimate = estimate_text(plan)
     if estimate:
         lines.append(f"estimate  {estimate}")

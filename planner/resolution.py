@@ -21,7 +21,7 @@ from planner.stats import Stats
 if TYPE_CHECKING:
     from planner.registry import RegistryOptions
 
-__all__ = ["Resolution", "resolve"]
+__all__ = ["Resolution", "resolve", "resolve_source"]
 
 
 @dataclass(frozen=True)
@@ -98,11 +98,12 @@ def resolve(
         rules = load_rules(rules)
     if isinstance(source, str):
         with open_source(source, registry) as opened:
-            return _resolve(opened, host, rules)
-    return _resolve(source, host, rules)
+            return resolve_source(opened, host, rules)
+    return resolve_source(source, host, rules)
 
 
-def _resolve(source: Source, host: Platform, rules: RuleSet) -> Resolution:
+def resolve_source(source: Source, host: Platform, rules: RuleSet) -> Resolution:
+    """:func:`resolve` on an opened source (the source stays open)."""
     document, descriptor = source.read_top()
     if isinstance(document, Index):
         selection = select(

@@ -406,3 +406,26 @@ def test_readme_ci_recipe(registry_content: Content, tmp_path: Path) -> None:
     )
     assert failed.returncode == 1
     assert ElementTree.parse(tmp_path / "pull-planner.xml").getroot().get("failures") == "1"
+
+
+def test_progress_only_on_a_terminal_after_a_moment(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import sys
+
+    from planner.commands import _Progress
+
+    clock = {"now": 100.0}
+    monkeypatch.setattr("planner.commands.time.monotonic", lambda: clock["now"])
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
+    quiet = _Progress()
+    clock["now"] += 5
+    quiet("resolving", 1, 10)
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    progress = _Progress()
+    progress("resolving", 1, 10)  # within the first half second: nothing
+    assert capsys.readouterr().err == ""
+    clock["now"] += 1
+    progress("resolving", 2, 10)
+    assert capsys.readouterr().err == "\rpull-planner: resolving 2/10\x1b[K"
+    progress.clear()
+    assert capsys.readouterr().err == "\r\x1b[K"
