@@ -408,7 +408,9 @@ def test_readme_ci_recipe(registry_content: Content, tmp_path: Path) -> None:
     assert ElementTree.parse(tmp_path / "pull-planner.xml").getroot().get("failures") == "1"
 
 
-def test_progress_only_on_a_terminal_after_a_moment(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_progress_only_on_a_terminal_after_a_moment(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import sys
 
     from planner.commands import _Progress

@@ -270,7 +270,9 @@ def test_scheme_defaults() -> None:
     assert client.base_url(Reference.parse("localhost:5000/app")) == "http://localhost:5000"
     assert client.base_url(Reference.parse("127.0.0.1:5000/app")) == "http://127.0.0.1:5000"
     assert client.base_url(Reference.parse("[::1]:5000/app")) == "http://[::1]:5000"
-    assert client.base_url(Reference.parse("127.0.0.2:5000/app")) == "http://127.0.0.2:5000"  # 127/8
+    assert (
+        client.base_url(Reference.parse("127.0.0.2:5000/app")) == "http://127.0.0.2:5000"
+    )  # 127/8
     assert client.base_url(Reference.parse("10.0.0.1:5000/app")) == "https://10.0.0.1:5000"
     plain = RegistryClient(RegistryOptions(use_cache=False, plain_http=True))
     assert (
