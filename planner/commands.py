@@ -129,6 +129,18 @@ def _bandwidth(args: argparse.Namespace) -> float | None:
     return parse_bandwidth(value) if value is not None else None
 
 
+def _finish_fleet(args: argparse.Namespace, report: Any) -> int:
+    """Warnings per host, stats, and exit 1 naming each host that has no image."""
+    for pair in report.pairs:
+        warnings = pair.plan.warnings if pair.plan else pair.resolution.warnings
+        _report(warnings, None, f"{pair.host.name}: ")
+    _report((), report.stats.summary() if args.stats else None)
+    missing = [p for p in report.pairs if p.resolution.selected is None]
+    for pair in missing:
+        print(f"pull-planner: error: {pair.host.name}: {pair.problem}", file=sys.stderr)
+    return EXIT_NO_MATCH if missing else EXIT_OK
+
+
 # --------------------------------------------------------------------------- resolve
 
 
@@ -175,13 +187,7 @@ def _resolve_fleet(args: argparse.Namespace, hosts: list[HostProfile]) -> int:
             },
             args.format,
         )
-    for pair in report.pairs:
-        _report(pair.resolution.warnings, None, f"{pair.host.name}: ")
-    _report((), report.stats.summary() if args.stats else None)
-    missing = [p for p in report.pairs if p.resolution.selected is None]
-    for pair in missing:
-        print(f"pull-planner: error: {pair.host.name}: {pair.problem}", file=sys.stderr)
-    return EXIT_NO_MATCH if missing else EXIT_OK
+    return _finish_fleet(args, report)
 
 
 # --------------------------------------------------------------------------- plan
@@ -240,13 +246,7 @@ def _plan_fleet(args: argparse.Namespace, hosts: list[HostProfile]) -> int:
             },
             args.format,
         )
-    for pair in report.pairs:
-        _report(pair.plan.warnings if pair.plan else (), None, f"{pair.host.name}: ")
-    _report((), report.stats.summary() if args.stats else None)
-    missing = [p for p in report.pairs if p.resolution.selected is None]
-    for pair in missing:
-        print(f"pull-planner: error: {pair.host.name}: {pair.problem}", file=sys.stderr)
-    return EXIT_NO_MATCH if missing else EXIT_OK
+    return _finish_fleet(args, report)
 
 
 # --------------------------------------------------------------------------- check

@@ -121,7 +121,9 @@ class _Reader:
         self, node: Any, where: str, allowed: tuple[str, ...], line_node: Any, line_key: Any
     ) -> yamlfile.MarkedMap:
         if not isinstance(node, yamlfile.MarkedMap):
-            raise self.fail(line_node, line_key, where, f"must be a mapping, not {_kind(node)}")
+            raise self.fail(
+                line_node, line_key, where, f"must be a mapping, not {yamlfile.describe(node)}"
+            )
         for key in node:
             if key not in allowed:
                 suggestion = _ALIASES.get(str(key)) or next(
@@ -143,7 +145,7 @@ class _Reader:
                 node,
                 key,
                 f"{where}.{key}",
-                f"must be a non-empty string, not {_kind(value)} (quote it)",
+                f"must be a non-empty string, not {yamlfile.describe(value)} (quote it)",
             )
         return value
 
@@ -227,7 +229,7 @@ class _Reader:
                     at("os.version"),
                     "os.version",
                     f"{where}.os.version",
-                    f"must be a string such as '10.0.20348.1', not {_kind(version)} (quote it)",
+                    f"must be a string such as '10.0.20348.1', not {yamlfile.describe(version)} (quote it)",
                 )
             if platform.os_version and platform.os_version != version:
                 raise self.fail(
@@ -358,20 +360,6 @@ def select_hosts(
     if not chosen:
         raise InvalidInput("no host matches --host/--select")
     return chosen
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return f"the number {value}"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return repr(value)
 
 
 _PLATFORM_FIELDS: dict[str, Any] = {

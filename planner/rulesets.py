@@ -192,7 +192,7 @@ class _Reader:
         line: int | None = None,
     ) -> yamlfile.MarkedMap:
         if not isinstance(node, yamlfile.MarkedMap):
-            raise self.fail(node, key, f"must be a mapping, not {_kind(node)}", line)
+            raise self.fail(node, key, f"must be a mapping, not {yamlfile.describe(node)}", line)
         allowed = required + optional
         for k in node:
             if k not in allowed:
@@ -219,7 +219,10 @@ class _Reader:
         value = parent[k]
         if not isinstance(value, str):
             raise self.fail(
-                parent, key, f"must be a string, not {_kind(value)} (quote it)", parent.line_of(k)
+                parent,
+                key,
+                f"must be a string, not {yamlfile.describe(value)} (quote it)",
+                parent.line_of(k),
             )
         return value
 
@@ -252,7 +255,7 @@ class _Reader:
 
     def str_map(self, node: Any, key: str, line: int) -> dict[str, str]:
         if not isinstance(node, yamlfile.MarkedMap):
-            raise self.fail(node, key, f"must be a mapping, not {_kind(node)}", line)
+            raise self.fail(node, key, f"must be a mapping, not {yamlfile.describe(node)}", line)
         out: dict[str, str] = {}
         for k, v in node.items():
             if not isinstance(k, str) or not isinstance(v, str):
@@ -440,7 +443,9 @@ class _Reader:
 
     def compatible(self, node: Any, line: int) -> dict[ArchVariant, tuple[ArchVariant, ...]]:
         if not isinstance(node, yamlfile.MarkedMap):
-            raise self.fail(node, "compatible", f"must be a mapping, not {_kind(node)}", line)
+            raise self.fail(
+                node, "compatible", f"must be a mapping, not {yamlfile.describe(node)}", line
+            )
         raw: dict[str, tuple[list[str], int]] = {}
         for host_key, items in node.items():
             where = f"compatible.{host_key}"
@@ -634,19 +639,3 @@ def _empty_map(line: int) -> yamlfile.MarkedMap:
     empty.line = line
     empty.key_lines = {}
     return empty
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return f"the number {value}"
-    if isinstance(value, str):
-        return f"the string {value!r}"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return type(value).__name__

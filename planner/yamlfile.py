@@ -15,7 +15,7 @@ import yaml
 
 from planner.errors import InvalidInput
 
-__all__ = ["MarkedList", "MarkedMap", "YamlError", "load", "load_file"]
+__all__ = ["MarkedList", "MarkedMap", "YamlError", "describe", "load", "load_file"]
 
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -143,3 +143,20 @@ def load_file(path: Path, error: type[E], *, max_bytes: int = 1 << 20) -> Any:
         if error is YamlError:
             raise
         raise error(str(exc)) from None
+
+
+def describe(value: Any) -> str:
+    """A YAML value as messages name it: ``the number 8``, ``a list``, ``nothing``."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
