@@ -52,12 +52,6 @@ class Normalizer:
     )
     """Results so far: index entries repeat across hosts and runs of the resolver."""
 
-    @property
-    def is_identity(self) -> bool:
-        return not (
-            self.lowercase or self.os or self.architecture or self.variant or self.sort_os_features
-        )
-
     def __call__(self, platform: Platform) -> Platform:
         """Return the normalized platform (the display text is dropped)."""
         cached = self._memo.get(platform)

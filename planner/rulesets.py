@@ -131,10 +131,6 @@ class RuleSet:
             return (key, (host.architecture, ""))
         return (key,)
 
-    def is_known_variant(self, architecture: str, variant: str) -> bool:
-        """Whether ``variant`` appears anywhere in this rule set for ``architecture``."""
-        return not variant or variant in self.known_variants.get(architecture, frozenset())
-
 
 # --------------------------------------------------------------------------- loading
 
