@@ -22,12 +22,10 @@ if TYPE_CHECKING:
 __all__ = ["run_check", "run_plan", "run_resolve", "run_rules", "run_schema"]
 
 
-def _is_registry_source(source: str) -> bool:
-    return not (source == "-" or source.startswith("oci:") or Path(source).exists())
-
-
 def _registry(args: argparse.Namespace, *sources: str) -> RegistryOptions | None:
-    if not any(_is_registry_source(s) for s in sources):
+    from planner.sources.sourceset import is_registry_spec
+
+    if not any(is_registry_spec(s) for s in sources):
         return None
     return registry_options(args, reads_stdin="-" in sources)
 

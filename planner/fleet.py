@@ -14,24 +14,22 @@ concurrently on one session (:class:`~planner.sources.registry.RegistrySession`)
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from planner.errors import InvalidInput
-from planner.manifest import Descriptor, ImageManifest
-from planner.planning import Plan, blob_digests, build_plan
+from planner.planning import Plan, build_plan, present_from
 from planner.profiles import HostProfile
-from planner.reference import Reference
 from planner.resolution import Resolution, resolve_source
 from planner.resolver import judge_image_platform
-from planner.sources import Source, open_source
+from planner.sources.sourceset import SourceSet
 from planner.stats import Stats
 from planner.windows import MICROSOFT_PROCESS_ISOLATION, WindowsVersion, runs_on
 
 if TYPE_CHECKING:
     from planner.registry import RegistryOptions
-    from planner.sources.registry import RegistrySession
 
 __all__ = ["FleetReport", "PairResult", "parse_allowances", "run_fleet"]
 
@@ -90,8 +88,12 @@ class FleetReport:
     pairs: tuple[PairResult, ...]
     stats: Stats
 
+    @functools.cached_property
+    def _by_key(self) -> dict[tuple[str, str], PairResult]:
+        return {(p.host.name, p.image): p for p in self.pairs}
+
     def pair(self, host: str, image: str) -> PairResult:
-        return next(p for p in self.pairs if p.host.name == host and p.image == image)
+        return self._by_key[(host, image)]
 
     @property
     def failures(self) -> list[PairResult]:
@@ -175,72 +177,6 @@ def parse_allowances(
     return allowed
 
 
-class _Sources:
-    """Opens SOURCE strings once each; registry ones share one session."""
-
-    def __init__(self, registry: RegistryOptions | None) -> None:
-        self.registry = registry
-        self.session: RegistrySession | None = None
-        self.opened: dict[str, Source] = {}
-
-    def get(self, spec: str) -> Source:
-        if spec not in self.opened:
-            if self.session is None and _is_reference(spec):
-                from planner.sources.registry import RegistrySession
-
-                self.session = RegistrySession(self.registry)
-            self.opened[spec] = open_source(spec, self.registry, session=self.session)
-        return self.opened[spec]
-
-    def tops(self, specs: Iterable[str]) -> None:
-        """Read the top documents of these sources, registry ones concurrently."""
-        from planner.sources.registry import RegistrySource
-
-        sources = [self.get(s) for s in dict.fromkeys(specs)]
-        remote = [s for s in sources if isinstance(s, RegistrySource)]
-        if remote and self.session is not None:
-            self.session.gather(s.top() for s in remote)
-        for source in sources:
-            if not isinstance(source, RegistrySource):
-                source.read_top()
-
-    def documents(self, wanted: Iterable[tuple[Source, Descriptor]]) -> None:
-        """Read these documents (each distinct digest once), registry ones concurrently."""
-        from planner.sources.registry import RegistrySource
-
-        unique: dict[str, tuple[Source, Descriptor]] = {}
-        for source, descriptor in wanted:
-            unique.setdefault(descriptor.digest, (source, descriptor))
-        remote = [(s, d) for s, d in unique.values() if isinstance(s, RegistrySource)]
-        if remote and self.session is not None:
-            self.session.gather(s.document(d) for s, d in remote)
-        for source, descriptor in unique.values():
-            if not isinstance(source, RegistrySource) and source.can_read_children:
-                source.read_document(descriptor)
-
-    @property
-    def stats(self) -> Stats:
-        return self.session.stats if self.session is not None else Stats()
-
-    def close(self) -> None:
-        for source in self.opened.values():
-            source.close()
-        if self.session is not None:
-            self.session.close()
-
-
-def _is_reference(spec: str) -> bool:
-    from pathlib import Path
-
-    if spec == "-" or spec.startswith("oci:") or Path(spec).exists():
-        return False
-    try:
-        Reference.parse(spec)
-    except InvalidInput:
-        return False
-    return True
-
-
 def _will_run(host: HostProfile, resolution: Resolution) -> str:
     """Why the selected image will not run on the host ('' when it will)."""
     platform = resolution.platform
@@ -287,7 +223,7 @@ def run_fleet(
     """
     allow = allow or set()
     report = progress or (lambda stage, done, total: None)
-    sources = _Sources(registry)
+    sources = SourceSet(registry)
     try:
         report("reading indexes", 0, len(images))
         sources.tops(images)
@@ -322,18 +258,10 @@ def run_fleet(
             report("reading manifests", 0, len(wanted))
             sources.documents(wanted)
             for (name, spec), r in have_resolutions.items():
-                if r.selected is None:
-                    extra[name].append(
-                        f"have {spec}: no image for this host, so nothing counts as present from it"
-                    )
-                    continue
-                document = (
-                    sources.get(spec).read_document(r.selected)
-                    if r.index is not None
-                    else sources.get(spec).read_top()[0]
-                )
-                if isinstance(document, ImageManifest):
-                    have[name] |= blob_digests(document)
+                digests, warning = present_from(sources.get(spec), r, label="have")
+                have[name] |= digests
+                if warning:
+                    extra[name].append(warning)
 
         pairs = []
         for host in hosts:

@@ -25,7 +25,8 @@ from planner.manifest import Descriptor, ImageManifest, validate_digest
 from planner.platform import Platform
 from planner.resolution import Resolution, resolve_source
 from planner.rulesets import DEFAULT_RULES, RuleSet, load_rules
-from planner.sources import Source, open_source
+from planner.sources import Source
+from planner.sources.sourceset import SourceSet
 from planner.stats import Stats
 from planner.units import format_bandwidth, format_duration, human_size
 
@@ -189,7 +190,7 @@ def read_digest_file(path: Path) -> set[str]:
     return digests
 
 
-def _image_manifest(source: Source, resolution: Resolution) -> ImageManifest:
+def image_manifest(source: Source, resolution: Resolution) -> ImageManifest:
     """The chosen image manifest (read from the source) for a resolution that selected one."""
     assert resolution.selected is not None
     if resolution.index is None:
@@ -209,23 +210,15 @@ def _image_manifest(source: Source, resolution: Resolution) -> ImageManifest:
     return document
 
 
-def _present_from(
-    spec: str | Source, host: Platform, rules: RuleSet, registry: RegistryOptions | None
+def present_from(
+    source: Source, resolution: Resolution, label: str = "--have"
 ) -> tuple[set[str], str | None]:
-    """Blob digests of the image ``spec`` gives this host; a warning when it gives none."""
-    opened = open_source(spec, registry) if isinstance(spec, str) else spec
-    try:
-        resolution = resolve_source(opened, host, rules)
-        if resolution.selected is None:
-            return (
-                set(),
-                f"--have {opened.name}: no image for this host, so nothing counts as present from it",
-            )
-        manifest = _image_manifest(opened, resolution)
-        return blob_digests(manifest), None
-    finally:
-        if isinstance(spec, str):
-            opened.close()
+    """Blob digests of the image a host has from ``source``; a warning when it has none."""
+    if resolution.selected is None:
+        return set(), (
+            f"{label} {source.name}: no image for this host, so nothing counts as present from it"
+        )
+    return blob_digests(image_manifest(source, resolution)), None
 
 
 # --------------------------------------------------------------------------- planning
@@ -269,18 +262,16 @@ def build_plan(
     extra_warnings: Sequence[str] = (),
 ) -> Plan:
     """The plan for a resolution that selected an image, from an opened source."""
-    manifest = _image_manifest(source, resolution)
+    manifest = image_manifest(source, resolution)
     present_set = set(present)
     warnings = list(resolution.warnings) + list(extra_warnings)
-    foreign = {
-        d.digest for _, d in descriptors_of(manifest) if d.media_type in FOREIGN_TYPES and d.urls
+    descriptors = descriptors_of(manifest)
+    # Non-distributable layers with urls are fetched from those urls, not the registry.
+    foreign = {d.digest: d for _, d in descriptors if d.media_type in FOREIGN_TYPES and d.urls}
+    where: dict[str, str | None] = {
+        d.digest: foreign[d.digest].urls[0] if d.digest in foreign else source.blob_url(d.digest)
+        for _, d in descriptors
     }
-    where: dict[str, str | None] = {}
-    for _, descriptor in descriptors_of(manifest):
-        if descriptor.digest in foreign:
-            where[descriptor.digest] = descriptor.urls[0]
-        else:
-            where[descriptor.digest] = source.blob_url(descriptor.digest)
 
     hosts: dict[str, str] = {}
     registry_host = source.registry_host
@@ -289,7 +280,7 @@ def build_plan(
     if locations:
         to_locate = [
             d.digest
-            for _, d in descriptors_of(manifest)
+            for _, d in descriptors
             if d.digest not in foreign and d.digest not in present_set
         ]
         found = source.blob_locations(to_locate)
@@ -301,16 +292,14 @@ def build_plan(
             if location.redirected:
                 hosts.setdefault(location.host, "blobs (redirected)")
     for digest in sorted(foreign):
-        descriptor = next(d for _, d in descriptors_of(manifest) if d.digest == digest)
-        for url in descriptor.urls:
-            parts = urlsplit(url)
-            url_host = parts.netloc.rpartition("@")[2]  # never show userinfo
+        for url in foreign[digest].urls:
+            url_host = urlsplit(url).netloc.rpartition("@")[2]  # never show userinfo
             if url_host:
                 hosts.setdefault(url_host, "foreign layers")
 
     blobs: list[PlannedBlob] = []
     first: dict[str, int] = {}
-    for order, (kind, descriptor) in enumerate(descriptors_of(manifest), start=1):
+    for order, (kind, descriptor) in enumerate(descriptors, start=1):
         duplicate_of = first.get(descriptor.digest)
         if duplicate_of is None:
             first[descriptor.digest] = order
@@ -379,14 +368,16 @@ def plan(
         rules = load_rules(rules)
     present = {validate_digest(d, "have digest") for d in have_digests}
     warnings = []
-    for spec in have:
-        digests, warning = _present_from(spec, host, rules, registry)
-        present |= digests
-        if warning:
-            warnings.append(warning)
-    opened = open_source(source, registry) if isinstance(source, str) else source
-    try:
-        resolution = resolve_source(opened, host, rules)
+    with SourceSet(registry) as sources:  # SOURCE and every --have share one registry session
+        main = sources.get(source) if isinstance(source, str) else source
+        haves = [sources.get(spec) if isinstance(spec, str) else spec for spec in have]
+        sources.tops(s for s in (source, *have) if isinstance(s, str))
+        for have_source in haves:
+            digests, warning = present_from(have_source, resolve_source(have_source, host, rules))
+            present |= digests
+            if warning:
+                warnings.append(warning)
+        resolution = resolve_source(main, host, rules)
         if resolution.selected is None:
             offered = ", ".join(resolution.offered()) or "no entries"
             raise NoCompatibleImage(
@@ -394,16 +385,13 @@ def plan(
                 f" {rules.name}; it offers: {offered}"
             )
         return build_plan(
-            opened,
+            main,
             resolution,
             present=present,
             locations=locations,
             bandwidth=bandwidth,
             extra_warnings=warnings,
         )
-    finally:
-        if isinstance(source, str):
-            opened.close()
 
 
 def estimate_text(plan_: Plan) -> str | None:

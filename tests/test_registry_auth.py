@@ -472,3 +472,18 @@ def test_credentials_never_follow_a_redirect(
     assert location.url.startswith(cdn.base + "/docker/registry/v2/blobs/sha256/")
     assert "?" not in location.url
     assert cdn.headers and all("Authorization" not in h for h in cdn.headers)
+
+
+def test_plan_and_have_share_one_token(
+    token_registry: tuple[Registry, TokenServer], home: Path
+) -> None:
+    """SOURCE and --have in one repository: one session, so one token request for the scope."""
+    from planner import plan
+
+    registry, server = token_registry
+    docker_config(home, {"auths": {registry.host: basic_auth_entry()}})
+    server.requests.clear()
+    ref = f"{registry.host}/private/app:1"
+    result = plan(ref, "linux/arm64", have=[ref], registry=RegistryOptions(use_cache=False))
+    assert result.totals.download_bytes == 0
+    assert len(server.requests) == 1

@@ -1,0 +1,94 @@
+"""Many SOURCEs in one run, sharing one registry session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from planner.errors import InvalidInput
+from planner.manifest import Descriptor
+from planner.reference import Reference
+from planner.sources import Source, open_source
+from planner.stats import Stats
+
+if TYPE_CHECKING:
+    from planner.registry import RegistryOptions
+    from planner.sources.registry import RegistrySession
+
+__all__ = ["SourceSet", "is_registry_spec"]
+
+
+def is_registry_spec(spec: str) -> bool:
+    """Whether :func:`~planner.sources.open_source` reads SOURCE from a registry."""
+    if spec == "-" or spec.startswith("oci:") or Path(spec).exists():
+        return False
+    try:
+        Reference.parse(spec)
+    except InvalidInput:
+        return False
+    return True
+
+
+class SourceSet:
+    """Opens SOURCE strings once each; the registry ones share one session.
+
+    One session means one connection pool, one token per repository scope and
+    one fetch per digest for the whole run, whatever the number of sources.
+    """
+
+    def __init__(self, registry: RegistryOptions | None) -> None:
+        self.registry = registry
+        self.session: RegistrySession | None = None
+        self.opened: dict[str, Source] = {}
+
+    def get(self, spec: str) -> Source:
+        if spec not in self.opened:
+            if self.session is None and is_registry_spec(spec):
+                from planner.sources.registry import RegistrySession
+
+                self.session = RegistrySession(self.registry)
+            self.opened[spec] = open_source(spec, self.registry, session=self.session)
+        return self.opened[spec]
+
+    def tops(self, specs: Iterable[str]) -> None:
+        """Read the top documents of these sources, registry ones concurrently."""
+        from planner.sources.registry import RegistrySource
+
+        sources = [self.get(s) for s in dict.fromkeys(specs)]
+        remote = [s for s in sources if isinstance(s, RegistrySource)]
+        if remote and self.session is not None:
+            self.session.gather(s.top() for s in remote)
+        for source in sources:
+            if not isinstance(source, RegistrySource):
+                source.read_top()
+
+    def documents(self, wanted: Iterable[tuple[Source, Descriptor]]) -> None:
+        """Read these documents (each distinct digest once), registry ones concurrently."""
+        from planner.sources.registry import RegistrySource
+
+        unique: dict[str, tuple[Source, Descriptor]] = {}
+        for source, descriptor in wanted:
+            unique.setdefault(descriptor.digest, (source, descriptor))
+        remote = [(s, d) for s, d in unique.values() if isinstance(s, RegistrySource)]
+        if remote and self.session is not None:
+            self.session.gather(s.document(d) for s, d in remote)
+        for source, descriptor in unique.values():
+            if not isinstance(source, RegistrySource) and source.can_read_children:
+                source.read_document(descriptor)
+
+    @property
+    def stats(self) -> Stats:
+        return self.session.stats if self.session is not None else Stats()
+
+    def close(self) -> None:
+        for source in self.opened.values():
+            source.close()
+        if self.session is not None:
+            self.session.close()
+
+    def __enter__(self) -> SourceSet:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
