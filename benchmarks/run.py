@@ -501,7 +501,7 @@ def startup_figures(runs: int) -> dict[str, Any]:
 
 def resolver_throughput() -> dict[str, Any]:
     from planner import Platform, load_rules, parse_document, select
-    from planner.resolver import _memo
+    from planner.select.selector import _memo
 
     entries = []
     archs = [*LINUX, ("riscv64", ""), ("mips64le", "")]

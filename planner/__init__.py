@@ -7,126 +7,81 @@ The library first, the CLI on top::
     host = planner.Platform.parse("linux/arm64")
     result = planner.resolve("examples/dotnet-core-runtime-3.0.json", host, rules="docker")
     result.selected.digest      # the image manifest the host pulls
-    result.candidates           # every entry with its verdict and reason
+    result.candidates           # every entry with its verdict (.verdict.code) and reason
 
-Layers, each importing only those before it: platform and rule-set values
-(:mod:`planner.platform`, :mod:`planner.rulesets`), the pure resolver
-(:mod:`planner.resolver`), sources (:mod:`planner.sources`), and the CLI
-(:mod:`planner.cli`).
+One package per layer; a layer imports only the layers after it (a test walks
+every import, function-level ones too, and fails on an upward one or a cycle):
+
+layers: cli > app > sources > transport > select > policy > model
+
+* ``model``: values (platforms, references, manifests, Windows builds, errors,
+  units, stats) and the YAML reader with its validator;
+* ``policy``: rule sets as data, their file schema and loader, normalization;
+* ``select``: the judge and the selector, verdicts as data and their English;
+* ``transport``: the Distribution API over httpx: auth, credentials, cache;
+* ``sources``: JSON files, OCI layouts and registries behind one interface;
+* ``app``: resolve, plan, fleet checks, host profiles (no flags, no printing);
+* ``cli``: the parser, the command table, renderers.
 """
 
-from __future__ import annotations
-
-__version__ = "0.1.0"
-
-import importlib
-from typing import TYPE_CHECKING, Any
-
-# Public names and the module each lives in. They are imported on first use
-# (PEP 562), so that `pull-planner --version` and offline commands do not pay
-# for modules they do not need (httpx above all).
-_EXPORTS = {
-    "Denied": "errors",
-    "DigestMismatch": "errors",
-    "InvalidInput": "errors",
-    "InvalidManifest": "errors",
-    "InvalidPlatform": "errors",
-    "InvalidReference": "errors",
-    "InvalidRules": "errors",
-    "InvalidSource": "errors",
-    "NoCompatibleImage": "errors",
-    "NotFound": "errors",
-    "PlannerError": "errors",
-    "RateLimited": "errors",
-    "RegistryError": "errors",
-    "SourceError": "errors",
-    "Unauthorized": "errors",
-    "Descriptor": "manifest",
-    "ImageManifest": "manifest",
-    "Index": "manifest",
-    "parse_document": "manifest",
-    "Plan": "planning",
-    "PlannedBlob": "planning",
-    "Totals": "planning",
-    "plan": "planning",
-    "Platform": "platform",
-    "Reference": "reference",
-    "Resolution": "resolution",
-    "resolve": "resolution",
-    "Candidate": "resolver",
-    "Selection": "resolver",
-    "select": "resolver",
-    "RuleSet": "rulesets",
-    "available_rule_sets": "rulesets",
-    "load_rules": "rulesets",
-    "Source": "sources",
-    "open_source": "sources",
-    "Stats": "stats",
-    "RegistryOptions": "registry",
-    "CredentialStore": "registry",
-    "Credential": "registry",
-}
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'planner' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"planner.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
-
-
-if TYPE_CHECKING:
-    from planner.errors import (
-        Denied,
-        DigestMismatch,
-        InvalidInput,
-        InvalidManifest,
-        InvalidPlatform,
-        InvalidReference,
-        InvalidRules,
-        InvalidSource,
-        NoCompatibleImage,
-        NotFound,
-        PlannerError,
-        RateLimited,
-        RegistryError,
-        SourceError,
-        Unauthorized,
-    )
-    from planner.manifest import Descriptor, ImageManifest, Index, parse_document
-    from planner.planning import Plan, PlannedBlob, Totals, plan
-    from planner.platform import Platform
-    from planner.reference import Reference
-    from planner.registry import Credential, CredentialStore, RegistryOptions
-    from planner.resolution import Resolution, resolve
-    from planner.resolver import Candidate, Selection, select
-    from planner.rulesets import RuleSet, available_rule_sets, load_rules
-    from planner.sources import Source, open_source
-    from planner.stats import Stats
+from planner.app.fleet import FleetReport, PairResult, run_fleet
+from planner.app.plan import Plan, PlannedBlob, Totals, plan
+from planner.app.profiles import HostProfile, InvalidProfile, load_hosts
+from planner.app.resolve import Resolution, resolve
+from planner.model.errors import (
+    Denied,
+    DigestMismatch,
+    InvalidInput,
+    InvalidManifest,
+    InvalidPlatform,
+    InvalidReference,
+    InvalidRules,
+    InvalidSource,
+    NoCompatibleImage,
+    NotFound,
+    PlannerError,
+    RateLimited,
+    RegistryError,
+    SourceError,
+    Unauthorized,
+)
+from planner.model.manifest import Descriptor, ImageManifest, Index, parse_document
+from planner.model.platform import Platform
+from planner.model.reference import Reference
+from planner.model.stats import Stats
+from planner.model.version import __version__
+from planner.policy.loader import available_rule_sets, load_rules
+from planner.policy.ruleset import RuleSet
+from planner.select.selector import Candidate, Selection, select
+from planner.select.verdicts import Code, Notice, NoticeCode, Verdict
+from planner.sources import Source, open_source
+from planner.transport.credentials import Credential, CredentialStore
+from planner.transport.options import RegistryOptions
 
 __all__ = [
     "Candidate",
+    "Code",
     "Credential",
     "CredentialStore",
     "Denied",
     "Descriptor",
     "DigestMismatch",
+    "FleetReport",
+    "HostProfile",
     "ImageManifest",
     "Index",
     "InvalidInput",
     "InvalidManifest",
     "InvalidPlatform",
+    "InvalidProfile",
     "InvalidReference",
     "InvalidRules",
     "InvalidSource",
     "NoCompatibleImage",
     "NotFound",
+    "Notice",
+    "NoticeCode",
+    "PairResult",
     "Plan",
     "PlannedBlob",
     "PlannerError",
@@ -143,12 +98,15 @@ __all__ = [
     "Stats",
     "Totals",
     "Unauthorized",
+    "Verdict",
     "__version__",
     "available_rule_sets",
+    "load_hosts",
     "load_rules",
     "open_source",
     "parse_document",
     "plan",
     "resolve",
+    "run_fleet",
     "select",
 ]

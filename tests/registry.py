@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from planner.manifest import DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST
+from planner.model.manifest import DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST
 
 # 127.0.0.1 - - [27/Nov/2026:03:07:14 +0000] "GET /v2/ HTTP/1.1" 401 87 "" "python-httpx/0.28.1"
 _ACCESS_LINE = re.compile(r'\] "(?P<method>[A-Z]+) (?P<path>\S+) HTTP/[0-9.]+" (?P<status>\d{3}) ')

@@ -227,7 +227,7 @@ def test_malformed_rule_file_exit_2(tmp_path: Path, capsys: pytest.CaptureFixtur
     rules.write_text("schema: 1\nname: x\nsummary: s\ncompatible: {}\nwindow: {}\n")
     code, _, err = run(capsys, "resolve", SEED, "--platform", "linux/amd64", "--rules", str(rules))
     assert code == 2
-    assert f"{rules}:5: window: unknown key (did you mean 'windows'?)" in err
+    assert f"{rules}:5:1: window: unknown key (did you mean 'windows'?)" in err
 
 
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:

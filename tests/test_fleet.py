@@ -12,10 +12,10 @@ from xml.etree import ElementTree
 import pytest
 import yaml
 
+from planner.app.fleet import run_fleet
+from planner.app.profiles import load_hosts
 from planner.cli import main
-from planner.fleet import run_fleet
-from planner.profiles import load_hosts
-from planner.registry import RegistryOptions
+from planner.transport.options import RegistryOptions
 from tests.content import Content
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -413,10 +413,10 @@ def test_progress_only_on_a_terminal_after_a_moment(
 ) -> None:
     import sys
 
-    from planner.commands import _Progress
+    from planner.cli.output import Progress as _Progress
 
     clock = {"now": 100.0}
-    monkeypatch.setattr("planner.commands.time.monotonic", lambda: clock["now"])
+    monkeypatch.setattr("planner.cli.output.time.monotonic", lambda: clock["now"])
     monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
     quiet = _Progress()
     clock["now"] += 5

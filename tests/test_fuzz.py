@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from planner import InvalidManifest, Platform, load_rules, parse_document, select
-from planner.manifest import Index
+from planner.model.manifest import Index
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-5, 5000) | st.text(max_size=20),

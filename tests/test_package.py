@@ -11,54 +11,92 @@ from pathlib import Path
 import planner
 from tests.helpers import ROOT, SEED_INDEX
 
-EXPECTED_API = {
+EXPECTED_API = [
     "Candidate",
+    "Code",
+    "Credential",
+    "CredentialStore",
+    "Denied",
     "Descriptor",
     "DigestMismatch",
+    "FleetReport",
+    "HostProfile",
     "ImageManifest",
     "Index",
     "InvalidInput",
     "InvalidManifest",
     "InvalidPlatform",
+    "InvalidProfile",
+    "InvalidReference",
     "InvalidRules",
     "InvalidSource",
     "NoCompatibleImage",
-    "Platform",
+    "NotFound",
+    "Notice",
+    "NoticeCode",
+    "PairResult",
+    "Plan",
+    "PlannedBlob",
     "PlannerError",
+    "Platform",
+    "RateLimited",
+    "Reference",
+    "RegistryError",
+    "RegistryOptions",
     "Resolution",
     "RuleSet",
     "Selection",
     "Source",
     "SourceError",
+    "Stats",
+    "Totals",
+    "Unauthorized",
+    "Verdict",
     "__version__",
     "available_rule_sets",
+    "load_hosts",
     "load_rules",
     "open_source",
     "parse_document",
-    "resolve",
-    "select",
-    "Denied",
-    "InvalidReference",
-    "NotFound",
-    "RateLimited",
-    "RegistryError",
-    "Unauthorized",
-    "Reference",
-    "Stats",
-    "RegistryOptions",
-    "CredentialStore",
-    "Credential",
-    "Plan",
-    "PlannedBlob",
-    "Totals",
     "plan",
-}
+    "resolve",
+    "run_fleet",
+    "select",
+]
 
 
 def test_exported_names() -> None:
-    assert set(planner.__all__) == EXPECTED_API
-    for name in planner.__all__:
-        assert hasattr(planner, name), name
+    """__all__ is exactly the intended list, in order, and nothing else is public."""
+    assert planner.__all__ == EXPECTED_API
+    # httpx's test_exported_members pattern: every public name of the package
+    # namespace is exported, and every exported name exists.
+    public = {
+        name
+        for name, value in vars(planner).items()
+        if not name.startswith("_") and not isinstance(value, type(planner))
+    }
+    assert public | {"__version__"} == set(planner.__all__)
+
+
+def test_every_error_is_a_planner_error() -> None:
+    """Every exception class defined anywhere in the package derives from PlannerError."""
+    import importlib
+    import pkgutil
+
+    found = []
+    for info in pkgutil.walk_packages(planner.__path__, "planner."):
+        if info.name == "planner.__main__":
+            continue
+        module = importlib.import_module(info.name)
+        for value in vars(module).values():
+            if (
+                isinstance(value, type)
+                and issubclass(value, BaseException)
+                and value.__module__ == module.__name__
+            ):
+                found.append(value)
+                assert issubclass(value, planner.PlannerError), value
+    assert len(found) >= 15
 
 
 def test_py_typed_marker() -> None:
@@ -104,7 +142,7 @@ def test_wheel_ships_rule_sets(tmp_path: Path) -> None:
     # Import from the unpacked wheel, far from the checkout: the rules come from planner/_rules.
     env = {**os.environ, "PYTHONPATH": str(tmp_path / "site")}
     code = (
-        "import planner, planner.rulesets as r;"
+        "import planner, planner.policy.loader as r;"
         "print(planner.__file__); print(r.rules_dir());"
         f"print(planner.resolve({str(SEED_INDEX)!r}, 'linux/arm64').selected.digest)"
     )

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from planner.errors import InvalidManifest, InvalidPlatform
-from planner.platform import Platform
-from planner.rulesets import available_rule_sets, load_rules
+from planner.model.errors import InvalidManifest, InvalidPlatform
+from planner.model.platform import Platform
+from planner.policy.loader import available_rule_sets, load_rules
 
 VALID = [
     ("linux/amd64", Platform("linux", "amd64")),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from planner import InvalidReference
-from planner.reference import Reference
+from planner.model.reference import Reference
 
 DIGEST = "sha256:" + "e" * 64
 

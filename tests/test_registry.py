@@ -11,10 +11,10 @@ import pytest
 
 from planner import NotFound, RegistryOptions, resolve
 from planner.cli import main
-from planner.manifest import DOCKER_LIST, OCI_INDEX
-from planner.reference import Reference
-from planner.registry import RegistryClient
+from planner.model.manifest import DOCKER_LIST, OCI_INDEX
+from planner.model.reference import Reference
 from planner.sources import open_source
+from planner.transport.client import RegistryClient
 from tests.content import MULTI_PLATFORMS, Content, saved
 
 HOSTS = [

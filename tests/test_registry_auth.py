@@ -22,10 +22,12 @@ import pytest
 
 from planner import Unauthorized, resolve
 from planner.cli import main
-from planner.reference import Reference
-from planner.registry import Credential, CredentialStore, RegistryClient, RegistryOptions
-from planner.registry.challenge import parse_challenges
+from planner.model.reference import Reference
 from planner.sources import open_source
+from planner.transport.challenge import parse_challenges
+from planner.transport.client import RegistryClient
+from planner.transport.credentials import Credential, CredentialStore
+from planner.transport.options import RegistryOptions
 from tests.cdn import RecordingCdn
 from tests.registry import Registry
 from tests.token_server import TokenServer

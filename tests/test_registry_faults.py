@@ -25,8 +25,9 @@ from planner import (
     Unauthorized,
     resolve,
 )
-from planner.manifest import OCI_INDEX, OCI_MANIFEST
-from planner.registry import Credential, CredentialStore, RegistryOptions
+from planner.model.manifest import OCI_INDEX, OCI_MANIFEST
+from planner.transport.credentials import Credential, CredentialStore
+from planner.transport.options import RegistryOptions
 
 HOST = "registry.test"
 REF = f"{HOST}/app:1"
@@ -376,7 +377,7 @@ def test_multiple_challenges_prefer_bearer(mock: MockRegistry) -> None:
 
 
 def test_token_reused_until_expiry(mock: MockRegistry, monkeypatch: pytest.MonkeyPatch) -> None:
-    import planner.registry.auth as auth
+    import planner.transport.auth as auth
 
     clock = {"now": 1000.0}
     monkeypatch.setattr(auth.time, "monotonic", lambda: clock["now"])

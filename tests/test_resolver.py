@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from planner import InvalidPlatform, Platform, load_rules, parse_document, select
-from planner.manifest import Index
-from planner.resolver import judge_image_platform
+from planner.model.manifest import Index
+from planner.select.explain import reason
+from planner.select.runs import judge_image_platform
+from planner.select.verdicts import Code
 from tests.helpers import index_json
 
 
@@ -148,11 +150,13 @@ def test_nested_index_in_json_file_is_reported() -> None:
 
 
 def test_judge_image_platform() -> None:
-    ok, why = judge_image_platform(
+    verdict = judge_image_platform(
         Platform("linux", "arm", "v7"), Platform.parse("linux/arm64"), load_rules("docker")
     )
-    assert ok and why == "rank 2: arm64 host runs arm/v7 via 32-bit compatibility"
-    ok, why = judge_image_platform(
+    assert verdict.match and verdict.code is Code.FALLBACK and verdict["via"] == "32-bit"
+    assert reason(verdict) == "rank 2: arm64 host runs arm/v7 via 32-bit compatibility"
+    verdict = judge_image_platform(
         Platform("linux", "arm64"), Platform.parse("linux/amd64"), load_rules("podman")
     )
-    assert not ok and why.startswith("rejected:")
+    assert not verdict.match and verdict.code is Code.NOT_RUN_BY_HOST
+    assert reason(verdict).startswith("rejected:")

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from planner.errors import InvalidRules
-from planner.platform import Platform
-from planner.rulesets import available_rule_sets, load_rules, rules_dir
+from planner.model.errors import InvalidRules
+from planner.model.platform import Platform
+from planner.policy.loader import available_rule_sets, load_rules, rules_dir
 
 SHIPPED = ["containerd", "containerd-1.6", "crane", "docker", "podman"]
 

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 import yaml
 
-from planner.manifest import Index, parse_document
-from planner.platform import Platform
-from planner.resolver import select
-from planner.rulesets import available_rule_sets, load_rules
+from planner.model.manifest import Index, parse_document
+from planner.model.platform import Platform
+from planner.policy.loader import available_rule_sets, load_rules
+from planner.select.selector import select
 from tests.helpers import index_json
 
 TABLES = Path(__file__).parent / "data" / "selection"

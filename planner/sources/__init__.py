@@ -1,66 +1,109 @@
-"""Where indexes and manifests come from: saved JSON files and OCI image layouts.
+"""Where indexes and manifests come from: saved JSON files, OCI image layouts, registries.
 
-:func:`open_source` turns a SOURCE argument into a :class:`Source`:
+:func:`open_source` turns a SOURCE argument into a :class:`Source`, after
+:func:`source_kind` has decided, in one place, what the argument names:
 
 * ``-``: a manifest list, index or manifest as JSON on standard input;
 * ``oci:DIR[:TAG|@DIGEST]`` or a directory holding an ``oci-layout`` file: an OCI image layout;
 * a path to a file: a manifest list, index or manifest as JSON, exactly as a registry returns it;
-* anything else: an image reference (``ubuntu``, ``ghcr.io/org/app:1.0@sha256:...``), read
-  from its registry through the Distribution API (:mod:`planner.sources.registry`).
+* anything else that parses as an image reference (``ubuntu``,
+  ``ghcr.io/org/app:1.0@sha256:...``): read from its registry through the
+  Distribution API (:mod:`planner.sources.remote`, which is the only part that
+  imports httpx).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
-from planner.errors import InvalidReference, InvalidSource
-from planner.reference import Reference
+from planner.model.errors import InvalidInput, InvalidReference, InvalidSource
+from planner.model.reference import Reference
 from planner.sources.base import Source
 from planner.sources.jsonfile import JsonFileSource
 from planner.sources.ocilayout import OciLayoutSource
 
 if TYPE_CHECKING:
-    from planner.registry import RegistryOptions
-    from planner.sources.registry import RegistrySession
+    from planner.sources.remote import RegistrySession
+    from planner.transport.options import RegistryOptions
 
-__all__ = ["JsonFileSource", "OciLayoutSource", "Source", "open_source"]
+__all__ = [
+    "JsonFileSource",
+    "OciLayoutSource",
+    "Source",
+    "SourceKind",
+    "is_registry_spec",
+    "open_source",
+    "source_kind",
+]
+
+SourceKind = Literal["stdin", "oci-layout", "json-file", "registry"]
+
+
+def source_kind(spec: str) -> SourceKind:
+    """What a SOURCE argument names; raises InvalidSource/InvalidReference when nothing.
+
+    Local things win: a path that exists is read as a path, and a spec that
+    looks like a path (``./x``, ``/x``, ``~/x``, ``*.json``) but does not exist
+    is an error, never a registry reference.
+    """
+    if spec == "":
+        raise InvalidSource("empty SOURCE")
+    if spec == "-":
+        return "stdin"
+    if spec.startswith("oci:"):
+        return "oci-layout"
+    path = Path(spec)
+    if path.is_dir():
+        if (path / "oci-layout").is_file():
+            return "oci-layout"
+        raise InvalidSource(
+            f"{spec!r} is a directory but not an OCI image layout (no oci-layout file)"
+        )
+    if path.is_file():
+        return "json-file"
+    if spec.endswith(".json") or spec.startswith((".", "/", "~")):
+        raise InvalidSource(f"{spec!r}: no such file")
+    try:
+        Reference.parse(spec)
+    except InvalidReference as exc:
+        raise InvalidReference(
+            f"{spec!r} is not a file, an OCI layout (oci:DIR) or a valid image reference: {exc}"
+        ) from None
+    return "registry"
+
+
+def is_registry_spec(spec: str) -> bool:
+    """Whether :func:`open_source` reads SOURCE from a registry (False for anything invalid)."""
+    try:
+        return source_kind(spec) == "registry"
+    except InvalidInput:
+        return False
 
 
 def open_source(
     spec: str, registry: RegistryOptions | None = None, *, session: RegistrySession | None = None
 ) -> Source:
-    """Interpret a SOURCE argument (see the module docstring).
+    """Interpret a SOURCE argument (see :func:`source_kind`).
 
     ``registry`` configures registry access (credentials, cache, timeouts)
     when SOURCE is an image reference; with ``session``, the source shares that
     session's connections and documents instead (and ``registry`` is unused).
     """
-    if spec == "":
-        raise InvalidSource("empty SOURCE")
-    if spec == "-":
+    kind = source_kind(spec)
+    if kind == "stdin":
         return JsonFileSource.from_stdin()
-    if spec.startswith("oci:"):
-        return OciLayoutSource.from_spec(spec)
-    path = Path(spec)
-    if path.is_dir():
-        if (path / "oci-layout").is_file():
-            return OciLayoutSource(path)
-        raise InvalidSource(
-            f"{spec!r} is a directory but not an OCI image layout (no oci-layout file)"
+    if kind == "oci-layout":
+        return (
+            OciLayoutSource.from_spec(spec)
+            if spec.startswith("oci:")
+            else OciLayoutSource(Path(spec))
         )
-    if path.is_file():
-        return JsonFileSource(path)
-    if spec.endswith(".json") or spec.startswith((".", "/", "~")):
-        raise InvalidSource(f"{spec!r}: no such file")
-    try:
-        reference = Reference.parse(spec)
-    except InvalidReference as exc:
-        raise InvalidReference(
-            f"{spec!r} is not a file, an OCI layout (oci:DIR) or a valid image reference: {exc}"
-        ) from None
-    from planner.sources.registry import RegistrySource  # imports httpx only when needed
+    if kind == "json-file":
+        return JsonFileSource(Path(spec))
+    from planner.sources.remote import RegistrySource  # imports httpx only when needed
 
+    reference = Reference.parse(spec)
     if session is not None:
         return session.source(reference)
     return RegistrySource(reference, registry)

@@ -8,12 +8,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from planner.errors import InvalidInput, InvalidManifest, SourceError
-from planner.manifest import Descriptor, ImageManifest, Index
-from planner.stats import Stats
+from planner.model.errors import InvalidInput, InvalidManifest, SourceError
+from planner.model.manifest import Descriptor, ImageManifest, Index
+from planner.model.stats import Stats
 
 if TYPE_CHECKING:
-    from planner.registry import BlobLocation
+    from planner.transport.options import BlobLocation
 
 __all__ = ["Source", "read_local"]
 
@@ -86,7 +86,7 @@ class Source(abc.ABC):
 
     def blob_locations(self, digests: Sequence[str]) -> dict[str, BlobLocation]:
         """Where each blob is really served from (following redirects); registry sources only."""
-        raise InvalidInput(f"--locations needs a registry SOURCE; {self.name} is not one")
+        raise InvalidInput(f"blob locations need a registry SOURCE; {self.name} is not one")
 
     def close(self) -> None:  # noqa: B027 - an optional hook: most sources hold nothing
         """Release what the source holds (connections); reading afterwards is an error."""

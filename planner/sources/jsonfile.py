@@ -12,8 +12,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from planner.errors import SourceError
-from planner.manifest import (
+from planner.model.errors import SourceError
+from planner.model.manifest import (
     MAX_MANIFEST_BYTES,
     Descriptor,
     ImageManifest,

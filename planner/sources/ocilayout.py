@@ -16,8 +16,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from planner.errors import InvalidManifest, InvalidSource, SourceError
-from planner.manifest import (
+from planner.model.errors import InvalidManifest, InvalidSource, SourceError
+from planner.model.manifest import (
     MAX_MANIFEST_BYTES,
     OCI_INDEX,
     Descriptor,

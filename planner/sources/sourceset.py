@@ -3,31 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from planner.errors import InvalidInput
-from planner.manifest import Descriptor
-from planner.reference import Reference
-from planner.sources import Source, open_source
-from planner.stats import Stats
+from planner.model.manifest import Descriptor
+from planner.model.stats import Stats
+from planner.sources import Source, is_registry_spec, open_source
 
 if TYPE_CHECKING:
-    from planner.registry import RegistryOptions
-    from planner.sources.registry import RegistrySession
+    from planner.sources.remote import RegistrySession
+    from planner.transport.options import RegistryOptions
 
-__all__ = ["SourceSet", "is_registry_spec"]
-
-
-def is_registry_spec(spec: str) -> bool:
-    """Whether :func:`~planner.sources.open_source` reads SOURCE from a registry."""
-    if spec == "-" or spec.startswith("oci:") or Path(spec).exists():
-        return False
-    try:
-        Reference.parse(spec)
-    except InvalidInput:
-        return False
-    return True
+__all__ = ["SourceSet"]
 
 
 class SourceSet:
@@ -45,7 +31,7 @@ class SourceSet:
     def get(self, spec: str) -> Source:
         if spec not in self.opened:
             if self.session is None and is_registry_spec(spec):
-                from planner.sources.registry import RegistrySession
+                from planner.sources.remote import RegistrySession
 
                 self.session = RegistrySession(self.registry)
             self.opened[spec] = open_source(spec, self.registry, session=self.session)
@@ -53,7 +39,7 @@ class SourceSet:
 
     def tops(self, specs: Iterable[str]) -> None:
         """Read the top documents of these sources, registry ones concurrently."""
-        from planner.sources.registry import RegistrySource
+        from planner.sources.remote import RegistrySource
 
         sources = [self.get(s) for s in dict.fromkeys(specs)]
         remote = [s for s in sources if isinstance(s, RegistrySource)]
@@ -65,7 +51,7 @@ class SourceSet:
 
     def documents(self, wanted: Iterable[tuple[Source, Descriptor]]) -> None:
         """Read these documents (each distinct digest once), registry ones concurrently."""
-        from planner.sources.registry import RegistrySource
+        from planner.sources.remote import RegistrySource
 
         unique: dict[str, tuple[Source, Descriptor]] = {}
         for source, descriptor in wanted:

@@ -1,0 +1,1 @@
+"""What the tool does, as a library: resolve, plan, fleet checks, host profiles."""

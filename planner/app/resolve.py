@@ -1,0 +1,215 @@
+"""Resolve a source for a host: the library entry point behind ``pull-planner resolve``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from planner.model.errors import InvalidInput, NoCompatibleImage
+from planner.model.manifest import (
+    MAX_CONFIG_BYTES,
+    Descriptor,
+    ImageManifest,
+    Index,
+    parse_config_platform,
+)
+from planner.model.platform import Platform
+from planner.model.stats import Stats
+from planner.policy.loader import load_rules
+from planner.policy.ruleset import DEFAULT_RULES, RuleSet
+from planner.select import explain
+from planner.select.runs import RUNS, Isolation, judge_image_platform, run_verdict
+from planner.select.selector import Candidate, Selection, select
+from planner.select.verdicts import Code, Notice, NoticeCode, Verdict
+from planner.sources import Source, open_source
+
+if TYPE_CHECKING:
+    from planner.transport.options import RegistryOptions
+
+__all__ = ["Resolution", "resolve", "resolve_source"]
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Which image a host pulls from a source, with the verdict on every entry."""
+
+    source: str
+    rules: RuleSet
+    host: Platform
+    index: Descriptor | None
+    """The index that was resolved; None when the source is a single image."""
+    selected: Descriptor | None
+    """The image manifest the host pulls; None when nothing is compatible."""
+    platform: Platform | None
+    """The selected image's platform (from the index entry, or the image config)."""
+    candidates: tuple[Candidate, ...]
+    notices: tuple[Notice, ...]
+    selection: Selection | None = None
+    runs: Verdict = RUNS
+    """Whether the selected image runs on the host: ``Code.RUNS``, or why not."""
+    stats: Stats = field(default_factory=Stats)
+    """Registry requests, bytes and cache hits spent on this answer."""
+
+    @property
+    def ok(self) -> bool:
+        return self.selected is not None
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return tuple(explain.notice(n) for n in self.notices)
+
+    @property
+    def problem(self) -> str:
+        """Why the host cannot use this source ('' when it pulls an image that runs)."""
+        if self.selected is None:
+            return explain.no_compatible(self.rules.name, self.offered())
+        return explain.problem(self.runs)
+
+    def offered(self) -> list[str]:
+        """Platforms the index offers, for messages."""
+        seen: dict[str, None] = {}
+        for c in self.candidates:
+            if c.descriptor.is_attestation:
+                continue
+            p = c.descriptor.platform
+            seen[p.describe() if p else "(no platform)"] = None
+        return list(seen)
+
+    def no_image_error(self) -> NoCompatibleImage:
+        """The error for a resolution that selected nothing."""
+        return NoCompatibleImage(
+            explain.no_image_error(
+                self.source, self.host.describe(), self.rules.name, self.offered()
+            )
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stable JSON contract of ``pull-planner resolve --format json``."""
+        selected = None
+        if self.selected is not None:
+            selected = {
+                **self.selected.summary(),
+                "platform": self.platform.to_oci() if self.platform is not None else None,
+            }
+        return {
+            "source": self.source,
+            "rules": self.rules.name,
+            "host": self.host.to_oci(),
+            "index": self.index.summary() if self.index is not None else None,
+            "selected": selected,
+            "candidates": [c.to_dict() for c in self.candidates],
+            "warnings": list(self.warnings),
+            "stats": self.stats.to_dict(),
+        }
+
+
+def _check_types(source: object, host: object, rules: object) -> None:
+    if not isinstance(source, (str, Source)):
+        raise InvalidInput(
+            f"source must be a SOURCE string or a Source, not {type(source).__name__}"
+        )
+    if not isinstance(host, (str, Platform)):
+        raise InvalidInput(
+            f"host must be a platform string or a Platform, not {type(host).__name__}"
+        )
+    if not isinstance(rules, (str, RuleSet)):
+        raise InvalidInput(
+            f"rules must be a rule-set name or a RuleSet, not {type(rules).__name__}"
+        )
+
+
+def resolve(
+    source: str | Source,
+    host: Platform | str,
+    rules: RuleSet | str = DEFAULT_RULES,
+    *,
+    registry: RegistryOptions | None = None,
+    isolation: Isolation | None = None,
+) -> Resolution:
+    """Which image ``host`` pulls from ``source`` under ``rules``.
+
+    ``source`` is a SOURCE string (see :func:`planner.sources.open_source`) or
+    a :class:`~planner.sources.Source`; ``host`` a :class:`Platform` or a
+    platform string such as ``linux/arm64`` or ``windows(10.0.20348)/amd64``;
+    ``rules`` a rule set or its name or path; ``registry`` configures registry
+    access when ``source`` is an image reference; ``isolation`` is a Windows
+    host's (``process``, the default, or ``hyperv``), for :attr:`Resolution.runs`.
+    """
+    _check_types(source, host, rules)
+    host = Platform.parse(host) if isinstance(host, str) else host
+    rules = load_rules(rules) if isinstance(rules, str) else rules
+    if isinstance(source, str):
+        with open_source(source, registry) as opened:
+            return resolve_source(opened, host, rules, isolation=isolation)
+    return resolve_source(source, host, rules, isolation=isolation)
+
+
+def resolve_source(
+    source: Source, host: Platform, rules: RuleSet, *, isolation: Isolation | None = None
+) -> Resolution:
+    """:func:`resolve` on an opened source (the source stays open)."""
+    document, descriptor = source.read_top()
+    if isinstance(document, Index):
+        selection = select(
+            document,
+            host,
+            rules,
+            load_index=source.read_index if source.can_read_children else None,
+        )
+        return Resolution(
+            source=source.name,
+            rules=rules,
+            host=host,
+            index=descriptor,
+            selected=selection.image,
+            platform=selection.platform,
+            candidates=selection.candidates,
+            notices=selection.notices,
+            selection=selection,
+            runs=run_verdict(selection.platform, host, rules, isolation=isolation),
+            stats=source.stats,
+        )
+    return _resolve_single(source, document, descriptor, host, rules, isolation)
+
+
+def _resolve_single(
+    source: Source,
+    manifest: ImageManifest,
+    descriptor: Descriptor,
+    host: Platform,
+    rules: RuleSet,
+    isolation: Isolation | None,
+) -> Resolution:
+    """A tag that is one image: it is pulled whatever its platform, with a warning."""
+    data = source.read_blob(manifest.config, MAX_CONFIG_BYTES)
+    notices: list[Notice] = []
+    platform = None
+    inner = None
+    if data is None:
+        notices.append(Notice(NoticeCode.CONFIG_UNAVAILABLE))
+    else:
+        platform = parse_config_platform(data, f"{source.name}: config {manifest.config.digest}")
+        inner = judge_image_platform(platform, host, rules)
+        if not inner.match:
+            notices.append(
+                Notice(
+                    NoticeCode.WILL_NOT_RUN,
+                    {"platform": platform.describe(), "verdict": inner},
+                )
+            )
+    verdict = Verdict(Code.SINGLE_IMAGE, 0, {"platform": platform}, inner=inner)
+    candidate = Candidate(
+        0, Descriptor(descriptor.media_type, descriptor.digest, descriptor.size, platform), verdict
+    )
+    return Resolution(
+        source=source.name,
+        rules=rules,
+        host=host,
+        index=None,
+        selected=descriptor,
+        platform=platform,
+        candidates=(candidate,),
+        notices=tuple(notices),
+        runs=run_verdict(platform, host, rules, isolation=isolation, single=inner),
+        stats=source.stats,
+    )

@@ -1,0 +1,229 @@
+"""What each command does, given parsed arguments; :data:`planner.cli.main.COMMANDS` calls them."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from planner.cli import options
+from planner.cli.output import Progress, dump, report, write
+from planner.cli.status import EXIT_NO_MATCH, EXIT_OK
+from planner.model.errors import InvalidInput, SourceError
+from planner.model.platform import Platform
+
+if TYPE_CHECKING:
+    from planner.app.fleet import FleetReport
+    from planner.app.profiles import HostProfile
+
+__all__ = ["run_check", "run_plan", "run_resolve", "run_rules", "run_schema"]
+
+
+def _run_fleet(
+    args: argparse.Namespace, images: list[str], hosts: list[HostProfile], *, plans: bool
+) -> FleetReport:
+    from planner.app.fleet import run_fleet
+
+    progress = Progress()
+    try:
+        return run_fleet(
+            images,
+            hosts,
+            registry=options.registry_for(args, *images, *(s for h in hosts for s in h.have)),
+            allow=options.allowances(getattr(args, "allow_missing", []), hosts, images),
+            plans=plans,
+            present=options.present_digests(args),
+            locations=getattr(args, "locations", False),
+            bandwidth=options.bandwidth(args),
+            progress=progress,
+        )
+    finally:
+        progress.clear()
+
+
+def _finish_fleet(args: argparse.Namespace, fleet: FleetReport) -> int:
+    """Warnings per host, stats, and exit 1 naming each host that has no image."""
+    for pair in fleet.pairs:
+        warnings = pair.plan.warnings if pair.plan else pair.resolution.warnings
+        report(warnings, None, f"{pair.host.name}: ")
+    report((), fleet.stats.summary() if args.stats else None)
+    missing = [p for p in fleet.pairs if p.resolution.selected is None]
+    for pair in missing:
+        print(f"pull-planner: error: {pair.host.name}: {pair.problem}", file=sys.stderr)
+    return EXIT_NO_MATCH if missing else EXIT_OK
+
+
+# --------------------------------------------------------------------------- resolve
+
+
+def run_resolve(args: argparse.Namespace) -> int:
+    """``pull-planner resolve SOURCE``: which entry the host pulls, every verdict."""
+    from planner.app.resolve import resolve
+    from planner.cli.text import resolution_text
+
+    hosts = options.fleet_hosts(args)
+    if hosts is not None:
+        return _resolve_fleet(args, hosts)
+    host = options.build_host(args.platform, args.os_version, args.os_feature)
+    result = resolve(
+        args.source,
+        host,
+        options.rules_option(args),
+        registry=options.registry_for(args, args.source),
+    )
+    write(resolution_text(result) if args.format == "text" else dump(result.to_dict(), args.format))
+    report(result.warnings, result.stats.summary() if args.stats else None)
+    if result.selected is None:
+        raise result.no_image_error()
+    return EXIT_OK
+
+
+def _resolve_fleet(args: argparse.Namespace, hosts: list[HostProfile]) -> int:
+    from planner.cli.text import resolution_text
+
+    fleet = _run_fleet(args, [args.source], hosts, plans=False)
+    if args.format == "text":
+        write("\n".join(f"== {p.host.name}\n{resolution_text(p.resolution)}" for p in fleet.pairs))
+    else:
+        results = [{"host_name": p.host.name, **p.resolution.to_dict()} for p in fleet.pairs]
+        write(
+            dump(
+                {"source": args.source, "results": results, "stats": fleet.stats.to_dict()},
+                args.format,
+            )
+        )
+    return _finish_fleet(args, fleet)
+
+
+# --------------------------------------------------------------------------- plan
+
+
+def run_plan(args: argparse.Namespace) -> int:
+    """``pull-planner plan SOURCE``: the ordered download plan and its totals."""
+    from planner.app.plan import plan
+    from planner.cli.text import plan_text
+
+    if "-" in args.have:
+        raise InvalidInput("--have - is not supported: standard input holds at most one document")
+    if args.locations:
+        from planner.sources import is_registry_spec
+
+        if not is_registry_spec(args.source):
+            raise InvalidInput(f"--locations needs a registry SOURCE; {args.source} is not one")
+    hosts = options.fleet_hosts(args)
+    if hosts is not None:
+        return _plan_fleet(args, hosts)
+    host = options.build_host(args.platform, args.os_version, args.os_feature)
+    result = plan(
+        args.source,
+        host,
+        options.rules_option(args),
+        have=args.have,
+        have_digests=options.present_digests(args),
+        locations=args.locations,
+        bandwidth=options.bandwidth(args),
+        registry=options.registry_for(args, args.source, *args.have),
+    )
+    write(plan_text(result) if args.format == "text" else dump(result.to_dict(), args.format))
+    report(result.warnings, result.stats.summary() if args.stats else None)
+    return EXIT_OK
+
+
+def _plan_fleet(args: argparse.Namespace, hosts: list[HostProfile]) -> int:
+    from planner.cli.fleet_report import fleet_footer
+    from planner.cli.text import plan_text
+
+    fleet = _run_fleet(args, [args.source], hosts, plans=True)
+    if args.format == "text":
+        blocks = [f"== {p.host.name}\n{plan_text(p.plan)}" for p in fleet.pairs if p.plan]
+        write("\n".join(blocks) + "\n" + "\n".join(fleet_footer(fleet)) + "\n")
+    else:
+        plans = [{"host_name": p.host.name, **p.plan.to_dict()} for p in fleet.pairs if p.plan]
+        data = {
+            "source": args.source,
+            "plans": plans,
+            "fleet": fleet.fleet_dict(),
+            "stats": fleet.stats.to_dict(),
+        }
+        write(dump(data, args.format))
+    return _finish_fleet(args, fleet)
+
+
+# --------------------------------------------------------------------------- check
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """``pull-planner check IMAGE... --hosts FILE``: the fleet matrix and the release gate."""
+    from planner.cli.fleet_report import fleet_junit, fleet_markdown, fleet_text
+
+    if "-" in args.images:
+        raise InvalidInput(
+            "check reads each IMAGE by reference, file or layout; - is not supported"
+        )
+    hosts = options.fleet_hosts(args)
+    assert hosts is not None  # --hosts is required by the parser
+    fleet = _run_fleet(args, list(dict.fromkeys(args.images)), hosts, plans=not args.no_plan)
+    renderers = {"text": fleet_text, "markdown": fleet_markdown, "junit": fleet_junit}
+    render = renderers.get(args.format)
+    write(render(fleet) if render else dump(fleet.to_dict(), args.format))
+    for path, file_render in ((args.junit, fleet_junit), (args.markdown, fleet_markdown)):
+        if path:
+            try:
+                Path(path).write_text(file_render(fleet), encoding="utf-8")
+            except OSError as exc:
+                raise SourceError(f"cannot write {path}: {exc.strerror or exc}") from None
+    report((), fleet.stats.summary() if args.stats else None)
+    if fleet.failures:
+        print(
+            f"pull-planner: error: {len(fleet.failures)} of {len(fleet.pairs)} checks failed",
+            file=sys.stderr,
+        )
+        return EXIT_NO_MATCH
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- rules, schema
+
+
+def run_rules(args: argparse.Namespace) -> int:
+    """``pull-planner rules [NAME] [--platform P]``: the rule sets, or what a host runs."""
+    from planner.policy.loader import available_rule_sets, load_rules
+
+    if args.name is None:
+        if args.platform:
+            raise InvalidInput("--platform needs a rule set NAME")
+        for name in available_rule_sets():
+            print(f"{name:16} {load_rules(name).summary}")
+        return EXIT_OK
+    rules = load_rules(args.name)
+    if args.platform is None:
+        print(f"{rules.name}: {rules.summary}")
+        print(f"file     {rules.path}")
+        if rules.clients:
+            print(f"clients  {rules.clients}")
+        for source in rules.sources:
+            print(f"source   {source}")
+        return EXIT_OK
+    host = rules.host_normalizer(Platform.parse(args.platform))
+    runs = rules.vector(host)
+    print(f"a {host.format()} host runs, most preferred first ({rules.name}):")
+    for rank, (arch, variant) in enumerate(runs):
+        print(f"  {rank}  {host.os}/{arch}{'/' + variant if variant else ''}")
+    if not runs:
+        print("  nothing")
+    return EXIT_OK
+
+
+def run_schema(args: argparse.Namespace) -> int:
+    """``pull-planner schema hosts|rules``: a JSON Schema."""
+    if args.what == "rules":
+        from planner.policy.schema import json_schema
+
+        print(json.dumps(json_schema(), indent=2))
+    else:
+        from planner.app.profiles import HOSTS_SCHEMA
+
+        print(json.dumps(HOSTS_SCHEMA, indent=2))
+    return EXIT_OK

@@ -1,0 +1,50 @@
+"""The command line: ``main(argv) -> int``, the command table, and errors as one line.
+
+Every command is one function of :mod:`planner.cli.commands`, named in
+:data:`COMMANDS`; exit codes come from :func:`planner.cli.status.exit_code_for`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from planner.cli import commands
+from planner.cli.options import hint_for
+from planner.cli.parser import build_parser
+from planner.cli.status import EXIT_INVALID, EXIT_OK, exit_code_for
+from planner.model.errors import InvalidPlatform, PlannerError
+
+__all__ = ["COMMANDS", "main"]
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "resolve": commands.run_resolve,
+    "plan": commands.run_plan,
+    "check": commands.run_check,
+    "rules": commands.run_rules,
+    "schema": commands.run_schema,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_INVALID
+    try:
+        return COMMANDS[args.command](args)
+    except PlannerError as error:
+        hint = hint_for(error) if isinstance(error, InvalidPlatform) else ""
+        print(f"pull-planner: error: {error}{hint}", file=sys.stderr)
+        return exit_code_for(error)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,217 @@
+"""What the flags mean: hosts, host selection, allowances, registry access, bandwidth.
+
+The one place that turns option values into library arguments; every message
+here names the flag it is about.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import difflib
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from planner.model.errors import InvalidInput, InvalidPlatform
+from planner.model.platform import Platform
+from planner.policy.loader import load_rules
+from planner.policy.ruleset import DEFAULT_RULES, RuleSet
+
+if TYPE_CHECKING:
+    from planner.app.profiles import HostProfile
+    from planner.transport.options import RegistryOptions
+
+__all__ = [
+    "allowances",
+    "bandwidth",
+    "build_host",
+    "fleet_hosts",
+    "present_digests",
+    "registry_for",
+    "registry_options",
+    "rules_option",
+    "select_hosts",
+]
+
+
+def build_host(
+    platform: str, os_version: str | None = None, os_features: Sequence[str] = ()
+) -> Platform:
+    """A host from ``--platform``, ``--os-version`` and ``--os-feature`` values."""
+    host = Platform.parse(platform)
+    changes: dict[str, object] = {}
+    if os_version is not None:
+        if os_version == "" or any(c.isspace() for c in os_version):
+            raise InvalidPlatform(f"invalid --os-version {os_version!r}")
+        if host.os_version and host.os_version != os_version:
+            raise InvalidPlatform(
+                f"--os-version {os_version!r} conflicts with {host.os_version!r}"
+                f" in --platform {platform!r}"
+            )
+        changes["os_version"] = os_version
+    if os_features:
+        for feature in os_features:
+            if not feature or any(c.isspace() or c == "+" for c in feature):
+                raise InvalidPlatform(f"invalid --os-feature {feature!r}")
+        changes["os_features"] = tuple(dict.fromkeys((*host.os_features, *os_features)))
+    return host.with_fields(**changes) if changes else host
+
+
+def rules_option(args: argparse.Namespace) -> RuleSet:
+    """``--rules NAME|FILE`` (default: docker)."""
+    return load_rules(args.rules or DEFAULT_RULES)
+
+
+def hint_for(error: InvalidPlatform) -> str:
+    """How to give a host field the error says is missing, in flags."""
+    if error.field == "os.version":
+        return " (give it with --os-version, e.g. --os-version 10.0.20348.1)"
+    return ""
+
+
+# --------------------------------------------------------------------------- fleets
+
+
+def select_hosts(
+    hosts: Sequence[HostProfile], names: Sequence[str] = (), selectors: Sequence[str] = ()
+) -> list[HostProfile]:
+    """Hosts named by ``--host`` (all when none) that match every ``--select label=value``."""
+    known = {h.name: h for h in hosts}
+    for name in names:
+        if name not in known:
+            close = difflib.get_close_matches(name, list(known), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise InvalidInput(f"--host {name!r}: no such host{hint}; hosts: {', '.join(known)}")
+    chosen = [known[n] for n in dict.fromkeys(names)] if names else list(hosts)
+    for selector in selectors:
+        label, sep, value = selector.partition("=")
+        if not sep or not label:
+            raise InvalidInput(f"--select {selector!r}: expected label=value")
+        chosen = [h for h in chosen if h.labels.get(label) == value]
+    if not chosen:
+        raise InvalidInput("no host matches --host/--select")
+    return chosen
+
+
+def fleet_hosts(args: argparse.Namespace) -> list[HostProfile] | None:
+    """Hosts of ``--hosts`` (filtered by ``--host``/``--select``), or None in single-host mode."""
+    single = [
+        flag
+        for flag, value in (
+            ("--platform", getattr(args, "platform", None)),
+            ("--os-version", getattr(args, "os_version", None)),
+            ("--os-feature", getattr(args, "os_feature", None)),
+            ("--rules", getattr(args, "rules", None)),
+        )
+        if value
+    ]
+    if args.hosts is None:
+        if args.host or args.select:
+            raise InvalidInput("--host and --select need --hosts FILE")
+        if not getattr(args, "platform", None):
+            raise InvalidInput("give the host: --platform os/arch[/variant], or --hosts FILE")
+        return None
+    if single:
+        raise InvalidInput(f"{single[0]} and --hosts do not mix: describe hosts in the profile")
+    from planner.app.profiles import load_hosts
+
+    hosts = select_hosts(load_hosts(Path(args.hosts)), args.host, args.select)
+    have = tuple(getattr(args, "have", ()))
+    if have:
+        hosts = [dataclasses.replace(h, have=h.have + have) for h in hosts]
+    return hosts
+
+
+def allowances(
+    values: Sequence[str], hosts: Sequence[HostProfile], images: Sequence[str]
+) -> set[tuple[str, str]]:
+    """``--allow-missing HOST:IMAGE`` (``*`` for any host or image) as (host, image) pairs."""
+    names = {h.name for h in hosts}
+    allowed = set()
+    for value in values:
+        host, sep, image = value.partition(":")
+        if not sep or not host or not image:
+            raise InvalidInput(f"--allow-missing {value!r}: expected HOST:IMAGE (either may be *)")
+        if host != "*" and host not in names:
+            raise InvalidInput(f"--allow-missing {value!r}: no host named {host!r}")
+        if image != "*" and image not in images:
+            raise InvalidInput(
+                f"--allow-missing {value!r}: {image!r} is not one of the images checked"
+            )
+        for h in names if host == "*" else (host,):
+            for i in images if image == "*" else (image,):
+                allowed.add((h, i))
+    return allowed
+
+
+def present_digests(args: argparse.Namespace) -> set[str]:
+    """Blob digests of every ``--have-digests FILE``."""
+    from planner.app.plan import read_digest_file
+
+    present: set[str] = set()
+    for path in getattr(args, "have_digests", ()):
+        present |= read_digest_file(Path(path))
+    return present
+
+
+def bandwidth(args: argparse.Namespace) -> float | None:
+    """``--bandwidth RATE`` in bits per second."""
+    from planner.model.units import parse_bandwidth
+
+    value = getattr(args, "bandwidth", None)
+    return parse_bandwidth(value) if value is not None else None
+
+
+# --------------------------------------------------------------------------- registries
+
+
+def registry_for(args: argparse.Namespace, *sources: str) -> RegistryOptions | None:
+    """Registry options when some SOURCE is a registry reference, else None."""
+    from planner.sources import is_registry_spec
+
+    if not any(is_registry_spec(s) for s in sources):
+        return None
+    return registry_options(args, reads_stdin="-" in sources)
+
+
+def registry_options(args: argparse.Namespace, reads_stdin: bool) -> RegistryOptions:
+    """RegistryOptions from the flags."""
+    if args.password_stdin and not args.username:
+        raise InvalidInput("--password-stdin needs --username")
+    if args.username and not args.password_stdin:
+        raise InvalidInput(
+            "--username needs --password-stdin (passwords are never taken as arguments)"
+        )
+    if args.password_stdin and reads_stdin:
+        raise InvalidInput("SOURCE - and --password-stdin both read standard input")
+    if args.timeout <= 0:
+        raise InvalidInput(f"--timeout must be positive, not {args.timeout}")
+    if args.retries < 0:
+        raise InvalidInput(f"--retries must be 0 or more, not {args.retries}")
+    # The CLI runs its requests on asyncio. httpcore imports trio, when installed, only to
+    # serve trio callers; in this process there are none, and the import costs ~90 ms.
+    sys.modules.setdefault("trio", None)  # type: ignore[arg-type]
+    from planner.transport.credentials import Credential, CredentialStore
+    from planner.transport.options import RegistryOptions
+
+    explicit = None
+    if args.username:
+        secret = sys.stdin.readline().rstrip("\r\n")
+        if not secret:
+            raise InvalidInput("--password-stdin: no password on standard input")
+        explicit = Credential(args.username, secret, origin="--username")
+    return RegistryOptions(
+        credentials=CredentialStore(explicit),
+        cache_dir=Path(args.cache_dir).expanduser() if args.cache_dir else None,
+        use_cache=not args.no_cache,
+        plain_http=args.plain_http,
+        timeout=args.timeout,
+        retries=args.retries,
+        log=_stderr_log if args.verbose else None,
+    )
+
+
+def _stderr_log(line: str) -> None:
+    print(f"pull-planner: {line}", file=sys.stderr)

@@ -1,0 +1,53 @@
+"""Writing results: JSON/YAML documents, warnings and stats lines, the progress line."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = ["Progress", "dump", "report", "write"]
+
+
+def dump(data: dict[str, Any], fmt: str) -> str:
+    """``json`` or ``yaml`` text of a result's ``to_dict()``."""
+    if fmt == "yaml":
+        import yaml
+
+        return str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000))
+    return json.dumps(data, indent=2) + "\n"
+
+
+def write(text: str) -> None:
+    sys.stdout.write(text)
+
+
+def report(warnings: Sequence[str], stats_line: str | None, prefix: str = "") -> None:
+    """Warnings, then the ``--stats`` line, on stderr."""
+    for warning in warnings:
+        print(f"pull-planner: warning: {prefix}{warning}", file=sys.stderr)
+    if stats_line is not None:
+        print(f"pull-planner: stats: {stats_line}", file=sys.stderr)
+
+
+class Progress:
+    """A progress line on stderr, only on a terminal and only once the work takes a moment."""
+
+    def __init__(self) -> None:
+        self.start = time.monotonic()
+        self.enabled = sys.stderr.isatty()
+        self.shown = False
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled or time.monotonic() - self.start < 0.5:
+            return
+        sys.stderr.write(f"\rpull-planner: {stage} {done}/{total}\x1b[K")
+        sys.stderr.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()

@@ -1,0 +1,226 @@
+"""The argument parser: every command, and the options shared by several (one helper each)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+from planner.cli.status import EXIT_INVALID
+from planner.model.version import __version__
+
+__all__ = ["FORMATS", "build_parser"]
+
+FORMATS = ("text", "json", "yaml")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_INVALID, f"{self.prog}: error: {message}\n")
+
+
+def _format_argument(parser: argparse.ArgumentParser, formats: Sequence[str] = FORMATS) -> None:
+    parser.add_argument(
+        "--format", choices=formats, default="text", help="output format (default: text)"
+    )
+
+
+def _host_arguments(parser: argparse.ArgumentParser, *, fleet_only: bool = False) -> None:
+    group = parser.add_argument_group(
+        "hosts",
+        "One host from --platform and its flags, or the hosts of a profile (--hosts).",
+    )
+    if not fleet_only:
+        group.add_argument(
+            "--platform",
+            help="the host: os/arch[/variant], e.g. linux/arm64, linux/amd64/v3,"
+            " windows(10.0.20348)/amd64",
+        )
+        group.add_argument(
+            "--os-version", help="the host's os.version, e.g. 10.0.17763.1 (Windows hosts)"
+        )
+        group.add_argument(
+            "--os-feature",
+            action="append",
+            default=[],
+            metavar="FEATURE",
+            help="an os.feature the host has, e.g. win32k (repeatable)",
+        )
+        group.add_argument(
+            "--rules",
+            metavar="NAME|FILE",
+            help="rule set: docker (default), containerd, containerd-1.6, podman, crane, or a rule"
+            " file",
+        )
+    group.add_argument(
+        "--hosts",
+        metavar="FILE",
+        required=fleet_only,
+        help="a YAML host profile (see 'schema hosts')",
+    )
+    group.add_argument(
+        "--host", action="append", default=[], metavar="NAME", help="only this host (repeatable)"
+    )
+    group.add_argument(
+        "--select",
+        action="append",
+        default=[],
+        metavar="LABEL=VALUE",
+        help="only hosts with this label (repeatable: all must match)",
+    )
+
+
+def _registry_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "registry",
+        "Credentials come from --username, $REGISTRY_AUTH_FILE, Docker's config.json (auths,"
+        " credHelpers, credsStore) or podman's auth.json, in that order.",
+    )
+    group.add_argument("--username", "-u", help="registry user name (with --password-stdin)")
+    group.add_argument(
+        "--password-stdin", action="store_true", help="read the password or token from stdin"
+    )
+    group.add_argument(
+        "--plain-http",
+        action="store_true",
+        help="use http:// (localhost and 127.0.0.1 registries use it anyway)",
+    )
+    group.add_argument(
+        "--cache-dir", metavar="DIR", help="manifest cache (default: $XDG_CACHE_HOME/pull-planner)"
+    )
+    group.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    group.add_argument(
+        "--timeout", type=float, default=30.0, metavar="SECONDS", help="per-request timeout (30)"
+    )
+    group.add_argument(
+        "--retries", type=int, default=4, metavar="N", help="retries for 429/5xx/resets (4)"
+    )
+    group.add_argument(
+        "--stats", action="store_true", help="print requests, bytes and cache hits to stderr"
+    )
+    group.add_argument(
+        "--verbose", "-v", action="store_true", help="log each request (never headers or tokens)"
+    )
+
+
+def _plan_arguments(parser: argparse.ArgumentParser) -> None:
+    present = parser.add_argument_group("what the hosts already have")
+    present.add_argument(
+        "--have",
+        action="append",
+        default=[],
+        metavar="SOURCE",
+        help="an image already on the host (e.g. the deployed tag), resolved for the same host;"
+        " repeatable",
+    )
+    present.add_argument(
+        "--have-digests",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a file of blob digests already on the host, one per line; repeatable",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="pull-planner",
+        description="Which image would this host pull from this tag, and what would it download?"
+        " A dry run: nothing is pulled.",
+    )
+    parser.add_argument("--version", action="version", version=f"pull-planner {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    resolve = commands.add_parser(
+        "resolve",
+        help="which entry of an index a host pulls, with the verdict on every entry",
+        description=(
+            "Resolve SOURCE for a host and explain every entry. SOURCE is an image reference"
+            " (ubuntu:24.04, ghcr.io/org/app@sha256:...), a saved manifest list or index (JSON"
+            " file, or - for stdin), or an OCI layout (oci:DIR[:TAG|@DIGEST])."
+            " Exit status: 0 selected, 1 no compatible image, 2 invalid input, 3 I/O failure."
+        ),
+    )
+    resolve.add_argument("source", metavar="SOURCE")
+    _host_arguments(resolve)
+    _registry_arguments(resolve)
+    _format_argument(resolve)
+
+    plan = commands.add_parser(
+        "plan",
+        help="the ordered download plan: config and layers, sizes, what is already present",
+        description=(
+            "Resolve SOURCE for a host as resolve does, read the chosen image manifest and list what"
+            " the client downloads, in order: the config, then the layers (base first), with sizes,"
+            " compression, what the host already has, and where each blob comes from. Exit status"
+            " as for resolve."
+        ),
+    )
+    plan.add_argument("source", metavar="SOURCE")
+    _host_arguments(plan)
+    _plan_arguments(plan)
+    plan.add_argument(
+        "--locations",
+        action="store_true",
+        help="ask the registry where each blob is served from (CDN redirects), without downloading",
+    )
+    plan.add_argument(
+        "--bandwidth",
+        metavar="RATE",
+        help="estimate the transfer time at RATE, e.g. 100Mbit, 1Gbit/s, 12.5MB/s",
+    )
+    _registry_arguments(plan)
+    _format_argument(plan)
+
+    check = commands.add_parser(
+        "check",
+        help="every image x every host of a profile: the release gate and fleet download sizes",
+        description=(
+            "Resolve and plan every IMAGE for every host of the profile. A pair fails when the"
+            " host finds no compatible image, or gets one that will not run there (a single-image"
+            " tag for another platform; a Windows build its isolation does not run). Exit"
+            " status: 0 all pass, 1 a pair failed, 2 invalid input, 3 I/O or registry failure."
+        ),
+    )
+    check.add_argument("images", metavar="IMAGE", nargs="+", help="SOURCE of each image to check")
+    _host_arguments(check, fleet_only=True)
+    check.add_argument(
+        "--allow-missing",
+        action="append",
+        default=[],
+        metavar="HOST:IMAGE",
+        help="accept a known gap: this pair may fail (either side may be *); repeatable",
+    )
+    check.add_argument(
+        "--no-plan", action="store_true", help="resolve only: no manifests read, no sizes"
+    )
+    check.add_argument(
+        "--junit", metavar="FILE", help="also write a JUnit XML report to FILE (CI test reports)"
+    )
+    check.add_argument(
+        "--markdown", metavar="FILE", help="also write a Markdown report to FILE (job summaries)"
+    )
+    _registry_arguments(check)
+    _format_argument(check, (*FORMATS, "junit", "markdown"))
+
+    rules = commands.add_parser(
+        "rules",
+        help="list the shipped rule sets, or show what a host runs under one",
+        description="Without NAME, list the rule sets. With NAME, describe it; with --platform,"
+        " show the platforms that host runs, most preferred first.",
+    )
+    rules.add_argument("name", metavar="NAME", nargs="?", help="rule set name or rule file path")
+    rules.add_argument(
+        "--platform", help="a host such as linux/arm64 to show the compatibility list of"
+    )
+
+    schema = commands.add_parser(
+        "schema",
+        help="print a JSON Schema (for editors and CI): schema hosts, schema rules",
+        description="Print the JSON Schema of a host profile file (hosts) or a rule file (rules).",
+    )
+    schema.add_argument(
+        "what", choices=("hosts", "rules"), help="hosts: a host profile; rules: a rule file"
+    )
+    return parser

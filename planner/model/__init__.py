@@ -1,0 +1,1 @@
+"""Values: platforms, references, manifests, Windows builds, errors, units, stats, YAML with positions."""

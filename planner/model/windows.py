@@ -1,0 +1,93 @@
+"""Windows build facts: ``os.version`` values, build numbers and their names.
+
+Windows images carry ``os.version`` as ``major.minor.build.revision``
+(``10.0.17763.379``). This module only reads such values, the way each engine
+reads them; which builds a host runs is policy (:mod:`planner.policy.stable_abi`)
+and the verdict on one entry is selection (:mod:`planner.select`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["BUILD_NAMES", "WindowsVersion", "build_label", "docker_build", "docker_prefix_match"]
+
+# hcsshim osversion/windowsbuilds.go names, for messages only.
+BUILD_NAMES = {
+    14393: "ltsc2016",
+    16299: "1709",
+    17134: "1803",
+    17763: "ltsc2019",
+    18362: "1903",
+    18363: "1909",
+    19041: "2004",
+    19042: "20H2",
+    20348: "ltsc2022",
+    22000: "Windows 11 21H2",
+    22621: "Windows 11 22H2",
+    25398: "23H2",
+    26100: "ltsc2025",
+}
+
+
+@dataclass(frozen=True, order=True)
+class WindowsVersion:
+    """``major.minor.build[.revision]``, parsed as containerd does."""
+
+    major: int
+    minor: int
+    build: int
+    revision: int = 0
+
+    @classmethod
+    def parse(cls, text: str) -> WindowsVersion | None:
+        """Parse ``10.0.17763[.379]``; None when containerd would read 0.0.0.
+
+        containerd (``getWindowsOSVersion``) needs at least three dot-separated
+        numeric fields with major and minor < 256 and build < 65536; anything
+        else reads as 0.0.0, which no real host matches.
+        """
+        fields = text.split(".")
+        if len(fields) < 3 or not all(f.isdigit() and f.isascii() for f in fields[:3]):
+            return None
+        major, minor, build = (int(f) for f in fields[:3])
+        if major > 0xFF or minor > 0xFF or build > 0xFFFF:
+            return None
+        revision = int(fields[3]) if len(fields) > 3 and fields[3].isdigit() else 0
+        return cls(major, minor, build, revision)
+
+    @property
+    def prefix(self) -> str:
+        """``major.minor.build`` as Windows hosts report it (no revision)."""
+        return f"{self.major}.{self.minor}.{self.build}"
+
+    def __str__(self) -> str:
+        return self.prefix
+
+
+def build_label(build: int) -> str:
+    """``20348 (ltsc2022)`` when the build has a well-known name."""
+    name = BUILD_NAMES.get(build)
+    return f"{build} ({name})" if name else str(build)
+
+
+def docker_build(os_version: str) -> int | None:
+    """The build moby compares (third field), or None when it has none.
+
+    ``checkImageCompatibility`` keeps entries whose os.version has fewer than
+    three fields or a non-numeric build.
+    """
+    fields = os_version.split(".")
+    if len(fields) < 3:
+        return None
+    build = fields[2]
+    # Go's strconv.Atoi accepts an optional sign.
+    digits = build[1:] if build[:1] in "+-" and len(build) > 1 else build
+    if not (digits.isdigit() and digits.isascii()):
+        return None
+    return int(build)
+
+
+def docker_prefix_match(os_version: str, host: WindowsVersion) -> bool:
+    """moby ``versionMatch``: os.version starts with ``major.minor.build.``."""
+    return os_version.startswith(host.prefix + ".")

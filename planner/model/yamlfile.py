@@ -1,0 +1,315 @@
+"""YAML documents that remember where each value stands, and one validator for them.
+
+:func:`load` returns plain dicts, lists and scalars, except that every mapping
+is a :class:`MarkedMap` and every sequence a :class:`MarkedList`, which remember
+the line and column of each key or item. Duplicate keys, which PyYAML silently
+collapses to the last one, are an error here.
+
+:class:`Checker` is the one validator every YAML input goes through (rule files,
+host profiles): every error is one line ``file:line:column: key.path: problem``,
+and an unknown key gets a did-you-mean from the allowed keys (or from a table
+of spellings people reach for first, such as ``os_version`` for ``os.version``).
+
+PyYAML is imported on first use, so that commands reading no YAML do not pay
+for it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from planner.model.errors import InvalidInput
+
+__all__ = ["Checker", "MarkedList", "MarkedMap", "YamlError", "describe", "load", "load_file"]
+
+MAX_YAML_BYTES = 1 << 20
+
+
+class YamlError(InvalidInput):
+    """The file is not well-formed YAML (or has a duplicate key)."""
+
+
+class MarkedMap(dict[Any, Any]):
+    """A mapping that knows its own position and that of each key (1-based)."""
+
+    line: int = 1
+    column: int = 1
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.key_lines: dict[Any, int] = {}
+        self.key_columns: dict[Any, int] = {}
+
+    def line_of(self, key: Any) -> int:
+        return self.key_lines.get(key, self.line)
+
+    def column_of(self, key: Any) -> int:
+        return self.key_columns.get(key, self.column)
+
+
+class MarkedList(list[Any]):
+    """A sequence that knows its own position and that of each item (1-based)."""
+
+    line: int = 1
+    column: int = 1
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.item_lines: list[int] = []
+        self.item_columns: list[int] = []
+
+    def line_of(self, index: int) -> int:
+        return self.item_lines[index] if 0 <= index < len(self.item_lines) else self.line
+
+    def column_of(self, index: int) -> int:
+        return self.item_columns[index] if 0 <= index < len(self.item_columns) else self.column
+
+
+def _construct_mapping(loader: Any, node: Any) -> MarkedMap:
+    loader.flatten_mapping(node)
+    result = MarkedMap()
+    result.line = node.start_mark.line + 1
+    result.column = node.start_mark.column + 1
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
+        try:
+            hash(key)
+        except TypeError:
+            raise YamlError(
+                f"{loader.source_name}:{line}:{key_node.start_mark.column + 1}:"
+                " a mapping key must be a scalar"
+            ) from None
+        if key in result.key_lines:
+            raise YamlError(
+                f"{loader.source_name}:{line}:{key_node.start_mark.column + 1}: duplicate key"
+                f" {key!r} (first at line {result.key_lines[key]})"
+            )
+        result.key_lines[key] = line
+        result.key_columns[key] = key_node.start_mark.column + 1
+        result[key] = loader.construct_object(value_node, deep=True)
+    return result
+
+
+def _construct_sequence(loader: Any, node: Any) -> MarkedList:
+    result = MarkedList(loader.construct_object(child, deep=True) for child in node.value)
+    result.line = node.start_mark.line + 1
+    result.column = node.start_mark.column + 1
+    result.item_lines = [child.start_mark.line + 1 for child in node.value]
+    result.item_columns = [child.start_mark.column + 1 for child in node.value]
+    return result
+
+
+@functools.cache
+def _loader_class() -> Any:
+    import yaml
+
+    base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class Loader(base):  # type: ignore[misc]
+        """SafeLoader building MarkedMap/MarkedList and refusing duplicate keys."""
+
+        source_name = "<yaml>"
+
+    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+    return Loader
+
+
+def load(text: str, source_name: str) -> Any:
+    """Parse one YAML document; errors name ``source_name:line:column``."""
+    import yaml
+
+    loader = _loader_class()(text)
+    loader.source_name = source_name
+    try:
+        return loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise YamlError(f"{source_name}{where}: invalid YAML: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise YamlError(f"{source_name}: invalid YAML: {exc}") from None
+    finally:
+        loader.dispose()
+
+
+def load_file(path: Path, error: type[InvalidInput], *, max_bytes: int = MAX_YAML_BYTES) -> Any:
+    """Read and parse a YAML file no larger than ``max_bytes``.
+
+    Every problem (I/O, size, encoding, syntax) is raised as ``error``.
+    """
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise error(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if len(data) > max_bytes:
+        raise error(f"{path}: file is larger than {max_bytes} bytes")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise error(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    try:
+        return load(text, str(path))
+    except YamlError as exc:
+        if error is YamlError:
+            raise
+        raise error(str(exc)) from None
+
+
+def describe(value: Any) -> str:
+    """A YAML value as messages name it: ``the number 8``, ``a list``, ``nothing``."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def _position(node: Any, key: Any) -> tuple[int, int]:
+    if isinstance(node, (MarkedMap, MarkedList)) and key is not None:
+        return node.line_of(key), node.column_of(key)
+    return getattr(node, "line", 1), getattr(node, "column", 1)
+
+
+class Checker:
+    """Validates one parsed YAML file; errors are ``error('file:line:column: where: problem')``.
+
+    ``where`` is the dotted key path (``match.variant``, ``hosts[2].platform``); the
+    position is that of ``key`` in ``node`` when given, else that of ``node`` itself.
+    """
+
+    def __init__(
+        self, path: Path, error: type[InvalidInput], aliases: Mapping[str, str] | None = None
+    ) -> None:
+        self.path = path
+        self.error = error
+        self.aliases = aliases or {}
+
+    def fail(self, node: Any, key: Any, where: str, problem: str) -> InvalidInput:
+        line, column = _position(node, key)
+        return self.error(f"{self.path}:{line}:{column}: {where}: {problem}")
+
+    def mapping(
+        self,
+        node: Any,
+        where: str,
+        *,
+        required: tuple[str, ...] = (),
+        optional: tuple[str, ...] = (),
+        parent: Any = None,
+        key: Any = None,
+    ) -> MarkedMap:
+        """``node`` as a mapping whose keys are all in ``required`` + ``optional``."""
+        if not isinstance(node, MarkedMap):
+            raise self.fail(
+                parent if parent is not None else node,
+                key,
+                where,
+                f"must be a mapping, not {describe(node)}",
+            )
+        allowed = required + optional
+        for k in node:
+            if k not in allowed:
+                suggestion = self.aliases.get(str(k))
+                if suggestion not in allowed:
+                    suggestion = next(iter(difflib.get_close_matches(str(k), allowed, n=1)), None)
+                hint = f" (did you mean {suggestion!r}?)" if suggestion else ""
+                raise self.fail(
+                    node,
+                    k,
+                    f"{where}.{k}" if where else str(k),
+                    f"unknown key{hint}; expected one of: {', '.join(allowed)}",
+                )
+        for k in required:
+            if k not in node:
+                raise self.fail(node, None, where or "(top level)", f"missing required key {k!r}")
+        return node
+
+    def string(
+        self,
+        node: MarkedMap,
+        key: str,
+        where: str,
+        default: str | None = None,
+        *,
+        non_empty: bool = False,
+    ) -> str:
+        if key not in node:
+            if default is None:
+                raise self.fail(node, None, where, "missing")
+            return default
+        value = node[key]
+        if not isinstance(value, str) or (non_empty and not value):
+            kind = "a non-empty string" if non_empty else "a string"
+            raise self.fail(node, key, where, f"must be {kind}, not {describe(value)} (quote it)")
+        return value
+
+    def boolean(self, node: MarkedMap, key: str, where: str, default: bool) -> bool:
+        value = node.get(key, default)
+        if not isinstance(value, bool):
+            raise self.fail(node, key, where, f"must be true or false, not {describe(value)}")
+        return value
+
+    def choice(
+        self, node: MarkedMap, key: str, where: str, options: tuple[str, ...], default: str
+    ) -> str:
+        value = node.get(key, default)
+        self.check_choice(node, key, where, value, options)
+        return str(value)
+
+    def check_choice(
+        self, node: Any, key: Any, where: str, value: Any, options: tuple[str, ...]
+    ) -> None:
+        if value not in options:
+            raise self.fail(node, key, where, f"{value!r} is not one of: {', '.join(options)}")
+
+    def strings(
+        self, node: MarkedMap, key: str, where: str, *, scalar_ok: bool = False
+    ) -> tuple[str, ...]:
+        """A list of strings (or one string, when ``scalar_ok``); empty when absent."""
+        value = node.get(key, [])
+        if scalar_ok and isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            wanted = "a string or a list of strings" if scalar_ok else "a list of strings"
+            raise self.fail(node, key, where, f"must be {wanted}")
+        return tuple(value)
+
+    def str_map(
+        self,
+        node: Any,
+        where: str,
+        *,
+        parent: Any = None,
+        key: Any = None,
+        problem: str = "keys and values must be strings (quote numbers such as '8')",
+    ) -> dict[str, str]:
+        """A mapping of strings to strings (labels, alias tables)."""
+        if not isinstance(node, MarkedMap):
+            raise self.fail(
+                parent if parent is not None else node,
+                key,
+                where,
+                f"must be a mapping, not {describe(node)}",
+            )
+        out: dict[str, str] = {}
+        for k, v in node.items():
+            if not isinstance(k, str) or not isinstance(v, str):
+                raise self.fail(node, k, f"{where}.{k}", problem)
+            out[k] = v
+        return out

@@ -1,0 +1,1 @@
+"""Policy: each client's selection rules as data (``rules/*.yaml``), their schema and loader."""

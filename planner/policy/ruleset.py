@@ -1,0 +1,98 @@
+"""Rule sets: one client's selection policy, as frozen data read from ``rules/*.yaml``.
+
+A rule set is policy only (which aliases, which fallback platforms in which
+order, which Windows strategy); :mod:`planner.select` is the mechanism. The
+file format is documented in ``rules/README.md`` and declared in
+:mod:`planner.policy.schema`; :mod:`planner.policy.loader` finds rule files and
+validates each into a :class:`RuleSet` once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from planner.model.platform import Platform
+from planner.policy.normalize import Normalizer
+from planner.policy.stable_abi import StableAbi
+
+__all__ = ["DEFAULT_RULES", "ArchVariant", "RuleSet", "TieBreak", "WindowsPolicy"]
+
+DEFAULT_RULES = "docker"
+
+ArchVariant = tuple[str, str]
+Unlisted = Literal["exact", "exact-then-no-variant", "none"]
+VariantMatch = Literal["equal", "if-requested"]
+OsVersionMatch = Literal["windows-strategy", "ignore", "equal-if-requested"]
+OsFeaturesMatch = Literal["subset", "host-subset", "ignore"]
+TieBreak = Literal["more-os-features", "zstd-first", "os-version-desc", "revision-desc"]
+NoPlatform = Literal["last-resort", "last-resort-in-oci-index", "skip"]
+WindowsStrategy = Literal["docker-classic", "stable-abi", "none"]
+
+
+@dataclass(frozen=True)
+class WindowsPolicy:
+    """How a Windows host chooses among Windows entries (``windows`` in a rule file)."""
+
+    strategy: WindowsStrategy
+    compatible: Literal["table", "exact"] = "table"
+    stable_abi: StableAbi | None = None
+    empty_os_version: Literal["match", "reject"] = "match"
+    order: tuple[TieBreak, ...] = ()
+    process_isolation: StableAbi | None = None
+
+    @property
+    def needs_host_build(self) -> bool:
+        """Whether a Windows host must say its build (``os.version``) under this policy."""
+        return self.strategy != "none"
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """A client's selection rules, loaded from one YAML file."""
+
+    name: str
+    summary: str
+    clients: str
+    path: Path
+    sources: tuple[str, ...]
+    host_normalizer: Normalizer
+    candidate_normalizer: Normalizer
+    compatible: Mapping[ArchVariant, tuple[ArchVariant, ...]]
+    unlisted: Mapping[str, Unlisted]
+    empty_os: Literal["host", "keep"]
+    variant_match: VariantMatch
+    os_version_match: OsVersionMatch
+    os_features_match: OsFeaturesMatch
+    windows_ignored_os_features: tuple[str, ...]
+    order: tuple[TieBreak, ...]
+    no_platform: NoPlatform | Platform
+    empty_platform_is_missing: bool
+    attestations: Literal["reject", "by-platform"]
+    windows: WindowsPolicy
+    known_variants: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.path))
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def vector(self, host: Platform) -> tuple[ArchVariant, ...]:
+        """What a normalized host runs, most preferred first (containerd ``platformVector``).
+
+        A host listed in ``compatible`` runs its list; any other host runs what
+        ``unlisted`` says for its architecture: its own platform (``exact``), that
+        and the variant-less platform (``exact-then-no-variant``), or nothing.
+        """
+        key = (host.architecture, host.variant)
+        if key in self.compatible:
+            return self.compatible[key]
+        strategy = self.unlisted.get(host.architecture, self.unlisted.get("*", "exact"))
+        if strategy == "none":
+            return ()
+        if strategy == "exact-then-no-variant" and host.variant:
+            return (key, (host.architecture, ""))
+        return (key,)

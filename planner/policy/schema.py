@@ -1,0 +1,354 @@
+"""The rule-file schema: every key, its type, its allowed values and its default, once.
+
+``rules/README.md`` explains these keys for people; the loader
+(:mod:`planner.policy.loader`) takes every enum and default from here, and
+:func:`json_schema` turns the same table into the JSON Schema that
+``pull-planner schema rules`` prints. A test checks that every key below is
+documented in ``rules/README.md`` and read by the loader.
+
+Paths are dotted; ``<side>`` stands for ``host`` or ``candidates``, ``<host>``
+for a host key such as ``arm64/v8``, ``<alias>`` and ``<arch>`` for an
+architecture name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from planner.policy.stable_abi import FLOOR_RULES
+
+__all__ = [
+    "KEYS",
+    "SCHEMA_VERSION",
+    "TIE_BREAKS",
+    "Key",
+    "default",
+    "json_schema",
+    "key",
+    "options",
+]
+
+SCHEMA_VERSION = 1
+
+TIE_BREAKS = ("more-os-features", "zstd-first", "os-version-desc", "revision-desc")
+"""Tie-breaks among entries of equal rank, before list order (``order``, ``windows.order``)."""
+
+Kind = Literal[
+    "integer",
+    "string",
+    "strings",
+    "boolean",
+    "enum",
+    "enums",
+    "builds",
+    "string-map",
+    "platform-list",
+    "table",
+    "enum-or-platform",
+]
+
+
+@dataclass(frozen=True)
+class Key:
+    """One key of a rule file."""
+
+    path: str
+    kind: Kind
+    doc: str
+    choices: tuple[str, ...] = ()
+    default: Any = None
+    required: bool = False
+
+
+_SIDES = "normalize.<side>"
+
+KEYS: tuple[Key, ...] = (
+    Key("schema", "integer", "format version of the file; must be 1", required=True),
+    Key("name", "string", "the rule set's name, as --rules and profiles name it", required=True),
+    Key("summary", "string", "one line: which client and release these rules are", required=True),
+    Key("clients", "string", "which clients and releases follow these rules", default=""),
+    Key("sources", "strings", "upstream files the rules come from, one per line", default=()),
+    Key(
+        "normalize",
+        "table",
+        "how platform strings are canonicalized before comparing; absent: not at all",
+    ),
+    Key(
+        _SIDES,
+        "table",
+        "one side's table (host: the platform asked for; candidates: index entries),"
+        " or the word none",
+        required=True,
+    ),
+    Key(
+        f"{_SIDES}.lowercase",
+        "boolean",
+        "lower-case os, architecture and variant first",
+        default=False,
+    ),
+    Key(f"{_SIDES}.os", "string-map", "os aliases, e.g. macos: darwin", default={}),
+    Key(
+        f"{_SIDES}.architecture.<alias>.architecture",
+        "string",
+        "the architecture an alias stands for (x86_64: amd64)",
+        required=True,
+    ),
+    Key(
+        f"{_SIDES}.architecture.<alias>.variant",
+        "string",
+        "the variant the alias forces, even over a given one (armhf: v7); absent: keep the given variant",
+    ),
+    Key(
+        f"{_SIDES}.variant.<arch>",
+        "string-map",
+        "variant aliases per architecture, after the architecture alias ('8': '' for arm64)",
+        default={},
+    ),
+    Key(
+        f"{_SIDES}.sort_os_features",
+        "boolean",
+        "sort and de-duplicate os.features (containerd/platforms rc.3+)",
+        default=False,
+    ),
+    Key(
+        "compatible.<host>",
+        "platform-list",
+        "what a normalized host runs, most preferred first; the first item is the host itself,"
+        " '...<host>' splices in another host's list",
+        required=True,
+    ),
+    Key(
+        "unlisted.<arch>",
+        "enum",
+        "what a host missing from compatible runs; the key 'default' covers every other architecture",
+        choices=("exact", "exact-then-no-variant", "none"),
+        default="exact",
+    ),
+    Key(
+        "match.empty_os",
+        "enum",
+        "an entry without os: host = counts as the host's os; keep = stays empty and matches nothing",
+        choices=("host", "keep"),
+        default="keep",
+    ),
+    Key(
+        "match.variant",
+        "enum",
+        "equal = (architecture, variant) must be in the host's list; if-requested = a host without"
+        " a variant takes any variant of its architecture",
+        choices=("equal", "if-requested"),
+        default="equal",
+    ),
+    Key(
+        "match.os_version",
+        "enum",
+        "windows-strategy = Windows builds are chosen by windows.strategy; ignore = never compared;"
+        " equal-if-requested = a host os.version must equal the entry's",
+        choices=("windows-strategy", "ignore", "equal-if-requested"),
+        default="windows-strategy",
+    ),
+    Key(
+        "match.os_features",
+        "enum",
+        "subset = an entry's os.features must all be the host's; host-subset = the host's must all"
+        " be the entry's; ignore = never compared",
+        choices=("subset", "host-subset", "ignore"),
+        default="ignore",
+    ),
+    Key(
+        "match.windows_ignored_os_features",
+        "strings",
+        "entry os.features a Windows host tolerates even when it does not list them (win32k)",
+        default=(),
+    ),
+    Key(
+        "order",
+        "enums",
+        "tie-breaks among entries of equal rank, in order; then list order",
+        choices=TIE_BREAKS,
+        default=(),
+    ),
+    Key(
+        "no_platform",
+        "enum-or-platform",
+        "an entry without a platform: last-resort = taken after every match;"
+        " last-resort-in-oci-index = so, in OCI indexes only; skip = never; a platform such as"
+        " linux/amd64 = judged as that platform",
+        choices=("last-resort", "last-resort-in-oci-index", "skip"),
+        default="last-resort",
+    ),
+    Key(
+        "empty_platform",
+        "enum",
+        "a platform object with every field empty: missing = treated as no platform;"
+        " platform = judged as the empty platform",
+        choices=("missing", "platform"),
+        default="platform",
+    ),
+    Key(
+        "attestations",
+        "enum",
+        "attestation manifests (vnd.docker.reference.type): reject = always; by-platform ="
+        " judged by their platform (unknown/unknown never matches)",
+        choices=("reject", "by-platform"),
+        default="by-platform",
+    ),
+    Key(
+        "windows.strategy",
+        "enum",
+        "how a Windows host chooses among Windows builds: stable-abi (containerd),"
+        " docker-classic (Docker's classic Windows pull), none (builds ignored);"
+        " windows absent = none",
+        choices=("docker-classic", "stable-abi", "none"),
+        required=True,
+    ),
+    Key(
+        "windows.compatible",
+        "enum",
+        "stable-abi: table = the host's compatible list applies on Windows too;"
+        " exact = only the host's own architecture and variant",
+        choices=("table", "exact"),
+        default="table",
+    ),
+    Key(
+        "windows.ltsc_builds",
+        "builds",
+        "stable-abi: the stable-ABI LTSC builds, ascending (20348, 26100)",
+    ),
+    Key(
+        "windows.floor",
+        "enum",
+        "stable-abi: the oldest build a newer host runs: the LTSC at or below the host,"
+        " strictly below it, or the one before the last at or below it",
+        choices=FLOOR_RULES,
+    ),
+    Key(
+        "windows.empty_os_version",
+        "enum",
+        "stable-abi: a Windows entry without os.version: match or reject",
+        choices=("match", "reject"),
+        default="match",
+    ),
+    Key(
+        "windows.order",
+        "enums",
+        "stable-abi: tie-breaks among Windows matches (instead of order)",
+        choices=TIE_BREAKS,
+        default=(),
+    ),
+    Key(
+        "windows.process_isolation.ltsc_builds",
+        "builds",
+        "docker-classic: LTSC builds of the process-isolation window, to tell whether the chosen"
+        " older build runs without Hyper-V",
+        required=True,
+    ),
+    Key(
+        "windows.process_isolation.floor",
+        "enum",
+        "docker-classic: the floor of that window",
+        choices=FLOOR_RULES,
+        required=True,
+    ),
+)
+
+_BY_PATH = {k.path: k for k in KEYS}
+
+
+def key(path: str) -> Key:
+    """The schema entry of a key path (``match.variant``)."""
+    return _BY_PATH[path]
+
+
+def options(path: str) -> tuple[str, ...]:
+    return _BY_PATH[path].choices
+
+
+def default(path: str) -> Any:
+    return _BY_PATH[path].default
+
+
+# --------------------------------------------------------------------------- JSON Schema
+
+_HOST_KEY = r"^[a-z0-9_-]+(/[a-z0-9_.-]+)?$"
+_ITEM = r"^(\.\.\.)?[a-z0-9_-]+(/[a-z0-9_.-]+)?$"
+
+
+def _leaf(k: Key) -> dict[str, Any]:
+    out: dict[str, Any]
+    if k.kind == "integer":
+        out = {"const": SCHEMA_VERSION}
+    elif k.kind == "string":
+        out = {"type": "string"}
+    elif k.kind == "strings":
+        out = {"type": "array", "items": {"type": "string"}}
+    elif k.kind == "boolean":
+        out = {"type": "boolean"}
+    elif k.kind == "enum":
+        out = {"enum": list(k.choices)}
+    elif k.kind == "enums":
+        out = {"type": "array", "items": {"enum": list(k.choices)}}
+    elif k.kind == "builds":
+        out = {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 1}}
+    elif k.kind == "string-map":
+        out = {"type": "object", "additionalProperties": {"type": "string"}}
+    elif k.kind == "platform-list":
+        out = {"type": "array", "minItems": 1, "items": {"type": "string", "pattern": _ITEM}}
+    elif k.kind == "enum-or-platform":
+        out = {"anyOf": [{"enum": list(k.choices)}, {"type": "string", "pattern": "/"}]}
+    else:  # a table: its children are added by _insert
+        out = {"type": "object", "additionalProperties": False, "properties": {}}
+    out["description"] = k.doc
+    if k.default not in (None, (), {}, ""):
+        out["default"] = k.default
+    return out
+
+
+def _table(prefix: str, doc: str = "") -> dict[str, Any]:
+    """The object schema of the keys under ``prefix`` (``<...>`` keys become additionalProperties)."""
+    out: dict[str, Any] = {"type": "object", "additionalProperties": False, "properties": {}}
+    if doc:
+        out["description"] = doc
+    required = []
+    names: dict[str, list[Key]] = {}
+    for k in KEYS:
+        rest = k.path[len(prefix) + 1 :] if prefix else k.path
+        if prefix and not k.path.startswith(prefix + "."):
+            continue
+        names.setdefault(rest.split(".", 1)[0], []).append(k)
+    for name, keys in names.items():
+        direct = next((k for k in keys if k.path == f"{prefix}.{name}".lstrip(".")), None)
+        full = f"{prefix}.{name}".lstrip(".")
+        if direct is not None and direct.kind != "table":
+            sub = _leaf(direct)
+        else:
+            sub = _table(full, direct.doc if direct is not None else "")
+        if name.startswith("<"):
+            if name == "<host>":
+                out["propertyNames"] = {"pattern": _HOST_KEY}
+            out["additionalProperties"] = sub
+        else:
+            out["properties"][name] = sub
+            if direct is not None and direct.required:
+                required.append(name)
+    if required:
+        out["required"] = required
+    return out
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a rule file, built from :data:`KEYS`."""
+    schema = _table("")
+    sides = schema["properties"]["normalize"]
+    side = sides.pop("additionalProperties")
+    sides["properties"] = {"host": {"oneOf": [{"const": "none"}, side]}, "candidates": None}
+    sides["properties"]["candidates"] = sides["properties"]["host"]
+    sides["required"] = ["host", "candidates"]
+    sides["additionalProperties"] = False
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://pull-planner.invalid/schema/rules.json",
+        "title": "pull-planner rule file",
+        **schema,
+    }

@@ -1,0 +1,83 @@
+"""The host as a rule set sees it: normalized, with the list of platforms it runs.
+
+Everything here depends on the host and the rule set only, never on an index
+entry, so it is computed once per (host, rules) and shared by every entry and
+every index judged for that host.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from planner.model.errors import InvalidPlatform
+from planner.model.platform import Platform
+from planner.model.windows import WindowsVersion
+from planner.policy.ruleset import ArchVariant, RuleSet, TieBreak
+
+__all__ = ["HostView", "format_arch_variant", "host_view"]
+
+
+def format_arch_variant(arch_variant: ArchVariant) -> str:
+    """``arm/v7``, ``arm64``, or ``''`` for an entry without architecture."""
+    return "/".join(p for p in arch_variant if p)
+
+
+@dataclass(frozen=True)
+class HostView:
+    """What a host runs under one rule set."""
+
+    host: Platform
+    norm: Platform
+    """The host after ``normalize.host``."""
+    is_windows: bool
+    strategy: str
+    """The Windows strategy in force: the rule set's for a Windows host, else ``none``."""
+    windows_version: WindowsVersion | None
+    vector: tuple[ArchVariant, ...]
+    """What the host runs, most preferred first (containerd ``platformVector``)."""
+    ranks: dict[ArchVariant, int]
+    arch_ranks: dict[str, int]
+    order: tuple[TieBreak, ...]
+    runs: tuple[str, ...]
+    """The vector formatted, for verdicts: ``("arm64", "arm/v8", ...)``."""
+
+
+@functools.lru_cache(maxsize=4096)
+def host_view(host: Platform, rules: RuleSet) -> HostView:
+    """The host under ``rules``; raises InvalidPlatform for a host the rules cannot judge.
+
+    A Windows host needs its build (``os.version``) under every Windows strategy
+    but ``none``. Under ``stable-abi`` with ``compatible: exact`` (containerd
+    rc.2+ ``windowsMatchComparer{NewMatcher(DefaultSpec())}``) a Windows host
+    runs only its own architecture and variant: no 386 or arm fallback.
+    """
+    norm = rules.host_normalizer(host)
+    if not norm.os or not norm.architecture:
+        raise InvalidPlatform(f"host {host!s}: os and architecture are required")
+    is_windows = norm.os.lower() == "windows"
+    strategy = rules.windows.strategy if is_windows else "none"
+    windows_version = None
+    if strategy != "none":
+        windows_version = WindowsVersion.parse(norm.os_version) if norm.os_version else None
+        if windows_version is None:
+            given = f" ({norm.os_version!r} is not major.minor.build)" if norm.os_version else ""
+            raise InvalidPlatform(
+                f"host {host!s}: a Windows host needs its os.version{given}, e.g."
+                f" windows(10.0.20348)/amd64; rules {rules.name!r} choose Windows images by build",
+                field="os.version",
+            )
+    if strategy == "stable-abi" and rules.windows.compatible == "exact":
+        vector: tuple[ArchVariant, ...] = ((norm.architecture, norm.variant),)
+    else:
+        vector = rules.vector(norm)
+    ranks: dict[ArchVariant, int] = {}
+    arch_ranks: dict[str, int] = {}
+    for rank, key in enumerate(vector):
+        ranks.setdefault(key, rank)
+        arch_ranks.setdefault(key[0], rank)
+    order = rules.windows.order if strategy == "stable-abi" else rules.order
+    runs = tuple(format_arch_variant(av) for av in vector)
+    return HostView(
+        host, norm, is_windows, strategy, windows_version, vector, ranks, arch_ranks, order, runs
+    )

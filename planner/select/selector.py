@@ -1,0 +1,277 @@
+"""Selection: which entry of an index a host pulls, and the verdict on every entry.
+
+Pure functions over parsed documents; no I/O except through the ``load_index``
+callback used to follow nested indexes. The mechanism, common to every rule
+set (the policy comes from the rule set):
+
+1. The host yields its vector, the platforms it runs, best first
+   (:mod:`planner.select.host`).
+2. Each entry is judged on its own (:mod:`planner.select.judge`).
+3. Matching entries are ordered by rank, then by the rule set's tie-breaks,
+   then by list order (:mod:`planner.select.order`), and the first is taken.
+   A nested index is followed; when nothing inside it matches, the next entry
+   is tried (moby ``pullManifestList``).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from planner.model.errors import InvalidManifest
+from planner.model.manifest import Descriptor, Index
+from planner.model.platform import Platform
+from planner.model.windows import WindowsVersion, docker_build
+from planner.policy.ruleset import RuleSet
+from planner.select import explain
+from planner.select.host import HostView, host_view
+from planner.select.judge import is_empty, judge
+from planner.select.order import preference as order_matches
+from planner.select.verdicts import Notice, NoticeCode, Verdict
+
+__all__ = ["MAX_INDEX_DEPTH", "Candidate", "Selection", "select"]
+
+MAX_INDEX_DEPTH = 4
+"""How deep nested indexes are followed before giving up."""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One index entry with its verdict."""
+
+    position: int
+    descriptor: Descriptor
+    verdict: Verdict
+    nested: Selection | None = None
+    """For an entry that is itself an index and was followed: what was chosen inside it."""
+
+    @property
+    def match(self) -> bool:
+        return self.verdict.match
+
+    @property
+    def rank(self) -> int | None:
+        return self.verdict.rank
+
+    @property
+    def reason(self) -> str:
+        """The verdict in one line (``rank 2: ...``, ``rejected: ...``)."""
+        found = None if self.nested is None else self.nested.image is not None
+        return explain.candidate_reason(self.verdict, found)
+
+    def to_dict(self) -> dict[str, Any]:
+        platform = self.descriptor.platform
+        out: dict[str, Any] = {
+            "position": self.position,
+            "digest": self.descriptor.digest,
+            "mediaType": self.descriptor.media_type,
+            "platform": platform.to_oci() if platform is not None else None,
+            "match": self.match,
+            "rank": self.rank,
+            "reason": self.reason,
+        }
+        if self.nested is not None:
+            out["nested"] = [c.to_dict() for c in self.nested.candidates]
+        return out
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The outcome of selecting within one index."""
+
+    index: Index
+    candidates: tuple[Candidate, ...]
+    preference: tuple[int, ...]
+    """Positions of the matching entries, most preferred first."""
+    chosen: Candidate | None
+    """The entry of this index that is pulled (may be a nested index)."""
+    image: Descriptor | None
+    """The image manifest finally pulled (through nested indexes)."""
+    platform: Platform | None
+    """Platform of that image manifest as the index declares it."""
+    notices: tuple[Notice, ...]
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return tuple(explain.notice(n) for n in self.notices)
+
+
+# --------------------------------------------------------------------------- warnings
+
+
+def _entry_notices(index: Index, rules: RuleSet) -> list[Notice]:
+    """Warnings about the index itself, independent of the host."""
+    notices = []
+    for i, desc in enumerate(index.manifests):
+        p = desc.platform
+        if p is None or desc.is_attestation:
+            continue
+        cand = rules.candidate_normalizer(p)
+        known = rules.known_variants.get(cand.architecture)
+        if known and cand.variant and cand.variant not in known:
+            notices.append(
+                Notice(
+                    NoticeCode.NON_CANONICAL_VARIANT,
+                    {
+                        "position": i,
+                        "platform": p.format(),
+                        "variant": p.variant,
+                        "rules": rules.name,
+                        "known": tuple(sorted(known)),
+                        "architecture": cand.architecture,
+                    },
+                )
+            )
+    return notices
+
+
+def _choice_notices(
+    position: int, preference: Sequence[int], index: Index, view: HostView, rules: RuleSet
+) -> list[Notice]:
+    """Warnings about the chosen entry."""
+    platform = index.manifests[position].platform
+    if platform is None or (rules.empty_platform_is_missing and is_empty(platform)):
+        return [Notice(NoticeCode.NO_PLATFORM_PICKED, {"position": position})]
+    if view.strategy == "docker-classic":
+        assert view.windows_version is not None
+        return _docker_windows_notices(position, preference, index, view.windows_version, rules)
+    return []
+
+
+def _docker_windows_notices(
+    position: int, preference: Sequence[int], index: Index, host: WindowsVersion, rules: RuleSet
+) -> list[Notice]:
+    """An older build chosen by list order: Hyper-V isolation, and closer builds listed later."""
+    builds: dict[int, int] = {}
+    for i in preference:
+        platform = index.manifests[i].platform
+        build = docker_build(platform.os_version) if platform is not None else None
+        if build is not None:
+            builds[i] = build
+    build = builds.get(position)
+    if build is None or build >= host.build:
+        return []
+    notices = []
+    abi = rules.windows.process_isolation
+    low = abi.window(host)[0] if abi is not None else host.build
+    if build < low:
+        notices.append(Notice(NoticeCode.HYPERV_ONLY, {"build": build, "host": host.build}))
+    closer = [
+        i for i in preference if i > position and i in builds and build < builds[i] <= host.build
+    ]
+    if closer:
+        best = max(closer, key=lambda i: builds[i])
+        best_platform = index.manifests[best].platform
+        assert best_platform is not None
+        notices.append(
+            Notice(
+                NoticeCode.CLOSER_BUILD_LATER,
+                {"position": best, "platform": best_platform.describe(), "host": host.build},
+            )
+        )
+    return notices
+
+
+# --------------------------------------------------------------------------- selection
+
+
+_MEMO_INDEXES = 256
+
+
+@dataclass
+class _IndexMemo:
+    """What select() remembers about one (index, rule set)."""
+
+    index: Index
+    rules: RuleSet
+    entry_notices: list[Notice]
+    answers: dict[tuple[Platform, bool], Selection] = field(default_factory=dict)
+
+
+_memo: OrderedDict[tuple[int, int], _IndexMemo] = OrderedDict()
+
+
+def select(
+    index: Index,
+    host: Platform,
+    rules: RuleSet,
+    *,
+    load_index: Callable[[Descriptor], Index] | None = None,
+) -> Selection:
+    """Choose the entry of ``index`` that ``host`` pulls under ``rules``.
+
+    ``load_index`` reads a nested index by descriptor; without it a chosen
+    nested index is reported as chosen, with a warning, and not followed.
+
+    The answer depends only on the index, the host's platform and the rule
+    set, so it is remembered (for the last 256 indexes): a fleet of thousands
+    of hosts costs one evaluation per distinct platform.
+    """
+    key = (id(index), id(rules))
+    memo = _memo.get(key)
+    if memo is None or memo.index is not index or memo.rules is not rules:
+        memo = _memo[key] = _IndexMemo(index, rules, _entry_notices(index, rules))
+        while len(_memo) > _MEMO_INDEXES:
+            _memo.popitem(last=False)
+    else:
+        _memo.move_to_end(key)
+    answer_key = (host, load_index is not None)
+    selection = memo.answers.get(answer_key)
+    if selection is None:
+        selection = _select(index, host, rules, load_index, 0, memo.entry_notices)
+        memo.answers[answer_key] = selection
+    return selection
+
+
+def _select(
+    index: Index,
+    host: Platform,
+    rules: RuleSet,
+    load_index: Callable[[Descriptor], Index] | None,
+    depth: int,
+    entry_notices: list[Notice] | None = None,
+) -> Selection:
+    if depth > MAX_INDEX_DEPTH:
+        raise InvalidManifest(
+            f"index {index.digest}: nested more than {MAX_INDEX_DEPTH} levels deep"
+        )
+    view = host_view(host, rules)
+    verdicts = [judge(desc, view, rules, index.media_type) for desc in index.manifests]
+    preference = order_matches(
+        index.manifests, [v.rank for v in verdicts], view.order, index.media_type
+    )
+    notices = list(entry_notices if entry_notices is not None else _entry_notices(index, rules))
+    candidates = [
+        Candidate(i, desc, verdict)
+        for i, (desc, verdict) in enumerate(zip(index.manifests, verdicts, strict=True))
+    ]
+
+    def chosen(position: int, image: Descriptor, platform: Platform | None) -> Selection:
+        return Selection(
+            index,
+            tuple(candidates),
+            tuple(preference),
+            candidates[position],
+            image,
+            platform,
+            tuple(notices),
+        )
+
+    for position in preference:
+        desc = index.manifests[position]
+        if not desc.is_index:
+            notices += _choice_notices(position, preference, index, view, rules)
+            return chosen(position, desc, desc.platform)
+        if load_index is None:
+            notices.append(
+                Notice(NoticeCode.NESTED_UNREADABLE, {"position": position, "digest": desc.digest})
+            )
+            return chosen(position, desc, desc.platform)
+        nested = _select(load_index(desc), host, rules, load_index, depth + 1)
+        candidates[position] = Candidate(position, desc, verdicts[position], nested)
+        if nested.image is not None:
+            notices += nested.notices
+            return chosen(position, nested.image, nested.platform)
+    return Selection(index, tuple(candidates), tuple(preference), None, None, None, tuple(notices))

@@ -1,0 +1,102 @@
+"""A content-addressed on-disk cache of manifests, indexes and configs.
+
+Layout under the cache directory (``$XDG_CACHE_HOME/pull-planner`` by default)::
+
+    blobs/sha256/<hex>          content, named by its digest; verified on every read
+    tags/<sha256 of ref>        "digest" last seen for registry/repo:tag (a hint, never trusted)
+    challenges/<sha256 of host> the auth scheme, realm and service a registry asked for
+
+Writes go to a temporary file in the same directory and are renamed into
+place, so readers (other processes included) see a whole file or none.
+Nothing secret is written: no tokens, no credentials. A file that fails its
+digest check is deleted and treated as a miss.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from planner.model.manifest import compute_digest, validate_digest
+
+__all__ = ["Cache", "default_cache_dir"]
+
+
+def default_cache_dir(env: dict[str, str] | None = None) -> Path:
+    """``$XDG_CACHE_HOME/pull-planner``, else ``~/.cache/pull-planner``."""
+    env = dict(os.environ) if env is None else env
+    base = env.get("XDG_CACHE_HOME") or str(Path(env.get("HOME", str(Path.home()))) / ".cache")
+    return Path(base) / "pull-planner"
+
+
+def _key(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class Cache:
+    """Content by digest, plus small hints; safe to share between processes."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _blob_path(self, digest: str) -> Path:
+        algorithm, _, encoded = validate_digest(digest, "cache").partition(":")
+        return self.root / "blobs" / algorithm / encoded
+
+    def _write(self, path: Path, data: bytes) -> None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(data)
+                os.replace(tmp, path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError:
+            # A cache that cannot be written is a slower run, not a failure.
+            pass
+
+    def get(self, digest: str, limit: int) -> bytes | None:
+        """Content for ``digest`` if cached and intact."""
+        path = self._blob_path(digest)
+        try:
+            with path.open("rb") as handle:
+                data = handle.read(limit + 1)
+        except OSError:
+            return None
+        if len(data) > limit or compute_digest(data, digest.partition(":")[0]) != digest:
+            path.unlink(missing_ok=True)
+            return None
+        return data
+
+    def put(self, digest: str, data: bytes) -> None:
+        """Store content already verified against ``digest``."""
+        path = self._blob_path(digest)
+        if not path.exists():
+            self._write(path, data)
+
+    def tag_hint(self, reference: str) -> str | None:
+        try:
+            text = (self.root / "tags" / _key(reference)).read_text().strip()
+            return validate_digest(text, "cache")
+        except (OSError, ValueError):
+            return None
+
+    def set_tag_hint(self, reference: str, digest: str) -> None:
+        self._write(self.root / "tags" / _key(reference), digest.encode())
+
+    def challenge(self, origin: str) -> dict[str, Any] | None:
+        try:
+            data = json.loads((self.root / "challenges" / _key(origin)).read_text())
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def set_challenge(self, origin: str, challenge: dict[str, Any]) -> None:
+        self._write(self.root / "challenges" / _key(origin), json.dumps(challenge).encode())

@@ -1,0 +1,199 @@
+"""Where registry credentials come from, in the order they are tried.
+
+1. ``--username`` with ``--password-stdin`` (for every registry of the run);
+2. ``$REGISTRY_AUTH_FILE`` (podman, skopeo, buildah);
+3. Docker's ``config.json`` (``$DOCKER_CONFIG/config.json`` or ``~/.docker/config.json``):
+   ``credHelpers[registry]``, then ``auths[registry]``, then ``credsStore``;
+4. podman's ``auth.json`` (``$XDG_RUNTIME_DIR/containers/auth.json``,
+   ``~/.config/containers/auth.json``).
+
+Credential helpers speak the docker-credential-helpers protocol: the program
+``docker-credential-NAME get`` reads the server URL on stdin and prints
+``{"Username": ..., "Secret": ...}``; the username ``<token>`` marks an
+identity (refresh) token. Credentials are looked up only when a registry asks
+for them, and never logged, printed or cached on disk.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from planner.model.errors import InvalidInput, SourceError
+from planner.model.reference import DOCKER_HUB
+
+__all__ = ["Credential", "CredentialStore"]
+
+_HUB_KEYS = ("https://index.docker.io/v1/", "index.docker.io", "docker.io", "registry-1.docker.io")
+HELPER_TIMEOUT = 30
+
+
+@dataclass(frozen=True)
+class Credential:
+    """A username and secret for one registry. ``repr`` never shows the secret."""
+
+    username: str
+    secret: str = field(repr=False)
+    identity_token: bool = False
+    """The secret is an OAuth2 refresh token (Docker's ``identitytoken``)."""
+    origin: str = ""
+    """Where it came from, for messages (never the secret itself)."""
+
+
+def _server_key(key: str) -> str:
+    """``https://host:port/v1/`` -> ``host:port``."""
+    for prefix in ("https://", "http://"):
+        if key.startswith(prefix):
+            key = key[len(prefix) :]
+    return key.split("/", 1)[0]
+
+
+def _keys_for(registry: str) -> tuple[str, ...]:
+    return _HUB_KEYS if registry == DOCKER_HUB else (registry,)
+
+
+class CredentialStore:
+    """Finds credentials for a registry; results are memoized for the run."""
+
+    def __init__(
+        self,
+        explicit: Credential | None = None,
+        *,
+        env: Mapping[str, str] | None = None,
+        home: Path | None = None,
+    ) -> None:
+        self.explicit = explicit
+        self.env = os.environ if env is None else env
+        self.home = home or Path(self.env.get("HOME", str(Path.home())))
+        self._memo: dict[str, Credential | None] = {}
+
+    # ------------------------------------------------------------------ files
+
+    def _docker_config_path(self) -> Path:
+        base = self.env.get("DOCKER_CONFIG")
+        return Path(base) / "config.json" if base else self.home / ".docker" / "config.json"
+
+    def _auth_files(self) -> list[tuple[Path, bool]]:
+        """(path, is docker config) in lookup order."""
+        files: list[tuple[Path, bool]] = []
+        if self.env.get("REGISTRY_AUTH_FILE"):
+            files.append((Path(self.env["REGISTRY_AUTH_FILE"]), False))
+        files.append((self._docker_config_path(), True))
+        if self.env.get("XDG_RUNTIME_DIR"):
+            files.append((Path(self.env["XDG_RUNTIME_DIR"]) / "containers" / "auth.json", False))
+        files.append((self.home / ".config" / "containers" / "auth.json", False))
+        return files
+
+    @staticmethod
+    def _read_json(path: Path) -> dict[str, Any] | None:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            raise InvalidInput(f"{path}: not a readable JSON credentials file ({exc})") from None
+        if not isinstance(data, dict):
+            raise InvalidInput(f"{path}: credentials file must be a JSON object")
+        return data
+
+    # ------------------------------------------------------------------ lookup
+
+    def lookup(self, registry: str) -> Credential | None:
+        """Credentials for ``registry`` (as in a reference, e.g. ``docker.io``), or None."""
+        if registry not in self._memo:
+            self._memo[registry] = self._lookup(registry)
+        return self._memo[registry]
+
+    def _lookup(self, registry: str) -> Credential | None:
+        if self.explicit is not None:
+            return self.explicit
+        keys = _keys_for(registry)
+        for path, is_docker in self._auth_files():
+            data = self._read_json(path)
+            if data is None:
+                continue
+            helpers = data.get("credHelpers") or {}
+            if is_docker and isinstance(helpers, dict):
+                for key, helper in helpers.items():
+                    if _server_key(key) in keys and isinstance(helper, str):
+                        return self._from_helper(helper, registry, path)
+            found = self._from_auths(data.get("auths") or {}, keys, path)
+            if found is not None:
+                return found
+            store = data.get("credsStore")
+            if is_docker and isinstance(store, str) and store:
+                found = self._from_helper(store, registry, path)
+                if found is not None:
+                    return found
+        return None
+
+    @staticmethod
+    def _from_auths(auths: Any, keys: tuple[str, ...], path: Path) -> Credential | None:
+        if not isinstance(auths, dict):
+            return None
+        for key, entry in auths.items():
+            if _server_key(key) not in keys or not isinstance(entry, dict):
+                continue
+            origin = f"{path} auths[{key!r}]"
+            if isinstance(entry.get("identitytoken"), str) and entry["identitytoken"]:
+                return Credential("", entry["identitytoken"], identity_token=True, origin=origin)
+            if isinstance(entry.get("auth"), str) and entry["auth"]:
+                try:
+                    decoded = base64.b64decode(entry["auth"], validate=True).decode("utf-8")
+                except (ValueError, UnicodeDecodeError):
+                    raise InvalidInput(f"{origin}: 'auth' is not base64 of user:password") from None
+                user, sep, secret = decoded.partition(":")
+                if not sep:
+                    raise InvalidInput(f"{origin}: 'auth' is not base64 of user:password")
+                return Credential(user, secret, origin=origin)
+            if isinstance(entry.get("username"), str) and isinstance(entry.get("password"), str):
+                return Credential(entry["username"], entry["password"], origin=origin)
+        return None
+
+    def _from_helper(self, helper: str, registry: str, path: Path) -> Credential | None:
+        program = f"docker-credential-{helper}"
+        executable = shutil.which(program, path=self.env.get("PATH"))
+        if executable is None:
+            raise SourceError(
+                f"credential helper {program} (configured in {path}) is not installed or not on PATH"
+            )
+        server = "https://index.docker.io/v1/" if registry == DOCKER_HUB else registry
+        try:
+            done = subprocess.run(
+                [executable, "get"],
+                input=server,
+                capture_output=True,
+                text=True,
+                timeout=HELPER_TIMEOUT,
+                env=dict(self.env),
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise SourceError(f"credential helper {program} failed: {exc}") from None
+        if done.returncode != 0:
+            if "credentials not found" in (done.stdout + done.stderr).lower():
+                return None
+            detail = (done.stderr or done.stdout).strip().splitlines()
+            raise SourceError(
+                f"credential helper {program} failed for {server}: {detail[0] if detail else 'exit ' + str(done.returncode)}"
+            )
+        try:
+            answer = json.loads(done.stdout)
+            username, secret = answer["Username"], answer["Secret"]
+        except (ValueError, KeyError, TypeError):
+            raise SourceError(
+                f"credential helper {program} printed no Username/Secret JSON"
+            ) from None
+        if not isinstance(username, str) or not isinstance(secret, str):
+            raise SourceError(f"credential helper {program} printed no Username/Secret JSON")
+        origin = f"credential helper {program}"
+        if username == "<token>":
+            return Credential("", secret, identity_token=True, origin=origin)
+        return Credential(username, secret, origin=origin)

@@ -1,0 +1,63 @@
+"""How to talk to registries, and what the client hands back: plain values, no I/O.
+
+httpx is named only for type checking here, so that the package face can
+export :class:`RegistryOptions` without importing httpx.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from planner.transport.credentials import CredentialStore
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = ["BlobLocation", "Fetched", "RegistryOptions"]
+
+
+@dataclass
+class RegistryOptions:
+    """How to talk to registries. Every field has a sensible default."""
+
+    credentials: CredentialStore = field(default_factory=CredentialStore)
+    cache_dir: Path | None = None
+    """None: the platform cache directory (``$XDG_CACHE_HOME/pull-planner``)."""
+    use_cache: bool = True
+    plain_http: bool = False
+    """Use http:// for every registry (loopback registries use it anyway)."""
+    timeout: float = 30.0
+    connect_timeout: float = 10.0
+    retries: int = 4
+    backoff: float = 0.5
+    max_backoff: float = 8.0
+    max_retry_after: float = 60.0
+    log: Callable[[str], None] | None = None
+    """Receives one line per request (method, URL without query, status); never headers."""
+    transport: httpx.AsyncBaseTransport | None = None
+    """For fault-injection tests only."""
+    sleep: Callable[[float], Any] | None = None
+    """Awaitable sleep for retry pauses (tests pass a fake); None: asyncio.sleep."""
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A verified document: bytes, the media type it was served as, its digest."""
+
+    data: bytes
+    media_type: str | None
+    digest: str
+
+
+@dataclass(frozen=True)
+class BlobLocation:
+    """Where a blob is really downloaded from."""
+
+    url: str
+    """Final URL without its query string (CDN URLs carry signatures)."""
+    host: str
+    """``host[:port]`` that serves it: what a firewall allow-list needs."""
+    redirected: bool
