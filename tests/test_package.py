@@ -142,7 +142,7 @@ def test_wheel_ships_rule_sets(tmp_path: Path) -> None:
     # Import from the unpacked wheel, far from the checkout: the rules come from planner/_rules.
     env = {**os.environ, "PYTHONPATH": str(tmp_path / "site")}
     code = (
-        "import planner, planner.policy.loader as r;"
+        "import planner, planner.policy.catalog as r;"
         "print(planner.__file__); print(r.rules_dir());"
         f"print(planner.resolve({str(SEED_INDEX)!r}, 'linux/arm64').selected.digest)"
     )

@@ -213,7 +213,7 @@ def test_rate_limited_after_retries(mock: MockRegistry) -> None:
         (
             status(403, error_body("DENIED", "requested access to the resource is denied")),
             Denied,
-            "denied: registry.test refused access to app (requested access to the resource is denied); log in with docker login registry.test or pass --username",
+            "denied: registry.test refused access to app (requested access to the resource is denied); log in with docker login registry.test",
         ),
         (
             status(404, error_body("NAME_UNKNOWN", "repository name not known to registry")),

@@ -10,7 +10,8 @@ import pytest
 
 from planner.model.errors import InvalidRules
 from planner.model.platform import Platform
-from planner.policy.loader import available_rule_sets, load_rules, rules_dir
+from planner.policy.catalog import rules_dir
+from planner.policy.loader import available_rule_sets, load_rules
 
 SHIPPED = ["containerd", "containerd-1.6", "crane", "docker", "podman"]
 

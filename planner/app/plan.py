@@ -76,7 +76,7 @@ class PlannedBlob:
     descriptor: Descriptor
     present: bool
     location: str | None
-    """Where it is fetched from: registry blob URL, CDN URL (``--locations``), foreign URL."""
+    """Where it is fetched from: registry blob URL, CDN URL (when locations were asked for), foreign URL."""
     duplicate_of: int | None = None
     """Order of an earlier identical layer: this one is not downloaded again."""
 
@@ -155,7 +155,7 @@ class Plan:
         return self.totals.download_bytes * 8 / self.bandwidth
 
     def to_dict(self) -> dict[str, Any]:
-        """The stable JSON contract of ``pull-planner plan --format json``."""
+        """The stable JSON contract of a plan (``pull-planner plan``'s JSON output)."""
         r = self.resolution
         index = next((d for kind, d in self.manifests if kind == "index"), None)
         out: dict[str, Any] = {

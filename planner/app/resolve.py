@@ -84,7 +84,7 @@ class Resolution:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """The stable JSON contract of ``pull-planner resolve --format json``."""
+        """The stable JSON contract of a resolution (``pull-planner resolve``'s JSON output)."""
         selected = None
         if self.selected is not None:
             selected = {

@@ -14,7 +14,7 @@ from planner.cli import commands
 from planner.cli.options import hint_for
 from planner.cli.parser import build_parser
 from planner.cli.status import EXIT_INVALID, EXIT_OK, exit_code_for
-from planner.model.errors import InvalidPlatform, PlannerError
+from planner.model.errors import PlannerError
 
 __all__ = ["COMMANDS", "main"]
 
@@ -37,8 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except PlannerError as error:
-        hint = hint_for(error) if isinstance(error, InvalidPlatform) else ""
-        print(f"pull-planner: error: {error}{hint}", file=sys.stderr)
+        print(f"pull-planner: error: {error}{hint_for(error)}", file=sys.stderr)
         return exit_code_for(error)
     except KeyboardInterrupt:
         return 130

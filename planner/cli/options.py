@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from planner.model.errors import InvalidInput, InvalidPlatform
+from planner.model.errors import InvalidInput, InvalidPlatform, PlannerError, RegistryError
 from planner.model.platform import Platform
 from planner.policy.loader import load_rules
 from planner.policy.ruleset import DEFAULT_RULES, RuleSet
@@ -64,10 +64,12 @@ def rules_option(args: argparse.Namespace) -> RuleSet:
     return load_rules(args.rules or DEFAULT_RULES)
 
 
-def hint_for(error: InvalidPlatform) -> str:
-    """How to give a host field the error says is missing, in flags."""
-    if error.field == "os.version":
+def hint_for(error: PlannerError) -> str:
+    """What to add to an error's message to say which flag helps, if one does."""
+    if isinstance(error, InvalidPlatform) and error.field == "os.version":
         return " (give it with --os-version, e.g. --os-version 10.0.20348.1)"
+    if isinstance(error, RegistryError) and error.login:
+        return " or pass --username NAME --password-stdin"
     return ""
 
 

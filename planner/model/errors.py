@@ -97,12 +97,22 @@ class RegistryError(SourceError):
 
     ``status`` is the HTTP status (0 when there was no answer) and ``codes``
     the Distribution API error codes of the body (``MANIFEST_UNKNOWN``, ...).
+    ``login`` is the registry to log in to when credentials would help; such a
+    message ends with ``log in with docker login <login>``.
     """
 
-    def __init__(self, message: str, status: int = 0, codes: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        message: str,
+        status: int = 0,
+        codes: tuple[str, ...] = (),
+        *,
+        login: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.codes = codes
+        self.login = login
 
 
 class Unauthorized(RegistryError):

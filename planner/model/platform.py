@@ -7,7 +7,7 @@ A :class:`Platform` holds the fields of the OCI image-index ``platform`` object
 set (:meth:`planner.policy.ruleset.RuleSet.normalize`) because clients disagree on it
 (containerd maps ``aarch64`` to ``arm64``; containers/image and crane do not).
 
-Accepted syntax (Docker ``--platform`` and containerd ``platforms.Parse``)::
+Accepted syntax (Docker's platform strings and containerd ``platforms.Parse``)::
 
     os/arch[/variant]
     os(osversion[+feature...])/arch[/variant]     containerd >= 2.3 (platforms rc.3+)

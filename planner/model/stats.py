@@ -84,7 +84,7 @@ class Stats:
         }
 
     def summary(self) -> str:
-        """One line for ``--stats``."""
+        """The figures in one line, for people."""
         kinds = ", ".join(f"{self.requests[k]} {k}" for k in KINDS if self.requests[k]) or "none"
         return (
             f"{self.total_requests} requests ({kinds}); {self.rate_limited_requests} count against"

@@ -1,15 +1,13 @@
-"""Find rule files and validate them into frozen :class:`~planner.policy.ruleset.RuleSet`\\ s.
+"""Validate a rule file into a frozen :class:`~planner.policy.ruleset.RuleSet`.
 
 Every key is checked once, at load time, against :mod:`planner.policy.schema`
 (its allowed values and defaults come from there); an error is one line naming
 ``file:line:column``, the key path and the problem, with a did-you-mean for a
-typo. Shipped rule sets are found in ``planner/_rules`` (inside an installed
-wheel) or in ``rules/`` at the top of a source checkout.
+typo. Which file a rule-set name means is :mod:`planner.policy.catalog`'s job.
 """
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 from collections.abc import Mapping
@@ -21,6 +19,7 @@ from planner.model.errors import InvalidPlatform, InvalidRules
 from planner.model.platform import Platform
 from planner.model.yamlfile import Checker, MarkedMap, load_file
 from planner.policy import schema
+from planner.policy.catalog import available_rule_sets, find_rules
 from planner.policy.normalize import ArchAlias, Normalizer
 from planner.policy.ruleset import (
     DEFAULT_RULES,
@@ -33,61 +32,20 @@ from planner.policy.ruleset import (
 )
 from planner.policy.stable_abi import FloorRule, StableAbi
 
-__all__ = ["available_rule_sets", "find_rules", "load_rules", "read_rule_file", "rules_dir"]
+__all__ = ["available_rule_sets", "load_rules", "read_rule_file"]
 
 _PLATFORM_KEY = re.compile(r"[a-z0-9_-]+(?:/[a-z0-9_.-]+)?")
-
-
-def rules_dir() -> Path:
-    """Directory of the shipped rule sets (wheel first, then source checkout)."""
-    package = Path(__file__).resolve().parent.parent
-    for candidate in (package / "_rules", package.parent / "rules"):
-        if (candidate / f"{DEFAULT_RULES}.yaml").is_file():
-            return candidate
-    raise InvalidRules(f"shipped rule sets not found next to {package} (broken installation)")
-
-
-def available_rule_sets() -> list[str]:
-    """Names of the shipped rule sets, sorted."""
-    return sorted(p.stem for p in rules_dir().glob("*.yaml"))
-
-
-def find_rules(spec: str | Path, base: Path | None = None) -> Path:
-    """The file a rule-set spec names: a shipped name (``docker``) or a path.
-
-    A spec is a path when it has a path separator or ends in ``.yaml``/``.yml``;
-    a relative path is taken from ``base`` (a host profile's folder) when given,
-    else from the working directory. CLI and host profiles share this one rule.
-    """
-    text = str(spec)
-    if isinstance(spec, Path) or any(c in text for c in "/\\") or text.endswith((".yaml", ".yml")):
-        path = Path(text).expanduser()
-        if base is not None and not path.is_absolute():
-            path = base / path
-        if not path.is_file():
-            raise InvalidRules(f"rule file {text!r} not found")
-        return path.resolve()
-    shipped = rules_dir() / f"{text}.yaml"
-    if not shipped.is_file():
-        names = available_rule_sets()
-        close = difflib.get_close_matches(text, names, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise InvalidRules(
-            f"unknown rule set {text!r}{hint}; available: {', '.join(names)}"
-            " (or give a path to a rule file)"
-        )
-    return shipped
-
-
-def load_rules(name_or_path: str | Path = DEFAULT_RULES, *, base: Path | None = None) -> RuleSet:
-    """Load a shipped rule set by name (``docker``) or a rule file by path."""
-    return read_rule_file(find_rules(name_or_path, base))
 
 
 @functools.lru_cache(maxsize=32)
 def read_rule_file(path: Path) -> RuleSet:
     """Read and validate one rule file (cached per path)."""
     return _Reader(path).rule_set(load_file(path, InvalidRules))
+
+
+def load_rules(name_or_path: str | Path = DEFAULT_RULES, *, base: Path | None = None) -> RuleSet:
+    """Load a shipped rule set by name (``docker``) or a rule file by path."""
+    return read_rule_file(find_rules(name_or_path, base))
 
 
 def _choice(check: Checker, node: MarkedMap, key: str, path: str) -> str:

@@ -65,7 +65,12 @@ _SIDES = "normalize.<side>"
 
 KEYS: tuple[Key, ...] = (
     Key("schema", "integer", "format version of the file; must be 1", required=True),
-    Key("name", "string", "the rule set's name, as --rules and profiles name it", required=True),
+    Key(
+        "name",
+        "string",
+        "the rule set's name, as the command line and host profiles name it",
+        required=True,
+    ),
     Key("summary", "string", "one line: which client and release these rules are", required=True),
     Key("clients", "string", "which clients and releases follow these rules", default=""),
     Key("sources", "strings", "upstream files the rules come from, one per line", default=()),

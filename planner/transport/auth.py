@@ -232,8 +232,9 @@ class RegistryAuth(httpx.Auth):
             who = f"the credentials from {credential.origin}" if credential else "anonymous access"
             raise Unauthorized(
                 f"unauthorized: the token service of {host} refused {who};"
-                f" log in with docker login {host} or pass --username",
+                f" log in with docker login {host}",
                 response.status_code,
+                login=host,
             )
         if response.status_code != 200 or len(response.content) > MAX_TOKEN_RESPONSE:
             raise Unauthorized(

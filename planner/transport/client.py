@@ -190,11 +190,12 @@ class RegistryClient:
                 if wait is not None and wait > self.options.max_retry_after:
                     await response.aclose()
                     raise RateLimited(
-                        f"too many requests: {ref.registry} asks to wait {wait:.0f} s before retrying;"
-                        f" try again later, or log in (docker login {ref.registry} or --username)"
-                        " for a higher limit",
+                        f"too many requests: {ref.registry} asks to wait {wait:.0f} s before"
+                        f" retrying; try again later; for a higher limit, log in with docker login"
+                        f" {ref.registry}",
                         response.status_code,
                         ("TOOMANYREQUESTS",),
+                        login=ref.registry,
                     )
                 await response.aclose()
                 await self._pause(attempt, wait)

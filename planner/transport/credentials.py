@@ -1,6 +1,7 @@
 """Where registry credentials come from, in the order they are tried.
 
-1. ``--username`` with ``--password-stdin`` (for every registry of the run);
+1. the explicit credential given to the store (the command line's user name and
+   password from standard input), for every registry of the run;
 2. ``$REGISTRY_AUTH_FILE`` (podman, skopeo, buildah);
 3. Docker's ``config.json`` (``$DOCKER_CONFIG/config.json`` or ``~/.docker/config.json``):
    ``credHelpers[registry]``, then ``auths[registry]``, then ``credsStore``;

@@ -20,17 +20,21 @@ def registry_error(
         m for m in messages if m.strip().lower() not in generic
     ]  # not "manifest unknown" again
     detail = f" ({'; '.join(useful)})" if useful else ""
-    login = f"log in with docker login {registry} or pass --username"
+    login = f"log in with docker login {registry}"
     if status == 401 or "UNAUTHORIZED" in codes:
         return Unauthorized(
-            f"unauthorized: {registry} requires authentication for {ref.repository}{detail};"
-            f" {login} (some registries also answer this for repositories that do not exist)",
+            f"unauthorized: {registry} requires authentication for {ref.repository}{detail}"
+            f" (some registries also answer this for repositories that do not exist); {login}",
             status,
             codes,
+            login=registry,
         )
     if status == 403 or "DENIED" in codes:
         return Denied(
-            f"denied: {registry} refused access to {ref.repository}{detail}; {login}", status, codes
+            f"denied: {registry} refused access to {ref.repository}{detail}; {login}",
+            status,
+            codes,
+            login=registry,
         )
     if "NAME_UNKNOWN" in codes:
         return NotFound(
@@ -47,10 +51,11 @@ def registry_error(
         return NotFound(f"{what} not found on {registry}{detail}", status, codes)
     if status == 429 or "TOOMANYREQUESTS" in codes:
         return RateLimited(
-            f"too many requests: {registry} is rate-limiting{detail}; try again later, or {login}"
-            " for a higher limit",
+            f"too many requests: {registry} is rate-limiting{detail}; try again later;"
+            f" for a higher limit, {login}",
             status,
             codes,
+            login=registry,
         )
     try:
         reason = http.HTTPStatus(status).phrase if status else "no answer"
