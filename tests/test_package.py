@@ -134,8 +134,9 @@ def test_wheel_ships_rule_sets(tmp_path: Path) -> None:
         names = set(archive.namelist())
         rule_files = sorted(n for n in names if n.startswith("planner/_rules/"))
         assert rule_files == [
-            f"planner/_rules/{p.name}" for p in sorted((ROOT / "rules").glob("*.yaml"))
+            f"planner/_rules/{p.name}" for p in sorted((ROOT / "rules").iterdir())
         ]
+        assert "planner/_rules/README.md" in rule_files  # the format's documentation ships too
         assert "planner/py.typed" in names
         assert not any("__pycache__" in n or n.startswith("tests/") for n in names)
         archive.extractall(tmp_path / "site")

@@ -66,10 +66,9 @@ def run_resolve(args: argparse.Namespace) -> int:
     hosts = options.fleet_hosts(args)
     if hosts is not None:
         return _resolve_fleet(args, hosts)
-    host = options.build_host(args.platform, args.os_version, args.os_feature)
     result = resolve(
         args.source,
-        host,
+        options.single_host(args),
         options.rules_option(args),
         registry=options.registry_for(args, args.source),
     )
@@ -115,10 +114,9 @@ def run_plan(args: argparse.Namespace) -> int:
     hosts = options.fleet_hosts(args)
     if hosts is not None:
         return _plan_fleet(args, hosts)
-    host = options.build_host(args.platform, args.os_version, args.os_feature)
     result = plan(
         args.source,
-        host,
+        options.single_host(args),
         options.rules_option(args),
         have=args.have,
         have_digests=options.present_digests(args),

@@ -33,6 +33,7 @@ __all__ = [
     "registry_options",
     "rules_option",
     "select_hosts",
+    "single_host",
 ]
 
 
@@ -57,6 +58,11 @@ def build_host(
                 raise InvalidPlatform(f"invalid --os-feature {feature!r}")
         changes["os_features"] = tuple(dict.fromkeys((*host.os_features, *os_features)))
     return host.with_fields(**changes) if changes else host
+
+
+def single_host(args: argparse.Namespace) -> Platform:
+    """The host of ``--platform``, ``--os-version`` and ``--os-feature``."""
+    return build_host(args.platform, args.os_version, args.os_feature)
 
 
 def rules_option(args: argparse.Namespace) -> RuleSet:

@@ -204,6 +204,17 @@ class Checker:
         line, column = _position(node, key)
         return self.error(f"{self.path}:{line}:{column}: {where}: {problem}")
 
+    def table(self, node: Any, where: str, *, parent: Any = None, key: Any = None) -> MarkedMap:
+        """``node`` as a mapping with any keys (an error at ``parent[key]`` when it is not one)."""
+        if not isinstance(node, MarkedMap):
+            raise self.fail(
+                parent if parent is not None else node,
+                key,
+                where,
+                f"must be a mapping, not {describe(node)}",
+            )
+        return node
+
     def mapping(
         self,
         node: Any,
@@ -215,30 +226,24 @@ class Checker:
         key: Any = None,
     ) -> MarkedMap:
         """``node`` as a mapping whose keys are all in ``required`` + ``optional``."""
-        if not isinstance(node, MarkedMap):
-            raise self.fail(
-                parent if parent is not None else node,
-                key,
-                where,
-                f"must be a mapping, not {describe(node)}",
-            )
+        table = self.table(node, where, parent=parent, key=key)
         allowed = required + optional
-        for k in node:
+        for k in table:
             if k not in allowed:
                 suggestion = self.aliases.get(str(k))
                 if suggestion not in allowed:
                     suggestion = next(iter(difflib.get_close_matches(str(k), allowed, n=1)), None)
                 hint = f" (did you mean {suggestion!r}?)" if suggestion else ""
                 raise self.fail(
-                    node,
+                    table,
                     k,
                     f"{where}.{k}" if where else str(k),
                     f"unknown key{hint}; expected one of: {', '.join(allowed)}",
                 )
         for k in required:
-            if k not in node:
-                raise self.fail(node, None, where or "(top level)", f"missing required key {k!r}")
-        return node
+            if k not in table:
+                raise self.fail(table, None, where or "(top level)", f"missing required key {k!r}")
+        return table
 
     def string(
         self,
@@ -300,15 +305,8 @@ class Checker:
         problem: str = "keys and values must be strings (quote numbers such as '8')",
     ) -> dict[str, str]:
         """A mapping of strings to strings (labels, alias tables)."""
-        if not isinstance(node, MarkedMap):
-            raise self.fail(
-                parent if parent is not None else node,
-                key,
-                where,
-                f"must be a mapping, not {describe(node)}",
-            )
         out: dict[str, str] = {}
-        for k, v in node.items():
+        for k, v in self.table(node, where, parent=parent, key=key).items():
             if not isinstance(k, str) or not isinstance(v, str):
                 raise self.fail(node, k, f"{where}.{k}", problem)
             out[k] = v

@@ -158,10 +158,9 @@ class _Reader:
             key=side,
         )
         aliases: dict[str, ArchAlias] = {}
-        arch_node = check.mapping(
+        arch_node = check.table(
             table.get("architecture", MarkedMap()),
             f"{where}.architecture",
-            optional=tuple(table.get("architecture") or ()),
             parent=table,
             key="architecture",
         )
@@ -182,12 +181,8 @@ class _Reader:
                 if "variant" in spec
                 else None,
             )
-        variant_node = check.mapping(
-            table.get("variant", MarkedMap()),
-            f"{where}.variant",
-            optional=tuple(table.get("variant") or ()),
-            parent=table,
-            key="variant",
+        variant_node = check.table(
+            table.get("variant", MarkedMap()), f"{where}.variant", parent=table, key="variant"
         )
         variants: dict[str, Mapping[str, str]] = {
             str(arch): MappingProxyType(

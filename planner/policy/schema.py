@@ -94,6 +94,11 @@ KEYS: tuple[Key, ...] = (
     ),
     Key(f"{_SIDES}.os", "string-map", "os aliases, e.g. macos: darwin", default={}),
     Key(
+        f"{_SIDES}.architecture", "table", "architecture aliases: alias -> {architecture, variant}"
+    ),
+    Key(f"{_SIDES}.architecture.<alias>", "table", "one alias: what it stands for"),
+    Key(f"{_SIDES}.variant", "table", "variant aliases, per architecture"),
+    Key(
         f"{_SIDES}.architecture.<alias>.architecture",
         "string",
         "the architecture an alias stands for (x86_64: amd64)",
@@ -117,12 +122,20 @@ KEYS: tuple[Key, ...] = (
         default=False,
     ),
     Key(
+        "compatible",
+        "table",
+        "host key (arch or arch/variant, normalized) -> what that host runs; hosts not listed"
+        " follow unlisted",
+        required=True,
+    ),
+    Key(
         "compatible.<host>",
         "platform-list",
         "what a normalized host runs, most preferred first; the first item is the host itself,"
         " '...<host>' splices in another host's list",
         required=True,
     ),
+    Key("unlisted", "table", "what hosts missing from compatible run, per architecture"),
     Key(
         "unlisted.<arch>",
         "enum",
@@ -130,6 +143,7 @@ KEYS: tuple[Key, ...] = (
         choices=("exact", "exact-then-no-variant", "none"),
         default="exact",
     ),
+    Key("match", "table", "how an entry's platform is compared with the host's"),
     Key(
         "match.empty_os",
         "enum",
@@ -199,6 +213,7 @@ KEYS: tuple[Key, ...] = (
         choices=("reject", "by-platform"),
         default="by-platform",
     ),
+    Key("windows", "table", "how Windows hosts choose among Windows builds; absent: strategy none"),
     Key(
         "windows.strategy",
         "enum",
@@ -241,6 +256,11 @@ KEYS: tuple[Key, ...] = (
         "stable-abi: tie-breaks among Windows matches (instead of order)",
         choices=TIE_BREAKS,
         default=(),
+    ),
+    Key(
+        "windows.process_isolation",
+        "table",
+        "docker-classic (required there): the process-isolation window, for warnings and checks",
     ),
     Key(
         "windows.process_isolation.ltsc_builds",
