@@ -1,0 +1,66 @@
+"""The README's console examples are real: each offline command prints what the README shows.
+
+A block's lines after ``$ pull-planner ...`` are its expected output. Where the
+README cuts output short with a ``...`` line, the lines shown must appear in
+that order (a line ending in ``...`` matches as a prefix); otherwise the output
+must be identical. Commands against a registry
+(``localhost:5000``) are run by the registry tests instead.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _examples() -> list[tuple[str, list[str]]]:
+    examples: list[tuple[str, list[str]]] = []
+    for block in re.findall(r"```console\n(.*?)```", README, re.DOTALL):
+        current: tuple[str, list[str]] | None = None
+        for line in block.splitlines():
+            if line.startswith("$ "):
+                command = line[2:].split("     #", 1)[0].strip()
+                command = command.split(" && ", 1)[-1]  # the quick start installs first
+                current = (command, [])
+                examples.append(current)
+            elif current is not None:
+                current[1].append(line)
+    return [
+        (command, lines)
+        for command, lines in examples
+        if command.startswith("pull-planner ") and "localhost:" not in command
+    ]
+
+
+EXAMPLES = _examples()
+
+
+def test_the_readme_has_offline_examples() -> None:
+    assert len(EXAMPLES) >= 6
+
+
+@pytest.mark.parametrize(("command", "expected"), EXAMPLES, ids=[c for c, _ in EXAMPLES])
+def test_readme_example(command: str, expected: list[str]) -> None:
+    argv = [sys.executable, "-m", "planner", *shlex.split(command)[1:]]
+    env = {**os.environ, "COLUMNS": "80", "NO_COLOR": "1"}
+    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, env=env, timeout=60)
+    output = (done.stdout + done.stderr).splitlines()
+    if "..." not in expected:
+        assert output == expected
+        return
+    position = 0
+    for line in (e for e in expected if e != "..."):
+        # a line that ends in "..." is shown cut short: it matches as a prefix
+        wanted = (lambda o, p=line[:-3]: o.startswith(p)) if line.endswith("...") else line.__eq__
+        found = next((i for i in range(position, len(output)) if wanted(output[i])), None)
+        assert found is not None, f"{line!r} not in the output after line {position}"
+        position = found + 1
