@@ -112,3 +112,19 @@ class OciLayout:
         (self.root / "index.json").write_text(
             json.dumps({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": self.entries})
         )
+
+
+def require_tool(command: str, package: str) -> str:
+    """The path of a real tool the test needs: skip without it, but fail in CI (CI=true)."""
+    import os
+    import shutil
+
+    import pytest
+
+    path = shutil.which(command)
+    if path is None:
+        message = f"{command} is not installed (apt-get install {package})"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{message}; CI must install it (.ci/run)")
+        pytest.skip(message)
+    return path

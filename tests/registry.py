@@ -103,6 +103,9 @@ class Registry:
         self.push_auth: httpx.Auth | None = None
 
     def start(self) -> Registry:
+        from tests.helpers import require_tool
+
+        require_tool("docker-registry", "docker-registry")
         log = self.log_path.open("wb")
         self._process = subprocess.Popen(
             [REGISTRY_BINARY, "serve", str(self.config_path)], stdout=log, stderr=subprocess.STDOUT

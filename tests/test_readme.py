@@ -29,7 +29,8 @@ def _examples() -> list[tuple[str, list[str]]]:
         for line in block.splitlines():
             if line.startswith("$ "):
                 command = line[2:].split("     #", 1)[0].strip()
-                command = command.split(" && ", 1)[-1]  # the quick start installs first
+                # the quick start installs first: the example is what follows the last &&
+                command = command.rsplit(" && ", 1)[-1]
                 current = (command, [])
                 examples.append(current)
             elif current is not None:

@@ -11,7 +11,6 @@ below that differ are exactly the changes containers/image made after 5.23.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +20,7 @@ import pytest
 
 from planner import Platform, RegistryOptions, load_rules, resolve
 from tests.content import Content
+from tests.helpers import require_tool
 from tests.registry import Registry
 from tests.test_selection_tables import ROWS, _entry, _host
 
@@ -98,13 +98,11 @@ def skopeo_pick(reference: str, host: Platform) -> int | None:
     return int(labels["entry"])
 
 
-@pytest.mark.skipif(
-    shutil.which("skopeo") is None, reason="skopeo is not installed (apt-get install skopeo)"
-)
 @pytest.mark.parametrize(("row_id", "row"), REAL_ROWS)
 def test_podman_rules_match_skopeo(
     registry: Registry, tmp_path: Path, row_id: str, row: dict[str, Any]
 ) -> None:
+    require_tool("skopeo", "skopeo")
     reference = push_row(registry, row_id, row)
     rules = load_rules("podman")
     host = _host(row)
@@ -118,9 +116,6 @@ def test_podman_rules_match_skopeo(
     assert chosen == expected, [c.reason for c in result.candidates]
 
 
-@pytest.mark.skipif(
-    shutil.which("skopeo") is None, reason="skopeo is not installed (apt-get install skopeo)"
-)
 def test_skopeo_oci_layout_resolves_like_the_registry(
     registry_content: Content, tmp_path: Path
 ) -> None:
@@ -128,6 +123,7 @@ def test_skopeo_oci_layout_resolves_like_the_registry(
 
     skopeo re-serializes the manifests it copies, so digests differ; the choice may not.
     """
+    require_tool("skopeo", "skopeo")
     layout = tmp_path / "layout"
     reference = registry_content.ref("multi:oci")
     subprocess.run(
