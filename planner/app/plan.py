@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
-from planner.app.resolve import Resolution, resolve_source
+from planner.app.resolve import Resolution, check_types, resolve_source
 from planner.model.errors import InvalidInput, InvalidManifest, SourceError
+from planner.model.files import read_capped
 from planner.model.manifest import Descriptor, ImageManifest, validate_digest
 from planner.model.platform import Platform
 from planner.model.stats import Stats
@@ -45,6 +46,9 @@ __all__ = [
     "present_from",
     "read_digest_file",
 ]
+
+MAX_DIGEST_FILE = 16 << 20
+"""A digest list of more than 16 MiB (some 200,000 digests) is refused."""
 
 FOREIGN_TYPES = frozenset(
     {
@@ -187,10 +191,9 @@ class Plan:
 
 def read_digest_file(path: Path) -> set[str]:
     """Digests from a file, one per line; blank lines and ``#`` comments are skipped."""
+    data = read_capped(path, MAX_DIGEST_FILE, error=InvalidInput)
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise InvalidInput(f"{path}: cannot read: {exc.strerror or exc}") from None
+        lines = data.decode("utf-8").splitlines()
     except UnicodeDecodeError:
         raise InvalidInput(f"{path}: not UTF-8 text") from None
     digests = set()
@@ -375,10 +378,11 @@ def plan(
     transfer-time estimate. Raises :class:`~planner.NoCompatibleImage` when the
     source has nothing for the host.
     """
-    if isinstance(host, str):
-        host = Platform.parse(host)
-    if isinstance(rules, str):
-        rules = load_rules(rules)
+    check_types(source, host, rules)
+    host = Platform.parse(host) if isinstance(host, str) else host
+    rules = load_rules(rules) if isinstance(rules, str) else rules
+    if isinstance(have, str) or not all(isinstance(h, (str, Source)) for h in have):
+        raise InvalidInput("have must be a list of SOURCE strings or Sources")
     present = {validate_digest(d, "have digest") for d in have_digests}
     notices = []
     with SourceSet(registry) as sources:  # SOURCE and every have share one registry session

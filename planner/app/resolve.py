@@ -26,7 +26,7 @@ from planner.sources import Source, open_source
 if TYPE_CHECKING:
     from planner.transport.options import RegistryOptions
 
-__all__ = ["Resolution", "resolve", "resolve_source"]
+__all__ = ["Resolution", "check_types", "resolve", "resolve_source"]
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,7 @@ class Resolution:
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON contract of a resolution (``pull-planner resolve``'s JSON output)."""
+        seen: set[str] = set()  # nested indexes listed once, however many entries name them
         selected = None
         if self.selected is not None:
             selected = {
@@ -97,13 +98,14 @@ class Resolution:
             "host": self.host.to_oci(),
             "index": self.index.summary() if self.index is not None else None,
             "selected": selected,
-            "candidates": [c.to_dict() for c in self.candidates],
+            "candidates": [c.to_dict(seen) for c in self.candidates],
             "warnings": list(self.warnings),
             "stats": self.stats.to_dict(),
         }
 
 
-def _check_types(source: object, host: object, rules: object) -> None:
+def check_types(source: object, host: object, rules: object) -> None:
+    """Wrong argument types are InvalidInput, like any other bad input."""
     if not isinstance(source, (str, Source)):
         raise InvalidInput(
             f"source must be a SOURCE string or a Source, not {type(source).__name__}"
@@ -135,7 +137,7 @@ def resolve(
     access when ``source`` is an image reference; ``isolation`` is a Windows
     host's (``process``, the default, or ``hyperv``), for :attr:`Resolution.runs`.
     """
-    _check_types(source, host, rules)
+    check_types(source, host, rules)
     host = Platform.parse(host) if isinstance(host, str) else host
     rules = load_rules(rules) if isinstance(rules, str) else rules
     if isinstance(source, str):

@@ -40,8 +40,12 @@ __all__ = [
 def build_host(
     platform: str, os_version: str | None = None, os_features: Sequence[str] = ()
 ) -> Platform:
-    """A host from ``--platform``, ``--os-version`` and ``--os-feature`` values."""
-    host = Platform.parse(platform)
+    """A host from ``--platform``, ``--os-version`` and ``--os-feature`` values.
+
+    An architecture alone (``--platform arm64``) means ``linux/arm64``, as Docker
+    on Linux reads it.
+    """
+    host = Platform.parse(platform, default_os="linux")
     changes: dict[str, object] = {}
     if os_version is not None:
         if os_version == "" or any(c.isspace() for c in os_version):

@@ -17,7 +17,28 @@ class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors and exit code 2."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EXIT_INVALID, f"{self.prog}: error: {message}\n")
+        """Usage errors look like every other error: one line, the same prefix, exit 2."""
+        self.exit(EXIT_INVALID, f"pull-planner: error: {message} (see: {self.prog} --help)\n")
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be more than 0 seconds, not {text}")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {text}")
+    return value
 
 
 def _format_argument(parser: argparse.ArgumentParser, formats: Sequence[str] = FORMATS) -> None:
@@ -91,10 +112,18 @@ def _registry_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     group.add_argument(
-        "--timeout", type=float, default=30.0, metavar="SECONDS", help="per-request timeout (30)"
+        "--timeout",
+        type=_positive_seconds,
+        default=30.0,
+        metavar="SECONDS",
+        help="deadline for each whole request: connect, headers and body (30)",
     )
     group.add_argument(
-        "--retries", type=int, default=4, metavar="N", help="retries for 429/5xx/resets (4)"
+        "--retries",
+        type=_count,
+        default=4,
+        metavar="N",
+        help="retries for 429/5xx/resets (4)",
     )
     group.add_argument(
         "--stats", action="store_true", help="print requests, bytes and cache hits to stderr"

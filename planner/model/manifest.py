@@ -34,6 +34,7 @@ __all__ = [
     "ImageManifest",
     "Index",
     "compute_digest",
+    "load_json_object",
     "parse_config_platform",
     "parse_document",
     "validate_digest",
@@ -203,7 +204,13 @@ class ImageManifest(_Document):
     annotations: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
 
-def _load_json(data: bytes, where: str, limit: int) -> dict[str, Any]:
+def load_json_object(data: bytes, where: str, limit: int) -> dict[str, Any]:
+    """A JSON object from at most ``limit`` bytes; every problem is one InvalidManifest line.
+
+    Hostile documents cannot crash the parser: nesting deeper than the
+    interpreter's recursion limit and integers of more than 4300 digits are
+    errors like any other syntax error.
+    """
     if len(data) > limit:
         raise InvalidManifest(
             f"{where}: document is {len(data)} bytes, more than the {limit}-byte limit"
@@ -216,6 +223,10 @@ def _load_json(data: bytes, where: str, limit: int) -> dict[str, Any]:
         raise InvalidManifest(
             f"{where}: not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from None
+    except RecursionError:
+        raise InvalidManifest(f"{where}: not valid JSON: nested too deeply") from None
+    except ValueError as exc:  # an integer of more than 4300 digits
+        raise InvalidManifest(f"{where}: not valid JSON: {str(exc).split(';')[0]}") from None
     if not isinstance(obj, dict):
         raise InvalidManifest(f"{where}: expected a JSON object, got {type(obj).__name__}")
     return obj
@@ -235,7 +246,7 @@ def parse_document(
     the Content-Type it was served with, used only when the document does not
     name its own.
     """
-    obj = _load_json(data, where, MAX_MANIFEST_BYTES)
+    obj = load_json_object(data, where, MAX_MANIFEST_BYTES)
     schema = obj.get("schemaVersion")
     declared = obj.get("mediaType")
     if schema == 1 or declared in DOCKER_SCHEMA1 or media_type in DOCKER_SCHEMA1:
@@ -254,6 +265,11 @@ def parse_document(
             kind = OCI_INDEX
         elif "config" in obj and "layers" in obj:
             kind = OCI_MANIFEST
+    if kind is None:
+        raise InvalidManifest(
+            f"{where}: not a manifest list, index or image manifest: it has no mediaType, and"
+            " neither a 'manifests' array nor 'config' and 'layers'"
+        )
     if kind not in INDEX_TYPES | MANIFEST_TYPES:
         known = ", ".join(sorted(INDEX_TYPES | MANIFEST_TYPES))
         raise InvalidManifest(f"{where}: unknown media type {kind!r}; expected one of {known}")
@@ -292,5 +308,5 @@ def parse_document(
 
 def parse_config_platform(data: bytes, where: str) -> Platform:
     """The platform an image config declares (its top-level os/architecture fields)."""
-    obj = _load_json(data, where, MAX_CONFIG_BYTES)
+    obj = load_json_object(data, where, MAX_CONFIG_BYTES)
     return Platform.from_oci(obj, where)

@@ -29,7 +29,65 @@ from urllib.parse import quote, unquote
 
 from planner.model.errors import InvalidManifest, InvalidPlatform
 
-__all__ = ["Platform"]
+__all__ = ["KNOWN_ARCHITECTURES", "KNOWN_OSES", "Platform"]
+
+# containerd/platforms database.go isKnownOS / isKnownArch (the GOOS and GOARCH
+# values), plus the aliases its normalizeArch reads.
+KNOWN_OSES = frozenset(
+    [
+        "aix",
+        "android",
+        "darwin",
+        "dragonfly",
+        "freebsd",
+        "hurd",
+        "illumos",
+        "ios",
+        "js",
+        "linux",
+        "nacl",
+        "netbsd",
+        "openbsd",
+        "plan9",
+        "solaris",
+        "windows",
+        "zos",
+    ]
+)
+KNOWN_ARCHITECTURES = frozenset(
+    [
+        "386",
+        "amd64",
+        "amd64p32",
+        "arm",
+        "armbe",
+        "arm64",
+        "arm64be",
+        "ppc64",
+        "ppc64le",
+        "loong64",
+        "mips",
+        "mipsle",
+        "mips64",
+        "mips64le",
+        "mips64p32",
+        "mips64p32le",
+        "ppc",
+        "riscv",
+        "riscv64",
+        "s390",
+        "s390x",
+        "sparc",
+        "sparc64",
+        "wasm",
+        "i386",
+        "x86_64",
+        "x86-64",
+        "aarch64",
+        "armhf",
+        "armel",
+    ]
+)
 
 _COMPONENT = re.compile(r"[A-Za-z0-9_.-]+")
 _OS = re.compile(r"([A-Za-z0-9_-]+)(?:\((.*)\))?", re.DOTALL)
@@ -79,8 +137,14 @@ class Platform:
     """The text the user typed, kept for messages; empty when built from JSON."""
 
     @classmethod
-    def parse(cls, text: str) -> Platform:
-        """Parse ``os[(version+features)]/arch[/variant]``; raise InvalidPlatform."""
+    def parse(cls, text: str, *, default_os: str | None = None) -> Platform:
+        """Parse ``os[(version+features)]/arch[/variant]``; raise InvalidPlatform.
+
+        A known architecture alone (``arm64``) means ``default_os/arm64`` when
+        ``default_os`` is given, as Docker reads it on a daemon of that OS
+        (containerd ``platforms.Parse``: a known arch gets ``runtime.GOOS``);
+        without it, it is an error that says how to write it.
+        """
         if not isinstance(text, str):
             raise InvalidPlatform(f"platform must be a string, not {type(text).__name__}")
         if text == "":
@@ -104,9 +168,17 @@ class Platform:
                     " digits, '.', '_' and '-'"
                 )
         if len(parts) == 1:
+            if os_name.lower() in KNOWN_ARCHITECTURES:
+                if default_os is not None:
+                    return cls(os=default_os, architecture=os_name, display=text)
+                suggestion = f"linux/{os_name}"
+            elif os_name.lower() in KNOWN_OSES:
+                suggestion = f"{os_name}/amd64"
+            else:
+                suggestion = "linux/amd64"
             raise InvalidPlatform(
                 f"invalid platform {text!r}: missing architecture, expected os/arch[/variant]"
-                f" such as {(os_name + '/amd64')!r}"
+                f" such as {suggestion!r}"
             )
         return cls(
             os=os_name,

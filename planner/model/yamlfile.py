@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from planner.model.errors import InvalidInput
+from planner.model.files import read_capped
 
 __all__ = ["Checker", "MarkedList", "MarkedMap", "YamlError", "describe", "load", "load_file"]
 
@@ -135,6 +136,12 @@ def load(text: str, source_name: str) -> Any:
         raise YamlError(f"{source_name}{where}: invalid YAML: {problem}") from None
     except yaml.YAMLError as exc:
         raise YamlError(f"{source_name}: invalid YAML: {exc}") from None
+    except YamlError:
+        raise
+    except RecursionError:
+        raise YamlError(f"{source_name}: invalid YAML: nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise YamlError(f"{source_name}: invalid YAML: {str(exc).split(';')[0]}") from None
     finally:
         loader.dispose()
 
@@ -144,13 +151,7 @@ def load_file(path: Path, error: type[InvalidInput], *, max_bytes: int = MAX_YAM
 
     Every problem (I/O, size, encoding, syntax) is raised as ``error``.
     """
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(max_bytes + 1)
-    except OSError as exc:
-        raise error(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if len(data) > max_bytes:
-        raise error(f"{path}: file is larger than {max_bytes} bytes")
+    data = read_capped(path, max_bytes, error=error)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

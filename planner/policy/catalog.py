@@ -10,6 +10,7 @@ import difflib
 from pathlib import Path
 
 from planner.model.errors import InvalidRules
+from planner.model.files import path_kind
 from planner.policy.ruleset import DEFAULT_RULES
 
 __all__ = ["available_rule_sets", "find_rules", "rules_dir"]
@@ -36,16 +37,18 @@ def find_rules(spec: str | Path, base: Path | None = None) -> Path:
     a relative path is taken from ``base`` (a host profile's folder) when given,
     else from the working directory. CLI and host profiles share this one rule.
     """
+    if not isinstance(spec, (str, Path)):
+        raise InvalidRules(f"a rule set is named by a string or a path, not {type(spec).__name__}")
     text = str(spec)
     if isinstance(spec, Path) or any(c in text for c in "/\\") or text.endswith((".yaml", ".yml")):
         path = Path(text).expanduser()
         if base is not None and not path.is_absolute():
             path = base / path
-        if not path.is_file():
+        if path_kind(path) == "missing":
             raise InvalidRules(f"rule file {text!r} not found")
-        return path.resolve()
+        return path.resolve()  # anything but a regular file is refused by the reader
     shipped = rules_dir() / f"{text}.yaml"
-    if not shipped.is_file():
+    if path_kind(shipped) != "file":
         names = available_rule_sets()
         close = difflib.get_close_matches(text, names, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from planner.model.errors import InvalidManifest
+from planner.model.errors import InvalidInput, InvalidManifest
 from planner.model.manifest import Descriptor, Index
 from planner.model.platform import Platform
 from planner.model.windows import WindowsVersion, docker_build
@@ -35,6 +35,12 @@ __all__ = ["MAX_INDEX_DEPTH", "Candidate", "Selection", "select"]
 
 MAX_INDEX_DEPTH = 4
 """How deep nested indexes are followed before giving up."""
+MAX_NESTED_INDEXES = 64
+"""How many distinct nested indexes one selection may read before giving up.
+
+Nested indexes are a graph, not a tree: entries of several levels may point
+at the same child. Each distinct child is judged once per selection, and a
+hostile index that fans out to many distinct children is stopped here."""
 
 
 @dataclass(frozen=True)
@@ -61,7 +67,8 @@ class Candidate:
         found = None if self.nested is None else self.nested.image is not None
         return explain.candidate_reason(self.verdict, found)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, seen: set[str] | None = None) -> dict[str, Any]:
+        """The JSON form; a nested index already listed (in ``seen``) is not listed again."""
         platform = self.descriptor.platform
         out: dict[str, Any] = {
             "position": self.position,
@@ -73,7 +80,12 @@ class Candidate:
             "reason": self.reason,
         }
         if self.nested is not None:
-            out["nested"] = [c.to_dict() for c in self.nested.candidates]
+            seen = set() if seen is None else seen
+            if self.descriptor.digest in seen:
+                out["nested_listed_before"] = True
+            else:
+                seen.add(self.descriptor.digest)
+                out["nested"] = [c.to_dict(seen) for c in self.nested.candidates]
         return out
 
 
@@ -209,6 +221,15 @@ def select(
     set, so it is remembered (for the last 256 indexes): a fleet of thousands
     of hosts costs one evaluation per distinct platform.
     """
+    if (
+        not isinstance(index, Index)
+        or not isinstance(host, Platform)
+        or not isinstance(rules, RuleSet)
+    ):
+        raise InvalidInput(
+            "select() takes an Index, a Platform and a RuleSet, not"
+            f" {type(index).__name__}, {type(host).__name__}, {type(rules).__name__}"
+        )
     key = (id(index), id(rules))
     memo = _memo.get(key)
     if memo is None or memo.index is not index or memo.rules is not rules:
@@ -220,16 +241,37 @@ def select(
     answer_key = (host, load_index is not None)
     selection = memo.answers.get(answer_key)
     if selection is None:
-        selection = _select(index, host, rules, load_index, 0, memo.entry_notices)
+        selection = _select(index, host, rules, _Walk(load_index), 0, memo.entry_notices)
         memo.answers[answer_key] = selection
     return selection
+
+
+@dataclass
+class _Walk:
+    """One selection's walk through nested indexes: each distinct child judged once."""
+
+    load_index: Callable[[Descriptor], Index] | None
+    nested: dict[str, Selection] = field(default_factory=dict)
+
+    def child(self, desc: Descriptor, host: Platform, rules: RuleSet, depth: int) -> Selection:
+        done = self.nested.get(desc.digest)
+        if done is None:
+            if len(self.nested) >= MAX_NESTED_INDEXES:
+                raise InvalidManifest(
+                    f"index {desc.digest}: more than {MAX_NESTED_INDEXES} distinct nested"
+                    " indexes to follow; refusing a fan-out no client would walk"
+                )
+            assert self.load_index is not None
+            done = _select(self.load_index(desc), host, rules, self, depth + 1)
+            self.nested[desc.digest] = done
+        return done
 
 
 def _select(
     index: Index,
     host: Platform,
     rules: RuleSet,
-    load_index: Callable[[Descriptor], Index] | None,
+    walk: _Walk,
     depth: int,
     entry_notices: list[Notice] | None = None,
 ) -> Selection:
@@ -264,12 +306,12 @@ def _select(
         if not desc.is_index:
             notices += _choice_notices(position, preference, index, view, rules)
             return chosen(position, desc, desc.platform)
-        if load_index is None:
+        if walk.load_index is None:
             notices.append(
                 Notice(NoticeCode.NESTED_UNREADABLE, {"position": position, "digest": desc.digest})
             )
             return chosen(position, desc, desc.platform)
-        nested = _select(load_index(desc), host, rules, load_index, depth + 1)
+        nested = walk.child(desc, host, rules, depth)
         candidates[position] = Candidate(position, desc, verdicts[position], nested)
         if nested.image is not None:
             notices += nested.notices

@@ -9,15 +9,18 @@
 * anything else that parses as an image reference (``ubuntu``,
   ``ghcr.io/org/app:1.0@sha256:...``): read from its registry through the
   Distribution API (:mod:`planner.sources.remote`, which is the only part that
-  imports httpx).
+  imports httpx). A missing SOURCE that looks like a path is an error, not a
+  registry reference; to mean a registry, write its host (``docker.io/examples/x``).
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from planner.model.errors import InvalidInput, InvalidReference, InvalidSource
+from planner.model.files import path_kind
 from planner.model.reference import Reference
 from planner.sources.base import Source
 from planner.sources.jsonfile import JsonFileSource
@@ -40,30 +43,65 @@ __all__ = [
 SourceKind = Literal["stdin", "oci-layout", "json-file", "registry"]
 
 
+_EXTENSION = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,5}$")
+
+
+def _looks_like_path(spec: str) -> bool:
+    """A spec that names a local file, whether or not it exists.
+
+    ``./x``, ``/x``, ``~/x``; a last component with a file extension (``tag.json``;
+    a tag after ``:`` is not looked at); or a first component that is an existing
+    folder here and not a registry host (``examples/webap``: Docker would read
+    ``docker.io/examples/webap``, write that to mean the registry).
+    """
+    if spec.startswith((".", "/", "~")):
+        return True
+    repository = spec.split("@", 1)[0]
+    last = repository.rsplit("/", 1)[-1].split(":", 1)[0]
+    if _EXTENSION.search(last):
+        return True
+    first, sep, _ = spec.partition("/")
+    registry_host = "." in first or ":" in first or first == "localhost"
+    return bool(sep) and not registry_host and path_kind(Path(first)) == "directory"
+
+
+def _missing(spec: str) -> InvalidSource:
+    hint = ""
+    head, sep, tag = spec.rpartition(":")
+    if sep and head and "/" not in tag and path_kind(Path(head) / "oci-layout") == "file":
+        hint = f" (an OCI layout's tag is written oci:{spec})"
+    return InvalidSource(f"{spec!r}: no such file or directory{hint}")
+
+
 def source_kind(spec: str) -> SourceKind:
     """What a SOURCE argument names; raises InvalidSource/InvalidReference when nothing.
 
     Local things win: a path that exists is read as a path, and a spec that
-    looks like a path (``./x``, ``/x``, ``~/x``, ``*.json``) but does not exist
-    is an error, never a registry reference.
+    looks like a path (see :func:`_looks_like_path`) but does not exist is "no
+    such file or directory", never a registry reference. Anything else must be
+    an image reference.
     """
+    if not isinstance(spec, str):
+        raise InvalidSource(f"SOURCE must be a string, not {type(spec).__name__}")
     if spec == "":
         raise InvalidSource("empty SOURCE")
     if spec == "-":
         return "stdin"
     if spec.startswith("oci:"):
         return "oci-layout"
-    path = Path(spec)
-    if path.is_dir():
-        if (path / "oci-layout").is_file():
+    kind = path_kind(Path(spec))
+    if kind == "directory":
+        if path_kind(Path(spec) / "oci-layout") == "file":
             return "oci-layout"
         raise InvalidSource(
             f"{spec!r} is a directory but not an OCI image layout (no oci-layout file)"
         )
-    if path.is_file():
+    if kind == "file":
         return "json-file"
-    if spec.endswith(".json") or spec.startswith((".", "/", "~")):
-        raise InvalidSource(f"{spec!r}: no such file")
+    if kind == "other":
+        raise InvalidSource(f"{spec!r} is not a regular file (a FIFO, device or socket?)")
+    if _looks_like_path(spec):
+        raise _missing(spec)
     try:
         Reference.parse(spec)
     except InvalidReference as exc:

@@ -9,6 +9,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from planner.model.errors import InvalidInput, InvalidManifest, SourceError
+from planner.model.files import path_kind, read_capped
 from planner.model.manifest import Descriptor, ImageManifest, Index
 from planner.model.stats import Stats
 
@@ -19,17 +20,16 @@ __all__ = ["Source", "read_local"]
 
 
 def read_local(path: Path, limit: int, source: str, *, missing: str | None = None) -> bytes:
-    """At most ``limit`` bytes of a local file; errors name the source and the file."""
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(limit + 1)
-    except FileNotFoundError:
-        raise SourceError(f"{source}: {missing or f'{path} does not exist'}") from None
-    except OSError as exc:
-        raise SourceError(f"{source}: cannot read {path}: {exc.strerror or exc}") from None
-    if len(data) > limit:
-        raise InvalidManifest(f"{source}: {path} is more than the {limit}-byte limit")
-    return data
+    """At most ``limit`` bytes of a regular local file; errors name the source and the file.
+
+    A missing file is a SourceError (``missing`` says what it should have been);
+    a file that is not regular or is too large is InvalidManifest.
+    """
+    if missing is not None and path_kind(path) == "missing":
+        raise SourceError(f"{source}: {missing}")
+    return read_capped(
+        path, limit, error=SourceError, invalid=InvalidManifest, what=f"{source}: {path}"
+    )
 
 
 class Source(abc.ABC):

@@ -13,16 +13,17 @@ Which document SOURCE names, as skopeo's ``oci:`` transport decides it:
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from planner.model.errors import InvalidManifest, InvalidSource, SourceError
+from planner.model.errors import InvalidManifest, InvalidSource
+from planner.model.files import path_kind
 from planner.model.manifest import (
     MAX_MANIFEST_BYTES,
     OCI_INDEX,
     Descriptor,
     ImageManifest,
     Index,
+    load_json_object,
     parse_document,
     validate_digest,
     verify_content,
@@ -32,6 +33,8 @@ from planner.sources.base import Source, read_local
 __all__ = ["OciLayoutSource"]
 
 REF_NAME = "org.opencontainers.image.ref.name"
+MAX_LAYOUT_FILE = 4 << 20
+"""``oci-layout`` and ``index.json`` larger than 4 MiB are refused."""
 
 
 class OciLayoutSource(Source):
@@ -63,27 +66,22 @@ class OciLayoutSource(Source):
         return cls(Path(rest), tag, digest)
 
     def _check_layout(self) -> None:
-        marker = self.root / "oci-layout"
-        if not self.root.is_dir():
+        if path_kind(self.root) != "directory":
             raise InvalidSource(f"{self.name}: no such directory {str(self.root)!r}")
-        try:
-            data = json.loads(marker.read_bytes())
-        except FileNotFoundError:
-            raise InvalidSource(
-                f"{self.name}: not an OCI image layout ({marker} is missing)"
-            ) from None
-        except OSError as exc:
-            raise SourceError(f"{self.name}: cannot read {marker}: {exc.strerror or exc}") from None
-        except ValueError:
-            raise InvalidManifest(f"{self.name}: {marker} is not JSON") from None
-        if not isinstance(data, dict) or data.get("imageLayoutVersion") != "1.0.0":
+        marker = self.root / "oci-layout"
+        if path_kind(marker) == "missing":
+            raise InvalidSource(f"{self.name}: not an OCI image layout ({marker} is missing)")
+        data = load_json_object(
+            read_local(marker, MAX_LAYOUT_FILE, self.name), str(marker), MAX_LAYOUT_FILE
+        )
+        if data.get("imageLayoutVersion") != "1.0.0":
             raise InvalidManifest(
                 f"{self.name}: {marker} does not declare imageLayoutVersion 1.0.0"
             )
 
     def _index_json(self) -> Index:
         path = self.root / "index.json"
-        data = read_local(path, MAX_MANIFEST_BYTES, self.name)
+        data = read_local(path, MAX_LAYOUT_FILE, self.name)
         document = parse_document(data, str(path), media_type=OCI_INDEX)
         if not isinstance(document, Index):
             raise InvalidManifest(f"{path}: must be an image index")
