@@ -108,13 +108,13 @@ def test_text_output_marks_selection(capsys: pytest.CaptureFixture[str]) -> None
     assert code == 0
     marked = [line for line in out.splitlines() if line.startswith(">")]
     assert len(marked) == 1 and "linux/arm/v7" in marked[0]
-    assert "selected  sha256:0e81282177c7" in out
+    assert "selected sha256:0e81282177c7" in out
 
 
 def test_no_match_exit_1_lists_offers(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "resolve", SEED, "--platform", "linux/arm/v6")
     assert code == 1
-    assert "selected  nothing" in out
+    assert "selected nothing" in out
     assert err.strip().splitlines() == [
         f"pull-planner: error: no image in {SEED} runs on linux/arm/v6 under rules docker; it offers:"
         " linux/amd64, linux/arm/v7, linux/arm64/v8, windows/amd64 10.0.16299.1029,"

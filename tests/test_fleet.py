@@ -199,12 +199,44 @@ def test_text_matrix(
     )
     out = capsys.readouterr().out
     rows = out.splitlines()
-    assert rows[0].split()[:3] == ["host", "platform", "rules"]
-    assert [row.split()[0] for row in rows[1:12]] == [h for h in EXPECTED["multi:oci"]]
-    assert "NO IMAGE" in rows[5] and "WON'T RUN" in rows[1]
+    # 3 images do not fit 80 columns: they are numbered, with a legend, and cells are compact
+    assert rows[:3] == [f"[{i}] {image}" for i, image in enumerate(images(registry_content), 1)]
+    start = rows.index(next(r for r in rows if r.startswith("host ")))
+    assert rows[start].split() == ["host", "[1]", "[2]", "[3]", "download"]
+    assert "  ws2019    windows/amd64 10.0.17763.1  docker" in rows  # hosts listed apart
+    body = rows[start + 1 : start + 12]
+    assert [row.split()[0] for row in body] == [h for h in EXPECTED["multi:oci"]]
+    assert "NO IMAGE" in body[4] and "WON'T RUN" in body[0]
+    assert "  graviton [3]: linux/arm64" in rows  # the picks, listed under the matrix
+    assert max(len(row) for row in rows) <= 80
     assert re.search(
-        r"fleet: .* downloaded by 11 hosts; a pull-through mirror fetches .* once", out
+        r"fleet: .* downloaded by 11 hosts; a pull-through mirror fetches .* once",
+        " ".join(out.split()),  # the footer wraps at 80 columns
     )
+
+
+def test_text_matrix_on_a_wide_terminal(
+    registry_content: Content,
+    fleet_file: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COLUMNS", "400")
+    argv = [
+        "check",
+        *images(registry_content),
+        "--hosts",
+        str(fleet_file),
+        "--cache-dir",
+        str(tmp_path),
+    ]
+    assert main(argv) == 1
+    rows = capsys.readouterr().out.splitlines()
+    assert rows[0].split()[:3] == ["host", "platform", "rules"]
+    assert rows[0].split()[3:6] == images(registry_content)
+    graviton = next(r for r in rows if r.startswith("graviton "))
+    assert "linux/arm64/v8, " in graviton  # the pick and its size, in the cell
 
 
 def test_json_and_yaml(

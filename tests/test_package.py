@@ -8,6 +8,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 import planner
 from tests.helpers import ROOT, SEED_INDEX
 
@@ -103,13 +105,27 @@ def test_py_typed_marker() -> None:
     assert (Path(planner.__file__).parent / "py.typed").is_file()
 
 
-def test_resolve_does_not_import_httpx() -> None:
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["resolve", str(SEED_INDEX), "--platform", "linux/arm64", "--format", "json"],
+        ["plan", f"oci:{ROOT / 'examples' / 'webapp'}:2.1", "--platform", "linux/arm64"],
+        [
+            "check",
+            f"oci:{ROOT / 'examples' / 'webapp'}:2.1",
+            "--hosts",
+            str(ROOT / "examples" / "fleet-linux.yaml"),
+        ],
+    ],
+    ids=["resolve", "plan", "check"],
+)
+def test_offline_commands_do_not_import_httpx(argv: list[str]) -> None:
     code = (
-        f"import sys, planner.cli as c; c.main(['resolve', {str(SEED_INDEX)!r}, '--platform', 'linux/arm64', '--format', 'json']);"
-        " print('httpx' in sys.modules)"
+        f"import sys, planner.cli as c; c.main({argv!r});"
+        " print('httpx' in sys.modules, 'asyncio' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip().splitlines()[-1] == "False"
+    assert out.stdout.strip().splitlines()[-1] == "False False"
 
 
 def test_wheel_ships_rule_sets(tmp_path: Path) -> None:

@@ -191,7 +191,7 @@ def test_locations_report_the_cdn(
         == 0
     )
     out = capsys.readouterr().out
-    assert f"hosts     {registry.host} (manifests), {cdn_host} (blobs (redirected))" in out
+    assert f"hosts    {registry.host} (manifests), {cdn_host} (blobs (redirected))" in out
     assert out.count(f" {cdn_host}\n") == len(result.blobs)  # the "from" column names the CDN
 
 
@@ -339,20 +339,11 @@ def test_formats(capsys: pytest.CaptureFixture[str]) -> None:
     assert yaml.safe_load(capsys.readouterr().out) == data
     assert main(argv) == 0
     text = capsys.readouterr().out
-    assert "totals    4 blobs" in text
+    assert "totals   4 blobs" in text
     assert f"download {human_size(data['totals']['download_bytes'])}" in text
-    assert "estimate  estimated transfer time for" in text and "at 100 Mbit/s" in text
+    assert "estimate transfer time for" in text and "at 100 Mbit/s" in text
     header = text.splitlines()[text.splitlines().index("") + 1]
-    assert header.split() == [
-        "order",
-        "kind",
-        "digest",
-        "type",
-        "compression",
-        "size",
-        "present",
-        "from",
-    ]
+    assert header.split() == ["order", "kind", "digest", "size", "present", "type", "from"]
 
 
 def test_have_digests_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

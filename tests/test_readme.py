@@ -9,6 +9,7 @@ must be identical. Commands against a registry
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import shlex
@@ -55,6 +56,8 @@ def test_readme_example(command: str, expected: list[str]) -> None:
     env = {**os.environ, "COLUMNS": "80", "NO_COLOR": "1"}
     done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, env=env, timeout=60)
     output = (done.stdout + done.stderr).splitlines()
+    # every line a person reads fits 80 columns; an error is one line, however long
+    assert all(len(line) <= 80 for line in output if not line.startswith("pull-planner: error:"))
     if "..." not in expected:
         assert output == expected
         return
@@ -65,3 +68,35 @@ def test_readme_example(command: str, expected: list[str]) -> None:
         found = next((i for i in range(position, len(output)) if wanted(output[i])), None)
         assert found is not None, f"{line!r} not in the output after line {position}"
         position = found + 1
+
+
+def _synopsis() -> dict[str, str]:
+    block = README.split("<!-- synopsis -->\n```\n", 1)[1].split("```", 1)[0]
+    parts: dict[str, str] = {}
+    current = ""
+    for line in block.splitlines():
+        if line.startswith("pull-planner "):
+            current = line.split()[1]
+        elif line and not line.startswith(" "):
+            current = line.split(":", 1)[0]
+        parts[current] = parts.get(current, "") + " " + line
+    return parts
+
+
+def test_the_synopsis_lists_every_flag_of_every_command() -> None:
+    from planner.cli.parser import build_parser
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    synopsis = _synopsis()
+    for name, sub in commands.choices.items():
+        text = synopsis[name]
+        if "HOST " in text or text.endswith("HOST"):
+            text += synopsis["HOST"]
+        if "[REGISTRY OPTIONS]" in text:
+            text += synopsis["REGISTRY OPTIONS"]
+        for action in sub._actions:
+            if action.option_strings and action.dest != "help":
+                assert any(re.search(rf"{re.escape(o)}\b", text) for o in action.option_strings), (
+                    f"README synopsis of {name} lacks {action.option_strings}"
+                )

@@ -204,7 +204,7 @@ def test_cli_against_registry(
         "cache_hits": 0,
         "retries": 0,
     }
-    assert "pull-planner: stats: 1 requests (1 manifest GET); 1 count against pull limits" in err
+    assert "pull-planner: stats: 1 request (1 manifest GET); 1 against pull limits" in err
     assert (
         main(
             [

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from planner.cli import options
-from planner.cli.output import Progress, dump, report, write
+from planner.cli.layout import Style, terminal_width
+from planner.cli.output import Progress, dump, error, report, write
 from planner.cli.status import EXIT_NO_MATCH, EXIT_OK
 from planner.model.errors import InvalidInput, SourceError
 from planner.model.platform import Platform
@@ -51,7 +51,7 @@ def _finish_fleet(args: argparse.Namespace, fleet: FleetReport) -> int:
     report((), fleet.stats.summary() if args.stats else None)
     missing = [p for p in fleet.pairs if p.resolution.selected is None]
     for pair in missing:
-        print(f"pull-planner: error: {pair.host.name}: {pair.problem}", file=sys.stderr)
+        error(f"{pair.host.name}: {pair.problem}")
     return EXIT_NO_MATCH if missing else EXIT_OK
 
 
@@ -72,7 +72,12 @@ def run_resolve(args: argparse.Namespace) -> int:
         options.rules_option(args),
         registry=options.registry_for(args, args.source),
     )
-    write(resolution_text(result) if args.format == "text" else dump(result.to_dict(), args.format))
+    if args.quiet:
+        write(f"{result.selected.digest}\n" if result.selected is not None else "")
+    elif args.format == "text":
+        write(resolution_text(result, terminal_width(), Style()))
+    else:
+        write(dump(result.to_dict(), args.format))
     report(result.warnings, result.stats.summary() if args.stats else None)
     if result.selected is None:
         raise result.no_image_error()
@@ -83,8 +88,22 @@ def _resolve_fleet(args: argparse.Namespace, hosts: list[HostProfile]) -> int:
     from planner.cli.text import resolution_text
 
     fleet = _run_fleet(args, [args.source], hosts, plans=False)
-    if args.format == "text":
-        write("\n".join(f"== {p.host.name}\n{resolution_text(p.resolution)}" for p in fleet.pairs))
+    if args.quiet:  # one "HOST DIGEST" line per host that has an image
+        write(
+            "".join(
+                f"{p.host.name} {p.resolution.selected.digest}\n"
+                for p in fleet.pairs
+                if p.resolution.selected
+            )
+        )
+    elif args.format == "text":
+        width, style = terminal_width(), Style()
+        write(
+            "\n".join(
+                f"== {p.host.name}\n{resolution_text(p.resolution, width, style)}"
+                for p in fleet.pairs
+            )
+        )
     else:
         results = [{"host_name": p.host.name, **p.resolution.to_dict()} for p in fleet.pairs]
         write(
@@ -124,7 +143,12 @@ def run_plan(args: argparse.Namespace) -> int:
         bandwidth=options.bandwidth(args),
         registry=options.registry_for(args, args.source, *args.have),
     )
-    write(plan_text(result) if args.format == "text" else dump(result.to_dict(), args.format))
+    if args.quiet:
+        write("".join(f"{b.descriptor.digest}\n" for b in result.blobs if b.duplicate_of is None))
+    elif args.format == "text":
+        write(plan_text(result, terminal_width()))
+    else:
+        write(dump(result.to_dict(), args.format))
     report(result.warnings, result.stats.summary() if args.stats else None)
     return EXIT_OK
 
@@ -134,8 +158,19 @@ def _plan_fleet(args: argparse.Namespace, hosts: list[HostProfile]) -> int:
     from planner.cli.text import plan_text
 
     fleet = _run_fleet(args, [args.source], hosts, plans=True)
-    if args.format == "text":
-        blocks = [f"== {p.host.name}\n{plan_text(p.plan)}" for p in fleet.pairs if p.plan]
+    if args.quiet:  # one "HOST DIGEST" line per blob of each host's plan
+        write(
+            "".join(
+                f"{p.host.name} {b.descriptor.digest}\n"
+                for p in fleet.pairs
+                if p.plan
+                for b in p.plan.blobs
+                if b.duplicate_of is None
+            )
+        )
+    elif args.format == "text":
+        width = terminal_width()
+        blocks = [f"== {p.host.name}\n{plan_text(p.plan, width)}" for p in fleet.pairs if p.plan]
         write("\n".join(blocks) + "\n" + "\n".join(fleet_footer(fleet)) + "\n")
     else:
         plans = [{"host_name": p.host.name, **p.plan.to_dict()} for p in fleet.pairs if p.plan]
@@ -163,9 +198,12 @@ def run_check(args: argparse.Namespace) -> int:
     hosts = options.fleet_hosts(args)
     assert hosts is not None  # --hosts is required by the parser
     fleet = _run_fleet(args, list(dict.fromkeys(args.images)), hosts, plans=not args.no_plan)
-    renderers = {"text": fleet_text, "markdown": fleet_markdown, "junit": fleet_junit}
-    render = renderers.get(args.format)
-    write(render(fleet) if render else dump(fleet.to_dict(), args.format))
+    if args.format == "text":
+        write(fleet_text(fleet, terminal_width(), Style()))
+    elif args.format in ("markdown", "junit"):
+        write(fleet_markdown(fleet) if args.format == "markdown" else fleet_junit(fleet))
+    else:
+        write(dump(fleet.to_dict(), args.format))
     for path, file_render in ((args.junit, fleet_junit), (args.markdown, fleet_markdown)):
         if path:
             try:
@@ -174,10 +212,7 @@ def run_check(args: argparse.Namespace) -> int:
                 raise SourceError(f"cannot write {path}: {exc.strerror or exc}") from None
     report((), fleet.stats.summary() if args.stats else None)
     if fleet.failures:
-        print(
-            f"pull-planner: error: {len(fleet.failures)} of {len(fleet.pairs)} checks failed",
-            file=sys.stderr,
-        )
+        error(f"{len(fleet.failures)} of {len(fleet.pairs)} checks failed")
         return EXIT_NO_MATCH
     return EXIT_OK
 

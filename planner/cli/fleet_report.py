@@ -5,6 +5,7 @@ from __future__ import annotations
 from xml.etree import ElementTree
 
 from planner.app.fleet import FleetReport, PairResult
+from planner.cli.layout import Style, safe, wrap
 from planner.model.units import human_size
 
 __all__ = ["fleet_footer", "fleet_junit", "fleet_markdown", "fleet_text"]
@@ -12,14 +13,22 @@ __all__ = ["fleet_footer", "fleet_junit", "fleet_markdown", "fleet_text"]
 _MARK = {"ok": "ok", "allowed": "allowed", "no-image": "NO IMAGE", "will-not-run": "WON'T RUN"}
 
 
-def _cell(pair: PairResult) -> str:
-    if pair.status == "ok":
-        platform = pair.resolution.platform
-        shown = platform.describe() if platform is not None else "(no platform)"
-        if pair.plan is not None:
-            return f"{shown}, {human_size(pair.download_bytes)}"
-        return shown
-    return _MARK[pair.status]
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _pick(pair: PairResult) -> str:
+    platform = pair.resolution.platform
+    return safe(platform.describe()) if platform is not None else "(no platform)"
+
+
+def _cell(pair: PairResult, compact: bool = False) -> str:
+    if pair.status != "ok":
+        return _MARK[pair.status]
+    size = human_size(pair.download_bytes) if pair.plan is not None else ""
+    if compact:
+        return f"ok {size}".rstrip()
+    return f"{_pick(pair)}, {size}" if size else _pick(pair)
 
 
 def fleet_footer(report: FleetReport) -> list[str]:
@@ -27,57 +36,92 @@ def fleet_footer(report: FleetReport) -> list[str]:
     for image in report.images:
         total, unique = report.image_bytes(image)
         lines.append(
-            f"{image}: hosts download {human_size(total)} in all, {human_size(unique)} unique"
+            f"{safe(image)}: hosts download {human_size(total)} in all, {human_size(unique)} unique"
         )
     lines.append(
-        f"fleet: {human_size(report.total_bytes)} downloaded by {len(report.hosts)} hosts;"
+        f"fleet: {human_size(report.total_bytes)} downloaded by {_count(len(report.hosts), 'host')};"
         f" a pull-through mirror fetches {human_size(report.unique_bytes)} once"
     )
     return lines
 
 
-def fleet_text(report: FleetReport) -> str:
-    """One row per host, one column per image, then the failures and the fleet figures."""
-    header = ["host", "platform", "rules", *report.images, "download"]
-    rows = [header]
+def _matrix(
+    report: FleetReport, headers: list[str], compact: bool, hosts_apart: bool = False
+) -> list[list[str]]:
+    described = ["platform", "rules"] if not hosts_apart else []
+    rows = [["host", *described, *headers, "download"]]
     for host in report.hosts:
-        cells = [_cell(report.pair(host.name, image)) for image in report.images]
-        rows.append(
-            [
-                host.name,
-                host.platform.describe(),
-                host.rules.name,
-                *cells,
-                human_size(report.host_bytes(host.name)),
-            ]
-        )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    lines = [
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        cells = [_cell(report.pair(host.name, image), compact) for image in report.images]
+        about = [safe(host.platform.describe()), host.rules.name] if not hosts_apart else []
+        rows.append([safe(host.name), *about, *cells, human_size(report.host_bytes(host.name))])
+    return rows
+
+
+def _aligned(rows: list[list[str]]) -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
         for row in rows
     ]
+
+
+def fleet_text(report: FleetReport, width: int = 80, style: Style | None = None) -> str:
+    """One row per host, one column per image, then the failures and the fleet figures.
+
+    When the matrix is wider than ``width``, images are numbered ([1], [2] ...)
+    with a legend above; when it is still too wide, a cell shows the status and
+    size only, and the picks are listed under the matrix; when it is still too
+    wide, each host's platform and rules move to a list under it too.
+    """
+    paint = style or Style(None)
+    names = [safe(image) for image in report.images]
+    legend: list[str] = []
+    rows = _matrix(report, names, compact=False)
+    lines = _aligned(rows)
+    picks: list[str] = []
+    hosts: list[str] = []
+    if max(map(len, lines)) > width:
+        numbered = [f"[{i}]" for i in range(1, len(names) + 1)]
+        legend = [f"[{i}] {name}" for i, name in enumerate(names, start=1)]
+        lines = _aligned(_matrix(report, numbered, compact=False))
+        if max(map(len, lines)) > width:
+            lines = _aligned(_matrix(report, numbered, compact=True))
+            if max(map(len, lines)) > width:
+                lines = _aligned(_matrix(report, numbered, compact=True, hosts_apart=True))
+                about = [
+                    [f"  {safe(h.name)}", safe(h.platform.describe()), h.rules.name]
+                    for h in report.hosts
+                ]
+                hosts = ["hosts:", *_aligned(about)]
+            for host in report.hosts:
+                for i, image in enumerate(report.images, start=1):
+                    pair = report.pair(host.name, image)
+                    if pair.status == "ok":
+                        picks.append(f"  {safe(host.name)} [{i}]: {_pick(pair)}")
+    out = [*legend, *([""] if legend else []), *lines]
+    if hosts:
+        out += ["", *hosts]
+    if picks:
+        out += ["", "picks:", *picks]
     problems = [p for p in report.pairs if p.problem]
     if problems:
-        lines.append("")
+        out.append("")
         for pair in problems:
             prefix = "allowed" if pair.status == "allowed" else "FAIL"
-            lines.append(f"{prefix}  {pair.host.name} x {pair.image}: {pair.problem}")
-    lines.append("")
-    lines.extend(fleet_footer(report))
+            text = f"{prefix}  {safe(pair.host.name)} x {safe(pair.image)}: {safe(pair.problem)}"
+            wrapped = wrap(text, width, " " * 6)
+            out += [paint("fail", line) if prefix == "FAIL" else line for line in wrapped]
+    out.append("")
+    for line in fleet_footer(report):
+        out += wrap(line, width, "  ")
     failures = len(report.failures)
-    lines.append(
-        f"{len(report.pairs)} checks, {failures} failed"
-        + (", release gate: closed" if failures else ", release gate: open")
-    )
-    return "\n".join(lines) + "\n"
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
+    gate = paint("fail", "release gate: closed") if failures else paint("ok", "release gate: open")
+    out.append(f"{_count(len(report.pairs), 'check')}, {failures} failed, {gate}")
+    return "\n".join(out) + "\n"
 
 
 def _md(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    return safe(text).replace("\\", "\\\\").replace("|", "\\|")
 
 
 def fleet_markdown(report: FleetReport) -> str:
@@ -119,7 +163,7 @@ def fleet_markdown(report: FleetReport) -> str:
 
 
 def fleet_junit(report: FleetReport) -> str:
-    """JUnit XML: one test suite per image, one test case per host."""
+    """JUnit XML: one test suite per image, one test case per host (text escaped as for a terminal)."""
     root = ElementTree.Element(
         "testsuites",
         name="pull-planner check",
@@ -131,7 +175,7 @@ def fleet_junit(report: FleetReport) -> str:
         suite = ElementTree.SubElement(
             root,
             "testsuite",
-            name=image,
+            name=safe(image),
             tests=str(len(pairs)),
             failures=str(sum(not p.ok for p in pairs)),
             skipped=str(sum(p.status == "allowed" for p in pairs)),
@@ -140,16 +184,15 @@ def fleet_junit(report: FleetReport) -> str:
             case = ElementTree.SubElement(
                 suite,
                 "testcase",
-                classname=image,
-                name=f"{pair.host.name} ({pair.host.platform.describe()})",
+                classname=safe(image),
+                name=f"{safe(pair.host.name)} ({safe(pair.host.platform.describe())})",
             )
             if pair.status in ("no-image", "will-not-run"):
-                failure = ElementTree.SubElement(
-                    case, "failure", message=pair.problem, type=pair.status
-                )
-                failure.text = pair.problem
+                problem = safe(pair.problem)  # control characters are not legal in XML 1.0
+                failure = ElementTree.SubElement(case, "failure", message=problem, type=pair.status)
+                failure.text = problem
             elif pair.status == "allowed":
-                ElementTree.SubElement(case, "skipped", message=f"allowed: {pair.problem}")
+                ElementTree.SubElement(case, "skipped", message=f"allowed: {safe(pair.problem)}")
             out = ElementTree.SubElement(case, "system-out")
             selected = pair.resolution.selected
             details = [f"rules: {pair.host.rules.name}"]

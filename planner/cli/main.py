@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from planner.cli import commands
+from planner.cli import commands, output
 from planner.cli.options import hint_for
 from planner.cli.parser import build_parser
 from planner.cli.status import EXIT_INVALID, EXIT_OK, exit_code_for
@@ -37,7 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except PlannerError as error:
-        print(f"pull-planner: error: {error}{hint_for(error)}", file=sys.stderr)
+        output.error(f"{error}{hint_for(error)}")
         return exit_code_for(error)
     except KeyboardInterrupt:
         return 130

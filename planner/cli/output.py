@@ -8,7 +8,9 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["Progress", "dump", "report", "write"]
+from planner.cli.layout import Style, safe, terminal_width, wrap
+
+__all__ = ["Progress", "dump", "error", "report", "write"]
 
 
 def dump(data: dict[str, Any], fmt: str) -> str:
@@ -25,11 +27,20 @@ def write(text: str) -> None:
 
 
 def report(warnings: Sequence[str], stats_line: str | None, prefix: str = "") -> None:
-    """Warnings, then the ``--stats`` line, on stderr."""
+    """Warnings (escaped, wrapped to the terminal), then the ``--stats`` line, on stderr."""
+    width = terminal_width(sys.stderr)
+    paint = Style(sys.stderr)
     for warning in warnings:
-        print(f"pull-planner: warning: {prefix}{warning}", file=sys.stderr)
+        for line in wrap(safe(prefix + warning), width, "    ", "pull-planner: warning: "):
+            print(paint("warn", line), file=sys.stderr)
     if stats_line is not None:
-        print(f"pull-planner: stats: {stats_line}", file=sys.stderr)
+        for line in wrap(stats_line, width, "    ", "pull-planner: stats: "):
+            print(line, file=sys.stderr)
+
+
+def error(message: str) -> None:
+    """An error: always one line (control characters escaped), on stderr."""
+    print(Style(sys.stderr)("fail", f"pull-planner: error: {safe(message)}"), file=sys.stderr)
 
 
 class Progress:

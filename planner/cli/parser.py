@@ -41,10 +41,14 @@ def _count(text: str) -> int:
     return value
 
 
-def _format_argument(parser: argparse.ArgumentParser, formats: Sequence[str] = FORMATS) -> None:
+def _format_argument(
+    parser: argparse.ArgumentParser, formats: Sequence[str] = FORMATS, quiet: str | None = None
+) -> None:
     parser.add_argument(
         "--format", choices=formats, default="text", help="output format (default: text)"
     )
+    if quiet:
+        parser.add_argument("--quiet", "-q", action="store_true", help=quiet)
 
 
 def _host_arguments(parser: argparse.ArgumentParser, *, fleet_only: bool = False) -> None:
@@ -174,7 +178,9 @@ def build_parser() -> argparse.ArgumentParser:
     resolve.add_argument("source", metavar="SOURCE")
     _host_arguments(resolve)
     _registry_arguments(resolve)
-    _format_argument(resolve)
+    _format_argument(
+        resolve, quiet="print only the picked digest (with --hosts: HOST DIGEST per host)"
+    )
 
     plan = commands.add_parser(
         "plan",
@@ -200,7 +206,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="estimate the transfer time at RATE, e.g. 100Mbit, 1Gbit/s, 12.5MB/s",
     )
     _registry_arguments(plan)
-    _format_argument(plan)
+    _format_argument(
+        plan, quiet="print only the digests of the blobs, one per line (with --hosts: HOST DIGEST)"
+    )
 
     check = commands.add_parser(
         "check",

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import TYPE_CHECKING
 
+from planner.app.plan import FOREIGN_TYPES
+from planner.cli.layout import Style, safe, table
 from planner.model.manifest import DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST
 from planner.model.units import format_bandwidth, format_duration, human_size
 
@@ -26,75 +29,94 @@ def media_type_label(media_type: str) -> str:
 
 
 def _short(digest: str) -> str:
+    """12 hex digits, as ``docker images`` shows IDs; other algorithms keep their name."""
     algorithm, _, encoded = digest.partition(":")
-    return f"{algorithm}:{encoded[:12]}"
+    return encoded[:12] if algorithm == "sha256" else f"{algorithm}:{encoded[:12]}"
 
 
-def _table(rows: list[list[str]]) -> list[str]:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
-    return [
-        "  ".join(cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=True))
-        + "  "
-        + row[-1]
-        for row in rows
-    ]
+def _field(key: str, value: str, width: int) -> list[str]:
+    """``key      value``, the value wrapped under itself (a digest is never split)."""
+    pad = " " * KEY_WIDTH
+    return textwrap.wrap(
+        value,
+        width=width,
+        initial_indent=f"{key:<{KEY_WIDTH - 1}} ",
+        subsequent_indent=pad,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
 
 
-def resolution_text(result: Resolution) -> str:
-    """A short report: what was resolved, a table of entries, the choice."""
-    lines = [f"source  {result.source}"]
+KEY_WIDTH = 9
+"""``selected `` plus a space: a 71-character sha256 digest still fits 80 columns."""
+
+
+def resolution_text(result: Resolution, width: int = 80, style: Style | None = None) -> str:
+    """A short report: what was resolved, a table of entries (every verdict), the choice."""
+    paint = style or Style(None)
+    lines = _field("source", safe(result.source), width)
     if result.index is not None:
         count = len(result.candidates)
-        lines.append(
-            f"index   {media_type_label(result.index.media_type)}, {count}"
-            f" entr{'y' if count == 1 else 'ies'}, {result.index.digest}"
+        lines += _field(
+            "index",
+            f"{media_type_label(result.index.media_type)}, {count}"
+            f" entr{'y' if count == 1 else 'ies'}, {result.index.digest}",
+            width,
         )
-    lines.append(f"host    {result.host.describe()}")
-    lines.append(f"rules   {result.rules.name}: {result.rules.summary}")
+    lines += _field("host", safe(result.host.describe()), width)
+    lines += _field("rules", f"{result.rules.name}: {safe(result.rules.summary)}", width)
     lines.append("")
     preference = result.selection.preference if result.selection else ()
     order = {position: n for n, position in enumerate(preference, start=1)}
     chosen = (
         result.selection.chosen.position if result.selection and result.selection.chosen else None
     )
+    picked = []
     rows = [["", "#", "platform", "digest", "pick", "verdict"]]
     for candidate in result.candidates:
         platform = candidate.descriptor.platform
+        is_pick = candidate.position == chosen or result.selection is None
+        picked.append(is_pick)
         rows.append(
             [
-                ">" if candidate.position == chosen or (result.selection is None) else "",
+                ">" if is_pick else "",
                 str(candidate.position),
-                platform.describe() if platform is not None else "(no platform)",
+                safe(platform.describe()) if platform is not None else "(no platform)",
                 _short(candidate.descriptor.digest),
                 str(order.get(candidate.position, "-")) if result.selection else "1",
-                candidate.reason,
+                safe(candidate.reason),
             ]
         )
-    lines.extend(_table(rows))
+
+    def row_style(index: int, line: str) -> str:
+        if picked[index]:
+            return paint("pick", line)
+        return line if result.candidates[index].match else paint("dim", line)
+
+    lines += table(rows, width, style=row_style)
     lines.append("")
     if result.selected is not None:
-        shown = f"{result.platform.describe()}, " if result.platform is not None else ""
-        lines.append(
-            f"selected  {result.selected.digest} ({shown}"
-            f"{media_type_label(result.selected.media_type)}, {result.selected.size} bytes)"
+        shown = f"{safe(result.platform.describe())}, " if result.platform is not None else ""
+        lines += _field(
+            "selected",
+            f"{result.selected.digest} ({shown}"
+            f"{media_type_label(result.selected.media_type)}, {result.selected.size} bytes)",
+            width,
         )
     else:
-        lines.append("selected  nothing: no entry runs on this host")
+        lines.append(paint("fail", "selected nothing: no entry runs on this host"))
     return "\n".join(lines) + "\n"
 
 
-_SHORT_TYPES = {
-    "application/vnd.oci.image.config.v1+json": "oci config",
-    "application/vnd.docker.container.image.v1+json": "docker config",
-    "application/vnd.oci.image.layer.v1.tar": "oci layer",
-    "application/vnd.oci.image.layer.v1.tar+gzip": "oci layer",
-    "application/vnd.oci.image.layer.v1.tar+zstd": "oci layer",
-    "application/vnd.docker.image.rootfs.diff.tar.gzip": "docker layer",
-    "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip": "docker foreign layer",
-    "application/vnd.oci.image.layer.nondistributable.v1.tar": "oci non-distributable layer",
-    "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip": "oci non-distributable layer",
-    "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd": "oci non-distributable layer",
-}
+def _family(media_type: str) -> str:
+    """``oci``, ``docker`` or ``foreign`` (a non-distributable layer) for a blob's media type."""
+    if media_type in FOREIGN_TYPES:
+        return "foreign"
+    if media_type.startswith("application/vnd.oci."):
+        return "oci"
+    if media_type.startswith("application/vnd.docker."):
+        return "docker"
+    return safe(media_type)
 
 
 def _where(location: str | None) -> str:
@@ -103,28 +125,28 @@ def _where(location: str | None) -> str:
     if "://" in location:
         from urllib.parse import urlsplit
 
-        return urlsplit(location).netloc or location
+        return safe(urlsplit(location).netloc or location)
     return "local file"
 
 
-def plan_text(plan: Plan) -> str:
+def plan_text(plan: Plan, width: int = 80) -> str:
     """The ordered download plan as a table, then totals, estimate and hosts."""
     r = plan.resolution
-    lines = [
-        f"source    {r.source}",
-        f"host      {r.host.describe()}",
-        f"rules     {r.rules.name}: {r.rules.summary}",
-    ]
+    lines = _field("source", safe(r.source), width)
+    lines += _field("host", safe(r.host.describe()), width)
+    lines += _field("rules", f"{r.rules.name}: {safe(r.rules.summary)}", width)
     for kind, descriptor in plan.manifests:
         shown = ""
         if kind == "manifest" and r.platform is not None:
-            shown = f" {r.platform.describe()}"
-        lines.append(
-            f"{kind:<9} {descriptor.digest}{shown} ({media_type_label(descriptor.media_type)},"
-            f" {human_size(descriptor.size)})"
+            shown = f" {safe(r.platform.describe())}"
+        lines += _field(
+            kind,
+            f"{descriptor.digest}{shown} ({media_type_label(descriptor.media_type)},"
+            f" {human_size(descriptor.size)})",
+            width,
         )
     lines.append("")
-    rows = [["order", "kind", "digest", "type", "compression", "size", "present", "from"]]
+    rows = [["order", "kind", "digest", "size", "present", "type", "from"]]
     for blob in plan.blobs:
         present = "yes" if blob.present else "no"
         if blob.duplicate_of is not None:
@@ -134,25 +156,26 @@ def plan_text(plan: Plan) -> str:
                 str(blob.order),
                 blob.kind,
                 _short(blob.descriptor.digest),
-                _SHORT_TYPES.get(blob.descriptor.media_type, blob.descriptor.media_type),
-                blob.compression,
                 human_size(blob.descriptor.size),
                 present,
+                f"{_family(blob.descriptor.media_type)} {blob.compression}",
                 _where(blob.location),
             ]
         )
-    lines.extend(_table(rows))
+    lines += table(rows, width)
     t = plan.totals
     lines.append("")
-    lines.append(
-        f"totals    {t.blobs} blobs, {human_size(t.bytes)}; manifests {human_size(t.manifest_bytes)};"
-        f" download {human_size(t.download_bytes)}, already present {human_size(t.present_bytes)}"
+    lines += _field(
+        "totals",
+        f"{t.blobs} blobs, {human_size(t.bytes)}; manifests {human_size(t.manifest_bytes)};"
+        f" download {human_size(t.download_bytes)}, already present {human_size(t.present_bytes)}",
+        width,
     )
     estimate = estimate_text(plan)
     if estimate:
-        lines.append(f"estimate  {estimate}")
+        lines += _field("estimate", estimate, width)
     if plan.hosts:
-        lines.append("hosts     " + ", ".join(f"{h} ({what})" for h, what in plan.hosts))
+        lines += _field("hosts", ", ".join(f"{safe(h)} ({what})" for h, what in plan.hosts), width)
     return "\n".join(lines) + "\n"
 
 
@@ -162,6 +185,6 @@ def estimate_text(plan: Plan) -> str | None:
         return None
     seconds = plan.estimated_seconds or 0.0
     return (
-        f"estimated transfer time for {human_size(plan.totals.download_bytes)} at"
+        f"transfer time for {human_size(plan.totals.download_bytes)} at"
         f" {format_bandwidth(plan.bandwidth)}: {format_duration(seconds)}"
     )

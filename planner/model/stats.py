@@ -87,7 +87,13 @@ class Stats:
         """The figures in one line, for people."""
         kinds = ", ".join(f"{self.requests[k]} {k}" for k in KINDS if self.requests[k]) or "none"
         return (
-            f"{self.total_requests} requests ({kinds}); {self.rate_limited_requests} count against"
-            f" pull limits; {self.bytes_received} bytes received; {self.cache_hits} cache hits"
-            + (f"; {self.retries} retries" if self.retries else "")
+            f"{_count(self.total_requests, 'request')} ({kinds});"
+            f" {self.rate_limited_requests} against pull limits;"
+            f" {_count(self.bytes_received, 'byte')} received;"
+            f" {_count(self.cache_hits, 'cache hit')}"
+            + (f"; {_count(self.retries, 'retry', 'retries')}" if self.retries else "")
         )
+
+
+def _count(n: int, noun: str, plural: str | None = None) -> str:
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"

@@ -10,7 +10,7 @@ from planner.model.stats import Stats
 from planner.sources import Source, is_registry_spec, open_source
 
 if TYPE_CHECKING:
-    from planner.sources.remote import RegistrySession
+    from planner.sources.remote import RegistrySession, RegistrySource
     from planner.transport.options import RegistryOptions
 
 __all__ = ["SourceSet"]
@@ -37,30 +37,34 @@ class SourceSet:
             self.opened[spec] = open_source(spec, self.registry, session=self.session)
         return self.opened[spec]
 
-    def tops(self, specs: Iterable[str]) -> None:
-        """Read the top documents of these sources, registry ones concurrently."""
+    def _remote(self, sources: Iterable[Source]) -> list[RegistrySource]:
+        """The registry sources among these; httpx is imported only when the run has a session."""
+        if self.session is None:
+            return []
         from planner.sources.remote import RegistrySource
 
+        return [s for s in sources if isinstance(s, RegistrySource)]
+
+    def tops(self, specs: Iterable[str]) -> None:
+        """Read the top documents of these sources, registry ones concurrently."""
         sources = [self.get(s) for s in dict.fromkeys(specs)]
-        remote = [s for s in sources if isinstance(s, RegistrySource)]
+        remote = self._remote(sources)
         if remote and self.session is not None:
             self.session.gather(s.top() for s in remote)
         for source in sources:
-            if not isinstance(source, RegistrySource):
+            if source not in remote:
                 source.read_top()
 
     def documents(self, wanted: Iterable[tuple[Source, Descriptor]]) -> None:
         """Read these documents (each distinct digest once), registry ones concurrently."""
-        from planner.sources.remote import RegistrySource
-
         unique: dict[str, tuple[Source, Descriptor]] = {}
         for source, descriptor in wanted:
             unique.setdefault(descriptor.digest, (source, descriptor))
-        remote = [(s, d) for s, d in unique.values() if isinstance(s, RegistrySource)]
+        remote = self._remote(dict.fromkeys(s for s, _ in unique.values()))
         if remote and self.session is not None:
-            self.session.gather(s.document(d) for s, d in remote)
+            self.session.gather(r.document(d) for r in remote for s, d in unique.values() if s is r)
         for source, descriptor in unique.values():
-            if not isinstance(source, RegistrySource) and source.can_read_children:
+            if source not in remote and source.can_read_children:
                 source.read_document(descriptor)
 
     @property
