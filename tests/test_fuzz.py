@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from planner import InvalidManifest, Platform, load_rules, parse_document, select
 from planner.model.manifest import Index
+
+SCALE = int(os.environ.get("PULL_PLANNER_FUZZ_SCALE", "1"))
+"""Examples per test are scaled by this (the suite runs 1; a deep run, say, 20)."""
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-5, 5000) | st.text(max_size=20),
@@ -50,12 +54,14 @@ entries = st.fixed_dictionaries(
 )
 
 
+@settings(max_examples=100 * SCALE)
 @given(st.binary(max_size=200))
 def test_parse_document_bytes(data: bytes) -> None:
     with contextlib.suppress(InvalidManifest):
         parse_document(data, "fuzz")
 
 
+@settings(max_examples=100 * SCALE)
 @given(json_values)
 def test_parse_document_json(value: object) -> None:
     with contextlib.suppress(InvalidManifest):
@@ -75,7 +81,7 @@ HOSTS = [
 RULES = [load_rules(n) for n in ("docker", "containerd", "containerd-1.6", "podman", "crane")]
 
 
-@settings(max_examples=200)
+@settings(max_examples=200 * SCALE)
 @given(st.lists(entries, max_size=6), st.booleans())
 def test_select_on_arbitrary_indexes(manifests: list[dict[str, object]], docker: bool) -> None:
     doc = {"schemaVersion": 2, "manifests": manifests}
@@ -94,3 +100,189 @@ def test_select_on_arbitrary_indexes(manifests: list[dict[str, object]], docker:
                     selection.chosen.match and selection.preference[0] == selection.chosen.position
                 )
             assert all(c.reason for c in selection.candidates)
+
+
+# --------------------------------------------------------------------------- every parser
+
+from pathlib import Path  # noqa: E402
+
+import yaml  # noqa: E402
+
+from planner import InvalidInput, InvalidReference, Reference  # noqa: E402
+from planner.app.plan import read_digest_file  # noqa: E402
+from planner.app.profiles import load_hosts  # noqa: E402
+from planner.model.yamlfile import load as load_yaml  # noqa: E402
+from planner.policy.catalog import rules_dir  # noqa: E402
+from planner.sources import source_kind  # noqa: E402
+from planner.transport.challenge import parse_challenges  # noqa: E402
+
+REFERENCE_PIECES = st.sampled_from(
+    [
+        "ubuntu",
+        "library/",
+        "ghcr.io/",
+        "localhost:5000/",
+        "[::1]:5000/",
+        ":",
+        "@",
+        "sha256:",
+        "a" * 64,
+        "A",
+        "-",
+        ".",
+        "_",
+        "/",
+        "latest",
+        "1.0",
+        "..",
+        "x" * 130,
+        "\x00",
+        "é",
+    ]
+)
+
+
+@settings(max_examples=300 * SCALE)
+@given(st.lists(REFERENCE_PIECES, max_size=8).map("".join) | st.text(max_size=60))
+def test_references_parse_or_say_why(text: str) -> None:
+    try:
+        reference = Reference.parse(text)
+    except InvalidReference as exc:
+        assert "\n" not in str(exc)
+        return
+    again = Reference.parse(str(reference))  # the normalized form parses to itself
+    assert again == reference
+
+
+@settings(max_examples=200 * SCALE)
+@given(st.text(max_size=80))
+def test_any_source_argument_is_classified_or_refused(text: str) -> None:
+    try:
+        assert source_kind(text) in ("stdin", "oci-layout", "json-file", "registry")
+    except InvalidInput as exc:
+        assert str(exc)
+
+
+@settings(max_examples=200 * SCALE)
+@given(st.text(max_size=200))
+def test_yaml_loader_raises_only_its_own_error(text: str) -> None:
+    with contextlib.suppress(InvalidInput):
+        load_yaml(text, "fuzz.yaml")
+
+
+def _paths(value: object, prefix: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    out = [prefix]
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out += _paths(v, (*prefix, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            out += _paths(v, (*prefix, i))
+    return out
+
+
+def _replace(value: object, path: tuple[object, ...], new: object) -> object:
+    if not path:
+        return new
+    head, *rest = path
+    if isinstance(value, dict):
+        return {**value, head: _replace(value[head], tuple(rest), new)}
+    assert isinstance(value, list) and isinstance(head, int)
+    return [*value[:head], _replace(value[head], tuple(rest), new), *value[head + 1 :]]
+
+
+SHIPPED_RULES = {p.stem: yaml.safe_load(p.read_text()) for p in sorted(rules_dir().glob("*.yaml"))}
+
+
+@settings(max_examples=150 * SCALE, deadline=None)
+@given(st.sampled_from(sorted(SHIPPED_RULES)), st.data(), json_values)
+def test_mutated_rule_files_load_or_say_where(
+    tmp_path_factory: object, name: str, data: st.DataObject, value: object
+) -> None:
+    original = SHIPPED_RULES[name]
+    path = data.draw(st.sampled_from(_paths(original)))
+    mutated = _replace(original, path, value)
+    target = Path(str(tmp_path_factory.mktemp("rules"))) / "mutated.yaml"  # type: ignore[attr-defined]
+    target.write_text(yaml.safe_dump(mutated))
+    try:
+        load_rules(target)
+    except InvalidInput as exc:
+        assert (
+            str(exc).startswith(f"{target}:") or "not found" in str(exc) or "rule file" in str(exc)
+        )
+        assert "\n" not in str(exc)
+
+
+PROFILE = {
+    "defaults": {"rules": "docker"},
+    "hosts": [
+        {"name": "a", "platform": "linux/amd64", "labels": {"x": "y"}},
+        {
+            "name": "w",
+            "platform": "windows/amd64",
+            "os.version": "10.0.20348.1",
+            "isolation": "process",
+        },
+    ],
+}
+
+
+@settings(max_examples=150 * SCALE, deadline=None)
+@given(st.data(), json_values)
+def test_mutated_profiles_load_or_say_where(
+    tmp_path_factory: object, data: st.DataObject, value: object
+) -> None:
+    path = data.draw(st.sampled_from(_paths(PROFILE)))
+    target = Path(str(tmp_path_factory.mktemp("hosts"))) / "hosts.yaml"  # type: ignore[attr-defined]
+    target.write_text(yaml.safe_dump(_replace(PROFILE, path, value)))
+    try:
+        load_hosts(target)
+    except InvalidInput as exc:
+        assert str(exc).startswith(f"{target}:") and "\n" not in str(exc)
+
+
+HEADER_PIECES = st.sampled_from(
+    [
+        "Bearer",
+        "Basic",
+        " ",
+        ",",
+        "=",
+        '"',
+        "\\",
+        "realm",
+        "service",
+        "scope",
+        "https://x/t",
+        "a=b",
+        "token68==",
+        "\t",
+        "é",
+        "",
+    ]
+)
+
+
+@settings(max_examples=300 * SCALE)
+@given(
+    st.lists(st.lists(HEADER_PIECES, max_size=12).map("".join) | st.text(max_size=40), max_size=3)
+)
+def test_www_authenticate_never_raises(headers: list[str]) -> None:
+    for challenge in parse_challenges(headers):
+        assert challenge.scheme == challenge.scheme.lower() and challenge.scheme
+        assert all(isinstance(v, str) for v in challenge.params.values())
+
+
+@settings(max_examples=100 * SCALE, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["sha256:" + "a" * 64, "# c", "", "  ", "sha256:zz", "x", "é"]), max_size=6
+    )
+)
+def test_digest_lists_parse_or_name_the_line(tmp_path_factory: object, lines: list[str]) -> None:
+    target = Path(str(tmp_path_factory.mktemp("d"))) / "digests.txt"  # type: ignore[attr-defined]
+    target.write_text("\n".join(lines))
+    try:
+        assert read_digest_file(target) <= {"sha256:" + "a" * 64}
+    except InvalidInput as exc:
+        assert str(exc).startswith(f"{target}:")

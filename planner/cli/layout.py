@@ -16,24 +16,20 @@
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
 from typing import ClassVar, TextIO
 
+from planner.model.text import one_line
+
 __all__ = ["MIN_WRAP", "Style", "safe", "table", "terminal_width", "wrap"]
 
 MIN_WRAP = 40
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def safe(text: str) -> str:
-    """``text`` with every control character shown as an escape, on one line."""
-    return _CONTROL.sub(lambda m: _NAMED.get(m.group(), f"\\x{ord(m.group()):02x}"), text)
+safe = one_line
+"""``text`` with every control character shown as an escape, on one line."""
 
 
 def terminal_width(stream: TextIO | None = None) -> int:

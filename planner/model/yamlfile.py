@@ -24,6 +24,7 @@ from typing import Any
 
 from planner.model.errors import InvalidInput
 from planner.model.files import read_capped
+from planner.model.text import one_line
 
 __all__ = ["Checker", "MarkedList", "MarkedMap", "YamlError", "describe", "load", "load_file"]
 
@@ -133,9 +134,9 @@ def load(text: str, source_name: str) -> Any:
         mark = exc.problem_mark or exc.context_mark
         where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
         problem = exc.problem or exc.context or "invalid YAML"
-        raise YamlError(f"{source_name}{where}: invalid YAML: {problem}") from None
+        raise YamlError(one_line(f"{source_name}{where}: invalid YAML: {problem}")) from None
     except yaml.YAMLError as exc:
-        raise YamlError(f"{source_name}: invalid YAML: {exc}") from None
+        raise YamlError(one_line(f"{source_name}: invalid YAML: {exc}")) from None
     except YamlError:
         raise
     except RecursionError:
@@ -202,8 +203,9 @@ class Checker:
         self.aliases = aliases or {}
 
     def fail(self, node: Any, key: Any, where: str, problem: str) -> InvalidInput:
+        """The error, one line: keys and values from the file are escaped."""
         line, column = _position(node, key)
-        return self.error(f"{self.path}:{line}:{column}: {where}: {problem}")
+        return self.error(one_line(f"{self.path}:{line}:{column}: {where}: {problem}"))
 
     def table(self, node: Any, where: str, *, parent: Any = None, key: Any = None) -> MarkedMap:
         """``node`` as a mapping with any keys (an error at ``parent[key]`` when it is not one)."""

@@ -1,0 +1,15 @@
+"""Text from outside (registries, files, arguments) made safe to show on one line."""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["one_line"]
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def one_line(text: str) -> str:
+    """``text`` with every control character (ANSI escapes, newlines...) shown as an escape."""
+    return _CONTROL.sub(lambda m: _NAMED.get(m.group(), f"\\x{ord(m.group()):02x}"), text)
