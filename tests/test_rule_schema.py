@@ -161,6 +161,39 @@ READS: dict[str, tuple[str, Callable[[RuleSet], Any]]] = {
     "no_platform": ("no_platform: skip\n", lambda r: r.no_platform),
     "empty_platform": ("empty_platform: missing\n", lambda r: r.empty_platform_is_missing),
     "attestations": ("attestations: reject\n", lambda r: r.attestations),
+    "host": ("host: {variant: drop}\n", lambda r: r.host_rules),
+    "host.dotted": ("host: {dotted: reject}\n", lambda r: r.host_rules.dotted),
+    "host.variant": ("host: {variant: drop}\n", lambda r: r.host_rules.variant),
+    "windows.missing_host_build": (
+        "windows: {strategy: stable-abi, ltsc_builds: [20348], floor: previous-ltsc,"
+        " missing_host_build: any-build}\n",
+        lambda r: r.windows.missing_host_build,
+    ),
+    "releases": ("releases: '>=1.0'\n", lambda r: r.releases),
+    "ranges": (
+        "releases: '>=1.0,<2'\nranges:\n  - {releases: '>=2', summary: two, source: x,"
+        " set: {clients: two}}\n",
+        lambda r: (r.summary, r.releases),
+    ),
+    "ranges[].releases": (
+        "releases: '>=1.0,<2'\nranges:\n  - {releases: '>=2', summary: two, source: x}\n",
+        lambda r: r.releases,
+    ),
+    "ranges[].summary": (
+        "releases: '>=1.0,<2'\nranges:\n  - {releases: '>=2', summary: two, source: x}\n",
+        lambda r: r.summary,
+    ),
+    "ranges[].source": (
+        "releases: '>=1.0,<2'\nranges:\n  - {releases: '>=2', summary: two, source: x}\n",
+        lambda r: r.range_source,
+    ),
+    "ranges[].set": (
+        "releases: '>=1.0,<2'\nranges:\n  - {releases: '>=2', summary: two, source: x,"
+        " set: {attestations: reject}}\n",
+        lambda r: r.attestations,
+    ),
+    # read by the catalog for shipped families: tests/test_engines.py test_aliases_name_a_release
+    "aliases": ("", lambda r: r.name),
     "windows": (
         "windows: {strategy: docker-classic, process_isolation: {ltsc_builds: [20348],"
         " floor: previous-ltsc}}\n",
@@ -213,6 +246,7 @@ READS: dict[str, tuple[str, Callable[[RuleSet], Any]]] = {
 # For the windows.* keys the baseline is a valid file of the same strategy with that key
 # at another value, so that the change seen is the key's own.
 BASELINES = {
+    "windows.missing_host_build": "windows: {strategy: stable-abi, ltsc_builds: [20348], floor: previous-ltsc}\n",
     "windows.strategy": "windows: {strategy: none}\n",
     "windows.compatible": "windows: {strategy: stable-abi, ltsc_builds: [20348], floor: previous-ltsc}\n",
     "windows.ltsc_builds": "windows: {strategy: stable-abi, ltsc_builds: [20348], floor: previous-ltsc}\n",

@@ -1,19 +1,27 @@
-"""Where rule sets are: the shipped ones by name, a rule file by path.
+"""Where rule sets are: a family by name (``containerd``), a release (``containerd@1.7.20``),
+an alias (``containerd-1.6``), or a rule file by path.
 
-Shipped rule sets live in ``planner/_rules`` inside an installed wheel, or in
-``rules/`` at the top of a source checkout.
+Shipped families live in ``planner/_rules`` inside an installed wheel, or in
+``rules/`` at the top of a source checkout, one file per family named after it.
+A family file may declare ``aliases`` (a name for one of its releases); they are
+found by reading the family files, only when a name is not a family's.
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from planner.model.errors import InvalidRules
 from planner.model.files import path_kind
 from planner.policy.ruleset import DEFAULT_RULES
 
-__all__ = ["available_rule_sets", "find_rules", "rules_dir"]
+__all__ = ["Located", "available_rule_sets", "find_rules", "rules_dir", "shipped_aliases"]
+
+_SPEC = re.compile(r"(?P<name>[a-z0-9][a-z0-9._-]*)(?:@(?P<version>[^@\s]+))?")
 
 
 def rules_dir() -> Path:
@@ -26,16 +34,44 @@ def rules_dir() -> Path:
 
 
 def available_rule_sets() -> list[str]:
-    """Names of the shipped rule sets, sorted."""
+    """Names of the shipped families, sorted."""
     return sorted(p.stem for p in rules_dir().glob("*.yaml"))
 
 
-def find_rules(spec: str | Path, base: Path | None = None) -> Path:
-    """The file a rule-set spec names: a shipped name (``docker``) or a path.
+@functools.lru_cache(maxsize=1)
+def shipped_aliases() -> dict[str, tuple[str, str]]:
+    """alias -> (family, release), from the ``aliases`` of every shipped family file."""
+    import yaml
+
+    out: dict[str, tuple[str, str]] = {}
+    for path in sorted(rules_dir().glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        aliases = data.get("aliases") if isinstance(data, dict) else None
+        if isinstance(aliases, dict):
+            for alias, release in aliases.items():
+                out[str(alias)] = (path.stem, str(release))
+    return out
+
+
+@dataclass(frozen=True)
+class Located:
+    """A rule-set spec, found: the file, the release asked for, the name to show."""
+
+    path: Path
+    release: str | None
+    """The release (``1.7.20``) of a family file; None: its newest range."""
+    name: str
+    """How the rule set is named in output: ``containerd@1.7.20``, ``containerd-1.6``, ``docker``."""
+
+
+def find_rules(spec: str | Path, base: Path | None = None) -> Located:
+    """The file (and release) a rule-set spec names.
 
     A spec is a path when it has a path separator or ends in ``.yaml``/``.yml``;
     a relative path is taken from ``base`` (a host profile's folder) when given,
-    else from the working directory. CLI and host profiles share this one rule.
+    else from the working directory. Otherwise it is ``NAME[@RELEASE]``: a
+    shipped family (``containerd``, ``containerd@1.7.20``) or an alias
+    (``containerd-1.6``). CLI and host profiles share this one rule.
     """
     if not isinstance(spec, (str, Path)):
         raise InvalidRules(f"a rule set is named by a string or a path, not {type(spec).__name__}")
@@ -46,14 +82,22 @@ def find_rules(spec: str | Path, base: Path | None = None) -> Path:
             path = base / path
         if path_kind(path) == "missing":
             raise InvalidRules(f"rule file {text!r} not found")
-        return path.resolve()  # anything but a regular file is refused by the reader
-    shipped = rules_dir() / f"{text}.yaml"
-    if path_kind(shipped) != "file":
-        names = available_rule_sets()
-        close = difflib.get_close_matches(text, names, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise InvalidRules(
-            f"unknown rule set {text!r}{hint}; available: {', '.join(names)}"
-            " (or give a path to a rule file)"
-        )
-    return shipped
+        return Located(path.resolve(), None, text)  # anything but a regular file: the reader says
+    match = _SPEC.fullmatch(text)
+    name = match.group("name") if match else text
+    release = match.group("version") if match else None
+    shipped = rules_dir() / f"{name}.yaml"
+    if match and path_kind(shipped) == "file":
+        return Located(shipped, release, text)
+    aliases = shipped_aliases()
+    if match and name in aliases and release is None:
+        family, aliased = aliases[name]
+        return Located(rules_dir() / f"{family}.yaml", aliased, name)
+    names = available_rule_sets()
+    close = difflib.get_close_matches(name, [*names, *aliases], n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    raise InvalidRules(
+        f"unknown rule set {text!r}{hint}; available: {', '.join(names)}"
+        f" (each as NAME or NAME@RELEASE; aliases: {', '.join(sorted(aliases)) or 'none'};"
+        " or give a path to a rule file)"
+    )

@@ -8,8 +8,8 @@ typo. Which file a rule-set name means is :mod:`planner.policy.catalog`'s job.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
@@ -17,13 +17,15 @@ from typing import Any, cast
 
 from planner.model.errors import InvalidPlatform, InvalidRules
 from planner.model.platform import Platform
-from planner.model.yamlfile import Checker, MarkedMap, load_file
+from planner.model.yamlfile import Checker, MarkedMap
 from planner.policy import schema
-from planner.policy.catalog import available_rule_sets, find_rules
-from planner.policy.normalize import ArchAlias, Normalizer
+from planner.policy.catalog import available_rule_sets, find_rules, rules_dir
+from planner.policy.family import Range, read_family
+from planner.policy.normalize import Normalizer
 from planner.policy.ruleset import (
     DEFAULT_RULES,
     ArchVariant,
+    HostRules,
     NoPlatform,
     RuleSet,
     TieBreak,
@@ -31,21 +33,35 @@ from planner.policy.ruleset import (
     WindowsPolicy,
 )
 from planner.policy.stable_abi import FloorRule, StableAbi
+from planner.policy.tables import read_compatible, read_normalizers
 
 __all__ = ["available_rule_sets", "load_rules", "read_rule_file"]
 
-_PLATFORM_KEY = re.compile(r"[a-z0-9_-]+(?:/[a-z0-9_.-]+)?")
-
-
-@functools.lru_cache(maxsize=32)
-def read_rule_file(path: Path) -> RuleSet:
-    """Read and validate one rule file (cached per path)."""
-    return _Reader(path).rule_set(load_file(path, InvalidRules))
-
 
 def load_rules(name_or_path: str | Path = DEFAULT_RULES, *, base: Path | None = None) -> RuleSet:
-    """Load a shipped rule set by name (``docker``) or a rule file by path."""
-    return read_rule_file(find_rules(name_or_path, base))
+    """A rule set: a family (``docker``: its newest range), a release (``containerd@1.7.20``),
+    an alias (``containerd-1.6``), or a rule file by path."""
+    located = find_rules(name_or_path, base)
+    shipped = located.path.parent == rules_dir() and not located.name.endswith((".yaml", ".yml"))
+    return _rules_for(located.path, located.release, located.name if shipped else None)
+
+
+@functools.lru_cache(maxsize=256)
+def _rules_for(path: Path, release: str | None, name: str | None) -> RuleSet:
+    """One range, named as asked: shipped sets by their spec, files by the name they declare."""
+    index, _ = read_family(path).pick(release)
+    rules = read_rule_file(path, index)
+    if name is None and release is None:
+        return rules
+    return dataclasses.replace(rules, name=name or f"{rules.name}@{release}", release=release or "")
+
+
+@functools.lru_cache(maxsize=128)
+def read_rule_file(path: Path, index: int = -1) -> RuleSet:
+    """Read and validate one range of a rule file (the newest by default; cached)."""
+    family = read_family(path)
+    chosen = family.ranges[index]
+    return _Reader(path).rule_set(chosen.data, family=family.name, release_range=chosen)
 
 
 def _choice(check: Checker, node: MarkedMap, key: str, path: str) -> str:
@@ -60,7 +76,9 @@ class _Reader:
         self.path = path
         self.check = Checker(path, InvalidRules)
 
-    def rule_set(self, data: Any) -> RuleSet:
+    def rule_set(
+        self, data: Any, *, family: str = "", release_range: Range | None = None
+    ) -> RuleSet:
         check = self.check
         top = check.mapping(
             data,
@@ -77,6 +95,7 @@ class _Reader:
                 "empty_platform",
                 "attestations",
                 "windows",
+                "host",
             ),
         )
         if top["schema"] != schema.SCHEMA_VERSION:
@@ -87,8 +106,8 @@ class _Reader:
                 f"unsupported schema {top['schema']!r}; this pull-planner reads schema"
                 f" {schema.SCHEMA_VERSION}",
             )
-        host_norm, cand_norm = self.normalize(top)
-        compatible = self.compatible(top)
+        host_norm, cand_norm = read_normalizers(check, top)
+        compatible = read_compatible(check, top)
         match = check.mapping(
             top.get("match", MarkedMap()),
             "match",
@@ -126,150 +145,29 @@ class _Reader:
             attestations=cast(Any, _choice(check, top, "attestations", "attestations")),
             windows=self.windows(top),
             known_variants=_known_variants(compatible, (cand_norm, host_norm)),
+            host_rules=self.host(top),
+            family=family,
+            releases=release_range.text if release_range else "",
+            range_source=release_range.source if release_range else "",
+        )
+
+    def host(self, top: MarkedMap) -> HostRules:
+        """``host``: how the client reads the platform it is given."""
+        if "host" not in top:
+            return HostRules()
+        node = self.check.mapping(
+            top["host"],
+            "host",
+            optional=("dotted", "variant"),
+            parent=top,
+            key="host",
+        )
+        return HostRules(
+            dotted=cast(Any, _choice(self.check, node, "dotted", "host.dotted")),
+            variant=cast(Any, _choice(self.check, node, "variant", "host.variant")),
         )
 
     # -- sections
-
-    def normalize(self, top: MarkedMap) -> tuple[Normalizer, Normalizer]:
-        if "normalize" not in top:
-            return Normalizer(), Normalizer()
-        section = self.check.mapping(
-            top["normalize"],
-            "normalize",
-            required=("host", "candidates"),
-            parent=top,
-            key="normalize",
-        )
-        return (
-            self.normalizer(section, "host", "normalize.host"),
-            self.normalizer(section, "candidates", "normalize.candidates"),
-        )
-
-    def normalizer(self, parent: MarkedMap, side: str, where: str) -> Normalizer:
-        """One ``normalize.<side>`` table, or the word ``none``."""
-        check = self.check
-        if parent[side] == "none":
-            return Normalizer()
-        table = check.mapping(
-            parent[side],
-            where,
-            optional=("lowercase", "os", "architecture", "variant", "sort_os_features"),
-            parent=parent,
-            key=side,
-        )
-        aliases: dict[str, ArchAlias] = {}
-        arch_node = check.table(
-            table.get("architecture", MarkedMap()),
-            f"{where}.architecture",
-            parent=table,
-            key="architecture",
-        )
-        for alias, target in arch_node.items():
-            at = f"{where}.architecture.{alias}"
-            spec = check.mapping(
-                target,
-                at,
-                required=("architecture",),
-                optional=("variant",),
-                parent=arch_node,
-                key=alias,
-            )
-            # normalize.<side>.architecture.<alias>.architecture / .variant
-            aliases[str(alias)] = ArchAlias(
-                architecture=check.string(spec, "architecture", f"{at}.architecture"),
-                variant=check.string(spec, "variant", f"{at}.variant")
-                if "variant" in spec
-                else None,
-            )
-        variant_node = check.table(
-            table.get("variant", MarkedMap()), f"{where}.variant", parent=table, key="variant"
-        )
-        variants: dict[str, Mapping[str, str]] = {
-            str(arch): MappingProxyType(
-                check.str_map(mapping, f"{where}.variant.{arch}", parent=variant_node, key=arch)
-            )
-            for arch, mapping in variant_node.items()
-        }
-        return Normalizer(
-            lowercase=check.boolean(
-                table,
-                "lowercase",
-                f"{where}.lowercase",
-                schema.default("normalize.<side>.lowercase"),
-            ),
-            os=MappingProxyType(
-                check.str_map(table.get("os", MarkedMap()), f"{where}.os", parent=table, key="os")
-            ),
-            architecture=MappingProxyType(aliases),
-            variant=MappingProxyType(variants),
-            sort_os_features=check.boolean(
-                table,
-                "sort_os_features",
-                f"{where}.sort_os_features",
-                schema.default("normalize.<side>.sort_os_features"),
-            ),
-        )
-
-    def compatible(self, top: MarkedMap) -> dict[ArchVariant, tuple[ArchVariant, ...]]:
-        """``compatible.<host>`` lists, with ``...<host>`` splices expanded."""
-        node = top["compatible"]
-        if not isinstance(node, MarkedMap):
-            raise self.check.fail(
-                top, "compatible", "compatible", "must be a mapping, not a list or a scalar"
-            )
-        raw: dict[str, list[str]] = {}
-        for host_key, items in node.items():
-            where = f"compatible.{host_key}"
-            if not isinstance(host_key, str) or not _PLATFORM_KEY.fullmatch(host_key):
-                raise self.check.fail(
-                    node, host_key, where, "host key must be 'arch' or 'arch/variant' in lower case"
-                )
-            if (
-                not isinstance(items, list)
-                or not items
-                or not all(isinstance(i, str) for i in items)
-            ):
-                raise self.check.fail(
-                    node, host_key, where, "must be a non-empty list of 'arch[/variant]' strings"
-                )
-            raw[host_key] = list(items)
-
-        expanded: dict[str, tuple[ArchVariant, ...]] = {}
-
-        def expand(host_key: str, stack: tuple[str, ...]) -> tuple[ArchVariant, ...]:
-            if host_key in expanded:
-                return expanded[host_key]
-            where = f"compatible.{host_key}"
-            out: list[ArchVariant] = []
-            for item in raw[host_key]:
-                if item.startswith("..."):
-                    ref = item[3:]
-                    if ref not in raw:
-                        raise self.check.fail(
-                            node, host_key, where, f"{item!r} refers to no host key {ref!r}"
-                        )
-                    if ref in stack:
-                        cycle = " -> ".join((*stack, ref))
-                        raise self.check.fail(node, host_key, where, f"cycle: {cycle}")
-                    out.extend(expand(ref, (*stack, ref)))
-                elif _PLATFORM_KEY.fullmatch(item):
-                    out.append(_split_key(item))
-                else:
-                    raise self.check.fail(
-                        node,
-                        host_key,
-                        where,
-                        f"item {item!r} must be 'arch[/variant]' or '...<host key>'",
-                    )
-            deduped = tuple(dict.fromkeys(out))
-            if deduped[0] != _split_key(host_key):
-                raise self.check.fail(
-                    node, host_key, where, f"the first entry must be the host itself ({host_key!r})"
-                )
-            expanded[host_key] = deduped
-            return deduped
-
-        return {_split_key(k): expand(k, (k,)) for k in raw}
 
     def unlisted(self, top: MarkedMap) -> dict[str, Unlisted]:
         """``unlisted.<arch>``; the key ``default`` is stored as ``*``."""
@@ -336,7 +234,14 @@ class _Reader:
         check = self.check
         if "windows" not in top:
             return WindowsPolicy(strategy="none")
-        stable_only = ("compatible", "ltsc_builds", "floor", "empty_os_version", "order")
+        stable_only = (
+            "compatible",
+            "ltsc_builds",
+            "floor",
+            "empty_os_version",
+            "order",
+            "missing_host_build",
+        )
         section = check.mapping(
             top["windows"],
             "windows",
@@ -371,6 +276,9 @@ class _Reader:
                     Any, _choice(check, section, "empty_os_version", "windows.empty_os_version")
                 ),
                 order=self.tie_breaks(section, "order", "windows.order"),
+                missing_host_build=cast(
+                    Any, _choice(check, section, "missing_host_build", "windows.missing_host_build")
+                ),
             )
         for k in stable_only:
             if k in section:
@@ -385,11 +293,6 @@ class _Reader:
                 section, None, "windows", "strategy docker-classic needs 'process_isolation'"
             )
         return WindowsPolicy(strategy=cast(Any, strategy), process_isolation=process_isolation)
-
-
-def _split_key(key: str) -> ArchVariant:
-    arch, _, variant = key.partition("/")
-    return arch, variant
 
 
 def _known_variants(

@@ -18,7 +18,7 @@ from planner.model.platform import Platform
 from planner.policy.normalize import Normalizer
 from planner.policy.stable_abi import StableAbi
 
-__all__ = ["DEFAULT_RULES", "ArchVariant", "RuleSet", "TieBreak", "WindowsPolicy"]
+__all__ = ["DEFAULT_RULES", "ArchVariant", "HostRules", "RuleSet", "TieBreak", "WindowsPolicy"]
 
 DEFAULT_RULES = "docker"
 
@@ -42,11 +42,32 @@ class WindowsPolicy:
     empty_os_version: Literal["match", "reject"] = "match"
     order: tuple[TieBreak, ...] = ()
     process_isolation: StableAbi | None = None
+    missing_host_build: Literal["error", "any-build"] = "error"
+    """A Windows host without os.version: an error, or every Windows build matches
+    (containerd: a matcher without os.version accepts any build, list order)."""
 
     @property
     def needs_host_build(self) -> bool:
         """Whether a Windows host must say its build (``os.version``) under this policy."""
         return self.strategy != "none"
+
+
+@dataclass(frozen=True)
+class HostRules:
+    """How the client reads the host platform it is given (``host`` in a rule file).
+
+    ``dotted``: what happens to a platform string with a ``.`` in a component
+    (``linux/arm64/v8.2``): ``accept`` it; ``reject`` it as an error (containerd
+    < 2.0 ``platforms.Parse``); ``raw-values`` (use os, architecture and variant
+    as typed, not normalized: podman 5.0-5.3, whose containerd Parse fails and
+    hands the raw values on); ``raw-architecture`` (podman 4 ``pull`` splits the
+    string in two, so ``arm64/v8.2`` becomes the architecture and nothing matches).
+    ``variant``: ``keep`` the variant given, or ``drop`` it (podman 4.0-4.2: an
+    implicit variant never reaches containers/image).
+    """
+
+    dotted: Literal["accept", "reject", "raw-values", "raw-architecture"] = "accept"
+    variant: Literal["keep", "drop"] = "keep"
 
 
 @dataclass(frozen=True)
@@ -73,6 +94,15 @@ class RuleSet:
     attestations: Literal["reject", "by-platform"]
     windows: WindowsPolicy
     known_variants: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    host_rules: HostRules = field(default_factory=lambda: HostRules())
+    family: str = ""
+    """The family file's name (``containerd``); '' for a rule file given by path."""
+    releases: str = ""
+    """The release range these rules are, as a version specifier (``>=1.7.19,<2.0.0``)."""
+    release: str = ""
+    """The release asked for (``1.7.20``); '' when the newest range was taken."""
+    range_source: str = ""
+    """Where this range's difference from the one before comes from."""
 
     def __hash__(self) -> int:
         return hash((self.name, self.path))

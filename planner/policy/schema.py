@@ -2,7 +2,7 @@
 
 ``rules/README.md`` explains these keys for people; the loader
 (:mod:`planner.policy.loader`) takes every enum and default from here, and
-:func:`json_schema` turns the same table into the JSON Schema that
+:mod:`planner.policy.jsonschema` turns the same table into the JSON Schema that
 ``pull-planner schema rules`` prints. A test checks that every key below is
 documented in ``rules/README.md`` and read by the loader.
 
@@ -24,7 +24,6 @@ __all__ = [
     "TIE_BREAKS",
     "Key",
     "default",
-    "json_schema",
     "key",
     "options",
 ]
@@ -46,6 +45,7 @@ Kind = Literal[
     "platform-list",
     "table",
     "enum-or-platform",
+    "range-list",
 ]
 
 
@@ -74,6 +74,46 @@ KEYS: tuple[Key, ...] = (
     Key("summary", "string", "one line: which client and release these rules are", required=True),
     Key("clients", "string", "which clients and releases follow these rules", default=""),
     Key("sources", "strings", "upstream files the rules come from, one per line", default=()),
+    Key(
+        "releases",
+        "string",
+        "the release range the top-level rules are, as a version specifier ('>=1.6.0,<1.6.18');"
+        " needed with ranges",
+    ),
+    Key("ranges", "range-list", "later release ranges, oldest first, each as its differences"),
+    Key("ranges[].releases", "string", "the range, as a version specifier", required=True),
+    Key("ranges[].summary", "string", "one line: which releases, and what changed", required=True),
+    Key(
+        "ranges[].source",
+        "string",
+        "where the change comes from (commit, file, function)",
+        required=True,
+    ),
+    Key(
+        "ranges[].set",
+        "table",
+        "the rule keys that change from the previous range (mappings merged, other values"
+        " replaced, null removes a key)",
+    ),
+    Key(
+        "aliases", "string-map", "names for single releases (containerd-1.6: '1.6.39')", default={}
+    ),
+    Key("host", "table", "how the client reads the host platform it is given"),
+    Key(
+        "host.dotted",
+        "enum",
+        "a '.' in a platform component (linux/arm64/v8.2): accept; reject (an error);"
+        " raw-values (not normalized); raw-architecture (the whole 'arch/variant' is the architecture)",
+        choices=("accept", "reject", "raw-values", "raw-architecture"),
+        default="accept",
+    ),
+    Key(
+        "host.variant",
+        "enum",
+        "keep the host's variant, or drop it (podman 4.0-4.2 with a platform given)",
+        choices=("keep", "drop"),
+        default="keep",
+    ),
     Key(
         "normalize",
         "table",
@@ -251,6 +291,14 @@ KEYS: tuple[Key, ...] = (
         default="match",
     ),
     Key(
+        "windows.missing_host_build",
+        "enum",
+        "stable-abi: a Windows host without os.version: error, or any-build (every Windows"
+        " build matches, list order)",
+        choices=("error", "any-build"),
+        default="error",
+    ),
+    Key(
         "windows.order",
         "enums",
         "stable-abi: tie-breaks among Windows matches (instead of order)",
@@ -292,88 +340,3 @@ def options(path: str) -> tuple[str, ...]:
 
 def default(path: str) -> Any:
     return _BY_PATH[path].default
-
-
-# --------------------------------------------------------------------------- JSON Schema
-
-_HOST_KEY = r"^[a-z0-9_-]+(/[a-z0-9_.-]+)?$"
-_ITEM = r"^(\.\.\.)?[a-z0-9_-]+(/[a-z0-9_.-]+)?$"
-
-
-def _leaf(k: Key) -> dict[str, Any]:
-    out: dict[str, Any]
-    if k.kind == "integer":
-        out = {"const": SCHEMA_VERSION}
-    elif k.kind == "string":
-        out = {"type": "string"}
-    elif k.kind == "strings":
-        out = {"type": "array", "items": {"type": "string"}}
-    elif k.kind == "boolean":
-        out = {"type": "boolean"}
-    elif k.kind == "enum":
-        out = {"enum": list(k.choices)}
-    elif k.kind == "enums":
-        out = {"type": "array", "items": {"enum": list(k.choices)}}
-    elif k.kind == "builds":
-        out = {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 1}}
-    elif k.kind == "string-map":
-        out = {"type": "object", "additionalProperties": {"type": "string"}}
-    elif k.kind == "platform-list":
-        out = {"type": "array", "minItems": 1, "items": {"type": "string", "pattern": _ITEM}}
-    elif k.kind == "enum-or-platform":
-        out = {"anyOf": [{"enum": list(k.choices)}, {"type": "string", "pattern": "/"}]}
-    else:  # a table: its children are added by _insert
-        out = {"type": "object", "additionalProperties": False, "properties": {}}
-    out["description"] = k.doc
-    if k.default not in (None, (), {}, ""):
-        out["default"] = k.default
-    return out
-
-
-def _table(prefix: str, doc: str = "") -> dict[str, Any]:
-    """The object schema of the keys under ``prefix`` (``<...>`` keys become additionalProperties)."""
-    out: dict[str, Any] = {"type": "object", "additionalProperties": False, "properties": {}}
-    if doc:
-        out["description"] = doc
-    required = []
-    names: dict[str, list[Key]] = {}
-    for k in KEYS:
-        rest = k.path[len(prefix) + 1 :] if prefix else k.path
-        if prefix and not k.path.startswith(prefix + "."):
-            continue
-        names.setdefault(rest.split(".", 1)[0], []).append(k)
-    for name, keys in names.items():
-        direct = next((k for k in keys if k.path == f"{prefix}.{name}".lstrip(".")), None)
-        full = f"{prefix}.{name}".lstrip(".")
-        if direct is not None and direct.kind != "table":
-            sub = _leaf(direct)
-        else:
-            sub = _table(full, direct.doc if direct is not None else "")
-        if name.startswith("<"):
-            if name == "<host>":
-                out["propertyNames"] = {"pattern": _HOST_KEY}
-            out["additionalProperties"] = sub
-        else:
-            out["properties"][name] = sub
-            if direct is not None and direct.required:
-                required.append(name)
-    if required:
-        out["required"] = required
-    return out
-
-
-def json_schema() -> dict[str, Any]:
-    """The JSON Schema (draft 2020-12) of a rule file, built from :data:`KEYS`."""
-    schema = _table("")
-    sides = schema["properties"]["normalize"]
-    side = sides.pop("additionalProperties")
-    sides["properties"] = {"host": {"oneOf": [{"const": "none"}, side]}, "candidates": None}
-    sides["properties"]["candidates"] = sides["properties"]["host"]
-    sides["required"] = ["host", "candidates"]
-    sides["additionalProperties"] = False
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://pull-planner.invalid/schema/rules.json",
-        "title": "pull-planner rule file",
-        **schema,
-    }

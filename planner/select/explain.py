@@ -57,6 +57,7 @@ _ACCEPTED: dict[Code, Callable[[Verdict], str]] = {
     Code.STABLE_ABI_BUILD: lambda v: (
         f"windows build {build_label(v['image'])} runs on host build {v['host']} (stable ABI)"
     ),
+    Code.ANY_BUILD: lambda v: "the host gives no os.version, so every windows build matches",
 }
 
 _REJECTED: dict[Code, Callable[[Verdict], str]] = {
@@ -209,6 +210,11 @@ _NOTICES: dict[NoticeCode, Callable[[dict[str, Any]], str]] = {
     ),
     NoticeCode.REPEATED_LAYER: lambda a: (
         f"layer {a['order']} ({a['digest']}) repeats blob {a['first']}; it is downloaded once"
+    ),
+    NoticeCode.HOST_READ_AS: lambda a: (
+        f"{a['rules']} splits the platform {a['platform']!r} at its first '/' only: the"
+        f" architecture is {a['architecture']!r}, which no entry has (newer releases read the"
+        " variant)"
     ),
     NoticeCode.HAVE_HAS_NO_IMAGE: lambda a: (
         f"have {a['source']}: no image for this host, so nothing counts as present from it"

@@ -14,6 +14,7 @@ from planner.model.errors import InvalidPlatform
 from planner.model.platform import Platform
 from planner.model.windows import WindowsVersion
 from planner.policy.ruleset import ArchVariant, RuleSet, TieBreak
+from planner.select.verdicts import Notice, NoticeCode
 
 __all__ = ["HostView", "format_arch_variant", "host_view"]
 
@@ -41,6 +42,36 @@ class HostView:
     order: tuple[TieBreak, ...]
     runs: tuple[str, ...]
     """The vector formatted, for verdicts: ``("arm64", "arm/v8", ...)``."""
+    notices: tuple[Notice, ...] = ()
+    """How the client read the host, when that is worth saying (podman 4's two-way split)."""
+
+
+def _as_read(host: Platform, rules: RuleSet) -> tuple[Platform, bool, tuple[Notice, ...]]:
+    """The host as this release reads it: (platform, whether to normalize it, notices).
+
+    ``host.dotted`` decides a platform with a ``.`` in its architecture or
+    variant, ``host.variant`` whether the variant reaches the matcher at all.
+    """
+    read = rules.host_rules
+    if read.variant == "drop" and host.variant:
+        host = host.with_fields(variant="")
+    if "." not in host.architecture + host.variant:
+        return host, True, ()
+    if read.dotted == "reject":
+        raise InvalidPlatform(
+            f"rules {rules.name} cannot read platform {host!s}: this release's parser allows no"
+            " '.' in a component (containerd platforms.Parse before 2.0)"
+        )
+    if read.dotted == "raw-values":
+        return host, False, ()
+    if read.dotted == "raw-architecture" and host.variant:
+        as_read = host.with_fields(architecture=f"{host.architecture}/{host.variant}", variant="")
+        notice = Notice(
+            NoticeCode.HOST_READ_AS,
+            {"rules": rules.name, "platform": str(host), "architecture": as_read.architecture},
+        )
+        return as_read, False, (notice,)
+    return host, True, ()
 
 
 @functools.lru_cache(maxsize=4096)
@@ -48,22 +79,33 @@ def host_view(host: Platform, rules: RuleSet) -> HostView:
     """The host under ``rules``; raises InvalidPlatform for a host the rules cannot judge.
 
     A Windows host needs its build (``os.version``) under every Windows strategy
-    but ``none``. Under ``stable-abi`` with ``compatible: exact`` (containerd
-    rc.2+ ``windowsMatchComparer{NewMatcher(DefaultSpec())}``) a Windows host
-    runs only its own architecture and variant: no 386 or arm fallback.
+    but ``none``, unless ``windows.missing_host_build: any-build`` (containerd:
+    a matcher without os.version matches every build, in list order). Under
+    ``stable-abi`` with ``compatible: exact`` (containerd rc.2+
+    ``windowsMatchComparer{NewMatcher(DefaultSpec())}``) a Windows host runs
+    only its own architecture and variant: no 386 or arm fallback.
     """
-    norm = rules.host_normalizer(host)
+    given, normalize, notices = _as_read(host, rules)
+    norm = rules.host_normalizer(given) if normalize else given.with_fields()
     if not norm.os or not norm.architecture:
         raise InvalidPlatform(f"host {host!s}: os and architecture are required")
     is_windows = norm.os.lower() == "windows"
-    strategy = rules.windows.strategy if is_windows else "none"
+    strategy: str = rules.windows.strategy if is_windows else "none"
     windows_version = None
-    if strategy != "none":
+    if (
+        strategy == "stable-abi"
+        and not norm.os_version
+        and rules.windows.missing_host_build == "any-build"
+    ):
+        strategy = "any-build"
+    if strategy in ("stable-abi", "docker-classic"):
         windows_version = WindowsVersion.parse(norm.os_version) if norm.os_version else None
         if windows_version is None:
-            given = f" ({norm.os_version!r} is not major.minor.build)" if norm.os_version else ""
+            given_text = (
+                f" ({norm.os_version!r} is not major.minor.build)" if norm.os_version else ""
+            )
             raise InvalidPlatform(
-                f"host {host!s}: a Windows host needs its os.version{given}, e.g."
+                f"host {host!s}: a Windows host needs its os.version{given_text}, e.g."
                 f" windows(10.0.20348)/amd64; rules {rules.name!r} choose Windows images by build",
                 field="os.version",
             )
@@ -79,5 +121,15 @@ def host_view(host: Platform, rules: RuleSet) -> HostView:
     order = rules.windows.order if strategy == "stable-abi" else rules.order
     runs = tuple(format_arch_variant(av) for av in vector)
     return HostView(
-        host, norm, is_windows, strategy, windows_version, vector, ranks, arch_ranks, order, runs
+        host,
+        norm,
+        is_windows,
+        strategy,
+        windows_version,
+        vector,
+        ranks,
+        arch_ranks,
+        order,
+        runs,
+        notices,
     )

@@ -126,6 +126,9 @@ def _judge_os_version(
                 Code.OS_VERSION_NOT_REQUESTED, entry=cand.os_version, requested=view.norm.os_version
             )
         return None
+    if view.strategy == "any-build" and rules.os_version_match == "windows-strategy":
+        notes.append(accept(Code.ANY_BUILD, 0))
+        return None
     if rules.os_version_match == "ignore" or view.strategy != "stable-abi":
         if view.is_windows and rules.os_version_match == "ignore" and cand.os_version:
             notes.append(accept(Code.OS_VERSION_NOT_COMPARED, 0, os_version=cand.os_version))

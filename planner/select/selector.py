@@ -284,7 +284,10 @@ def _select(
     preference = order_matches(
         index.manifests, [v.rank for v in verdicts], view.order, index.media_type
     )
-    notices = list(entry_notices if entry_notices is not None else _entry_notices(index, rules))
+    notices = [
+        *view.notices,
+        *(entry_notices if entry_notices is not None else _entry_notices(index, rules)),
+    ]
     candidates = [
         Candidate(i, desc, verdict)
         for i, (desc, verdict) in enumerate(zip(index.manifests, verdicts, strict=True))

@@ -87,6 +87,8 @@ class Code(enum.Enum):
     """args: ``build``"""
     STABLE_ABI_BUILD = "stable-abi-build"
     """args: ``image``, ``host``"""
+    ANY_BUILD = "any-build"
+    """a Windows host without os.version, under rules that then take every build"""
 
     # whether a chosen image runs (Resolution.runs)
     RUNS = "runs"
@@ -141,6 +143,7 @@ class NoticeCode(enum.Enum):
     WILL_NOT_RUN = "will-not-run"
     REPEATED_LAYER = "repeated-layer"
     HAVE_HAS_NO_IMAGE = "have-has-no-image"
+    HOST_READ_AS = "host-read-as"
 
 
 @dataclass(frozen=True)

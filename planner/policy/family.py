@@ -1,0 +1,154 @@
+"""Rule families: one client's rules for every release range, written as differences.
+
+A family file holds the rules of its oldest release range at the top level,
+``releases`` (that range, as a version specifier), and ``ranges``: each later
+range names its ``releases``, a one-line ``summary``, the ``source`` of the
+change (commit, file, function) and ``set``, only the keys that changed. A
+range's rules are the previous range's with ``set`` merged in: mappings are
+merged key by key, anything else (lists, strings) is replaced, and ``null``
+removes a key. ``aliases`` names single releases (``containerd-1.6: 1.6.39``).
+
+A rule file without ``ranges`` is a family of one range.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
+
+from planner.model.errors import InvalidRules
+from planner.model.yamlfile import Checker, MarkedList, MarkedMap, load_file
+
+__all__ = ["FAMILY_KEYS", "Family", "Range", "read_family"]
+
+FAMILY_KEYS = ("releases", "ranges", "aliases")
+"""Top-level keys of a family file that are not rules themselves."""
+
+
+@dataclass(frozen=True)
+class Range:
+    """One release range of a family: its specifier and its full (merged) rule data."""
+
+    releases: SpecifierSet
+    text: str
+    """The specifier as written (``>=1.7.19,<2.0.0``); '' for a file without ranges."""
+    summary: str
+    source: str
+    data: MarkedMap
+    """The rule keys of this range, every previous range's changes merged in."""
+
+
+@dataclass(frozen=True)
+class Family:
+    """A family file, read: its ranges oldest first, and its aliases."""
+
+    path: Path
+    name: str
+    ranges: tuple[Range, ...]
+    aliases: dict[str, str]
+
+    def pick(self, release: str | None) -> tuple[int, Range]:
+        """The range a release falls in (the newest when ``release`` is None)."""
+        if release is None:
+            return len(self.ranges) - 1, self.ranges[-1]
+        try:
+            version = Version(release)
+        except InvalidVersion:
+            raise InvalidRules(
+                f"{self.name}@{release}: {release!r} is not a release number such as 1.7.20"
+            ) from None
+        for index, candidate in enumerate(self.ranges):
+            if candidate.text and version in candidate.releases:
+                return index, candidate
+        known = "; ".join(r.text for r in self.ranges if r.text) or "none"
+        raise InvalidRules(
+            f"{self.name}@{release}: no rules for release {release}; the known release"
+            f" ranges are {known}"
+        )
+
+
+def _merge(base: MarkedMap, change: MarkedMap) -> MarkedMap:
+    """``base`` with ``change`` merged in, keeping each key's position in its own file."""
+    out = MarkedMap(base)
+    out.line, out.column = base.line, base.column
+    out.key_lines, out.key_columns = dict(base.key_lines), dict(base.key_columns)
+    for key, value in change.items():
+        if value is None:
+            out.pop(key, None)
+            continue
+        old = out.get(key)
+        out[key] = (
+            _merge(old, value)
+            if isinstance(old, MarkedMap) and isinstance(value, MarkedMap)
+            else value
+        )
+        out.key_lines[key] = change.line_of(key)
+        out.key_columns[key] = change.column_of(key)
+    return out
+
+
+def _specifier(check: Checker, node: MarkedMap, where: str) -> tuple[SpecifierSet, str]:
+    text = check.string(node, "releases", where, non_empty=True)
+    try:
+        return SpecifierSet(text), text
+    except InvalidSpecifier:
+        raise check.fail(
+            node,
+            "releases",
+            where,
+            f"{text!r} is not a version specifier such as '>=1.7.19,<2.0.0'",
+        ) from None
+
+
+@functools.lru_cache(maxsize=32)
+def read_family(path: Path) -> Family:
+    """Read a rule file as a family of ranges (not yet validated as rules: the loader does)."""
+    check = Checker(path, InvalidRules)
+    top = check.table(load_file(path, InvalidRules), "", key=None)
+    base = MarkedMap({k: v for k, v in top.items() if k not in FAMILY_KEYS})
+    base.line, base.column = top.line, top.column
+    base.key_lines, base.key_columns = dict(top.key_lines), dict(top.key_columns)
+    summary = top.get("summary") if isinstance(top.get("summary"), str) else ""
+    if "releases" not in top:
+        if "ranges" in top:
+            raise check.fail(top, "ranges", "ranges", "needs 'releases' for the oldest range too")
+        ranges = [Range(SpecifierSet(), "", str(summary), "", base)]
+    else:
+        spec, text = _specifier(check, top, "releases")
+        ranges = [Range(spec, text, str(summary), "", base)]
+        items = top.get("ranges", MarkedList())
+        if not isinstance(items, MarkedList):
+            raise check.fail(top, "ranges", "ranges", "must be a list of release ranges")
+        for i, item in enumerate(items):
+            where = f"ranges[{i}]"
+            node = check.mapping(
+                item,
+                where,
+                required=("releases", "summary", "source"),
+                optional=("set",),
+                parent=items,
+                key=i,
+            )
+            spec, text = _specifier(check, node, f"{where}.releases")
+            change = check.table(
+                node.get("set", MarkedMap()), f"{where}.set", parent=node, key="set"
+            )
+            data = _merge(ranges[-1].data, change)
+            range_summary = check.string(node, "summary", f"{where}.summary", non_empty=True)
+            data["summary"] = range_summary
+            ranges.append(
+                Range(
+                    spec, text, range_summary, check.string(node, "source", f"{where}.source"), data
+                )
+            )
+    aliases: dict[str, str] = {}
+    if "aliases" in top:
+        for alias, release in check.str_map(
+            top["aliases"], "aliases", parent=top, key="aliases"
+        ).items():
+            aliases[alias] = release
+    return Family(path, path.stem, tuple(ranges), aliases)
