@@ -158,6 +158,8 @@ READS: dict[str, tuple[str, Callable[[RuleSet], Any]]] = {
         lambda r: r.windows_ignored_os_features,
     ),
     "order": ("order: [zstd-first]\n", lambda r: r.order),
+    "match.arch_fallback": ("match: {arch_fallback: [arm]}\n", lambda r: r.arch_fallback),
+    "match.media_types": ("match: {media_types: any}\n", lambda r: r.media_types),
     "no_platform": ("no_platform: skip\n", lambda r: r.no_platform),
     "empty_platform": ("empty_platform: missing\n", lambda r: r.empty_platform_is_missing),
     "attestations": ("attestations: reject\n", lambda r: r.attestations),

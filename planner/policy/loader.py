@@ -117,6 +117,8 @@ class _Reader:
                 "os_version",
                 "os_features",
                 "windows_ignored_os_features",
+                "arch_fallback",
+                "media_types",
             ),
             parent=top,
             key="match",
@@ -138,6 +140,8 @@ class _Reader:
             windows_ignored_os_features=check.strings(
                 match, "windows_ignored_os_features", "match.windows_ignored_os_features"
             ),
+            arch_fallback=check.strings(match, "arch_fallback", "match.arch_fallback"),
+            media_types=cast(Any, _choice(check, match, "media_types", "match.media_types")),
             order=self.tie_breaks(top, "order", "order"),
             no_platform=self.no_platform(top),
             empty_platform_is_missing=_choice(check, top, "empty_platform", "empty_platform")
@@ -215,7 +219,7 @@ class _Reader:
         builds = node.get("ltsc_builds")
         if (
             not isinstance(builds, list)
-            or not builds
+            or (not builds and "process_isolation" in where)
             or not all(isinstance(b, int) and not isinstance(b, bool) and b > 0 for b in builds)
             or list(builds) != sorted(set(builds))
         ):
@@ -223,7 +227,7 @@ class _Reader:
                 node,
                 "ltsc_builds",
                 f"{where}.ltsc_builds",
-                "must be a non-empty ascending list of build numbers",
+                "must be an ascending list of build numbers ([] for none: exact builds only)",
             )
         floor = self.check.choice(
             node, "floor", f"{where}.floor", schema.options("windows.floor"), ""

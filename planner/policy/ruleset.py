@@ -89,6 +89,8 @@ class RuleSet:
     os_features_match: OsFeaturesMatch
     windows_ignored_os_features: tuple[str, ...]
     order: tuple[TieBreak, ...]
+    arch_fallback: tuple[str, ...]
+    media_types: Literal["images", "any"]
     no_platform: NoPlatform | Platform
     empty_platform_is_missing: bool
     attestations: Literal["reject", "by-platform"]

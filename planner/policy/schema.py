@@ -222,6 +222,21 @@ KEYS: tuple[Key, ...] = (
         default=(),
     ),
     Key(
+        "match.media_types",
+        "enum",
+        "images = an entry that is neither an image manifest nor an index is rejected;"
+        " any = entries are judged by their platform whatever their media type",
+        choices=("images", "any"),
+        default="images",
+    ),
+    Key(
+        "match.arch_fallback",
+        "strings",
+        "architectures whose entries of any variant are taken as a last resort when nothing"
+        " matches (Docker 20.10's deprecated partial match for arm)",
+        default=(),
+    ),
+    Key(
         "order",
         "enums",
         "tie-breaks among entries of equal rank, in order; then list order",

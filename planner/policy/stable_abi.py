@@ -32,7 +32,8 @@ class StableAbi:
     """Which image builds a Windows host runs with process isolation.
 
     ``ltsc_builds`` are the stable-ABI LTSC releases, ascending; below the
-    first one a host needs the exact build. ``floor`` picks the oldest image
+    first one (or with none: containerd before hcsshim's compatibility check,
+    which matched the build by prefix) a host needs the exact build. ``floor`` picks the oldest image
     build a newer host accepts:
 
     * ``largest-at-or-below-host`` (hcsshim v0.9.10-v0.12, containerd/platforms
@@ -63,8 +64,8 @@ class StableAbi:
 
     def window(self, host: WindowsVersion) -> tuple[int, int]:
         """The inclusive range of image builds the host runs."""
-        if host.build < self.ltsc_builds[0]:
-            return host.build, host.build
+        if not self.ltsc_builds or host.build < self.ltsc_builds[0]:
+            return host.build, host.build  # no stable ABI (yet): the host's own build only
         return self.floor_for(host.build), host.build
 
     def compatible(self, host: WindowsVersion, image: WindowsVersion | None) -> bool:

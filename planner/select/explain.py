@@ -36,6 +36,10 @@ _ACCEPTED: dict[Code, Callable[[Verdict], str]] = {
         "32-bit": f"{v['host']} host runs {v['entry']} via 32-bit compatibility",
         "no-variant": f"{v['host']} host runs the variant-less {v['entry']} entry as a fallback",
         "older-variant": f"{v['host']} host runs the older variant {v['entry']}",
+        "any-variant": (
+            f"{v['host']} host takes {v['entry']} only because no entry matches it"
+            " (any variant of its architecture, as a last resort)"
+        ),
     }[v["via"]],
     Code.NO_PLATFORM: lambda v: "no platform, taken only if no entry with a platform matches",
     Code.WINDOWS_HOST_BUILD: lambda v: f"windows build {v['build']} is the host's build",

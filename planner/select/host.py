@@ -53,8 +53,6 @@ def _as_read(host: Platform, rules: RuleSet) -> tuple[Platform, bool, tuple[Noti
     variant, ``host.variant`` whether the variant reaches the matcher at all.
     """
     read = rules.host_rules
-    if read.variant == "drop" and host.variant:
-        host = host.with_fields(variant="")
     if "." not in host.architecture + host.variant:
         return host, True, ()
     if read.dotted == "reject":
@@ -87,6 +85,8 @@ def host_view(host: Platform, rules: RuleSet) -> HostView:
     """
     given, normalize, notices = _as_read(host, rules)
     norm = rules.host_normalizer(given) if normalize else given.with_fields()
+    if rules.host_rules.variant == "drop" and norm.variant:
+        norm = norm.with_fields(variant="")  # after containerd's Parse: podman 4.0-4.2
     if not norm.os or not norm.architecture:
         raise InvalidPlatform(f"host {host!s}: os and architecture are required")
     is_windows = norm.os.lower() == "windows"

@@ -34,7 +34,7 @@ def is_empty(platform: Platform) -> bool:
 
 def judge(desc: Descriptor, view: HostView, rules: RuleSet, index_media_type: str) -> Verdict:
     """The verdict on one index entry."""
-    if not (desc.is_manifest or desc.is_index):
+    if not (desc.is_manifest or desc.is_index) and rules.media_types == "images":
         return reject(Code.NOT_AN_IMAGE, media_type=desc.media_type)
     if desc.is_attestation and rules.attestations == "reject":
         return reject(Code.ATTESTATION, platform=None)
@@ -73,6 +73,16 @@ def judge_platform(
         rank = view.arch_ranks.get(cand.architecture)
     else:
         rank = view.ranks.get(arch_variant)
+    fallback = platform.architecture in rules.arch_fallback
+    if rank is None and fallback and platform.architecture == view.norm.architecture:
+        # moby 20.10 filterManifests: the "deprecated partial match" of os and architecture
+        return accept(
+            Code.FALLBACK,
+            len(view.vector),
+            host=format_arch_variant((view.norm.architecture, view.norm.variant)),
+            entry=format_arch_variant(arch_variant),
+            via="any-variant",
+        )
     if rank is None:
         if not view.vector:
             return reject(

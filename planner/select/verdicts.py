@@ -30,7 +30,8 @@ class Code(enum.Enum):
     EXACT = "exact"
     """the host's own platform; args: ``normalized_from`` (the entry as written) or None"""
     FALLBACK = "fallback"
-    """a lower entry of the host's list; args: ``host``, ``entry``, ``via`` (32-bit | no-variant | older-variant)"""
+    """a lower entry of the host's list; args: ``host``, ``entry``, ``via``
+    (32-bit | no-variant | older-variant | any-variant)"""
     NO_PLATFORM = "no-platform"
     """an entry without platform, kept as a last resort"""
     WINDOWS_HOST_BUILD = "windows-host-build"
