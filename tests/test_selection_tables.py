@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
-from planner.model.manifest import Index, parse_document
 from planner.model.errors import InvalidPlatform
+from planner.model.manifest import Index, parse_document
 from planner.model.platform import Platform
 from planner.policy.loader import available_rule_sets, load_rules
 from planner.select.selector import select

@@ -26,8 +26,10 @@ def _leaf(k: Key) -> dict[str, Any]:
         out = {"enum": list(k.choices)}
     elif k.kind == "enums":
         out = {"type": "array", "items": {"enum": list(k.choices)}}
-    elif k.kind == "builds":
-        out = {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 1}}
+    elif k.kind == "builds":  # [] is meaningful for windows.ltsc_builds: exact builds only
+        out = {"type": "array", "items": {"type": "integer", "minimum": 1}}
+        if k.required:
+            out["minItems"] = 1
     elif k.kind == "string-map":
         out = {"type": "object", "additionalProperties": {"type": "string"}}
     elif k.kind == "platform-list":
