@@ -224,14 +224,23 @@ class Registry:
         labels: dict[str, str] | None = None,
         tag: str | None = None,
         layer_extras: list[dict[str, Any]] | None = None,
+        diff_ids: list[str] | None = None,
     ) -> Pushed:
-        """Push config, layers and an image manifest; returns the manifest."""
+        """Push config, layers and an image manifest; returns the manifest.
+
+        ``diff_ids`` are the digests of the uncompressed layers (for real tar.gz layers that a
+        client unpacks); by default each layer's own digest, which only a client that never
+        unpacks accepts.
+        """
         config_obj: dict[str, Any] = {
             "architecture": "",
             "os": "",
             **(platform or {}),
             "config": {"Labels": labels or {}},
-            "rootfs": {"type": "layers", "diff_ids": [sha256(layer) for layer in layers]},
+            "rootfs": {
+                "type": "layers",
+                "diff_ids": diff_ids or [sha256(layer) for layer in layers],
+            },
         }
         config = json.dumps(config_obj, sort_keys=True).encode()
         self.push_blob(repo, config)
