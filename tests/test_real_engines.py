@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -194,6 +195,7 @@ class Judge:
     def planned(self, rule_set: str, row_id: str) -> int | None:
         key = (rule_set, row_id)
         if key not in self._planned:
+            started = time.monotonic()
             pushed = self.lab.rows[row_id]
             result = resolve(
                 pushed.reference,
@@ -204,6 +206,8 @@ class Judge:
             assert result.selection is not None
             chosen = result.selection.chosen
             self._planned[key] = chosen.position if chosen else None
+            seconds = self.lab.seconds
+            seconds["pull-planner"] = seconds.get("pull-planner", 0) + time.monotonic() - started
         return self._planned[key]
 
     def verdict(self, client: str, row_id: str) -> Verdict:
