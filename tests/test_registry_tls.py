@@ -53,19 +53,7 @@ def tls_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Reg
     workdir = tmp_path_factory.mktemp("tls")
     cert, key = self_signed(workdir)
     registry = Registry(workdir, tls=(cert, key))
-    registry.url = f"https://{registry.host}"
     registry.start()
-    import httpx
-
-    registry.push_auth = None
-    original = registry._client
-
-    def client() -> httpx.Client:
-        c = original()
-        c._transport = httpx.HTTPTransport(verify=False)
-        return c
-
-    registry._client = client  # type: ignore[method-assign]
     registry.push_image("app", {"os": "linux", "architecture": "arm64"}, [b"tls layer"], tag="1")
     yield registry, cert
     registry.stop()

@@ -1,0 +1,378 @@
+"""Differential tests: every real client Debian 12 ships, live, against its release's rules.
+
+Every selection-table row is pushed to a real registry and pulled by skopeo 1.9.3, podman
+4.3.1, containerd 1.6.20 (ctr) and Docker 20.10.24 (dockerd), each told the row's host as
+``os/arch[/variant]`` (see :mod:`tests.real_clients` for how each pick is read). For each
+(client, row) the entry the client pulled must be the one pull-planner picks with the rule
+set for that client's release.
+
+Those rule sets (:data:`RELEASES`) are being written; until one ships, its client is compared
+with today's closest rule set (:data:`CLOSEST_TODAY`), and the rows where they differ are
+pinned in :data:`DIFFERS_TODAY` with both picks: the live pick is the truth the release's
+rule set must give. A row that cannot be compared says why (:func:`not_comparable`); a client
+error that is not listed there fails the test.
+
+``PULL_PLANNER_REAL_RESULTS=path.md`` writes every live result and the summary to ``path.md``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from planner import RegistryOptions, load_rules, resolve
+from planner.policy.loader import available_rule_sets
+from tests.helpers import require_tool
+from tests.real_clients import (
+    BINARIES,
+    CLIENTS,
+    PACKAGES,
+    Lab,
+    Outcome,
+    client_version,
+    lab_directory,
+)
+from tests.test_selection_tables import ROWS
+
+RELEASES = {
+    "skopeo": "skopeo@1.9.3",
+    "podman": "podman@4.3.1",
+    "containerd": "containerd@1.6.20",
+    "docker": "docker@20.10.24",
+}
+"""The rule set for the release of each client that Debian 12 ships."""
+
+CLOSEST_TODAY = {
+    # containers/image 5.25+ (zstd preference, later fixes); skopeo 1.9.3 has c/image 5.23.1
+    # and passes --override-* raw, where the podman rule set normalizes the host as libimage
+    "skopeo@1.9.3": "podman",
+    # same c/image 5.23.1, host normalized by containers/common 0.50.1
+    "podman@4.3.1": "podman",
+    # containerd 1.6's in-tree platforms package
+    "containerd@1.6.20": "containerd-1.6",
+    # Docker 29 (containerd/platforms rc.x); 20.10 vendors a containerd 1.5-dev fork
+    "docker@20.10.24": "docker",
+}
+"""Until a versioned rule set ships, the shipped one its client is compared with.
+
+Delete a line when its rule set exists (the test then uses it, and :data:`DIFFERS_TODAY`
+entries that it fixes fail until they are removed)."""
+
+
+def rule_set_for(client: str) -> str:
+    name = RELEASES[client]
+    return name if name in available_rule_sets() else CLOSEST_TODAY[name]
+
+
+DIFFERS_TODAY: dict[tuple[str, str], tuple[int | None, int | None]] = {
+    # skopeo 1.9.3 passes --override-os/-arch/-variant to containers/image as typed, and
+    # MatchesPlatform compares plain strings: no host normalization at all
+    ("skopeo", "linux:x86-64-host-normalized"): (None, 0),
+    ("skopeo", "linux:aarch64-host"): (None, 1),
+    ("skopeo", "linux:arm64-8-host"): (None, 0),
+    ("skopeo", "linux:armhf-host"): (None, 1),
+    ("skopeo", "linux:armel-host"): (None, 1),
+    ("skopeo", "linux:i386-host"): (None, 0),
+    ("skopeo", "linux:macos-host"): (None, 1),
+    # containers/image 5.23.1: no zstd preference (5.25), and chooseInstance never looks at
+    # an entry's media type (nor does 5.36), so the artifact entry is chosen
+    ("skopeo", "special:zstd-instance-preferred"): (0, 1),
+    ("skopeo", "special:artifact-media-type-skipped"): (0, 1),
+    ("podman", "special:zstd-instance-preferred"): (0, 1),
+    ("podman", "special:artifact-media-type-skipped"): (0, 1),
+    # podman 4.3.1 splits --platform into "linux" and "arm64/v8.2"; libimage's
+    # NormalizePlatform cannot parse "linux/arm64/v8.2" ("." in the variant) and keeps the
+    # raw values, so containers/image is asked for architecture "arm64/v8.2"
+    ("podman", "linux:arm64-v8-2-host"): (None, 2),
+    # dockerd 20.10 (pull_v2_unix.go filterManifests): platforms.NewMatcher, an exact match
+    # after Normalize, with no platform vector (no amd64 -> 386, amd64/vN -> lower levels,
+    # arm64 -> arm, arm/vN -> lower variants) ...
+    ("docker", "linux:amd64-runs-386"): (None, 0),
+    ("docker", "linux:amd64-v3-falls-back-to-386"): (None, 1),
+    ("docker", "linux:arm64-runs-arm-v7"): (None, 0),
+    ("docker", "linux:arm64-arm-variants-order"): (None, 3),
+    ("docker", "linux:arm64-runs-plain-arm"): (None, 0),
+    ("docker", "linux:arm64-runs-arm-v8"): (None, 1),
+    ("docker", "linux:arm64-v9-host-v8-6"): (None, 1),
+    ("docker", "linux:arm64-v8-0-entry"): (None, 0),
+    # ... an unknown arm64 variant matches itself ...
+    ("docker", "linux:arm64-unknown-variant-matches-nothing"): (0, None),
+    # ... and, for arm only when nothing matched, any arm entry in list order
+    ("docker", "linux:arm-v6-rejects-plain-arm"): (0, None),
+    ("docker", "linux:arm-v6-runs-v5"): (0, 1),
+    ("docker", "linux:non-canonical-v7l"): (0, None),
+    # an entry without a platform (or an empty one) never matches; os.features are ignored;
+    # media types are not checked
+    ("docker", "special:no-platform-alone-oci"): (None, 0),
+    ("docker", "special:no-platform-docker-list"): (None, 1),
+    ("docker", "special:empty-platform-object"): (None, 0),
+    ("docker", "special:linux-os-features-rejected"): (0, 1),
+    ("docker", "special:host-os-features-prefer-more"): (0, 1),
+    ("docker", "special:artifact-media-type-skipped"): (0, 1),
+}
+"""(client, row) -> (live pick, pick of today's closest rule set), where they differ."""
+
+_INVALID_VARIANT = "platform specifier component must match"
+CLIENT_ERRORS: dict[tuple[str, str], str] = {
+    # platforms.Parse (containerd 1.6, and the fork in Docker 20.10) refuses "." in a variant
+    ("containerd", "linux:arm64-v9-2-host"): _INVALID_VARIANT,
+    ("containerd", "linux:arm64-v8-2-host"): _INVALID_VARIANT,
+    ("containerd", "linux:arm64-v8-2-host-arm32"): _INVALID_VARIANT,
+    ("containerd", "linux:arm64-v9-0-host"): _INVALID_VARIANT,
+    ("docker", "linux:arm64-v9-2-host"): _INVALID_VARIANT,
+    ("docker", "linux:arm64-v8-2-host"): _INVALID_VARIANT,
+    ("docker", "linux:arm64-v8-2-host-arm32"): _INVALID_VARIANT,
+    ("docker", "linux:arm64-v9-0-host"): _INVALID_VARIANT,
+    # containerd 1.6 does not skip an entry of unknown media type: images.Manifest takes the
+    # artifact (first in platform order) and fails on it
+    ("containerd", "special:artifact-media-type-skipped"): "unexpected media type",
+    # dockerd 20.10 chooses the "Linux/AMD64" entry, then looks up a layer store for the
+    # entry's os "Linux" (none: the store is "linux") and panics (nil pointer)
+    ("docker", "linux:uppercase-entry"): "dockerd exited: panic:",
+    # dockerd on Linux chooses an entry (served: the one the rule set picks), then refuses to
+    # pull an image for another os
+    ("docker", "linux:macos-host"): "operating system is not supported",
+    ("docker", "linux:freebsd-host"): "operating system is not supported",
+}
+"""(client, row) -> the text of a client error that makes the row not comparable."""
+
+WINDOWS_ON_LINUX = {
+    "containerd": (
+        "Windows host: containerd's Linux build matches Windows entries by os/arch/variant only"
+        " (platforms.Only without the Windows os.version matcher), and ctr cannot be given the"
+        " host's os.version"
+    ),
+    "docker": (
+        "Windows host: dockerd on Linux chooses with pull_v2_unix.go (os/arch/variant only, no"
+        " os.version), then refuses the Windows image"
+    ),
+}
+
+
+def not_comparable(client: str, row_id: str, outcome: Outcome) -> str | None:
+    """Why the live pick says nothing about the rule set, or None."""
+    if client in WINDOWS_ON_LINUX and outcome.platform.startswith("windows/"):
+        return f"{WINDOWS_ON_LINUX[client]} (live: {outcome.text()})"
+    if outcome.error is not None and (client, row_id) in CLIENT_ERRORS:
+        return f"the client fails: {outcome.error}"
+    return None
+
+
+# ------------------------------------------------------------------------------- fixtures
+
+
+@dataclass(frozen=True)
+class Verdict:
+    client: str
+    row_id: str
+    rule_set: str
+    outcome: Outcome
+    planned: int | None
+    why_not: str | None
+
+    @property
+    def kind(self) -> str:
+        if self.why_not is not None:
+            return "not comparable"
+        if self.outcome.error is not None:
+            return "unexpected error"
+        return "agrees" if self.outcome.position == self.planned else "disagrees"
+
+
+class Judge:
+    """Live results and pull-planner's picks, each computed once per session."""
+
+    def __init__(self, lab: Lab) -> None:
+        self.lab = lab
+        self._planned: dict[tuple[str, str], int | None] = {}
+
+    def planned(self, rule_set: str, row_id: str) -> int | None:
+        key = (rule_set, row_id)
+        if key not in self._planned:
+            started = time.monotonic()
+            pushed = self.lab.rows[row_id]
+            result = resolve(
+                pushed.reference,
+                pushed.host,
+                load_rules(rule_set),
+                registry=RegistryOptions(use_cache=False),
+            )
+            assert result.selection is not None
+            chosen = result.selection.chosen
+            self._planned[key] = chosen.position if chosen else None
+            seconds = self.lab.seconds
+            seconds["pull-planner"] = seconds.get("pull-planner", 0) + time.monotonic() - started
+        return self._planned[key]
+
+    def verdict(self, client: str, row_id: str) -> Verdict:
+        outcome = self.lab.results(client)[row_id]
+        rule_set = rule_set_for(client)
+        return Verdict(
+            client,
+            row_id,
+            rule_set,
+            outcome,
+            self.planned(rule_set, row_id),
+            not_comparable(client, row_id, outcome),
+        )
+
+
+@pytest.fixture(scope="session")
+def judge() -> Iterator[Judge]:
+    require_tool("docker-registry", "docker-registry")
+    lab = Lab(lab_directory())
+    try:
+        judged = Judge(lab)
+        yield judged
+        report = os.environ.get("PULL_PLANNER_REAL_RESULTS")
+        if report:
+            write_report(judged, Path(report))
+    finally:
+        lab.close()
+
+
+# ---------------------------------------------------------------------------------- tests
+
+CASES = [
+    pytest.param(client, row_id, id=f"{client}-{row_id}")
+    for client in CLIENTS
+    for row_id, _ in ROWS
+]
+
+
+@pytest.mark.parametrize(("client", "row_id"), CASES)
+def test_release_rule_set_picks_what_the_client_pulls(
+    judge: Judge, client: str, row_id: str
+) -> None:
+    for binary in BINARIES[client]:
+        require_tool(binary, PACKAGES[client])
+    verdict = judge.verdict(client, row_id)
+    outcome = verdict.outcome
+    if (client, row_id) in CLIENT_ERRORS:
+        assert outcome.error is not None and CLIENT_ERRORS[client, row_id] in outcome.error, (
+            f"{client} no longer fails on {row_id} as recorded: {outcome.text()}"
+        )
+    if verdict.why_not is not None:
+        pytest.skip(verdict.why_not)
+    assert outcome.error is None, f"{client} failed: {outcome.error} (notes: {outcome.notes})"
+    live = outcome.position
+    if (client, row_id) in DIFFERS_TODAY:
+        assert (live, verdict.planned) == DIFFERS_TODAY[client, row_id], (
+            f"recorded as live {DIFFERS_TODAY[client, row_id][0]} vs {verdict.rule_set}"
+            f" {DIFFERS_TODAY[client, row_id][1]}; now live {live} vs {verdict.planned}:"
+            " update DIFFERS_TODAY"
+        )
+        pytest.xfail(f"{client} pulls {live}, rule set {verdict.rule_set} picks {verdict.planned}")
+    assert live == verdict.planned, (
+        f"{client} pulled {live}, rule set {verdict.rule_set} picks {verdict.planned}"
+        f" (platform {outcome.platform}; notes: {list(outcome.notes)})"
+    )
+
+
+def test_pinned_rows_exist() -> None:
+    rows = {row_id for row_id, _ in ROWS}
+    for client, row_id in [*DIFFERS_TODAY, *CLIENT_ERRORS]:
+        assert client in CLIENTS and row_id in rows, (client, row_id)
+    assert not set(DIFFERS_TODAY) & set(CLIENT_ERRORS)
+
+
+# --------------------------------------------------------------------------------- report
+
+
+def _pick(value: int | None) -> str:
+    return "None" if value is None else str(value)
+
+
+def write_report(judged: Judge, path: Path) -> None:
+    """Every (row, client) result and the per-client summary, as Markdown."""
+    clients = [c for c in CLIENTS if c in judged.lab._results]
+    verdicts = {c: [judged.verdict(c, row_id) for row_id, _ in ROWS] for c in clients}
+    lines = [
+        "# Real clients on the selection tables: live results",
+        "",
+        f"Generated {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC by"
+        " `PULL_PLANNER_REAL_RESULTS=<this file> python -m pytest tests/test_real_engines.py`"
+        " (branch real-clients). Rows: tests/data/selection/*.yaml; harness:"
+        " tests/real_clients.py.",
+        "",
+        "## Clients",
+        "",
+    ]
+    for client in clients:
+        lines.append(
+            f"* **{client}** ({RELEASES[client]}, compared with rule set"
+            f" `{rule_set_for(client)}`): {client_version(client)}"
+        )
+    seconds = ", ".join(f"{step} {t:.1f} s" for step, t in judged.lab.seconds.items())
+    lines += ["", f"Time taken (this run, 2-core machine): {seconds}.", "", "## Summary", ""]
+    lines += [
+        "| client | rows | compared | agree | disagree | not comparable |",
+        "|---|---|---|---|---|---|",
+    ]
+    for client in clients:
+        kinds = [v.kind for v in verdicts[client]]
+        compared = kinds.count("agrees") + kinds.count("disagrees")
+        lines.append(
+            f"| {client} | {len(kinds)} | {compared} | {kinds.count('agrees')} |"
+            f" {kinds.count('disagrees')} | {kinds.count('not comparable')} |"
+            + (
+                f" unexpected errors: {kinds.count('unexpected error')}"
+                if "unexpected error" in kinds
+                else ""
+            )
+        )
+    for client in clients:
+        lines += [
+            "",
+            f"### {client}: disagreements (row: live pick vs `{rule_set_for(client)}`)",
+            "",
+        ]
+        for v in verdicts[client]:
+            if v.kind == "disagrees":
+                lines.append(
+                    f"* `{v.row_id}` (platform `{v.outcome.platform}`): live **{_pick(v.outcome.position)}**,"
+                    f" rule set {_pick(v.planned)}" + _notes(v.outcome)
+                )
+        lines += ["", f"### {client}: not comparable", ""]
+        for v in verdicts[client]:
+            if v.kind in ("not comparable", "unexpected error"):
+                lines.append(
+                    f"* `{v.row_id}`: {v.why_not or 'UNEXPECTED ' + v.outcome.text()};"
+                    f" manifests served: {list(v.outcome.fetched)}; rule set {_pick(v.planned)}"
+                )
+    lines += [
+        "",
+        "## Every result",
+        "",
+        "One line per (row, client): platform given, live result, rule-set pick, verdict;"
+        ' "served" lists the entries whose image manifest the registry served to the client.',
+        "",
+    ]
+    for row_id, row in ROWS:
+        lines.append(f"### `{row_id}`")
+        lines.append("")
+        features = (
+            f" with os.features {row['host_os_features']}" if "host_os_features" in row else ""
+        )
+        lines.append(f"host `{row['host']}`{features}, entries {row['entries']}")
+        lines.append("")
+        for client in clients:
+            v = next(x for x in verdicts[client] if x.row_id == row_id)
+            lines.append(
+                f"* {client}: `{v.outcome.platform}` -> {v.outcome.text()} |"
+                f" `{v.rule_set}`: {_pick(v.planned)} | {v.kind} | served"
+                f" {list(v.outcome.fetched)}" + _notes(v.outcome)
+            )
+        lines.append("")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n")
+
+
+def _notes(outcome: Outcome) -> str:
+    return "".join(f"; {note}" for note in outcome.notes)
