@@ -6,11 +6,9 @@ Every selection-table row is pushed to a real registry and pulled by skopeo 1.9.
 (client, row) the entry the client pulled must be the one pull-planner picks with the rule
 set for that client's release.
 
-Those rule sets (:data:`RELEASES`) are being written; until one ships, its client is compared
-with today's closest rule set (:data:`CLOSEST_TODAY`), and the rows where they differ are
-pinned in :data:`DIFFERS_TODAY` with both picks: the live pick is the truth the release's
-rule set must give. A row that cannot be compared says why (:func:`not_comparable`); a client
-error that is not listed there fails the test.
+The rule sets are :data:`RELEASES`. A row that cannot be compared says why
+(:func:`not_comparable`); a client error that is not listed there fails the test. Where a
+release's platforms.Parse refuses the host string, its rule set must refuse it too.
 
 ``PULL_PLANNER_REAL_RESULTS=path.md`` writes every live result and the summary to ``path.md``.
 """
@@ -27,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from planner import RegistryOptions, load_rules, resolve
-from planner.policy.loader import available_rule_sets
+from planner.model.errors import InvalidPlatform
 from tests.helpers import require_tool
 from tests.real_clients import (
     BINARIES,
@@ -48,87 +46,18 @@ RELEASES = {
 }
 """The rule set for the release of each client that Debian 12 ships."""
 
-CLOSEST_TODAY = {
-    # containers/image 5.25+ (zstd preference, later fixes); skopeo 1.9.3 has c/image 5.23.1
-    # and passes --override-* raw, where the podman rule set normalizes the host as libimage
-    "skopeo@1.9.3": "podman",
-    # same c/image 5.23.1, host normalized by containers/common 0.50.1
-    "podman@4.3.1": "podman",
-    # containerd 1.6's in-tree platforms package
-    "containerd@1.6.20": "containerd-1.6",
-    # Docker 29 (containerd/platforms rc.x); 20.10 vendors a containerd 1.5-dev fork
-    "docker@20.10.24": "docker",
-}
-"""Until a versioned rule set ships, the shipped one its client is compared with.
+DIFFERS_TODAY: dict[tuple[str, str], tuple[int | None, int | None]] = {}
+"""(client, row) -> (live pick, the release rule set's pick) where they are known to differ.
 
-Delete a line when its rule set exists (the test then uses it, and :data:`DIFFERS_TODAY`
-entries that it fixes fail until they are removed)."""
-
-
-def rule_set_for(client: str) -> str:
-    name = RELEASES[client]
-    return name if name in available_rule_sets() else CLOSEST_TODAY[name]
-
-
-DIFFERS_TODAY: dict[tuple[str, str], tuple[int | None, int | None]] = {
-    # skopeo 1.9.3 passes --override-os/-arch/-variant to containers/image as typed, and
-    # MatchesPlatform compares plain strings: no host normalization at all
-    ("skopeo", "linux:x86-64-host-normalized"): (None, 0),
-    ("skopeo", "linux:aarch64-host"): (None, 1),
-    ("skopeo", "linux:arm64-8-host"): (None, 0),
-    ("skopeo", "linux:armhf-host"): (None, 1),
-    ("skopeo", "linux:armel-host"): (None, 1),
-    ("skopeo", "linux:i386-host"): (None, 0),
-    ("skopeo", "linux:macos-host"): (None, 1),
-    # containers/image 5.23.1: no zstd preference (5.25), and chooseInstance never looks at
-    # an entry's media type (nor does 5.36), so the artifact entry is chosen
-    ("skopeo", "special:zstd-instance-preferred"): (0, 1),
-    ("skopeo", "special:artifact-media-type-skipped"): (0, 1),
-    ("podman", "special:zstd-instance-preferred"): (0, 1),
-    ("podman", "special:artifact-media-type-skipped"): (0, 1),
-    # podman 4.3.1 splits --platform into "linux" and "arm64/v8.2"; libimage's
-    # NormalizePlatform cannot parse "linux/arm64/v8.2" ("." in the variant) and keeps the
-    # raw values, so containers/image is asked for architecture "arm64/v8.2"
-    ("podman", "linux:arm64-v8-2-host"): (None, 2),
-    # dockerd 20.10 (pull_v2_unix.go filterManifests): platforms.NewMatcher, an exact match
-    # after Normalize, with no platform vector (no amd64 -> 386, amd64/vN -> lower levels,
-    # arm64 -> arm, arm/vN -> lower variants) ...
-    ("docker", "linux:amd64-runs-386"): (None, 0),
-    ("docker", "linux:amd64-v3-falls-back-to-386"): (None, 1),
-    ("docker", "linux:arm64-runs-arm-v7"): (None, 0),
-    ("docker", "linux:arm64-arm-variants-order"): (None, 3),
-    ("docker", "linux:arm64-runs-plain-arm"): (None, 0),
-    ("docker", "linux:arm64-runs-arm-v8"): (None, 1),
-    ("docker", "linux:arm64-v9-host-v8-6"): (None, 1),
-    ("docker", "linux:arm64-v8-0-entry"): (None, 0),
-    # ... an unknown arm64 variant matches itself ...
-    ("docker", "linux:arm64-unknown-variant-matches-nothing"): (0, None),
-    # ... and, for arm only when nothing matched, any arm entry in list order
-    ("docker", "linux:arm-v6-rejects-plain-arm"): (0, None),
-    ("docker", "linux:arm-v6-runs-v5"): (0, 1),
-    ("docker", "linux:non-canonical-v7l"): (0, None),
-    # an entry without a platform (or an empty one) never matches; os.features are ignored;
-    # media types are not checked
-    ("docker", "special:no-platform-alone-oci"): (None, 0),
-    ("docker", "special:no-platform-docker-list"): (None, 1),
-    ("docker", "special:empty-platform-object"): (None, 0),
-    ("docker", "special:linux-os-features-rejected"): (0, 1),
-    ("docker", "special:host-os-features-prefer-more"): (0, 1),
-    ("docker", "special:artifact-media-type-skipped"): (0, 1),
-}
-"""(client, row) -> (live pick, pick of today's closest rule set), where they differ."""
+Empty: every comparable row agrees. A disagreement found later is pinned here with both
+picks until the rule set is fixed; a pinned row that agrees again fails, so the list
+cannot go stale."""
 
 _INVALID_VARIANT = "platform specifier component must match"
+"""What containerd 1.6's platforms.Parse (and Docker 20.10's copy) says of a "." in a variant."""
+PARSE_ERROR = "parse-error"
+"""A rule set's answer when the release refuses the host's platform string."""
 CLIENT_ERRORS: dict[tuple[str, str], str] = {
-    # platforms.Parse (containerd 1.6, and the fork in Docker 20.10) refuses "." in a variant
-    ("containerd", "linux:arm64-v9-2-host"): _INVALID_VARIANT,
-    ("containerd", "linux:arm64-v8-2-host"): _INVALID_VARIANT,
-    ("containerd", "linux:arm64-v8-2-host-arm32"): _INVALID_VARIANT,
-    ("containerd", "linux:arm64-v9-0-host"): _INVALID_VARIANT,
-    ("docker", "linux:arm64-v9-2-host"): _INVALID_VARIANT,
-    ("docker", "linux:arm64-v8-2-host"): _INVALID_VARIANT,
-    ("docker", "linux:arm64-v8-2-host-arm32"): _INVALID_VARIANT,
-    ("docker", "linux:arm64-v9-0-host"): _INVALID_VARIANT,
     # containerd 1.6 does not skip an entry of unknown media type: images.Manifest takes the
     # artifact (first in platform order) and fails on it
     ("containerd", "special:artifact-media-type-skipped"): "unexpected media type",
@@ -173,13 +102,21 @@ class Verdict:
     row_id: str
     rule_set: str
     outcome: Outcome
-    planned: int | None
+    planned: int | str | None
     why_not: str | None
+
+    @property
+    def refused_alike(self) -> bool:
+        """Client and rule set both refuse the host's platform string."""
+        error = self.outcome.error or ""
+        return self.planned == PARSE_ERROR and _INVALID_VARIANT in error
 
     @property
     def kind(self) -> str:
         if self.why_not is not None:
             return "not comparable"
+        if self.refused_alike:
+            return "agrees"
         if self.outcome.error is not None:
             return "unexpected error"
         return "agrees" if self.outcome.position == self.planned else "disagrees"
@@ -190,29 +127,34 @@ class Judge:
 
     def __init__(self, lab: Lab) -> None:
         self.lab = lab
-        self._planned: dict[tuple[str, str], int | None] = {}
+        self._planned: dict[tuple[str, str], int | str | None] = {}
 
-    def planned(self, rule_set: str, row_id: str) -> int | None:
+    def planned(self, rule_set: str, row_id: str) -> int | str | None:
+        """The entry the rule set picks, None for none, or PARSE_ERROR when it refuses the host."""
         key = (rule_set, row_id)
         if key not in self._planned:
             started = time.monotonic()
             pushed = self.lab.rows[row_id]
-            result = resolve(
-                pushed.reference,
-                pushed.host,
-                load_rules(rule_set),
-                registry=RegistryOptions(use_cache=False),
-            )
-            assert result.selection is not None
-            chosen = result.selection.chosen
-            self._planned[key] = chosen.position if chosen else None
+            try:
+                result = resolve(
+                    pushed.reference,
+                    pushed.host,
+                    load_rules(rule_set),
+                    registry=RegistryOptions(use_cache=False),
+                )
+            except InvalidPlatform:
+                self._planned[key] = PARSE_ERROR
+            else:
+                assert result.selection is not None
+                chosen = result.selection.chosen
+                self._planned[key] = chosen.position if chosen else None
             seconds = self.lab.seconds
             seconds["pull-planner"] = seconds.get("pull-planner", 0) + time.monotonic() - started
         return self._planned[key]
 
     def verdict(self, client: str, row_id: str) -> Verdict:
         outcome = self.lab.results(client)[row_id]
-        rule_set = rule_set_for(client)
+        rule_set = RELEASES[client]
         return Verdict(
             client,
             row_id,
@@ -260,6 +202,12 @@ def test_release_rule_set_picks_what_the_client_pulls(
         )
     if verdict.why_not is not None:
         pytest.skip(verdict.why_not)
+    if verdict.planned == PARSE_ERROR or _INVALID_VARIANT in (outcome.error or ""):
+        # the release's platforms.Parse refuses the host string: so must its rule set
+        assert verdict.refused_alike, (
+            f"{client}: {outcome.text()}; rule set {verdict.rule_set}: {verdict.planned}"
+        )
+        return
     assert outcome.error is None, f"{client} failed: {outcome.error} (notes: {outcome.notes})"
     live = outcome.position
     if (client, row_id) in DIFFERS_TODAY:
@@ -307,7 +255,7 @@ def write_report(judged: Judge, path: Path) -> None:
     for client in clients:
         lines.append(
             f"* **{client}** ({RELEASES[client]}, compared with rule set"
-            f" `{rule_set_for(client)}`): {client_version(client)}"
+            f" `{RELEASES[client]}`): {client_version(client)}"
         )
     seconds = ", ".join(f"{step} {t:.1f} s" for step, t in judged.lab.seconds.items())
     lines += ["", f"Time taken (this run, 2-core machine): {seconds}.", "", "## Summary", ""]
@@ -330,7 +278,7 @@ def write_report(judged: Judge, path: Path) -> None:
     for client in clients:
         lines += [
             "",
-            f"### {client}: disagreements (row: live pick vs `{rule_set_for(client)}`)",
+            f"### {client}: disagreements (row: live pick vs `{RELEASES[client]}`)",
             "",
         ]
         for v in verdicts[client]:
