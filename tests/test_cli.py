@@ -243,13 +243,20 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
 def test_rules_command(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "rules")
     assert code == 0
-    assert [line.split()[0] for line in out.splitlines()] == [
+    families = [line.split()[0] for line in out.splitlines() if not line.startswith(" ")]
+    assert families == [
+        "buildah",
         "containerd",
-        "containerd-1.6",
         "crane",
+        "cri-o",
         "docker",
+        "docker-c8d",
         "podman",
+        "skopeo",
+        "aliases",
     ]
+    assert "  >=1.6.23,<1.7.0        containerd 1.6.23-1.6.39" in out  # every range, listed
+    assert out.splitlines()[-1] == "aliases      containerd-1.6 = containerd@1.6.39"
     code, out, _ = run(capsys, "rules", "docker", "--platform", "linux/arm64")
     assert code == 0
     assert out.splitlines()[1:] == [

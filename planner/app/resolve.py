@@ -98,7 +98,11 @@ class Resolution:
             "host": self.host.to_oci(),
             "index": self.index.summary() if self.index is not None else None,
             "selected": selected,
-            "candidates": [c.to_dict(seen) for c in self.candidates],
+            "candidates": (
+                self.selection.candidates_dict(seen)
+                if self.selection is not None
+                else [c.to_dict(1, seen) for c in self.candidates]  # a single image: pulled
+            ),
             "warnings": list(self.warnings),
             "stats": self.stats.to_dict(),
         }

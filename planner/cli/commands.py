@@ -12,13 +12,14 @@ from planner.cli.layout import Style, terminal_width
 from planner.cli.output import Progress, dump, error, report, write
 from planner.cli.status import EXIT_NO_MATCH, EXIT_OK
 from planner.model.errors import InvalidInput, SourceError
-from planner.model.platform import Platform
 
 if TYPE_CHECKING:
     from planner.app.fleet import FleetReport
     from planner.app.profiles import HostProfile
+    from planner.policy.ruleset import RuleSet
+    from planner.select.host import HostView
 
-__all__ = ["run_check", "run_plan", "run_resolve", "run_rules", "run_schema"]
+__all__ = ["run_check", "run_compare", "run_plan", "run_resolve", "run_rules", "run_schema"]
 
 
 def _run_fleet(
@@ -217,36 +218,91 @@ def run_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --------------------------------------------------------------------------- compare
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    """``pull-planner compare SOURCE --platform P [--rules A,B|all]``: engines side by side."""
+    from planner.app.compare import compare, rule_sets
+    from planner.cli.text import comparison_text
+
+    result = compare(
+        args.source,
+        options.single_host(args),
+        rule_sets(args.rules),
+        registry=options.registry_for(args, args.source),
+    )
+    if args.format == "text":
+        write(comparison_text(result, terminal_width()))
+    else:
+        write(dump(result.to_dict(), args.format))
+    return EXIT_OK if result.agree else EXIT_NO_MATCH
+
+
 # --------------------------------------------------------------------------- rules, schema
 
 
 def run_rules(args: argparse.Namespace) -> int:
-    """``pull-planner rules [NAME] [--platform P]``: the rule sets, or what a host runs."""
+    """``pull-planner rules [NAME[@RELEASE]] [--platform P]``: families, or what a host runs."""
+    from planner.policy.catalog import shipped_aliases
+    from planner.policy.family import read_family
     from planner.policy.loader import available_rule_sets, load_rules
 
     if args.name is None:
         if args.platform:
             raise InvalidInput("--platform needs a rule set NAME")
         for name in available_rule_sets():
-            print(f"{name:16} {load_rules(name).summary}")
+            family = read_family(load_rules(name).path)
+            print(f"{name:12} {family.ranges[-1].summary}")
+            for release_range in family.ranges:
+                print(f"  {release_range.text or 'any release':22} {release_range.summary}")
+        aliases = ", ".join(f"{a} = {f}@{r}" for a, (f, r) in sorted(shipped_aliases().items()))
+        print(f"aliases      {aliases or 'none'}")
         return EXIT_OK
     rules = load_rules(args.name)
     if args.platform is None:
         print(f"{rules.name}: {rules.summary}")
+        if rules.releases:
+            print(f"releases {rules.releases}")
+        if rules.range_source:
+            print(f"changed  {rules.range_source}")
         print(f"file     {rules.path}")
         if rules.clients:
             print(f"clients  {rules.clients}")
         for source in rules.sources:
             print(f"source   {source}")
         return EXIT_OK
-    host = rules.host_normalizer(Platform.parse(args.platform))
-    runs = rules.vector(host)
-    print(f"a {host.format()} host runs, most preferred first ({rules.name}):")
-    for rank, (arch, variant) in enumerate(runs):
-        print(f"  {rank}  {host.os}/{arch}{'/' + variant if variant else ''}")
-    if not runs:
+    from planner.select.host import host_view
+
+    host = options.build_host(args.platform, args.os_version, args.os_feature)
+    view = host_view(host, rules)
+    print(f"a {host.describe()} host runs, most preferred first ({rules.name}):")
+    for rank, entry in enumerate(view.runs):
+        print(f"  {rank}  {view.norm.os}/{entry}")
+    if not view.runs:
         print("  nothing")
+    if view.is_windows:
+        print(f"windows builds: {_windows_builds(view, rules)}")
     return EXIT_OK
+
+
+def _windows_builds(view: HostView, rules: RuleSet) -> str:
+    """Which Windows builds the host takes, and how ties are broken, in one line."""
+    ties = ", ".join(view.order) or "list order"
+    if view.strategy == "any-build":
+        return f"every build (the host gives no os.version); ties: {ties}"
+    host = view.windows_version
+    if view.strategy == "docker-classic" and host is not None:
+        return (
+            f"any build up to {host.build}, the host's own first, then list order"
+            " (older builds need Hyper-V isolation)"
+        )
+    abi = rules.windows.stable_abi
+    if view.strategy == "stable-abi" and host is not None and abi is not None:
+        low, high = abi.window(host)
+        span = f"{low}" if low == high else f"{low}-{high}"
+        return f"{span} (major.minor {host.major}.{host.minor}); ties: {ties}"
+    return "os.version is not compared"
 
 
 def run_schema(args: argparse.Namespace) -> int:

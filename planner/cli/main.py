@@ -22,6 +22,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "resolve": commands.run_resolve,
     "plan": commands.run_plan,
     "check": commands.run_check,
+    "compare": commands.run_compare,
     "rules": commands.run_rules,
     "schema": commands.run_schema,
 }

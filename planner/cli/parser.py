@@ -241,15 +241,52 @@ def build_parser() -> argparse.ArgumentParser:
     _registry_arguments(check)
     _format_argument(check, (*FORMATS, "junit", "markdown"))
 
+    compare = commands.add_parser(
+        "compare",
+        help="which entry each engine or release takes for one host, and why they differ",
+        description=(
+            "Resolve SOURCE for one host under several rule sets (--rules A,B,... or all, the"
+            " default: the newest release of every family) and explain every disagreement in one"
+            " line. Exit status: 0 all agree, 1 some differ, 2 invalid input, 3 I/O failure."
+        ),
+    )
+    compare.add_argument("source", metavar="SOURCE")
+    compare.add_argument(
+        "--platform", required=True, help="the host: os/arch[/variant], e.g. windows/amd64"
+    )
+    compare.add_argument("--os-version", help="the host's os.version, e.g. 10.0.26100.1")
+    compare.add_argument(
+        "--os-feature", action="append", default=[], metavar="FEATURE", help="an os.feature"
+    )
+    compare.add_argument(
+        "--rules",
+        action="append",
+        default=[],
+        metavar="A,B,...|all",
+        help="rule sets to compare, e.g. containerd@1.7.20,containerd@2.2.7 (default: all)",
+    )
+    _registry_arguments(compare)
+    _format_argument(compare)
+
     rules = commands.add_parser(
         "rules",
-        help="list the shipped rule sets, or show what a host runs under one",
-        description="Without NAME, list the rule sets. With NAME, describe it; with --platform,"
-        " show the platforms that host runs, most preferred first.",
+        help="list the rule families and their release ranges, or show what a host runs",
+        description="Without NAME, list the rule families, the release ranges of each and the"
+        " aliases. With NAME[@RELEASE], describe that rule set; with --platform, show the"
+        " platforms that host runs, most preferred first (and, for Windows, which builds).",
     )
-    rules.add_argument("name", metavar="NAME", nargs="?", help="rule set name or rule file path")
+    rules.add_argument(
+        "name",
+        metavar="NAME[@RELEASE]",
+        nargs="?",
+        help="a family (containerd), a release (containerd@1.7.20), an alias, or a rule file",
+    )
     rules.add_argument(
         "--platform", help="a host such as linux/arm64 to show the compatibility list of"
+    )
+    rules.add_argument("--os-version", help="the host's os.version (Windows hosts)")
+    rules.add_argument(
+        "--os-feature", action="append", default=[], metavar="FEATURE", help="an os.feature"
     )
 
     schema = commands.add_parser(

@@ -6,15 +6,16 @@ import textwrap
 from typing import TYPE_CHECKING
 
 from planner.app.plan import FOREIGN_TYPES
-from planner.cli.layout import Style, safe, table
+from planner.cli.layout import Style, safe, table, wrap
 from planner.model.manifest import DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST
 from planner.model.units import format_bandwidth, format_duration, human_size
 
 if TYPE_CHECKING:
+    from planner.app.compare import Comparison
     from planner.app.plan import Plan
     from planner.app.resolve import Resolution
 
-__all__ = ["estimate_text", "media_type_label", "plan_text", "resolution_text"]
+__all__ = ["comparison_text", "estimate_text", "media_type_label", "plan_text", "resolution_text"]
 
 _MEDIA_LABELS = {
     DOCKER_LIST: "Docker manifest list",
@@ -66,8 +67,7 @@ def resolution_text(result: Resolution, width: int = 80, style: Style | None = N
     lines += _field("host", safe(result.host.describe()), width)
     lines += _field("rules", f"{result.rules.name}: {safe(result.rules.summary)}", width)
     lines.append("")
-    preference = result.selection.preference if result.selection else ()
-    order = {position: n for n, position in enumerate(preference, start=1)}
+    order = result.selection.order_of() if result.selection else {}
     chosen = (
         result.selection.chosen.position if result.selection and result.selection.chosen else None
     )
@@ -188,3 +188,35 @@ def estimate_text(plan: Plan) -> str | None:
         f"transfer time for {human_size(plan.totals.download_bytes)} at"
         f" {format_bandwidth(plan.bandwidth)}: {format_duration(seconds)}"
     )
+
+
+def comparison_text(result: Comparison, width: int = 80) -> str:
+    """One row per rule set (its pick and preference order), then each answer explained."""
+    lines = _field("source", safe(result.source), width)
+    lines += _field("host", safe(result.host.describe()), width)
+    lines.append("")
+    rows = [["rules", "pick", "platform", "order"]]
+    for r in result.resolutions:
+        chosen = r.selection.chosen if r.selection else None
+        position = (
+            chosen.position if chosen else (0 if r.selection is None and r.selected else None)
+        )
+        shown = safe(r.platform.describe()) if r.platform is not None else "-"
+        order = " ".join(map(str, r.selection.preference)) if r.selection else "0"
+        rows.append([r.rules.name, "-" if position is None else str(position), shown, order or "-"])
+    for name, _ in result.refused:
+        rows.append([name, "-", "cannot read the host", "-"])
+    lines += table(rows, width)
+    lines.append("")
+    if result.agree:
+        lines.append("all agree")
+    for answer in result.answers:
+        names = ", ".join(answer.rules)
+        if answer.refused:
+            head = f"{names}: cannot read the host:"
+        elif answer.position is None:
+            head = f"{names}: no entry:"
+        else:
+            head = f"{names}: entry {answer.position}:"
+        lines += wrap(safe(answer.why), width, "    ", head + " ")
+    return "\n".join(lines) + "\n"

@@ -22,7 +22,7 @@ from typing import Any
 from planner.model.manifest import OCI_INDEX, Descriptor
 from planner.policy.ruleset import TieBreak
 
-__all__ = ["preference"]
+__all__ = ["decided_by", "preference"]
 
 
 class _Descending:
@@ -69,3 +69,17 @@ def preference(
         return (ranks[i], *(_tie_key(t, entries[i], index_media_type) for t in ties), i)
 
     return sorted((i for i, rank in enumerate(ranks) if rank is not None), key=key)
+
+
+def decided_by(
+    chosen: Descriptor,
+    others: Sequence[Descriptor],
+    ties: Sequence[TieBreak],
+    index_media_type: str,
+) -> str:
+    """Which tie-break put ``chosen`` before entries of its rank: the first whose keys differ."""
+    for tie in ties:
+        mine = _tie_key(tie, chosen, index_media_type)
+        if any(_tie_key(tie, other, index_media_type) != mine for other in others):
+            return tie
+    return "list order"

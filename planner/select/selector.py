@@ -67,8 +67,10 @@ class Candidate:
         found = None if self.nested is None else self.nested.image is not None
         return explain.candidate_reason(self.verdict, found)
 
-    def to_dict(self, seen: set[str] | None = None) -> dict[str, Any]:
-        """The JSON form; a nested index already listed (in ``seen``) is not listed again."""
+    def to_dict(self, preference: int | None, seen: set[str] | None = None) -> dict[str, Any]:
+        """The JSON form; ``preference`` is this entry's place in the host's order (1 = the
+        pick), None when rejected; a nested index already listed (in ``seen``) is not
+        listed again."""
         platform = self.descriptor.platform
         out: dict[str, Any] = {
             "position": self.position,
@@ -77,6 +79,7 @@ class Candidate:
             "platform": platform.to_oci() if platform is not None else None,
             "match": self.match,
             "rank": self.rank,
+            "preference": preference,
             "reason": self.reason,
         }
         if self.nested is not None:
@@ -85,7 +88,7 @@ class Candidate:
                 out["nested_listed_before"] = True
             else:
                 seen.add(self.descriptor.digest)
-                out["nested"] = [c.to_dict(seen) for c in self.nested.candidates]
+                out["nested"] = self.nested.candidates_dict(seen)
         return out
 
 
@@ -108,6 +111,14 @@ class Selection:
     @property
     def warnings(self) -> tuple[str, ...]:
         return tuple(explain.notice(n) for n in self.notices)
+
+    def order_of(self) -> dict[int, int]:
+        """position -> place in the preference order (1 = the pick)."""
+        return {position: n for n, position in enumerate(self.preference, start=1)}
+
+    def candidates_dict(self, seen: set[str] | None = None) -> list[dict[str, Any]]:
+        order = self.order_of()
+        return [c.to_dict(order.get(c.position), seen) for c in self.candidates]
 
 
 # --------------------------------------------------------------------------- warnings
