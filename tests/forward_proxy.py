@@ -38,14 +38,14 @@ class ForwardProxy:
     def __post_init__(self) -> None:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self._server: asyncio.AbstractServer | None = None
+        self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.port = 0
 
     def start(self) -> ForwardProxy:
         self._thread.start()
 
-        async def listen() -> asyncio.AbstractServer:
+        async def listen() -> asyncio.Server:
             return await asyncio.start_server(self._serve, "127.0.0.1", 0)
 
         self._server = asyncio.run_coroutine_threadsafe(listen(), self._loop).result(5)

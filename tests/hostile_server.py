@@ -26,6 +26,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 
 __all__ = [
+    "Handler",
     "HostileServer",
     "Received",
     "Writer",
@@ -93,7 +94,7 @@ class HostileServer:
     def __post_init__(self) -> None:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self._server: asyncio.AbstractServer | None = None
+        self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.port = 0
 
@@ -102,7 +103,7 @@ class HostileServer:
     def start(self) -> HostileServer:
         self._thread.start()
 
-        async def listen() -> asyncio.AbstractServer:
+        async def listen() -> asyncio.Server:
             return await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=self.tls)
 
         self._server = asyncio.run_coroutine_threadsafe(listen(), self._loop).result(5)
@@ -208,7 +209,7 @@ def redirect(location: str, status: int = 307) -> Handler:
     return answer(status, b"", [("Location", location)])
 
 
-def challenge(*www_authenticate: str, body: bytes = b"") -> Handler:
+def challenge(*www_authenticate: str | bytes, body: bytes = b"") -> Handler:
     """401 with the given WWW-Authenticate header values (one header each)."""
     return answer(401, body, [("WWW-Authenticate", value) for value in www_authenticate])
 

@@ -50,7 +50,8 @@ def test_tls_verified_by_default(
     monkeypatch.delenv("SSL_CERT_FILE", raising=False)
     with pytest.raises(
         RegistryError,
-        match=r"cannot reach registry\.pull-planner\.test: ConnectError.*CERTIFICATE_VERIFY_FAILED",
+        match=rf"cannot reach registry\.pull-planner\.test:{registry.port}: ConnectError"
+        r".*CERTIFICATE_VERIFY_FAILED",
     ):
         resolve(
             f"{NAME}:{registry.port}/app:1",
