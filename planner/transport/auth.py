@@ -26,8 +26,10 @@ The flow (distribution ``docs/spec/auth/token.md``, as Docker and containerd do 
   ``http://`` realm elsewhere gets a refusal, not the credentials); a realm on
   another host over TLS is the normal Docker flow and allowed;
 * a challenge read from the cache (scheme, realm, service of an earlier
-  run) may save the ``401`` round trip only for an anonymous token request, or
-  for credentials whose realm is on the registry's own host; a cached
+  run) may save the ``401`` round trip only for an anonymous token request,
+  for credentials whose realm is on the registry's own host (same host name,
+  any port), or for Basic
+  credentials to the registry itself; a cached
   challenge that does not parse (:meth:`Challenge.from_saved`), or whose token
   request fails in any way, is dropped and the request goes without, so that
   the registry's ``401`` rewrites it.
