@@ -30,7 +30,7 @@ import httpx
 from planner.model.errors import InvalidManifest, RegistryError
 from planner.transport.errors import quoted
 
-__all__ = ["ACCEPT_ENCODING", "read_body"]
+__all__ = ["ACCEPT_ENCODING", "declared_length", "read_body"]
 
 ACCEPT_ENCODING = "gzip, deflate"
 _GZIP = 16 + zlib.MAX_WBITS
@@ -89,8 +89,9 @@ def _decoder(response: httpx.Response, what: str) -> _Inflater | None:
     return _Inflater(encodings[0])
 
 
-def _declared_length(response: httpx.Response) -> int | None:
-    value = response.headers.get("content-length", "")
+def declared_length(headers: httpx.Headers) -> int | None:
+    """``Content-Length`` when it is a plain ASCII number (``"²".isdigit()`` is true)."""
+    value = headers.get("content-length", "")
     return int(value) if value.isascii() and value.isdigit() else None
 
 
@@ -107,7 +108,7 @@ async def read_body(
     host = response.url.netloc.decode("ascii")
     try:
         decoder = _decoder(response, what)
-        declared = _declared_length(response)
+        declared = declared_length(response.headers)
         if decoder is None and declared is not None and declared > limit:
             raise InvalidManifest(f"{what}: {declared} bytes, more than the {limit}-byte limit")
         if response.is_stream_consumed:  # given whole (a test's mock transport): decoded already

@@ -40,8 +40,9 @@ from planner.model.manifest import (
     verify_content,
 )
 from planner.model.reference import Reference, is_loopback
-from planner.model.stats import Stats
+from planner.model.stats import Stats, request_kind
 from planner.transport.auth import RegistryAuth, origin_of
+from planner.transport.body import declared_length
 from planner.transport.cache import Cache, default_cache_dir
 from planner.transport.errors import printable, quoted, registry_error
 from planner.transport.options import BlobLocation, Fetched, RegistryOptions
@@ -61,11 +62,6 @@ def _strip_query(url: httpx.URL) -> str:
 def _media_type(reply: Reply) -> str | None:
     value = reply.headers.get("content-type")
     return value.split(";", 1)[0].strip() or None if value else None
-
-
-def _length(reply: Reply) -> int | None:
-    value = reply.headers.get("content-length", "")
-    return int(value) if value.isascii() and value.isdigit() else None
 
 
 class RegistryClient:
@@ -139,7 +135,7 @@ class RegistryClient:
             url,
             registry=ref.registry,
             what=what,
-            kind=kind or ("manifest " if "/manifests/" in url else "blob ") + method,
+            kind=kind or request_kind(method, httpx.URL(url).path),
             headers=headers,
             limit=limit,
             follow=follow,
@@ -187,7 +183,7 @@ class RegistryClient:
             digest = validate_digest(digest, "Docker-Content-Digest") if digest else None
         except InvalidManifest:
             digest = None
-        return digest, _media_type(reply), _length(reply)
+        return digest, _media_type(reply), declared_length(reply.headers)
 
     async def manifest(
         self, ref: Reference, *, digest: str | None = None, size: int | None = None

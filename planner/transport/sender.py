@@ -100,10 +100,15 @@ def retry_after(value: str | None, now: float) -> float | None:
     return max(0.0, when - now)
 
 
+def _exception_text(exc: Exception) -> str:
+    """``ReadError: detail``, the detail escaped (it may quote what a server sent)."""
+    detail = printable(str(exc))
+    return f"{type(exc).__name__}{': ' + detail if detail else ''}"
+
+
 def _transport_text(exc: httpx.TransportError, host: str, proxy: httpx.URL | None) -> str:
     via = f" through the proxy {describe(proxy)}" if proxy is not None else ""
-    detail = printable(str(exc))
-    return f"cannot reach {host}{via}: {type(exc).__name__}{': ' + detail if detail else ''}"
+    return f"cannot reach {host}{via}: {_exception_text(exc)}"
 
 
 class Sender:
@@ -304,10 +309,9 @@ class Sender:
                 failed = exc.request.url if _has_request(exc) else current
                 host = failed.netloc.decode("ascii")
                 if reading:
-                    detail = printable(str(exc))
                     raise _Failure(
                         f"the connection to {host} broke while reading {what}:"
-                        f" {type(exc).__name__}{': ' + detail if detail else ''}"
+                        f" {_exception_text(exc)}"
                     ) from None
                 raise _Failure(_transport_text(exc, host, self._proxy(failed))) from None
             return Reply(response.status_code, response.headers, body, current, redirects, left)
