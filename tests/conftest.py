@@ -24,3 +24,15 @@ def registry_content(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Conte
         yield push_content(registry)
     finally:
         registry.stop()
+
+
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
+
+
+@pytest.fixture(autouse=True)
+def _no_proxy_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests talk to 127.0.0.1 only: a proxy set where they run must not be used (tests that
+    test proxies set their own, tests/test_transport_proxy.py)."""
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)

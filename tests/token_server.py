@@ -13,6 +13,7 @@ import base64
 import datetime
 import json
 import secrets
+import ssl
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -44,6 +45,8 @@ class TokenServer:
         public: tuple[str, ...] = (),
         refresh_tokens: dict[str, str] | None = None,
         expires_in: int = 300,
+        tls: ssl.SSLContext | None = None,
+        host_name: str = "127.0.0.1",
     ) -> None:
         self.users = users or {}
         self.public = public
@@ -87,7 +90,11 @@ class TokenServer:
                 server._answer(self, scopes, self.headers.get("Authorization"), form)
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.realm = f"http://127.0.0.1:{self._server.server_address[1]}/token"
+        if tls is not None:  # https, under a name of its own (tests/names.py)
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+        self.port = self._server.server_address[1]
+        scheme = "https" if tls is not None else "http"
+        self.realm = f"{scheme}://{host_name}:{self.port}/token"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     def start(self) -> TokenServer:

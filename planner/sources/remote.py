@@ -61,6 +61,7 @@ class RegistrySession:
     def close(self) -> None:
         if not self.loop.is_closed():
             self.run(self.client.aclose())
+            self.run(self.loop.shutdown_asyncgens())  # as asyncio.run does
             self.loop.close()
 
     def __enter__(self) -> RegistrySession:

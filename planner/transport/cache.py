@@ -5,6 +5,7 @@ Layout under the cache directory (``$XDG_CACHE_HOME/pull-planner`` by default)::
     blobs/sha256/<hex>          content, named by its digest; verified on every read
     tags/<sha256 of ref>        "digest" last seen for registry/repo:tag (a hint, never trusted)
     challenges/<sha256 of host> the auth scheme, realm and service a registry asked for
+                                (read back only as the auth module's rules allow)
 
 Writes go to a temporary file in the same directory and are renamed into
 place, so readers (other processes included) see a whole file or none.
@@ -14,6 +15,7 @@ digest check is deleted and treated as a miss.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -24,6 +26,8 @@ from typing import Any
 from planner.model.manifest import compute_digest, validate_digest
 
 __all__ = ["Cache", "default_cache_dir"]
+
+MAX_CHALLENGE_FILE = 16 << 10
 
 
 def default_cache_dir(env: dict[str, str] | None = None) -> Path:
@@ -91,12 +95,30 @@ class Cache:
     def set_tag_hint(self, reference: str, digest: str) -> None:
         self._write(self.root / "tags" / _key(reference), digest.encode())
 
-    def challenge(self, origin: str) -> dict[str, Any] | None:
+    def challenge(self, origin: str) -> Any:
+        """The JSON saved for ``origin``, or None when there is none.
+
+        A file that is not JSON (or is larger than any challenge) is deleted
+        and reads as none; what the JSON says is checked by the caller
+        (:meth:`planner.transport.challenge.Challenge.from_saved`).
+        """
+        path = self.root / "challenges" / _key(origin)
         try:
-            data = json.loads((self.root / "challenges" / _key(origin)).read_text())
-        except (OSError, ValueError):
+            with path.open("rb") as handle:
+                raw = handle.read(MAX_CHALLENGE_FILE + 1)
+        except OSError:
             return None
-        return data if isinstance(data, dict) else None
+        try:
+            if len(raw) > MAX_CHALLENGE_FILE:
+                raise ValueError("too large")
+            return json.loads(raw)
+        except ValueError:
+            self.drop_challenge(origin)
+            return None
 
     def set_challenge(self, origin: str, challenge: dict[str, Any]) -> None:
         self._write(self.root / "challenges" / _key(origin), json.dumps(challenge).encode())
+
+    def drop_challenge(self, origin: str) -> None:
+        with contextlib.suppress(OSError):
+            (self.root / "challenges" / _key(origin)).unlink(missing_ok=True)

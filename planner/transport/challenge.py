@@ -4,21 +4,83 @@ One header may carry several challenges (``Bearer realm="...",service="x",
 Basic realm="y"``) and a response may carry several headers; values may be
 tokens or quoted strings with backslash escapes. Scheme names are
 case-insensitive and returned lower-cased.
+
+A challenge is also what the cache keeps per registry (:meth:`Challenge.saved`),
+and what is read back from it is checked before use
+(:meth:`Challenge.from_saved`): anything else is as if nothing were saved.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
 
-__all__ = ["Challenge", "parse_challenges"]
+__all__ = ["Challenge", "parse_challenges", "usable_realm"]
 
 _TOKEN_CHARS = set("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+MAX_SAVED_VALUE = 2048
+"""Longest realm or service kept in (and accepted from) the cache."""
+
+
+def usable_realm(realm: str) -> bool:
+    """An absolute http(s) URL with a host, printable, of a sane length."""
+    if not realm or len(realm) > MAX_SAVED_VALUE or not realm.isprintable() or not realm.isascii():
+        return False
+    try:
+        parts = urlsplit(realm)
+        port = parts.port  # raises ValueError when out of range
+    except ValueError:
+        return False
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and (port is None or port > 0)
+        and " " not in realm
+    )
 
 
 @dataclass(frozen=True)
 class Challenge:
     scheme: str
     params: dict[str, str] = field(default_factory=dict)
+
+    def saved(self) -> dict[str, str] | None:
+        """What the cache keeps: scheme, realm and service (None when not worth keeping)."""
+        kept = {"scheme": self.scheme}
+        for key in ("realm", "service"):
+            if key in self.params:
+                kept[key] = self.params[key]
+        return kept if Challenge.from_saved(kept) is not None else None
+
+    @staticmethod
+    def from_saved(data: Any) -> Challenge | None:
+        """A challenge read back from the cache, or None when it is not one we would save.
+
+        Rules: an object with ``scheme`` ``bearer`` or ``basic``; ``realm`` and
+        ``service``, when present, printable strings of at most 2048
+        characters; a bearer challenge must name a realm that is an http(s) URL
+        with a host. Other keys are ignored.
+        """
+        if not isinstance(data, dict) or data.get("scheme") not in ("bearer", "basic"):
+            return None
+        params: dict[str, str] = {}
+        for key in ("realm", "service"):
+            value = data.get(key)
+            if value is None:
+                continue
+            if (
+                not isinstance(value, str)
+                or len(value) > MAX_SAVED_VALUE
+                or not value.isprintable()
+            ):
+                return None
+            params[key] = value
+        if data["scheme"] == "bearer" and not usable_realm(params.get("realm", "")):
+            return None
+        return Challenge(str(data["scheme"]), params)
 
 
 class _Scanner:

@@ -1,4 +1,12 @@
-"""Registry answers as one-line errors that say what happened and what to do."""
+"""Registry answers as one-line errors that say what happened and what to do.
+
+Everything a registry says is data: the ``message`` fields of its error body,
+the realm of a challenge, the value of a header. Such text reaches a message
+only through :func:`printable`, which escapes what is not printable (control
+characters, newlines, bidirectional overrides) and cuts it to a fixed length,
+so that every message of this package is one safe line however hostile the
+server.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +15,74 @@ import http
 from planner.model.errors import Denied, NotFound, RateLimited, RegistryError, Unauthorized
 from planner.model.reference import Reference
 
-__all__ = ["registry_error"]
+__all__ = ["MAX_TEXT", "plural", "printable", "quoted", "registry_error", "status_text"]
+
+MAX_TEXT = 200
+"""Characters of one piece of registry-provided text kept in a message (escapes count)."""
+MAX_MESSAGES = 3
+"""Error-body messages quoted in one error (registries send one; a hostile one sends many)."""
+
+
+def printable(text: str, limit: int = MAX_TEXT) -> str:
+    """``text`` escaped to printable characters and cut to ``limit`` characters (then ``…``).
+
+    Escapes as Python's ``repr`` does (``\\n``, ``\\x1b``, ``\\u202e``), for every
+    character ``str.isprintable`` refuses: C0 and C1 controls, line and
+    paragraph separators, format characters such as bidirectional overrides.
+    Printable non-ASCII text (``é``, ``中文``) is kept as it is.
+    """
+    out: list[str] = []
+    length = 0
+    for char in text:
+        piece = char if char.isprintable() else repr(char)[1:-1]
+        if length + len(piece) > limit:
+            out.append("…")
+            break
+        out.append(piece)
+        length += len(piece)
+    return "".join(out)
+
+
+def quoted(text: str, limit: int = MAX_TEXT) -> str:
+    """:func:`printable` text in single quotes, as ``!r`` would show it."""
+    return f"'{printable(text, limit)}'"
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 attempt``, ``3 attempts``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def status_text(status: int) -> str:
+    """``503 Service Unavailable``; just the number for a status HTTP does not name."""
+    try:
+        return f"{status} {http.HTTPStatus(status).phrase}"
+    except ValueError:
+        return str(status)
 
 
 def registry_error(
-    status: int, codes: tuple[str, ...], messages: list[str], ref: Reference, what: str
+    status: int,
+    codes: tuple[str, ...],
+    messages: list[str],
+    ref: Reference,
+    what: str,
+    *,
+    attempts: int = 1,
 ) -> RegistryError:
-    """A one-line error that says what happened and what to do."""
+    """A one-line error that says what happened and what to do.
+
+    ``messages`` are the registry's own words (its error body): at most
+    :data:`MAX_MESSAGES` of them are quoted, each through :func:`printable`.
+    ``attempts`` above one is said at the end (the status came back every time).
+    """
     registry = ref.registry
     generic = {code.replace("_", " ").lower() for code in codes}
     useful = [
-        m for m in messages if m.strip().lower() not in generic
+        printable(m) for m in messages if m.strip().lower() not in generic
     ]  # not "manifest unknown" again
-    detail = f" ({'; '.join(useful)})" if useful else ""
+    detail = f" ({'; '.join(useful[:MAX_MESSAGES])})" if useful else ""
+    tried = f" (after {plural(attempts, 'attempt')})" if attempts > 1 else ""
     login = f"log in with docker login {registry}"
     if status == 401 or "UNAUTHORIZED" in codes:
         return Unauthorized(
@@ -51,14 +114,11 @@ def registry_error(
         return NotFound(f"{what} not found on {registry}{detail}", status, codes)
     if status == 429 or "TOOMANYREQUESTS" in codes:
         return RateLimited(
-            f"too many requests: {registry} is rate-limiting{detail}; try again later;"
+            f"too many requests: {registry} is rate-limiting{detail}{tried}; try again later;"
             f" for a higher limit, {login}",
             status,
             codes,
             login=registry,
         )
-    try:
-        reason = http.HTTPStatus(status).phrase if status else "no answer"
-    except ValueError:
-        reason = ""
-    return RegistryError(f"{registry} answered {status} {reason} for {what}{detail}", status, codes)
+    answered = status_text(status) if status else "no answer"
+    return RegistryError(f"{registry} answered {answered} for {what}{detail}{tried}", status, codes)

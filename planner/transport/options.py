@@ -30,13 +30,27 @@ class RegistryOptions:
     plain_http: bool = False
     """Use http:// for every registry (loopback registries use it anyway)."""
     timeout: float = 30.0
+    """Seconds for each whole request: connecting, the headers, the body, and the token
+    requests and redirects it takes; a server that answers a byte at a time fails at it.
+    A request that times out is retried like a connection error."""
     connect_timeout: float = 10.0
+    """Seconds for each connection (within ``timeout``)."""
+    deadline: float | None = None
+    """Seconds for all the registry work of a run (of one client, from its first request),
+    retries and their pauses included; None: no bound but ``timeout`` and ``retries``.
+    At the deadline the request under way fails, and a retry whose pause would end
+    after it is not made; neither is retried."""
     retries: int = 4
     backoff: float = 0.5
     max_backoff: float = 8.0
     max_retry_after: float = 60.0
     log: Callable[[str], None] | None = None
     """Receives one line per request (method, URL without query, status); never headers."""
+    notify: Callable[[str], None] | None = None
+    """Receives one line when a request first fails and will be retried: what failed, when
+    the retry comes and which attempt it is (``localhost:5000 answered 503 Service Unavailable
+    for manifest localhost:5000/app:1; retrying in 1.2 s (attempt 2 of 5)``). Once per
+    request; the final error counts the attempts. Never headers, tokens or credentials."""
     transport: httpx.AsyncBaseTransport | None = None
     """For fault-injection tests only."""
     sleep: Callable[[float], Any] | None = None
@@ -61,3 +75,4 @@ class BlobLocation:
     host: str
     """``host[:port]`` that serves it: what a firewall allow-list needs."""
     redirected: bool
+    """The registry answered with a redirect (to a CDN, or within itself)."""
