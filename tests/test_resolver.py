@@ -122,10 +122,23 @@ def test_unknown_arm64_variant_reason() -> None:
     assert "knows no arm64 variant 'v10'" in candidate.reason
 
 
-@pytest.mark.parametrize("rules", ["docker", "containerd", "containerd-1.6"])
+@pytest.mark.parametrize("rules", ["docker", "docker@20.10.24", "docker-c8d"])
 def test_windows_host_needs_build(rules: str) -> None:
+    """Docker's daemon always knows its build: a Windows host without one is an error."""
     with pytest.raises(InvalidPlatform, match=r"a Windows host needs its os\.version"):
         select(make_index(), Platform.parse("windows/amd64"), load_rules(rules))
+
+
+@pytest.mark.parametrize("rules", ["containerd", "containerd-1.6", "containerd@1.7.20"])
+def test_containerd_without_host_build_takes_every_build(rules: str) -> None:
+    """ctr pull --platform windows/amd64: a matcher without os.version matches any build."""
+    index = make_index(
+        {"os": "windows", "architecture": "amd64", "os.version": "10.0.26100.2314"},
+        {"os": "windows", "architecture": "amd64", "os.version": "10.0.17763.6054"},
+    )
+    selection = select(index, Platform.parse("windows/amd64"), load_rules(rules))
+    assert selection.preference == (0, 1)  # every build, in list order
+    assert "every windows build matches" in selection.candidates[1].reason
 
 
 @pytest.mark.parametrize("rules", ["podman", "crane"])

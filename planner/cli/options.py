@@ -221,9 +221,14 @@ def registry_options(args: argparse.Namespace, reads_stdin: bool) -> RegistryOpt
         plain_http=args.plain_http,
         timeout=args.timeout,
         retries=args.retries,
+        deadline=args.deadline,
         log=_stderr_log if args.verbose else None,
+        notify=_stderr_log,
     )
 
 
 def _stderr_log(line: str) -> None:
-    print(f"pull-planner: {line}", file=sys.stderr)
+    """Request logs (--verbose) and retry notices: one escaped line each on stderr."""
+    from planner.cli.layout import safe
+
+    print(f"pull-planner: {safe(line)}", file=sys.stderr)

@@ -123,6 +123,13 @@ def _registry_arguments(parser: argparse.ArgumentParser) -> None:
         help="deadline for each whole request: connect, headers and body (30)",
     )
     group.add_argument(
+        "--deadline",
+        type=_positive_seconds,
+        default=300.0,
+        metavar="SECONDS",
+        help="deadline for all registry work of the run, retries included (300)",
+    )
+    group.add_argument(
         "--retries",
         type=_count,
         default=4,
