@@ -286,3 +286,27 @@ def test_digest_lists_parse_or_name_the_line(tmp_path_factory: object, lines: li
         assert read_digest_file(target) <= {"sha256:" + "a" * 64}
     except InvalidInput as exc:
         assert str(exc).startswith(f"{target}:")
+
+
+@settings(max_examples=300 * SCALE)
+@given(st.text(max_size=40) | st.integers(-10, 10**12).map(str) | st.datetimes().map(str))
+def test_retry_after_is_seconds_or_nothing(value: str) -> None:
+    from planner.transport.sender import retry_after
+
+    seconds = retry_after(value, 1_000_000_000.0)
+    assert seconds is None or (isinstance(seconds, float) and 0 <= seconds < 2**32)
+
+
+def test_deep_or_huge_credentials_files_are_one_line(tmp_path: Path) -> None:
+    from planner.transport.credentials import CredentialStore
+
+    for name, text in (("deep.json", "[" * 100_000), ("big.json", '{"n": ' + "9" * 5000 + "}")):
+        config = tmp_path / name
+        config.write_text(text)
+        store = CredentialStore(env={"REGISTRY_AUTH_FILE": str(config), "HOME": str(tmp_path)})
+        try:
+            store.lookup("registry.test")
+        except InvalidInput as exc:
+            assert str(exc).startswith(str(config)) and "\n" not in str(exc)
+        else:
+            raise AssertionError("a broken credentials file must be an error")

@@ -28,12 +28,15 @@ from pathlib import Path
 from typing import Any
 
 from planner.model.errors import InvalidInput, SourceError
+from planner.model.files import path_kind, read_capped
 from planner.model.reference import DOCKER_HUB
+from planner.model.text import one_line
 
 __all__ = ["Credential", "CredentialStore"]
 
 _HUB_KEYS = ("https://index.docker.io/v1/", "index.docker.io", "docker.io", "registry-1.docker.io")
 HELPER_TIMEOUT = 30
+MAX_CREDENTIALS_FILE = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -94,12 +97,19 @@ class CredentialStore:
 
     @staticmethod
     def _read_json(path: Path) -> dict[str, Any] | None:
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
+        """A credentials file: a regular file of at most 1 MiB, or None when there is none."""
+        if path_kind(path) == "missing":
             return None
-        except (OSError, ValueError) as exc:
-            raise InvalidInput(f"{path}: not a readable JSON credentials file ({exc})") from None
+        raw = read_capped(path, MAX_CREDENTIALS_FILE, error=InvalidInput)
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except RecursionError:
+            raise InvalidInput(
+                f"{path}: not a readable JSON credentials file (nested too deeply)"
+            ) from None
+        except ValueError as exc:  # also UnicodeDecodeError, and integers of 4300+ digits
+            reason = one_line(str(exc).split(";")[0])
+            raise InvalidInput(f"{path}: not a readable JSON credentials file ({reason})") from None
         if not isinstance(data, dict):
             raise InvalidInput(f"{path}: credentials file must be a JSON object")
         return data
