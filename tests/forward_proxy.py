@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import threading
 from dataclasses import dataclass, field
+
+from tests.loopback import LoopbackServer
 
 __all__ = ["ForwardProxy", "Passed"]
 
@@ -32,38 +33,15 @@ class Passed:
 
 
 @dataclass
-class ForwardProxy:
+class ForwardProxy(LoopbackServer):
     passed: list[Passed] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self._server: asyncio.Server | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
-        self.port = 0
+        self._setup_loop()
 
     def start(self) -> ForwardProxy:
-        self._thread.start()
-
-        async def listen() -> asyncio.Server:
-            return await asyncio.start_server(self._serve, "127.0.0.1", 0)
-
-        self._server = asyncio.run_coroutine_threadsafe(listen(), self._loop).result(5)
-        self.port = self._server.sockets[0].getsockname()[1]
+        self._listen()
         return self
-
-    def stop(self) -> None:
-        async def close() -> None:
-            assert self._server is not None
-            self._server.close()
-            for task in list(self._tasks):
-                task.cancel()
-            await asyncio.gather(*self._tasks, return_exceptions=True)
-
-        asyncio.run_coroutine_threadsafe(close(), self._loop).result(5)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(5)
-        self._loop.close()
 
     @property
     def url(self) -> str:

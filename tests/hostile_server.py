@@ -20,10 +20,11 @@ import gzip
 import hashlib
 import http
 import ssl
-import threading
 import zlib
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+
+from tests.loopback import LoopbackServer
 
 __all__ = [
     "Handler",
@@ -84,7 +85,7 @@ Handler = Callable[[Received, Writer], Awaitable[None]]
 
 
 @dataclass
-class HostileServer:
+class HostileServer(LoopbackServer):
     """An HTTP server on 127.0.0.1 that answers from scripts and records requests."""
 
     tls: ssl.SSLContext | None = None
@@ -92,36 +93,13 @@ class HostileServer:
     requests: list[Received] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self._server: asyncio.Server | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
-        self.port = 0
+        self._setup_loop()
 
     # ------------------------------------------------------------------ life
 
     def start(self) -> HostileServer:
-        self._thread.start()
-
-        async def listen() -> asyncio.Server:
-            return await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=self.tls)
-
-        self._server = asyncio.run_coroutine_threadsafe(listen(), self._loop).result(5)
-        self.port = self._server.sockets[0].getsockname()[1]
+        self._listen()
         return self
-
-    def stop(self) -> None:
-        async def close() -> None:
-            assert self._server is not None
-            self._server.close()
-            for task in list(self._tasks):
-                task.cancel()
-            await asyncio.gather(*self._tasks, return_exceptions=True)
-
-        asyncio.run_coroutine_threadsafe(close(), self._loop).result(5)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(5)
-        self._loop.close()
 
     def __enter__(self) -> HostileServer:
         return self.start()

@@ -7,14 +7,13 @@ own copy of a registry image.
 
 from __future__ import annotations
 
-import json
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from planner import Platform, RegistryOptions, resolve
+from planner import RegistryOptions, resolve
 from tests.content import Content
 from tests.helpers import require_tool
 from tests.registry import Registry
@@ -25,29 +24,6 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
     reg = Registry(tmp_path_factory.mktemp("registry")).start()
     yield reg
     reg.stop()
-
-
-def skopeo_pick(reference: str, host: Platform) -> int | None:
-    command = [
-        "skopeo",
-        "inspect",
-        "--tls-verify=false",
-        "--no-tags",
-        "--override-os",
-        host.os,
-        "--override-arch",
-        host.architecture,
-    ]
-    if host.variant:
-        command += ["--override-variant", host.variant]
-    done = subprocess.run(
-        [*command, f"docker://{reference}"], capture_output=True, text=True, check=False
-    )
-    if done.returncode != 0:
-        assert "no image found" in done.stderr, done.stderr
-        return None
-    labels = json.loads(done.stdout).get("Labels") or {}
-    return int(labels["entry"])
 
 
 def test_skopeo_oci_layout_resolves_like_the_registry(
