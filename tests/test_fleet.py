@@ -252,7 +252,7 @@ def test_json_and_yaml(
     ]
     assert main([*argv, "--format", "json"]) == 1
     data = json.loads(capsys.readouterr().out)
-    assert list(data) == ["images", "hosts", "pairs", "fleet", "failures", "stats"]
+    assert list(data) == ["images", "hosts", "pools", "pairs", "fleet", "failures", "stats"]
     assert len(data["pairs"]) == 33 and data["failures"] == 18
     pair = next(
         p for p in data["pairs"] if p["host"] == "graviton" and p["image"].endswith("multi:oci")
@@ -460,3 +460,91 @@ def test_progress_only_on_a_terminal_after_a_moment(
     assert capsys.readouterr().err == "\rpull-planner: resolving 2/10\x1b[K"
     progress.clear()
     assert capsys.readouterr().err == "\r\x1b[K"
+
+
+POOLS = """\
+defaults:
+  rules: containerd
+hosts:
+  - {name: amd-1, platform: linux/amd64}
+  - {name: arm-1, platform: linux/arm64}
+  - {name: amd-2, platform: linux/amd64}
+  - {name: amd-3, platform: linux/amd64}
+  - {name: amd-old, platform: linux/amd64, rules: docker}
+  - {name: arm-2, platform: linux/arm64}
+  - {name: s390-1, platform: linux/s390x}
+  - {name: s390-2, platform: linux/s390x}
+"""
+
+
+def test_node_pools_share_one_row(
+    registry_content: Content, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Like hosts are resolved once and share a row; a failure is reported once; --expand lists all."""
+    hosts_file = tmp_path / "pools.yaml"
+    hosts_file.write_text(POOLS)
+    image = registry_content.ref("multi:docker")  # amd64, amd64/v3, arm64/v8, arm/v7: no s390x
+    hosts = load_hosts(hosts_file)
+    report = run_fleet([image], hosts, registry=RegistryOptions(cache_dir=tmp_path))
+    assert [[h.name for h in pool] for pool in report.pools] == [
+        ["amd-1", "amd-2", "amd-3"],
+        ["arm-1", "arm-2"],
+        ["amd-old"],
+        ["s390-1", "s390-2"],
+    ]
+    # every host still has its own pair, with its pool's answer
+    assert [p.host.name for p in report.pairs] == [h.name for h in hosts]
+    assert report.pair("amd-3", image).resolution.selected == (
+        report.pair("amd-1", image).resolution.selected
+    )
+    assert report.pair("s390-2", image).status == "no-image"
+    assert report.total_bytes == 3 * report.host_bytes("amd-1") + 2 * report.host_bytes(
+        "arm-1"
+    ) + report.host_bytes("amd-old")
+
+    argv = ["check", image, "--hosts", str(hosts_file), "--cache-dir", str(tmp_path)]
+    assert main(argv) == 1
+    out = capsys.readouterr().out
+    names = [row.split("  ")[0] for row in out.splitlines()[1:] if row and "  " in row]
+    assert names[:4] == ["amd-1 (+2)", "arm-1 (+1)", "amd-old", "s390-1 (+1)"]
+    assert "each" in next(row for row in out.splitlines() if row.startswith("amd-1 (+2)"))
+    fails = [row for row in out.splitlines() if row.startswith("FAIL")]
+    assert len(fails) == 1 and fails[0].startswith("FAIL  s390-1 and 1 more host x ")
+    assert "downloaded by 8 hosts" in " ".join(out.split())
+    assert "8 checks, 2 failed" in out
+
+    assert main([*argv, "--expand"]) == 1
+    out = capsys.readouterr().out
+    rows = [row.split()[0] for row in out.splitlines()[1:9]]
+    assert rows == [h.name for h in hosts]
+    assert sum(row.startswith("FAIL") for row in out.splitlines()) == 2
+
+    # an allowed host leaves its pool's row: its status differs
+    assert main([*argv, "--allow-missing", "s390-2:*"]) == 1
+    out = capsys.readouterr().out
+    assert [r.split()[0] for r in out.splitlines() if r.startswith("s390")] == ["s390-1", "s390-2"]
+
+    assert main([*argv, "--format", "json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["pools"][0] == ["amd-1", "amd-2", "amd-3"]
+    assert len(data["pairs"]) == 8
+
+
+def test_pools_are_resolved_once(registry_content: Content, tmp_path: Path) -> None:
+    """5000 hosts in 4 pools read the same manifests as 4 hosts."""
+    lines = ["hosts:"]
+    kinds = ["linux/amd64", "linux/arm64", "linux/arm/v7", "linux/amd64/v3"]
+    for i in range(5000):
+        lines.append(f"  - {{name: node-{i}, platform: {kinds[i % 4]}}}")
+    hosts_file = tmp_path / "big.yaml"
+    hosts_file.write_text("\n".join(lines) + "\n")
+    registry = registry_content.registry
+    mark = registry.mark()
+    image = registry_content.ref("multi:docker")
+    report = run_fleet(
+        [image], load_hosts(hosts_file), registry=RegistryOptions(cache_dir=tmp_path)
+    )
+    gets = [r["path"] for r in registry.since(mark) if r["method"] == "GET"]
+    assert len(report.pools) == 4 and len(report.pairs) == 5000
+    assert len([p for p in gets if "/manifests/" in p]) == 1 + 4
+    assert not report.failures

@@ -29,7 +29,7 @@ from planner.sources.sourceset import SourceSet
 if TYPE_CHECKING:
     from planner.transport.options import RegistryOptions
 
-__all__ = ["FleetReport", "PairResult", "Status", "run_fleet"]
+__all__ = ["FleetReport", "PairResult", "Status", "pool_key", "pools_of", "run_fleet"]
 
 Status = Literal["ok", "no-image", "will-not-run", "allowed"]
 Progress = Callable[[str, int, int], None]
@@ -85,6 +85,8 @@ class FleetReport:
     hosts: tuple[HostProfile, ...]
     pairs: tuple[PairResult, ...]
     stats: Stats
+    pools: tuple[tuple[HostProfile, ...], ...] = ()
+    """Hosts that give the same answers, grouped (see :func:`pools_of`)."""
 
     @functools.cached_property
     def _by_key(self) -> dict[tuple[str, str], PairResult]:
@@ -146,6 +148,7 @@ class FleetReport:
         return {
             "images": list(self.images),
             "hosts": [h.to_dict() for h in self.hosts],
+            "pools": [[h.name for h in pool] for pool in self.pools],
             "pairs": [p.to_dict() for p in self.pairs],
             "fleet": self.fleet_dict(),
             "failures": len(self.failures),
@@ -165,6 +168,19 @@ def _distinct_size(pairs: Iterable[PairResult]) -> int:
     return sum(sizes.values())
 
 
+def pool_key(host: HostProfile) -> tuple[object, ...]:
+    """What decides a host's answers: hosts with the same key get the same ones."""
+    return (host.platform, id(host.rules), host.isolation, host.have)
+
+
+def pools_of(hosts: Sequence[HostProfile]) -> tuple[tuple[HostProfile, ...], ...]:
+    """Hosts grouped by :func:`pool_key`, each pool in host order, pools by first host."""
+    pools: dict[tuple[object, ...], list[HostProfile]] = {}
+    for host in hosts:
+        pools.setdefault(pool_key(host), []).append(host)
+    return tuple(tuple(members) for members in pools.values())
+
+
 def run_fleet(
     images: Sequence[str],
     hosts: Sequence[HostProfile],
@@ -179,35 +195,39 @@ def run_fleet(
 ) -> FleetReport:
     """Resolve (and plan) every image for every host.
 
+    Hosts that give the same answers (same platform, rule set, isolation and
+    ``have``: a node pool) are resolved and planned once, for the first of them.
     ``allow`` lists (host, image) pairs that may fail; ``present`` blob digests
     every host has (besides its profile's ``have``); ``locations`` and
     ``bandwidth`` as for :func:`planner.plan`.
     """
     allow = allow or set()
     report = progress or (lambda stage, done, total: None)
+    pools = pools_of(hosts)
+    leaders = [pool[0] for pool in pools]
     sources = SourceSet(registry)
     try:
         report("reading indexes", 0, len(images))
         sources.tops(images)
         resolutions: dict[tuple[str, str], Resolution] = {}
-        total = len(images) * len(hosts)
+        total = len(images) * len(leaders)
         for image in images:
             source = sources.get(image)
-            for host in hosts:
+            for host in leaders:
                 resolutions[(host.name, image)] = resolve_source(
                     source, host.platform, host.rules, isolation=host.isolation
                 )
                 report("resolving", len(resolutions), total)
 
-        have: dict[str, set[str]] = {h.name: set(present or ()) for h in hosts}
-        extra: dict[str, list[Notice]] = {h.name: [] for h in hosts}
+        have: dict[str, set[str]] = {h.name: set(present or ()) for h in leaders}
+        extra: dict[str, list[Notice]] = {h.name: [] for h in leaders}
         if plans:
-            have_specs = [spec for h in hosts for spec in h.have]
+            have_specs = [spec for h in leaders for spec in h.have]
             if have_specs:
                 sources.tops(have_specs)
             have_resolutions = {
                 (h.name, spec): resolve_source(sources.get(spec), h.platform, h.rules)
-                for h in hosts
+                for h in leaders
                 for spec in h.have
             }
             wanted = [
@@ -227,10 +247,10 @@ def run_fleet(
                 if notice:
                     extra[name].append(notice)
 
-        pairs = []
-        for host in hosts:
+        answers: dict[tuple[str, str], tuple[Status, Resolution, Plan | None, str]] = {}
+        for leader in leaders:
             for image in images:
-                resolution = resolutions[(host.name, image)]
+                resolution = resolutions[(leader.name, image)]
                 plan = None
                 problem = resolution.problem
                 status: Status = "ok"
@@ -243,14 +263,21 @@ def run_fleet(
                         plan = build_plan(
                             sources.get(image),
                             resolution,
-                            present=have[host.name],
+                            present=have[leader.name],
                             locations=locations,
                             bandwidth=bandwidth,
-                            extra_notices=extra[host.name],
+                            extra_notices=extra[leader.name],
                         )
+                answers[(leader.name, image)] = (status, resolution, plan, problem)
+
+        pairs = []
+        leader_of = {host.name: pool[0].name for pool in pools for host in pool}
+        for host in hosts:
+            for image in images:
+                status, resolution, plan, problem = answers[(leader_of[host.name], image)]
                 if status != "ok" and (host.name, image) in allow:
                     status = "allowed"
                 pairs.append(PairResult(host, image, status, resolution, plan, problem))
-        return FleetReport(tuple(images), tuple(hosts), tuple(pairs), sources.stats)
+        return FleetReport(tuple(images), tuple(hosts), tuple(pairs), sources.stats, pools)
     finally:
         sources.close()

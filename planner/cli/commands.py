@@ -200,15 +200,17 @@ def run_check(args: argparse.Namespace) -> int:
     assert hosts is not None  # --hosts is required by the parser
     fleet = _run_fleet(args, list(dict.fromkeys(args.images)), hosts, plans=not args.no_plan)
     if args.format == "text":
-        write(fleet_text(fleet, terminal_width(), Style()))
+        write(fleet_text(fleet, terminal_width(), Style(), expand=args.expand))
     elif args.format in ("markdown", "junit"):
-        write(fleet_markdown(fleet) if args.format == "markdown" else fleet_junit(fleet))
+        markdown = fleet_markdown(fleet, expand=args.expand)
+        write(markdown if args.format == "markdown" else fleet_junit(fleet))
     else:
         write(dump(fleet.to_dict(), args.format))
-    for path, file_render in ((args.junit, fleet_junit), (args.markdown, fleet_markdown)):
+    files = ((args.junit, fleet_junit(fleet)), (args.markdown, fleet_markdown(fleet, args.expand)))
+    for path, text in files:
         if path:
             try:
-                Path(path).write_text(file_render(fleet), encoding="utf-8")
+                Path(path).write_text(text, encoding="utf-8")
             except OSError as exc:
                 raise SourceError(f"cannot write {path}: {exc.strerror or exc}") from None
     report((), fleet.stats.summary() if args.stats else None)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from xml.etree import ElementTree
 
 from planner.app.fleet import FleetReport, PairResult
+from planner.app.profiles import HostProfile
 from planner.cli.layout import Style, safe, wrap
 from planner.model.units import human_size
 
-__all__ = ["fleet_footer", "fleet_junit", "fleet_markdown", "fleet_text"]
+__all__ = ["fleet_footer", "fleet_junit", "fleet_markdown", "fleet_text", "row_groups"]
 
 _MARK = {"ok": "ok", "allowed": "allowed", "no-image": "NO IMAGE", "will-not-run": "WON'T RUN"}
 
@@ -45,15 +46,44 @@ def fleet_footer(report: FleetReport) -> list[str]:
     return lines
 
 
+def row_groups(report: FleetReport, expand: bool = False) -> list[tuple[HostProfile, int]]:
+    """The matrix rows: (first host, how many more hosts the row stands for).
+
+    Hosts of one pool (:func:`planner.app.fleet.pools_of`: same platform, rules,
+    isolation and ``have``) get the same answers, so they share one row, named
+    after the pool's first host, unless their statuses differ (``--allow-missing``
+    is per host).  ``expand`` gives every host its own row.
+    """
+    if expand or not report.pools:
+        return [(host, 0) for host in report.hosts]
+    groups: dict[tuple[int, tuple[str, ...]], list[HostProfile]] = {}
+    for index, pool in enumerate(report.pools):
+        for host in pool:
+            statuses = tuple(report.pair(host.name, image).status for image in report.images)
+            groups.setdefault((index, statuses), []).append(host)
+    rows = [(members[0], len(members) - 1) for members in groups.values()]
+    order = {host.name: i for i, host in enumerate(report.hosts)}
+    return sorted(rows, key=lambda row: order[row[0].name])
+
+
+def _row_name(host: HostProfile, more: int) -> str:
+    return f"{safe(host.name)} (+{more})" if more else safe(host.name)
+
+
 def _matrix(
-    report: FleetReport, headers: list[str], compact: bool, hosts_apart: bool = False
+    report: FleetReport,
+    headers: list[str],
+    compact: bool,
+    rows_of: list[tuple[HostProfile, int]],
+    hosts_apart: bool = False,
 ) -> list[list[str]]:
     described = ["platform", "rules"] if not hosts_apart else []
     rows = [["host", *described, *headers, "download"]]
-    for host in report.hosts:
+    for host, more in rows_of:
         cells = [_cell(report.pair(host.name, image), compact) for image in report.images]
         about = [safe(host.platform.describe()), host.rules.name] if not hosts_apart else []
-        rows.append([safe(host.name), *about, *cells, human_size(report.host_bytes(host.name))])
+        size = human_size(report.host_bytes(host.name))
+        rows.append([_row_name(host, more), *about, *cells, f"{size} each" if more else size])
     return rows
 
 
@@ -65,8 +95,11 @@ def _aligned(rows: list[list[str]]) -> list[str]:
     ]
 
 
-def fleet_text(report: FleetReport, width: int = 80, style: Style | None = None) -> str:
-    """One row per host, one column per image, then the failures and the fleet figures.
+def fleet_text(
+    report: FleetReport, width: int = 80, style: Style | None = None, *, expand: bool = False
+) -> str:
+    """One row per pool of like hosts (see :func:`row_groups`; ``expand``: per host),
+    one column per image, then the failures and the fleet figures.
 
     When the matrix is wider than ``width``, images are numbered ([1], [2] ...)
     with a legend above; when it is still too wide, a cell shows the status and
@@ -76,39 +109,49 @@ def fleet_text(report: FleetReport, width: int = 80, style: Style | None = None)
     paint = style or Style(None)
     names = [safe(image) for image in report.images]
     legend: list[str] = []
-    rows = _matrix(report, names, compact=False)
-    lines = _aligned(rows)
+    rows_of = row_groups(report, expand)
+    lines = _aligned(_matrix(report, names, False, rows_of))
     picks: list[str] = []
     hosts: list[str] = []
     if max(map(len, lines)) > width:
         numbered = [f"[{i}]" for i in range(1, len(names) + 1)]
         legend = [f"[{i}] {name}" for i, name in enumerate(names, start=1)]
-        lines = _aligned(_matrix(report, numbered, compact=False))
+        lines = _aligned(_matrix(report, numbered, False, rows_of))
         if max(map(len, lines)) > width:
-            lines = _aligned(_matrix(report, numbered, compact=True))
+            lines = _aligned(_matrix(report, numbered, True, rows_of))
             if max(map(len, lines)) > width:
-                lines = _aligned(_matrix(report, numbered, compact=True, hosts_apart=True))
+                lines = _aligned(_matrix(report, numbered, True, rows_of, hosts_apart=True))
                 about = [
-                    [f"  {safe(h.name)}", safe(h.platform.describe()), h.rules.name]
-                    for h in report.hosts
+                    [f"  {_row_name(h, more)}", safe(h.platform.describe()), h.rules.name]
+                    for h, more in rows_of
                 ]
                 hosts = ["hosts:", *_aligned(about)]
-            for host in report.hosts:
+            for host, more in rows_of:
                 for i, image in enumerate(report.images, start=1):
                     pair = report.pair(host.name, image)
                     if pair.status == "ok":
-                        picks.append(f"  {safe(host.name)} [{i}]: {_pick(pair)}")
+                        picks.append(f"  {_row_name(host, more)} [{i}]: {_pick(pair)}")
     out = [*legend, *([""] if legend else []), *lines]
     if hosts:
         out += ["", *hosts]
     if picks:
         out += ["", "picks:", *picks]
-    problems = [p for p in report.pairs if p.problem]
+    problems = [
+        (report.pair(host.name, image), more)
+        for host, more in rows_of
+        for image in report.images
+        if report.pair(host.name, image).problem
+    ]
     if problems:
         out.append("")
-        for pair in problems:
+        for pair, more in problems:
             prefix = "allowed" if pair.status == "allowed" else "FAIL"
-            text = f"{prefix}  {safe(pair.host.name)} x {safe(pair.image)}: {safe(pair.problem)}"
+            who = (
+                f"{safe(pair.host.name)} and {_count(more, 'more host')}"
+                if more
+                else safe(pair.host.name)
+            )
+            text = f"{prefix}  {who} x {safe(pair.image)}: {safe(pair.problem)}"
             wrapped = wrap(text, width, " " * 6)
             out += [paint("fail", line) if prefix == "FAIL" else line for line in wrapped]
     out.append("")
@@ -124,8 +167,8 @@ def _md(text: str) -> str:
     return safe(text).replace("\\", "\\\\").replace("|", "\\|")
 
 
-def fleet_markdown(report: FleetReport) -> str:
-    """A Markdown report for CI job summaries and pull-request comments."""
+def fleet_markdown(report: FleetReport, expand: bool = False) -> str:
+    """A Markdown report for CI job summaries and pull-request comments (rows as :func:`row_groups`)."""
     icon = {"ok": "✅", "allowed": "⚠️", "no-image": "❌", "will-not-run": "❌"}
     failures = len(report.failures)
     lines = [
@@ -139,23 +182,32 @@ def fleet_markdown(report: FleetReport) -> str:
         + " | download |",
         "|---|---|---|" + "---|" * len(report.images) + "---:|",
     ]
-    for host in report.hosts:
+    rows_of = row_groups(report, expand)
+    for host, more in rows_of:
         cells = []
         for image in report.images:
             pair = report.pair(host.name, image)
             cells.append(f"{icon[pair.status]} {_md(_cell(pair))}")
+        name = _md(host.name) + (f" (+{more})" if more else "")
+        size = human_size(report.host_bytes(host.name)) + (" each" if more else "")
+        platform = _md(host.platform.describe())
         lines.append(
-            f"| {_md(host.name)} | `{_md(host.platform.describe())}` | {host.rules.name} | "
-            + " | ".join(cells)
-            + f" | {human_size(report.host_bytes(host.name))} |"
+            f"| {name} | `{platform}` | {host.rules.name} | " + " | ".join(cells) + f" | {size} |"
         )
-    problems = [p for p in report.pairs if p.problem]
+    problems = [
+        (report.pair(host.name, image), more)
+        for host, more in rows_of
+        for image in report.images
+        if report.pair(host.name, image).problem
+    ]
     if problems:
         lines += ["", "### Problems", ""]
-        for pair in problems:
+        for pair, more in problems:
             state = "allowed" if pair.status == "allowed" else "**fails**"
+            also = f" (and {_count(more, 'more host')})" if more else ""
             lines.append(
-                f"- `{_md(pair.host.name)}` x `{_md(pair.image)}` {state}: {_md(pair.problem)}"
+                f"- `{_md(pair.host.name)}`{also} x `{_md(pair.image)}` {state}:"
+                f" {_md(pair.problem)}"
             )
     lines += ["", "### Download sizes", ""]
     lines += [f"- {_md(line)}" for line in fleet_footer(report)]

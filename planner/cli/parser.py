@@ -240,6 +240,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-plan", action="store_true", help="resolve only: no manifests read, no sizes"
     )
     check.add_argument(
+        "--expand",
+        action="store_true",
+        help="one row per host (default: like hosts, a node pool, share one row: NAME (+N))",
+    )
+    check.add_argument(
         "--junit", metavar="FILE", help="also write a JUnit XML report to FILE (CI test reports)"
     )
     check.add_argument(
