@@ -1,0 +1,308 @@
+"""This machine's CPU as engines read it: /proc/cpuinfo lines, the x86-64 level, the ARM variant.
+
+Pure functions over the text of ``/proc/cpuinfo`` and the uname machine, each
+following one engine's code (cited per function); :mod:`planner.app.localhost`
+picks the function and its options for a rule set's family and release.
+
+* :class:`CpuInfo` reads lines as containerd's and containers/image's
+  ``getCPUInfo`` do: the first line, of any processor, whose text before the
+  first ``:`` is the key (ASCII case-insensitively, spaces trimmed), and its
+  value is the text up to the next ``:``.
+* :func:`x86_level` is go-archvariant's ``AMD64Variant`` (the psABI levels, as
+  GOAMD64 defines them) computed from the ``flags`` line of processor 0 rather
+  than from CPUID. Linux names three CPUID bits differently: SSE3 is ``pni``,
+  LZCNT is ``abm``, and OSXSAVE is never listed (the kernel hides the bit), so
+  ``xsave`` stands for it: the kernel sets CR4.OSXSAVE whenever it lists
+  ``xsave``. The XGETBV checks (the OS saves YMM, and opmask/ZMM for v4) are
+  met whenever ``avx`` and ``avx512*`` are listed: the kernel clears those flags
+  when it does not manage their state.
+* :func:`containerd_variant` is containerd's ``getCPUVariant`` (platforms
+  ``cpuinfo_linux.go``; the 1.6.0-1.6.21 ``cpuinfo.go``; moby 20.10's fork).
+* :func:`cimage_variant` is containers/image's ``getCPUVariant`` (G0, 5.30's
+  armv6-compatible rule, 5.31's darwin rule).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "X86_LEVELS",
+    "CpuInfo",
+    "Detected",
+    "X86Level",
+    "cimage_variant",
+    "containerd_variant",
+    "go_arch",
+    "x86_level",
+]
+
+# What Go's strings.TrimSpace removes (unicode.IsSpace); Python's strip() also removes \x1c-\x1f.
+_GO_SPACE = " \t\n\v\f\r\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+
+_GO_ARCH = {
+    "x86_64": "amd64",
+    "amd64": "amd64",
+    "x64": "amd64",
+    "i386": "386",
+    "i486": "386",
+    "i586": "386",
+    "i686": "386",
+    "x86": "386",
+    "aarch64": "arm64",
+    "arm64": "arm64",
+    "ppc64le": "ppc64le",
+    "ppc64": "ppc64",
+    "s390x": "s390x",
+    "riscv64": "riscv64",
+    "loongarch64": "loong64",
+    "mips64": "mips64",
+    "mips": "mips",
+}
+
+
+def go_arch(machine: str) -> str | None:
+    """The GOARCH an engine built for this uname machine has (``armv7l`` -> ``arm``), or None."""
+    lowered = machine.lower()
+    if lowered == "arm" or lowered.startswith("armv"):
+        return "arm"
+    return _GO_ARCH.get(lowered)
+
+
+@dataclass(frozen=True)
+class CpuInfo:
+    """The text of a ``/proc/cpuinfo``, read the way the engines read it."""
+
+    text: str
+
+    def first(self, key: str) -> str | None:
+        """The value of the first line whose key is ``key``, or None (Go ``getCPUInfo``).
+
+        As in Go, ``strings.Split(line, ":")`` then element 1: the value stops at a
+        second ``:``. Lines end at ``\\n`` with a trailing ``\\r`` dropped (bufio.ScanLines).
+        """
+        wanted = key.lower()
+        for line in self.text.split("\n"):
+            parts = line.removesuffix("\r").split(":")
+            if len(parts) > 1 and parts[0].strip(_GO_SPACE).lower() == wanted:
+                return parts[1].strip(_GO_SPACE)
+        return None
+
+
+# Each level and the flags it adds, as Linux names them (_CPUID_NAME: where CPUID differs).
+X86_LEVELS: tuple[tuple[int, tuple[str, ...]], ...] = (
+    (2, ("cx16", "lahf_lm", "pni", "popcnt", "sse4_1", "sse4_2", "ssse3")),
+    (3, ("abm", "avx", "avx2", "bmi1", "bmi2", "f16c", "fma", "movbe", "xsave")),
+    (4, ("avx512bw", "avx512cd", "avx512dq", "avx512f", "avx512vl")),
+)
+_CPUID_NAME = {"pni": "sse3", "abm": "lzcnt", "xsave": "osxsave"}
+
+
+def _flag(name: str) -> str:
+    return f"{name} ({_CPUID_NAME[name]})" if name in _CPUID_NAME else name
+
+
+@dataclass(frozen=True)
+class X86Level:
+    """An x86-64 microarchitecture level and the flags that decided it."""
+
+    level: int
+    """1 to 4 (v1 is plain x86-64)."""
+    present: tuple[str, ...]
+    """The flags of the level reached (empty for v1)."""
+    absent: tuple[str, ...]
+    """The flags of the next level that are missing (empty for v4)."""
+    cpuid_level: int | None = None
+    """The 'cpuid level' line, when it alone decides v1 (a maximum leaf below 7)."""
+
+    @property
+    def variant(self) -> str:
+        """``v1`` ... ``v4``, as archvariant.AMD64Variant returns it."""
+        return f"v{self.level}"
+
+    def describe(self) -> str:
+        """``x86-64-v3 (cpuinfo flags ... present; ... absent)``."""
+        if self.cpuid_level is not None:
+            return f"x86-64-v1 (cpuinfo 'cpuid level: {self.cpuid_level}': no CPUID leaf 7)"
+        parts = []
+        if self.present:
+            parts.append(f"{', '.join(map(_flag, self.present))} present")
+        if self.absent:
+            parts.append(f"{', '.join(map(_flag, self.absent))} absent")
+        return f"x86-64-v{self.level} (cpuinfo flags {'; '.join(parts)})"
+
+
+def x86_level(info: CpuInfo) -> X86Level | None:
+    """go-archvariant's level from processor 0's ``flags`` line; None without one."""
+    flags_line = info.first("flags")
+    if flags_line is None:
+        return None
+    cpuid = info.first("cpuid level")
+    if cpuid is not None and cpuid.isdigit() and int(cpuid) < 7:  # detectVersion: leaf 0 < 7
+        return X86Level(1, (), (), cpuid_level=int(cpuid))
+    flags = set(flags_line.split())
+    level = 1
+    present: tuple[str, ...] = ()
+    for candidate, needed in X86_LEVELS:
+        missing = tuple(f for f in needed if f not in flags)
+        if missing:
+            return X86Level(level, present, missing)
+        level, present = candidate, needed
+    return X86Level(level, present, ())
+
+
+@dataclass(frozen=True)
+class Detected:
+    """A variant as one engine's code finds it, before the engine normalizes it."""
+
+    variant: str
+    """``v8``, ``v7``, ``unknown``, or '' (none: not read, or the reading failed)."""
+    how: str
+    """What was read and what it gave, for the ``how`` lines."""
+
+
+_ARM_TABLE = {
+    "8": "v8",
+    "aarch64": "v8",
+    "7": "v7",
+    "7m": "v7",
+    "?(12)": "v7",
+    "?(13)": "v7",
+    "?(14)": "v7",
+    "?(15)": "v7",
+    "?(16)": "v7",
+    "?(17)": "v7",
+    "6": "v6",
+    "6tej": "v6",
+    "5": "v5",
+    "5t": "v5",
+    "5te": "v5",
+    "5tej": "v5",
+    "4": "v4",
+    "4t": "v4",
+    "3": "v3",
+}
+
+
+def _from_uname(machine: str) -> str | None:
+    """containerd ``getCPUVariantFromArch``: ``aarch64`` -> 8, ``armvX...`` -> X, else None."""
+    arch = machine.lower()
+    if arch == "aarch64":
+        return "8"
+    if arch.startswith("armv") and len(arch) >= 5:
+        return {"v8": "8", "v7": "7", "v6": "6", "v5": "5", "v4": "4", "v3": "3"}.get(
+            arch[3:5], "unknown"
+        )
+    return None
+
+
+def containerd_variant(
+    system: str,
+    goarch: str,
+    machine: str,
+    info: CpuInfo | None,
+    error: str,
+    *,
+    uname_fallback: bool,
+    moby_fork: bool = False,
+) -> Detected:
+    """containerd ``cpuVariant()``: read only for arm and arm64; '' when getCPUVariant fails.
+
+    ``uname_fallback``: containerd 1.6.22+ and 1.7.0+ ask uname when cpuinfo has no
+    ``CPU architecture`` line (commits 106e36ec3, 8d5c04543); before, the lookup
+    fails. ``moby_fork``: Docker 20.10's fork, which reads ``8`` as v7 in a 32-bit
+    arm build. An unreadable cpuinfo is an error, with no uname fallback.
+    """
+    if goarch not in ("arm", "arm64"):
+        return Detected("", f"containerd reads a variant only for arm and arm64, not {goarch}")
+    if system in ("windows", "darwin") or (system == "freebsd" and uname_fallback):
+        variant = {"arm64": "v8", "arm": "v7"}[goarch]
+        if system == "freebsd" and goarch == "arm":
+            variant = "unknown"
+        return Detected(
+            variant, f"getCPUVariant gives {variant} on {system}/{goarch}, reading no CPU"
+        )
+    if system != "linux":
+        return Detected("", f"getCPUVariant is not implemented for {system}: no variant")
+    if info is None:
+        return Detected("", f"getCPUVariant fails ({error}): no variant")
+    value = info.first("Cpu architecture")
+    said = f"cpuinfo 'CPU architecture: {value}'"
+    if value is None:
+        if not uname_fallback:
+            return Detected(
+                "",
+                "cpuinfo has no 'CPU architecture' line and this release has no uname"
+                " fallback (containerd 1.6.22 and 1.7.0 add it): getCPUVariant fails, no variant",
+            )
+        value = _from_uname(machine)
+        if value is None:
+            return Detected(
+                "",
+                f"cpuinfo has no 'CPU architecture' line and the uname fallback fails on"
+                f" machine {machine!r}: no variant",
+            )
+        said = (
+            f"cpuinfo has no 'CPU architecture' line and the uname fallback reads machine"
+            f" {machine} as {value}, which"
+        )
+    if goarch == "arm" and value == "7":
+        model = info.first("model name")
+        if model is not None and model.lower().startswith("armv6-compatible"):
+            value = "6"
+            said += f" with model name '{model}' (the Raspberry Pi ARMv6 rule)"
+    variant = _ARM_TABLE.get(value.lower(), "unknown")
+    if moby_fork and goarch == "arm" and variant == "v8":
+        return Detected(
+            "v7",
+            f"{said} is v7 to Docker 20.10's getCPUVariant (its fork: 8 is v7 in an arm build)",
+        )
+    return Detected(variant, f"{said} is {variant} to getCPUVariant")
+
+
+def cimage_variant(
+    system: str,
+    goarch: str,
+    info: CpuInfo | None,
+    error: str,
+    *,
+    armv6_rule: bool,
+    darwin_rule: bool,
+) -> Detected:
+    """containers/image ``getCPUVariant(runtime.GOOS, runtime.GOARCH)``.
+
+    ``armv6_rule`` (5.30+, da7e6b90): ``CPU architecture: 7`` is v6 when the model
+    name starts with ``armv6-compatible``, v7 otherwise, and no variant without a
+    model name line. ``darwin_rule`` (5.31+, 44324c2d): darwin is arm64 v8, arm v7
+    without reading the CPU, as Windows always was. No variant for any other arch.
+    """
+    if system == "windows" or (system == "darwin" and darwin_rule):
+        variant = {"arm64": "v8", "arm": "v7"}.get(goarch, "")
+        return Detected(
+            variant,
+            f"getCPUVariant gives {variant or 'no variant'} on {system}/{goarch}, reading no CPU",
+        )
+    if goarch not in ("arm", "arm64"):
+        return Detected(
+            "", f"containers/image reads a variant only for arm and arm64, not {goarch}"
+        )
+    if system != "linux":
+        return Detected("", f"getCPUInfo is not implemented for {system}: no variant")
+    if info is None:
+        return Detected("", f"getCPUInfo fails ({error}): no variant")
+    value = info.first("Cpu architecture")
+    if value is None:
+        return Detected("", "cpuinfo has no 'CPU architecture' line: no variant")
+    said = f"cpuinfo 'CPU architecture: {value}'"
+    lowered = value.lower()
+    if armv6_rule and lowered == "7":
+        model = info.first("model name")
+        if model is None:
+            return Detected(
+                "", f"{said} without a 'model name' line is no variant to 5.30+ getCPUVariantArm"
+            )
+        variant = "v6" if model.lower().startswith("armv6-compatible") else "v7"
+        said += f" with model name '{model}'"
+    else:
+        variant = _ARM_TABLE.get(lowered, "")
+    return Detected(variant, f"{said} is {variant or 'no variant'} to getCPUVariantArm")
