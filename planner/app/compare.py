@@ -8,7 +8,7 @@ the pick, and, when other matches had the same rank, the tie-break that decided.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -126,15 +126,21 @@ def compare(
     rules: Sequence[RuleSet],
     *,
     registry: RegistryOptions | None = None,
+    host_for: Callable[[RuleSet], Platform] | None = None,
 ) -> Comparison:
-    """Resolve ``source`` for ``host`` under each rule set, and group the answers."""
+    """Resolve ``source`` for ``host`` under each rule set, and group the answers.
+
+    ``host_for`` gives the host each rule set sees, when engines see one machine
+    differently (:meth:`planner.app.localhost.Machine.host_for`: Docker adds the
+    x86-64 level, containerd does not); ``host`` is then the one shown.
+    """
     resolved: list[Resolution] = []
     refused: list[tuple[str, str]] = []
     with SourceSet(registry) as sources:
         opened = sources.get(source)
         for r in rules:
             try:
-                resolved.append(resolve_source(opened, host, r))
+                resolved.append(resolve_source(opened, host_for(r) if host_for else host, r))
             except InvalidPlatform as exc:  # this release cannot read the host string
                 refused.append((r.name, str(exc)))
     groups: dict[int | None, list[Resolution]] = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,7 +20,15 @@ if TYPE_CHECKING:
     from planner.policy.ruleset import RuleSet
     from planner.select.host import HostView
 
-__all__ = ["run_check", "run_compare", "run_plan", "run_resolve", "run_rules", "run_schema"]
+__all__ = [
+    "run_check",
+    "run_compare",
+    "run_host",
+    "run_plan",
+    "run_resolve",
+    "run_rules",
+    "run_schema",
+]
 
 
 def _run_fleet(
@@ -228,17 +237,41 @@ def run_compare(args: argparse.Namespace) -> int:
     from planner.app.compare import compare, rule_sets
     from planner.cli.text import comparison_text
 
+    sets = rule_sets(args.rules)
+    host_for = None
+    if args.platform == options.LOCAL:
+        host_for = functools.partial(options.single_host, args)
     result = compare(
         args.source,
-        options.single_host(args),
-        rule_sets(args.rules),
+        host_for(sets[0]) if host_for else options.single_host(args),
+        sets,
         registry=options.registry_for(args, args.source),
+        host_for=host_for,
     )
     if args.format == "text":
         write(comparison_text(result, terminal_width()))
     else:
         write(dump(result.to_dict(), args.format))
     return EXIT_OK if result.agree else EXIT_NO_MATCH
+
+
+# --------------------------------------------------------------------------- host
+
+
+def run_host(args: argparse.Namespace) -> int:
+    """``pull-planner host [--rules A,B|all]``: this machine as each engine detects it."""
+    from planner.app.compare import rule_sets
+    from planner.cli.text import local_text
+
+    hosts = [options.local_host(args, rules) for rules in rule_sets(args.rules)]
+    if args.format == "text":
+        write(local_text(hosts, terminal_width()))
+    else:
+        data = [
+            {"rules": h.rules, "platform": h.platform.to_oci(), "how": list(h.how)} for h in hosts
+        ]
+        write(dump({"hosts": data}, args.format))
+    return EXIT_OK
 
 
 # --------------------------------------------------------------------------- rules, schema
@@ -276,7 +309,7 @@ def run_rules(args: argparse.Namespace) -> int:
         return EXIT_OK
     from planner.select.host import host_view
 
-    host = options.build_host(args.platform, args.os_version, args.os_feature)
+    host = options.single_host(args, rules)
     view = host_view(host, rules)
     print(f"a {host.describe()} host runs, most preferred first ({rules.name}):")
     for rank, entry in enumerate(view.runs):

@@ -23,6 +23,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "plan": commands.run_plan,
     "check": commands.run_check,
     "compare": commands.run_compare,
+    "host": commands.run_host,
     "rules": commands.run_rules,
     "schema": commands.run_schema,
 }

@@ -20,6 +20,7 @@ from planner.policy.loader import load_rules
 from planner.policy.ruleset import DEFAULT_RULES, RuleSet
 
 if TYPE_CHECKING:
+    from planner.app.localhost import LocalHost
     from planner.app.profiles import HostProfile
     from planner.transport.options import RegistryOptions
 
@@ -28,6 +29,7 @@ __all__ = [
     "bandwidth",
     "build_host",
     "fleet_hosts",
+    "local_host",
     "present_digests",
     "registry_for",
     "registry_options",
@@ -64,9 +66,31 @@ def build_host(
     return host.with_fields(**changes) if changes else host
 
 
-def single_host(args: argparse.Namespace) -> Platform:
-    """The host of ``--platform``, ``--os-version`` and ``--os-feature``."""
+LOCAL = "local"
+"""``--platform local``: this machine, as the engine of the rule set detects it."""
+
+
+def single_host(args: argparse.Namespace, rules: RuleSet | None = None) -> Platform:
+    """The host of ``--platform``, ``--os-version`` and ``--os-feature``.
+
+    ``--platform local`` is this machine as the engine of ``rules`` (default:
+    ``--rules``) detects it (:meth:`planner.app.localhost.Machine.host_for`).
+    """
+    if args.platform == LOCAL:
+        return local_host(args, rules or rules_option(args)).platform
     return build_host(args.platform, args.os_version, args.os_feature)
+
+
+def local_host(args: argparse.Namespace, rules: RuleSet) -> LocalHost:
+    """This machine for ``rules``, with ``--os-version`` and ``--os-feature`` applied."""
+    from planner.app.localhost import read_machine
+
+    local = read_machine(os_version=args.os_version).host_for(rules)
+    features = getattr(args, "os_feature", None) or ()
+    if features:
+        platform = build_host(local.platform.format_all(), None, features)
+        local = dataclasses.replace(local, platform=platform)
+    return local
 
 
 def rules_option(args: argparse.Namespace) -> RuleSet:

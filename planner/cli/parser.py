@@ -60,7 +60,7 @@ def _host_arguments(parser: argparse.ArgumentParser, *, fleet_only: bool = False
         group.add_argument(
             "--platform",
             help="the host: os/arch[/variant], e.g. linux/arm64, linux/amd64/v3,"
-            " windows(10.0.20348)/amd64",
+            " windows(10.0.20348)/amd64; local: this machine as the engine of --rules detects it",
         )
         group.add_argument(
             "--os-version", help="the host's os.version, e.g. 10.0.17763.1 (Windows hosts)"
@@ -264,7 +264,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     compare.add_argument("source", metavar="SOURCE")
     compare.add_argument(
-        "--platform", required=True, help="the host: os/arch[/variant], e.g. windows/amd64"
+        "--platform",
+        required=True,
+        help="the host: os/arch[/variant], e.g. windows/amd64; local: this machine, as each"
+        " engine detects it",
     )
     compare.add_argument("--os-version", help="the host's os.version, e.g. 10.0.26100.1")
     compare.add_argument(
@@ -279,6 +282,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _registry_arguments(compare)
     _format_argument(compare)
+
+    host = commands.add_parser(
+        "host",
+        help="this machine as each engine detects it (what --platform local means)",
+        description="Show the platform each engine (--rules A,B,... or all, the default: the"
+        " newest release of every family) detects on this machine when a pull names no"
+        " platform: the x86-64 level from the CPU flags, the ARM variant from /proc/cpuinfo,"
+        " the OS and Windows build, and how each value was found.",
+    )
+    host.add_argument(
+        "--rules",
+        action="append",
+        default=[],
+        metavar="A,B,...|all",
+        help="engines to ask, e.g. docker@29.6.0,containerd@2.1.6 (default: all)",
+    )
+    host.add_argument("--os-version", help="the Windows build, when the engine's differs")
+    host.add_argument(
+        "--os-feature", action="append", default=[], metavar="FEATURE", help="an os.feature"
+    )
+    _format_argument(host)
 
     rules = commands.add_parser(
         "rules",

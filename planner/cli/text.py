@@ -11,11 +11,21 @@ from planner.model.manifest import DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_
 from planner.model.units import format_bandwidth, format_duration, human_size
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from planner.app.compare import Comparison
+    from planner.app.localhost import LocalHost
     from planner.app.plan import Plan
     from planner.app.resolve import Resolution
 
-__all__ = ["comparison_text", "estimate_text", "media_type_label", "plan_text", "resolution_text"]
+__all__ = [
+    "comparison_text",
+    "estimate_text",
+    "local_text",
+    "media_type_label",
+    "plan_text",
+    "resolution_text",
+]
 
 _MEDIA_LABELS = {
     DOCKER_LIST: "Docker manifest list",
@@ -193,7 +203,15 @@ def estimate_text(plan: Plan) -> str | None:
 def comparison_text(result: Comparison, width: int = 80) -> str:
     """One row per rule set (its pick and preference order), then each answer explained."""
     lines = _field("source", safe(result.source), width)
-    lines += _field("host", safe(result.host.describe()), width)
+    seen = {r.rules.name: r.host for r in result.resolutions}
+    if all(h == result.host for h in seen.values()):
+        lines += _field("host", safe(result.host.describe()), width)
+    else:  # --platform local: each engine detects this machine its own way
+        views: dict[str, list[str]] = {}
+        for name, host in seen.items():
+            views.setdefault(safe(host.describe()), []).append(name)
+        text = "; ".join(f"{h} ({', '.join(names)})" for h, names in views.items())
+        lines += _field("host", f"this machine, as {text}", width)
     lines.append("")
     rows = [["rules", "pick", "platform", "order"]]
     for r in result.resolutions:
@@ -219,4 +237,16 @@ def comparison_text(result: Comparison, width: int = 80) -> str:
         else:
             head = f"{names}: entry {answer.position}:"
         lines += wrap(safe(answer.why), width, "    ", head + " ")
+    return "\n".join(lines) + "\n"
+
+
+def local_text(hosts: Sequence[LocalHost], width: int = 80) -> str:
+    """This machine as each engine detects it: the platform, then how each value was found."""
+    lines: list[str] = []
+    for local in hosts:
+        if lines:
+            lines.append("")
+        lines.append(f"{local.rules}: {safe(local.platform.describe())}")
+        for how in local.how:
+            lines += wrap(safe(how), width, "    ", "  ")
     return "\n".join(lines) + "\n"
