@@ -23,6 +23,7 @@ from planner.model.errors import InvalidInput
 from planner.model.files import path_kind
 from planner.model.platform import Platform
 from planner.model.text import one_line
+from planner.model.windows import WindowsVersion
 from planner.model.yamlfile import Checker
 from planner.policy.loader import load_rules
 from planner.policy.ruleset import RuleSet
@@ -40,6 +41,8 @@ __all__ = [
     "PlacedHost",
     "ReleaseError",
     "Taint",
+    "TaintEffect",
+    "agreed_build",
     "check_unique",
     "engine_rules",
     "lacks_windows_build",
@@ -222,6 +225,33 @@ def lacks_windows_build(platform: Platform, rules: RuleSet) -> bool:
         and platform.os.lower() == "windows"
         and not platform.os_version
     )
+
+
+def agreed_build(readings: list[tuple[str, str]]) -> tuple[str, int | None]:
+    """The most precise Windows build among readings that agree, and None; or, when two
+    disagree, '' and the index of the reading that disagrees with the ones before it.
+
+    Each reading is (what, text) with text ``major.minor.build[.revision]`` (unparsable
+    texts are the caller's to refuse). ``10.0.20348`` and ``10.0.20348.2849`` agree and
+    give ``10.0.20348.2849``; ``10.0.20348`` and ``10.0.17763.1`` do not.
+    """
+    best: WindowsVersion | None = None
+    has_revision = False
+    for i, (_, text) in enumerate(readings):
+        version = WindowsVersion.parse(text)
+        if version is None:
+            continue
+        revised = len(text.split(".")) > 3
+        if best is not None and (
+            version.prefix != best.prefix
+            or (revised and has_revision and version.revision != best.revision)
+        ):
+            return "", i
+        if best is None or (revised and not has_revision):
+            best, has_revision = version, revised
+    if best is None:
+        return "", None
+    return (f"{best.prefix}.{best.revision}" if has_revision else best.prefix), None
 
 
 # --------------------------------------------------------------------------- include chains
