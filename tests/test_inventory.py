@@ -371,6 +371,7 @@ def test_release_numbers(text: str, release: str) -> None:
         ("2.0.0-rc.3", "is a pre-release of 2.0.0"),
         ("5.3.0-dev", "is a pre-release of 5.3.0"),
         ("28.0.0-beta.1", "is a pre-release of 28.0.0"),
+        ("2.0.0~rc.3-1", "is a pre-release of 2.0.0"),
         ("latest", "has no release number"),
         ("1.7.20rc1", "has no release number"),
         ("1.7.20.1", "has no release number"),

@@ -183,9 +183,12 @@ class ReleaseError(InvalidInput):
 
 # [v]MAJOR.MINOR[.PATCH] then nothing, or a packaging suffix: '+build' ('+azure',
 # '+bottlerocket', '+dfsg1'), '~' (Debian '~ds1'), or '-' ('-1', '-0ubuntu1',
-# '-1.amzn2023.0.2', '-3.rhaos4.16.git4e8e5a3.el9') unless it marks a pre-release.
+# '-1.amzn2023.0.2', '-3.rhaos4.16.git4e8e5a3.el9') unless it marks a pre-release
+# ('-rc.3', '-beta.1', '-dev', Debian's '~rc3').
 _RELEASE = re.compile(r"v?(?P<release>\d+\.\d+(?:\.\d+)?)(?P<suffix>(?:[-+~].*)?)", re.ASCII)
-_PRE_RELEASE = re.compile(r"-(?:rc|alpha|beta|dev|pre|preview)(?![a-z])", re.ASCII | re.IGNORECASE)
+_PRE_RELEASE = re.compile(
+    r"[-~](?:rc|alpha|beta|dev|pre|preview)(?![a-z])", re.ASCII | re.IGNORECASE
+)
 
 RELEASE_FORMS = "MAJOR.MINOR.PATCH, optionally with a leading 'v' and a '-', '+' or '~' suffix"
 
@@ -227,17 +230,17 @@ def lacks_windows_build(platform: Platform, rules: RuleSet) -> bool:
     )
 
 
-def agreed_build(readings: list[tuple[str, str]]) -> tuple[str, int | None]:
+def agreed_build(readings: list[str]) -> tuple[str, int | None]:
     """The most precise Windows build among readings that agree, and None; or, when two
     disagree, '' and the index of the reading that disagrees with the ones before it.
 
-    Each reading is (what, text) with text ``major.minor.build[.revision]`` (unparsable
-    texts are the caller's to refuse). ``10.0.20348`` and ``10.0.20348.2849`` agree and
-    give ``10.0.20348.2849``; ``10.0.20348`` and ``10.0.17763.1`` do not.
+    Each reading is ``major.minor.build[.revision]`` (unparsable ones are skipped: the
+    caller refuses them). ``10.0.20348`` and ``10.0.20348.2849`` agree and give
+    ``10.0.20348.2849``; ``10.0.20348`` and ``10.0.17763.1`` do not.
     """
     best: WindowsVersion | None = None
     has_revision = False
-    for i, (_, text) in enumerate(readings):
+    for i, text in enumerate(readings):
         version = WindowsVersion.parse(text)
         if version is None:
             continue

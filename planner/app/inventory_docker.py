@@ -145,14 +145,14 @@ def _containerd_store(check: FormatChecker, top: MarkedMap) -> bool:
 
 
 def _windows_build(check: FormatChecker, top: MarkedMap, platform: Platform) -> Platform:
-    readings: list[tuple[str, str]] = []
+    readings: list[str] = []
     os_version = top.get("OSVersion")
     if isinstance(os_version, str) and WindowsVersion.parse(os_version):
-        readings.append(("OSVersion", os_version))
+        readings.append(os_version)
     kernel = top.get("KernelVersion")
     match = _KERNEL.match(kernel) if isinstance(kernel, str) else None
     if match:
-        readings.append(("KernelVersion", ".".join(match.groups())))
+        readings.append(".".join(match.groups()))
     build, conflict = agreed_build(readings)
     if conflict is not None:
         raise check.fail(

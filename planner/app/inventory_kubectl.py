@@ -199,7 +199,7 @@ class _Nodes:
         info: MarkedMap,
         who: str,
     ) -> Platform:
-        readings: list[tuple[str, str]] = []
+        readings: list[str] = []
         if BUILD_LABEL in labels:
             label = labels[BUILD_LABEL]
             if WindowsVersion.parse(label) is None:
@@ -209,10 +209,10 @@ class _Nodes:
                     f"{who}: metadata.labels.{BUILD_LABEL}",
                     f"{label!r} is not a Windows build such as 10.0.20348",
                 )
-            readings.append((BUILD_LABEL, label))
+            readings.append(label)
         kernel = info.get("kernelVersion")
         if isinstance(kernel, str) and WindowsVersion.parse(kernel) is not None:
-            readings.append(("kernelVersion", kernel))
+            readings.append(kernel)
         build, conflict = agreed_build(readings)
         if conflict is not None:
             raise self.check.fail(
