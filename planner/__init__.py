@@ -20,13 +20,15 @@ layers: cli > app > sources > transport > select > policy > model
 * ``select``: the judge and the selector, verdicts as data and their English;
 * ``transport``: the Distribution API over httpx: auth, credentials, cache;
 * ``sources``: JSON files, OCI layouts and registries behind one interface;
-* ``app``: resolve, plan, fleet checks, host profiles (no flags, no printing);
+* ``app``: resolve, plan, fleet checks, host inventories (no flags, no printing);
 * ``cli``: the parser, the command table, renderers.
 """
 
 from planner.app.fleet import FleetReport, PairResult, run_fleet
+from planner.app.hosts import HostProfile, InvalidInventory, InvalidProfile, Taint
+from planner.app.inventory import load_inventory
 from planner.app.plan import Plan, PlannedBlob, Totals, plan
-from planner.app.profiles import HostProfile, InvalidProfile, load_hosts
+from planner.app.profiles import load_hosts
 from planner.app.resolve import Resolution, resolve
 from planner.model.errors import (
     Denied,
@@ -71,6 +73,7 @@ __all__ = [
     "ImageManifest",
     "Index",
     "InvalidInput",
+    "InvalidInventory",
     "InvalidManifest",
     "InvalidPlatform",
     "InvalidProfile",
@@ -96,12 +99,14 @@ __all__ = [
     "Source",
     "SourceError",
     "Stats",
+    "Taint",
     "Totals",
     "Unauthorized",
     "Verdict",
     "__version__",
     "available_rule_sets",
     "load_hosts",
+    "load_inventory",
     "load_rules",
     "open_source",
     "parse_document",

@@ -109,6 +109,7 @@ from pathlib import Path  # noqa: E402
 import yaml  # noqa: E402
 
 from planner import InvalidInput, InvalidReference, Reference  # noqa: E402
+from planner.app.inventory import load_inventory  # noqa: E402
 from planner.app.plan import read_digest_file  # noqa: E402
 from planner.app.profiles import load_hosts  # noqa: E402
 from planner.model.yamlfile import load as load_yaml  # noqa: E402
@@ -216,7 +217,12 @@ def test_mutated_rule_files_load_or_say_where(
 PROFILE = {
     "defaults": {"rules": "docker"},
     "hosts": [
-        {"name": "a", "platform": "linux/amd64", "labels": {"x": "y"}},
+        {
+            "name": "a",
+            "platform": "linux/amd64",
+            "labels": {"x": "y"},
+            "taints": ["k=v:NoSchedule", {"key": "g", "effect": "NoExecute"}],
+        },
         {
             "name": "w",
             "platform": "windows/amd64",
@@ -237,6 +243,28 @@ def test_mutated_profiles_load_or_say_where(
     target.write_text(yaml.safe_dump(_replace(PROFILE, path, value)))
     try:
         load_hosts(target)
+    except InvalidInput as exc:
+        assert str(exc).startswith(f"{target}:") and "\n" not in str(exc)
+
+
+INVENTORIES = Path(__file__).parent / "data" / "inventories"
+TOOL_OUTPUTS = {
+    name: json.loads((INVENTORIES / name).read_text())
+    for name in ("k3s-node.json", "docker-info-windows.json", "podman-info-5.json")
+}
+
+
+@settings(max_examples=150 * SCALE, deadline=None)
+@given(st.sampled_from(sorted(TOOL_OUTPUTS)), st.data(), json_values)
+def test_mutated_tool_outputs_load_or_say_where(
+    tmp_path_factory: object, name: str, data: st.DataObject, value: object
+) -> None:
+    original = TOOL_OUTPUTS[name]
+    path = data.draw(st.sampled_from(_paths(original)))
+    target = Path(str(tmp_path_factory.mktemp("inventory"))) / name  # type: ignore[attr-defined]
+    target.write_text(json.dumps(_replace(original, path, value), indent=2))
+    try:
+        load_inventory(target)
     except InvalidInput as exc:
         assert str(exc).startswith(f"{target}:") and "\n" not in str(exc)
 

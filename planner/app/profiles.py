@@ -3,6 +3,7 @@
 ::
 
     defaults: {rules: docker}
+    include: [cluster-nodes.json]   # other inventories, relative to this file
     hosts:
       - name: build-x86
         platform: linux/amd64/v3
@@ -10,39 +11,54 @@
         platform: windows/amd64
         os.version: 10.0.17763.5936
         isolation: process        # or hyperv
-        rules: containerd
+        rules: containerd@1.7.20
         have: [mcr.microsoft.com/windows/servercore:ltsc2019]
         labels: {site: dublin}
+        taints: ["dedicated=windows:NoSchedule"]
 
 A host is ``platform`` (``os/arch[/variant]`` or containerd's ``os(version)/arch``)
 or ``os`` + ``architecture`` [+ ``variant``]; then ``os.version``, ``os.features``,
-``rules`` (a rule-set name, or a rule file relative to the profile), ``isolation``
-(Windows only: ``process`` or ``hyperv``), ``have`` (images already on the host)
-and ``labels`` (free-form, to select hosts by). ``defaults`` applies to every host.
-:data:`HOSTS_SCHEMA` is the JSON Schema of the file (``pull-planner schema hosts``).
+``rules`` (a rule-set name, ``NAME@RELEASE``, or a rule file relative to the
+profile), ``isolation`` (Windows only: ``process`` or ``hyperv``), ``have``
+(images already on the host), ``labels`` (free-form, to select hosts by) and
+``taints`` (``key[=value]:Effect`` or ``{key, value, effect}``, kept for
+schedulers). ``defaults`` applies to every host of this file.
+
+``include`` names other inventories (a path or a list of paths, relative to the
+profile), in any format :func:`planner.app.inventory.load_inventory` reads;
+their hosts stand where the ``include`` key stands, in the order listed, as
+their own file describes them (``defaults`` do not apply to them). A host name
+may appear once across all the files. :data:`HOSTS_SCHEMA` is the JSON Schema
+of the file (``pull-planner schema hosts``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from planner.app.hosts import (
+    TAINT_EFFECTS,
+    FormatChecker,
+    HostProfile,
+    IncludeError,
+    Includes,
+    InvalidProfile,
+    PlacedHost,
+    Taint,
+    check_unique,
+    lacks_windows_build,
+)
+from planner.app.profile_schema import HOSTS_SCHEMA
 from planner.model.errors import InvalidInput, InvalidPlatform
 from planner.model.platform import Platform
-from planner.model.yamlfile import Checker, MarkedList, MarkedMap, describe, load_file
+from planner.model.yamlfile import MarkedList, MarkedMap, describe, load_file
 from planner.policy.loader import load_rules
 from planner.policy.ruleset import DEFAULT_RULES, RuleSet
 from planner.select.runs import Isolation
 
-__all__ = ["HOSTS_SCHEMA", "HostProfile", "InvalidProfile", "load_hosts"]
-
-
-class InvalidProfile(InvalidInput):
-    """A host profile file is not valid; the message starts with ``file:line:column:``."""
-
+__all__ = ["HOSTS_SCHEMA", "HostProfile", "InvalidProfile", "Taint", "load_hosts", "read_profile"]
 
 _HOST_FIELDS = (
     "name",
@@ -56,6 +72,7 @@ _HOST_FIELDS = (
     "isolation",
     "have",
     "labels",
+    "taints",
 )
 _DEFAULT_FIELDS = tuple(f for f in _HOST_FIELDS if f != "name")
 # Spellings people reach for first, mapped to the key this file uses.
@@ -70,47 +87,19 @@ _ALIASES = {
     "rule": "rules",
     "ruleset": "rules",
     "label": "labels",
+    "taint": "taints",
     "has": "have",
     "present": "have",
+    "includes": "include",
 }
-
-
-@dataclass(frozen=True)
-class HostProfile:
-    """One host of a fleet."""
-
-    name: str
-    platform: Platform
-    rules: RuleSet
-    isolation: Isolation | None = None
-    have: tuple[str, ...] = ()
-    labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
-
-    @property
-    def is_windows(self) -> bool:
-        return self.platform.os.lower() == "windows"
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "name": self.name,
-            "platform": self.platform.to_oci(),
-            "rules": self.rules.name,
-        }
-        if self.isolation:
-            out["isolation"] = self.isolation
-        if self.have:
-            out["have"] = list(self.have)
-        if self.labels:
-            out["labels"] = dict(self.labels)
-        return out
 
 
 class _Reader:
     """Validating reader for one profile file (the shared :class:`Checker`, plus host rules)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, fmt: str = "") -> None:
         self.path = path
-        self.check = Checker(path, InvalidProfile, _ALIASES)
+        self.check = FormatChecker(path, InvalidProfile, fmt, _ALIASES)
 
     def fail(self, node: Any, key: Any, where: str, message: str) -> InvalidInput:
         return self.check.fail(node, key, where, message)
@@ -134,6 +123,40 @@ class _Reader:
             key=key,
             problem="labels and their values must be strings (quote numbers)",
         )
+
+    def taints(self, node: MarkedMap, key: str, where: str) -> tuple[Taint, ...]:
+        """``taints``: each ``key[=value]:Effect`` (kubectl's spelling) or ``{key, value, effect}``."""
+        items = node[key]
+        if not isinstance(items, MarkedList):
+            raise self.fail(
+                node, key, f"{where}.{key}", f"must be a list of taints, not {describe(items)}"
+            )
+        out = []
+        for i, item in enumerate(items):
+            at = f"{where}.{key}[{i}]"
+            if isinstance(item, str):
+                head, colon, effect = item.rpartition(":")
+                taint_key, _, value = head.partition("=")
+                if not colon or not taint_key:
+                    raise self.fail(
+                        items,
+                        i,
+                        at,
+                        f"{item!r} is not key[=value]:Effect, such as 'nvidia.com/gpu=present:NoSchedule'",
+                    )
+            else:
+                table = self.check.mapping(
+                    item, at, required=("key", "effect"), optional=("value",), parent=items, key=i
+                )
+                taint_key = self.check.string(table, "key", f"{at}.key", non_empty=True)
+                value = self.check.string(table, "value", f"{at}.value", default="")
+                effect = self.check.string(table, "effect", f"{at}.effect")
+            if effect not in TAINT_EFFECTS:
+                raise self.fail(
+                    items, i, at, f"effect {effect!r} is not one of: {', '.join(TAINT_EFFECTS)}"
+                )
+            out.append(Taint(taint_key, value, effect))
+        return tuple(out)
 
     def host(
         self,
@@ -238,11 +261,7 @@ class _Reader:
             except InvalidInput as exc:
                 raise self.fail(at("rules"), "rules", f"{where}.rules", str(exc)) from None
         rules = rules_cache[rules_name]
-        if (
-            rules.windows.needs_host_build
-            and platform.os.lower() == "windows"
-            and not platform.os_version
-        ):
+        if lacks_windows_build(platform, rules):
             raise self.fail(
                 merged["name"][1],
                 "name",
@@ -259,15 +278,50 @@ class _Reader:
             labels=MappingProxyType(
                 self.labels(at("labels"), "labels", where) if "labels" in merged else {}
             ),
+            taints=self.taints(at("taints"), "taints", where) if "taints" in merged else (),
         )
 
-    def profile(self, data: Any) -> list[HostProfile]:
-        top = self.fields(data, "(top level)", ("defaults", "hosts"), data, None)
+    def profile(self, data: Any, include: Includes) -> list[PlacedHost]:
+        """Every host of the file and of what it includes, in the file's order."""
+        top = self.fields(data, "(top level)", ("defaults", "hosts", "include"), data, None)
         defaults = MarkedMap()
         if "defaults" in top:
             defaults = self.fields(top["defaults"], "defaults", _DEFAULT_FIELDS, top, "defaults")
-        if "hosts" not in top:
-            raise self.fail(top, None, "(top level)", "missing 'hosts'")
+        if "hosts" not in top and "include" not in top:
+            raise self.fail(top, None, "(top level)", "missing 'hosts' (or 'include')")
+        out: list[PlacedHost] = []
+        for key in top:
+            if key == "hosts":
+                out += self.own_hosts(top, defaults)
+            elif key == "include":
+                out += self.included(top, include)
+        check_unique(out, InvalidProfile)
+        return out
+
+    def included(self, top: MarkedMap, include: Includes) -> list[PlacedHost]:
+        """The hosts of each ``include`` entry (a path relative to this file), in order."""
+        value = top["include"]
+        entries: list[tuple[Any, Any, str]] = []
+        if isinstance(value, str) and value:
+            entries = [(top, "include", value)]
+        elif (
+            isinstance(value, MarkedList) and value and all(isinstance(v, str) and v for v in value)
+        ):
+            entries = [(value, i, v) for i, v in enumerate(value)]
+        else:
+            raise self.fail(
+                top, "include", "include", "must be a path or a non-empty list of paths"
+            )
+        out: list[PlacedHost] = []
+        for node, key, text in entries:
+            where = "include" if key == "include" else f"include[{key}]"
+            try:
+                out += include(self.path.parent / Path(text).expanduser())
+            except IncludeError as exc:
+                raise self.fail(node, key, where, str(exc)) from None
+        return out
+
+    def own_hosts(self, top: MarkedMap, defaults: MarkedMap) -> list[PlacedHost]:
         hosts = top["hosts"]
         if not isinstance(hosts, MarkedList) or not hosts:
             raise self.fail(top, "hosts", "hosts", "must be a non-empty list of hosts")
@@ -288,81 +342,24 @@ class _Reader:
                     f"duplicate host name {name!r} (first at line {seen[name]})",
                 )
             seen[name] = node.line_of("name")
+            place = self.check.place(node, "name", f"{where}.name")
             merged = {k: (v, defaults) for k, v in defaults.items()}
             merged.update({k: (v, node) for k, v in node.items()})
-            out.append(self.host(merged, f"{where} ({name})", rules_cache))
+            out.append(PlacedHost(self.host(merged, f"{where} ({name})", rules_cache), place))
         return out
 
 
+def read_profile(path: Path, data: Any, include: Includes, fmt: str = "") -> list[PlacedHost]:
+    """The hosts of one parsed profile file (``fmt`` names the format in errors, when sniffed)."""
+    return _Reader(path, fmt).profile(data, include)
+
+
+def _read_profile_file(path: Path, include: Includes) -> list[PlacedHost]:
+    return read_profile(path, load_file(path, InvalidProfile), include)
+
+
 def load_hosts(path: Path) -> list[HostProfile]:
-    """Load and validate a host profile file."""
-    data = load_file(path, InvalidProfile)
-    return _Reader(path).profile(data)
-
-
-_PLATFORM_FIELDS: dict[str, Any] = {
-    "platform": {
-        "type": "string",
-        "description": "os/arch[/variant] (Docker's platform syntax) or os(osversion+feature)/arch[/variant] (containerd)",
-        "examples": [
-            "linux/amd64/v3",
-            "linux/arm/v6",
-            "windows/amd64",
-            "windows(10.0.20348)/amd64",
-        ],
-    },
-    "os": {"type": "string", "examples": ["linux", "windows"]},
-    "architecture": {"type": "string", "examples": ["amd64", "arm64", "arm", "386", "ppc64le"]},
-    "variant": {"type": "string", "examples": ["v3", "v8", "v7", "v6"]},
-    "os.version": {
-        "type": "string",
-        "description": "Windows build: major.minor.build[.revision]",
-        "examples": ["10.0.17763.5936", "10.0.20348.1"],
-    },
-    "os.features": {"type": "array", "items": {"type": "string"}, "examples": [["win32k"]]},
-    "rules": {
-        "type": "string",
-        "description": "rule set (docker, containerd, containerd-1.6, podman, crane) or a rule file relative to this file",
-        "examples": ["docker", "containerd", "containerd-1.6", "podman", "crane"],
-    },
-    "isolation": {
-        "enum": ["process", "hyperv"],
-        "description": "Windows hosts only; hyperv runs older Windows builds too",
-    },
-    "have": {
-        "description": "images already on the host (SOURCE strings), resolved for the same host",
-        "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
-    },
-    "labels": {
-        "type": "object",
-        "additionalProperties": {"type": "string"},
-        "description": "free-form labels, to select hosts by",
-    },
-}
-
-HOSTS_SCHEMA: dict[str, Any] = {
-    "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "$id": "https://pull-planner.invalid/schema/hosts.json",
-    "title": "pull-planner host profiles",
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["hosts"],
-    "properties": {
-        "defaults": {
-            "type": "object",
-            "additionalProperties": False,
-            "properties": _PLATFORM_FIELDS,
-        },
-        "hosts": {
-            "type": "array",
-            "minItems": 1,
-            "items": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["name"],
-                "properties": {"name": {"type": "string", "minLength": 1}, **_PLATFORM_FIELDS},
-                "not": {"required": ["platform", "os"]},
-            },
-        },
-    },
-}
+    """Load and validate a host profile file (what it includes is read as profiles too;
+    :func:`planner.app.inventory.load_inventory` reads every inventory format)."""
+    include = Includes.starting_at(path, _read_profile_file)
+    return [p.host for p in _read_profile_file(path, include)]

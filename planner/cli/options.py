@@ -151,9 +151,9 @@ def fleet_hosts(args: argparse.Namespace) -> list[HostProfile] | None:
         return None
     if single:
         raise InvalidInput(f"{single[0]} and --hosts do not mix: describe hosts in the profile")
-    from planner.app.profiles import load_hosts
+    from planner.app.inventory import load_inventory
 
-    hosts = select_hosts(load_hosts(Path(args.hosts)), args.host, args.select)
+    hosts = select_hosts(load_inventory(Path(args.hosts)), args.host, args.select)
     have = tuple(getattr(args, "have", ()))
     if have:
         hosts = [dataclasses.replace(h, have=h.have + have) for h in hosts]

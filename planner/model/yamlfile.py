@@ -202,9 +202,13 @@ class Checker:
         self.error = error
         self.aliases = aliases or {}
 
+    def position(self, node: Any, key: Any) -> tuple[int, int]:
+        """(line, column) of ``key`` in ``node`` when given, else of ``node`` itself."""
+        return _position(node, key)
+
     def fail(self, node: Any, key: Any, where: str, problem: str) -> InvalidInput:
         """The error, one line: keys and values from the file are escaped."""
-        line, column = _position(node, key)
+        line, column = self.position(node, key)
         return self.error(one_line(f"{self.path}:{line}:{column}: {where}: {problem}"))
 
     def table(self, node: Any, where: str, *, parent: Any = None, key: Any = None) -> MarkedMap:

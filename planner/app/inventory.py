@@ -1,0 +1,158 @@
+"""Host inventories as they are produced, recognised by their content.
+
+:func:`load_inventory` reads one file, whichever of these it is, and returns
+its hosts; a host profile may ``include`` files of any of them. The file is
+parsed once, as YAML (JSON is YAML: one parser, with the line and column of
+every key, for all formats), and :func:`sniff` says which format it is:
+
+==================================================  ===============================================
+format                                              recognised by (top level)
+==================================================  ===============================================
+``kubectl get nodes -o json`` / ``-o yaml``         ``apiVersion`` and ``kind``
+``docker info`` formatted as ``{{json .}}``         ``ServerVersion``, ``OSType`` or ``ServerErrors``
+``podman info`` formatted as ``json``               ``host`` and ``version`` mappings
+host profile (:mod:`planner.app.profiles`)          ``hosts``, ``include`` or ``defaults``; or any
+                                                    other YAML mapping (a hand-written profile with
+                                                    a typo gets a did-you-mean)
+==================================================  ===============================================
+
+Each format has its reader (``inventory_kubectl``, ``inventory_docker``,
+``inventory_podman``, ``profiles``), which knows nothing of the others. Every
+error is one line, ``file:line:column: as FORMAT: where: problem``, naming the
+format assumed, and raised as :class:`~planner.app.hosts.InvalidInventory` (a
+host profile's as :class:`~planner.app.hosts.InvalidProfile`, its base).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from planner.app import inventory_docker, inventory_kubectl, inventory_podman
+from planner.app.hosts import HostProfile, Includes, InvalidInventory, PlacedHost, check_unique
+from planner.app.profiles import read_profile
+from planner.model.files import read_capped
+from planner.model.text import one_line
+from planner.model.yamlfile import MarkedMap, YamlError, load
+
+__all__ = ["MAX_INVENTORY_BYTES", "PROFILE", "Sniffed", "load_inventory", "sniff"]
+
+MAX_INVENTORY_BYTES = 64 << 20
+"""The largest inventory file read (``kubectl get nodes`` of a few thousand nodes)."""
+
+PROFILE = "a host profile"
+
+Reader = Callable[[Path, Any, Includes], list[PlacedHost]]
+
+
+@dataclass(frozen=True)
+class Sniffed:
+    """The format a document was taken for, and why."""
+
+    format: str
+    """``kubectl get nodes output``, ``docker info output``, ``podman info output``, ``a host profile``."""
+    reason: str
+    """What in the document said so: ``it has apiVersion and kind``."""
+    read: Reader
+
+
+def _profile(path: Path, data: Any, include: Includes) -> list[PlacedHost]:
+    return read_profile(path, data, include, PROFILE)
+
+
+def _tool(read: Callable[[Path, Any], list[PlacedHost]]) -> Reader:
+    return lambda path, data, include: read(path, data)
+
+
+_DOCKER_KEYS = ("ServerVersion", "OSType", "ServerErrors")
+_PROFILE_KEYS = ("hosts", "include", "defaults")
+EXPECTED = (
+    "expected a host profile (hosts, include), kubectl get nodes output (apiVersion, kind),"
+    " docker info output (ServerVersion, OSType) or podman info output (host, version)"
+)
+
+
+def sniff(data: Any, *, json: bool = False) -> Sniffed | None:
+    """The format of a parsed document, or None when it is none of them.
+
+    ``json``: the text was JSON, which no one writes a host profile in by hand, so
+    an unknown JSON mapping is not read as a profile.
+    """
+    if not isinstance(data, MarkedMap):
+        return None
+    if "apiVersion" in data and "kind" in data:
+        return Sniffed(
+            inventory_kubectl.FORMAT,
+            "it has apiVersion and kind",
+            _tool(inventory_kubectl.read_nodes),
+        )
+    docker = [k for k in _DOCKER_KEYS if k in data]
+    if docker:
+        return Sniffed(
+            inventory_docker.FORMAT,
+            f"it has {' and '.join(docker)}",
+            _tool(inventory_docker.read_docker_info),
+        )
+    if isinstance(data.get("host"), MarkedMap) and isinstance(data.get("version"), MarkedMap):
+        return Sniffed(
+            inventory_podman.FORMAT,
+            "it has host and version sections",
+            _tool(inventory_podman.read_podman_info),
+        )
+    profile = [k for k in _PROFILE_KEYS if k in data]
+    if profile:
+        return Sniffed(PROFILE, f"it has {' and '.join(profile)}", _profile)
+    if not json:
+        return Sniffed(PROFILE, "it is a YAML mapping that no tool wrote", _profile)
+    return None
+
+
+def _parse(path: Path) -> tuple[Any, bool]:
+    """The parsed document, and whether its text was JSON."""
+    raw = read_capped(path, MAX_INVENTORY_BYTES, error=InvalidInventory)
+    # Windows PowerShell 5's '>' writes UTF-16 with a byte-order mark: docker info on Windows
+    encoding = "utf-16" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise InvalidInventory(
+            f"{path}: not {encoding.upper()[:6]} text (byte {exc.start})"
+        ) from None
+    is_json = text.lstrip()[:1] in ("{", "[")
+    try:
+        return load(text, str(path)), is_json
+    except YamlError as exc:
+        message = str(exc)
+        if is_json:
+            message = message.replace(": invalid YAML:", ": invalid JSON:", 1)
+        raise InvalidInventory(message) from None
+
+
+def _read(path: Path, include: Includes) -> list[PlacedHost]:
+    data, is_json = _parse(path)
+    if data is None:
+        raise InvalidInventory(f"{path}:1:1: empty file; {EXPECTED}")
+    sniffed = sniff(data, json=is_json)
+    if sniffed is None:
+        if isinstance(data, MarkedMap):
+            keys = ", ".join(str(k) for k in list(data)[:8]) + (", ..." if len(data) > 8 else "")
+            found = f"its top-level keys are {keys}" if keys else "it is an empty mapping"
+        else:
+            found = f"it is {'a list' if isinstance(data, list) else 'a single value'}"
+        line, column = getattr(data, "line", 1), getattr(data, "column", 1)
+        raise InvalidInventory(
+            one_line(f"{path}:{line}:{column}: not a host inventory: {EXPECTED}; {found}")
+        )
+    return sniffed.read(path, data, include)
+
+
+def load_inventory(path: Path) -> list[HostProfile]:
+    """The hosts of one inventory file, in its order (an included file's where it is included).
+
+    A host name appears once across every file read; a repeat is an error naming both places.
+    """
+    placed = _read(path, Includes.starting_at(path, _read))
+    check_unique(placed, InvalidInventory)
+    return [p.host for p in placed]
