@@ -125,7 +125,10 @@ def fleet_text(
                     [f"  {_row_name(h, more)}", safe(h.platform.describe()), h.rules.name]
                     for h, more in rows_of
                 ]
-                hosts = ["hosts:", *_aligned(about)]
+                listed = _aligned(about)
+                if max(map(len, listed)) > width:  # each host's platform and rules under it
+                    listed = [f"{row[0]}\n      {row[1]}  {row[2]}" for row in about]
+                hosts = ["hosts:", *listed]
             for host, more in rows_of:
                 for i, image in enumerate(report.images, start=1):
                     pair = report.pair(host.name, image)
