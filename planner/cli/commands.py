@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -215,11 +216,14 @@ def run_check(args: argparse.Namespace) -> int:
         write(markdown if args.format == "markdown" else fleet_junit(fleet))
     else:
         write(dump(fleet.to_dict(), args.format))
-    files = ((args.junit, fleet_junit(fleet)), (args.markdown, fleet_markdown(fleet, args.expand)))
-    for path, text in files:
+    files: tuple[tuple[str | None, Callable[[], str]], ...] = (
+        (args.junit, lambda: fleet_junit(fleet)),
+        (args.markdown, lambda: fleet_markdown(fleet, args.expand)),
+    )
+    for path, render in files:
         if path:
             try:
-                Path(path).write_text(text, encoding="utf-8")
+                Path(path).write_text(render(), encoding="utf-8")
             except OSError as exc:
                 raise SourceError(f"cannot write {path}: {exc.strerror or exc}") from None
     report((), fleet.stats.summary() if args.stats else None)
