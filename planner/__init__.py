@@ -27,6 +27,7 @@ layers: cli > app > sources > transport > select > policy > model
 from planner.app.fleet import FleetReport, PairResult, run_fleet
 from planner.app.hosts import HostProfile, InvalidInventory, InvalidProfile, Taint
 from planner.app.inventory import load_inventory
+from planner.app.localhost import LocalHost, Machine, read_machine
 from planner.app.plan import Plan, PlannedBlob, Totals, plan
 from planner.app.profiles import load_hosts
 from planner.app.resolve import Resolution, resolve
@@ -80,6 +81,8 @@ __all__ = [
     "InvalidReference",
     "InvalidRules",
     "InvalidSource",
+    "LocalHost",
+    "Machine",
     "NoCompatibleImage",
     "NotFound",
     "Notice",
@@ -111,6 +114,7 @@ __all__ = [
     "open_source",
     "parse_document",
     "plan",
+    "read_machine",
     "resolve",
     "run_fleet",
     "select",

@@ -33,7 +33,7 @@ from typing import Any
 from planner.app import inventory_docker, inventory_kubectl, inventory_podman
 from planner.app.hosts import HostProfile, Includes, InvalidInventory, PlacedHost, check_unique
 from planner.app.profiles import read_profile
-from planner.model.errors import InvalidInput
+from planner.model.errors import InvalidInput, PlannerError
 from planner.model.files import read_capped
 from planner.model.text import one_line
 from planner.model.yamlfile import MarkedList, MarkedMap, YamlError, load
@@ -110,7 +110,7 @@ def sniff(data: Any, *, json: bool = False) -> Sniffed | None:
     return None
 
 
-class _NotPlainJson(Exception):
+class _NotPlainJson(PlannerError):
     """The fast JSON reading declines; the positioned YAML reading decides."""
 
 

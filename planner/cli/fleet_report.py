@@ -66,6 +66,16 @@ def row_groups(report: FleetReport, expand: bool = False) -> list[tuple[HostProf
     return sorted(rows, key=lambda row: order[row[0].name])
 
 
+def _problems(
+    report: FleetReport, rows_of: list[tuple[HostProfile, int]]
+) -> list[tuple[PairResult, int]]:
+    """The pairs with a problem, one per row (with the number of hosts it stands for)."""
+    pairs = [
+        (report.pair(host.name, image), more) for host, more in rows_of for image in report.images
+    ]
+    return [(pair, more) for pair, more in pairs if pair.problem]
+
+
 def _row_name(host: HostProfile, more: int) -> str:
     return f"{safe(host.name)} (+{more})" if more else safe(host.name)
 
@@ -139,12 +149,7 @@ def fleet_text(
         out += ["", *hosts]
     if picks:
         out += ["", "picks:", *picks]
-    problems = [
-        (report.pair(host.name, image), more)
-        for host, more in rows_of
-        for image in report.images
-        if report.pair(host.name, image).problem
-    ]
+    problems = _problems(report, rows_of)
     if problems:
         out.append("")
         for pair, more in problems:
@@ -197,12 +202,7 @@ def fleet_markdown(report: FleetReport, expand: bool = False) -> str:
         lines.append(
             f"| {name} | `{platform}` | {host.rules.name} | " + " | ".join(cells) + f" | {size} |"
         )
-    problems = [
-        (report.pair(host.name, image), more)
-        for host, more in rows_of
-        for image in report.images
-        if report.pair(host.name, image).problem
-    ]
+    problems = _problems(report, rows_of)
     if problems:
         lines += ["", "### Problems", ""]
         for pair, more in problems:
