@@ -22,7 +22,6 @@ from planner.app.hosts import InvalidInventory, InvalidProfile, Taint, release_n
 from planner.app.inventory import load_inventory, sniff
 from planner.app.profile_schema import HOSTS_SCHEMA
 from planner.cli import main
-from planner.model.errors import InvalidInput
 from planner.model.yamlfile import load
 
 ROOT = Path(__file__).resolve().parent.parent
