@@ -16,7 +16,9 @@ release's platforms.Parse refuses the host string, its rule set must refuse it t
 from __future__ import annotations
 
 import datetime
+import json
 import os
+import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,15 +26,18 @@ from pathlib import Path
 
 import pytest
 
-from planner import RegistryOptions, load_rules, resolve
+from planner import RegistryOptions, load_inventory, load_rules, resolve
+from planner.app.hosts import release_number
 from planner.model.errors import InvalidPlatform
 from tests.helpers import require_tool
 from tests.real_clients import (
     BINARIES,
     CLIENTS,
     PACKAGES,
+    Docker,
     Lab,
     Outcome,
+    Podman,
     client_version,
     lab_directory,
 )
@@ -324,3 +329,47 @@ def write_report(judged: Judge, path: Path) -> None:
 
 def _notes(outcome: Outcome) -> str:
     return "".join(f"; {note}" for note in outcome.notes)
+
+
+# ------------------------------------------------------------- the engines describe themselves
+
+
+def test_real_docker_info_is_read_as_its_host(judge: Judge, tmp_path: Path) -> None:
+    """``docker info --format '{{json .}}'`` of the live dockerd: its release picks its rules."""
+    for binary in BINARIES["docker"]:
+        require_tool(binary, PACKAGES["docker"])
+    docker = judge.lab.driver("docker")
+    assert isinstance(docker, Docker)
+    _, done = docker.docker("info", "--format", "{{json .}}")
+    assert done.returncode == 0, done.stderr
+    _, version = docker.docker("version", "--format", "{{.Server.Version}}")
+    path = tmp_path / "docker-info.json"
+    path.write_text(done.stdout)
+    (host,) = load_inventory(path)
+    assert host.rules.name == f"docker@{release_number(version.stdout.strip())}"
+    if os.uname().machine == "x86_64":
+        assert host.platform.format() == "linux/amd64"
+    assert host.name == json.loads(done.stdout)["Name"]
+
+
+def test_real_podman_info_is_read_as_its_host(judge: Judge, tmp_path: Path) -> None:
+    """``podman info --format json`` of the live podman: podman@VERSION on this machine."""
+    require_tool("podman", PACKAGES["podman"])
+    podman = judge.lab.driver("podman")
+    assert isinstance(podman, Podman)
+    done = subprocess.run(
+        [*podman.base, "info", "--format", "json"],
+        env=podman.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    path = tmp_path / "podman-info.json"
+    path.write_text(done.stdout)
+    (host,) = load_inventory(path)
+    assert host.rules.name == f"podman@{data['version']['Version']}"
+    assert host.platform.architecture == data["host"]["arch"]
+    assert host.name == data["host"]["hostname"]
