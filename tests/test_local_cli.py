@@ -127,3 +127,11 @@ def test_readme_describes_a_haswell(
     for line in block.splitlines():
         if "..." not in line:
             assert line in out, line
+
+
+def test_os_version_is_refused_on_a_linux_machine(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    as_machine(monkeypatch, "core-i7-4770-haswell", "x86_64")
+    assert main(["resolve", WEBAPP, "--platform", "local", "--os-version", "10.0.1"]) == 2
+    assert "this machine runs linux, not Windows" in capsys.readouterr().err

@@ -85,7 +85,12 @@ def local_host(args: argparse.Namespace, rules: RuleSet) -> LocalHost:
     """This machine for ``rules``, with ``--os-version`` and ``--os-feature`` applied."""
     from planner.app.localhost import read_machine
 
-    local = read_machine(os_version=args.os_version).host_for(rules)
+    machine = read_machine(os_version=args.os_version)
+    if args.os_version is not None and machine.system != "windows":
+        raise InvalidPlatform(
+            f"--os-version {args.os_version!r}: this machine runs {machine.system}, not Windows"
+        )
+    local = machine.host_for(rules)
     features = getattr(args, "os_feature", None) or ()
     if features:
         platform = build_host(local.platform.format_all(), None, features)
