@@ -19,7 +19,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
-from planner.model.errors import InvalidInput
+from planner.model.errors import InvalidInput, InvalidRules
 from planner.model.files import path_kind
 from planner.model.platform import Platform
 from planner.model.text import one_line
@@ -219,6 +219,27 @@ def engine_rules(family: str, version: str, cache: dict[str, RuleSet] | None = N
     if cache is not None:
         cache[spec] = rules
     return rules
+
+
+def rules_at(
+    check: Checker,
+    node: Any,
+    key: str,
+    where: str,
+    family: str,
+    version: str,
+    *,
+    shown: str | None = None,
+    cache: dict[str, RuleSet] | None = None,
+) -> RuleSet:
+    """:func:`engine_rules`, a problem reported at ``node[key]`` as ``where`` (quoting ``shown``)."""
+    quoted = repr(version if shown is None else shown)
+    try:
+        return engine_rules(family, version, cache)
+    except ReleaseError as exc:
+        raise check.fail(node, key, where, f"{quoted} {exc}") from None
+    except InvalidRules as exc:
+        raise check.fail(node, key, where, f"{quoted} has no rules: {exc}") from None
 
 
 def lacks_windows_build(platform: Platform, rules: RuleSet) -> bool:

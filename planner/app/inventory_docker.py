@@ -32,12 +32,10 @@ from planner.app.hosts import (
     HostProfile,
     InvalidInventory,
     PlacedHost,
-    ReleaseError,
     agreed_build,
-    engine_rules,
     lacks_windows_build,
+    rules_at,
 )
-from planner.model.errors import InvalidRules
 from planner.model.platform import Platform
 from planner.model.windows import WindowsVersion
 from planner.model.yamlfile import MarkedList, MarkedMap, describe
@@ -100,14 +98,7 @@ def read_docker_info(path: Path, data: Any) -> list[PlacedHost]:
 
     family = "docker-c8d" if _containerd_store(check, top) else "docker"
     version = check.string(top, "ServerVersion", "ServerVersion", non_empty=True)
-    try:
-        rules = engine_rules(family, version)
-    except ReleaseError as exc:
-        raise check.fail(top, "ServerVersion", "ServerVersion", f"{version!r} {exc}") from None
-    except InvalidRules as exc:
-        raise check.fail(
-            top, "ServerVersion", "ServerVersion", f"{version!r} has no rules: {exc}"
-        ) from None
+    rules = rules_at(check, top, "ServerVersion", "ServerVersion", family, version)
 
     isolation = None
     if os_type == "windows":

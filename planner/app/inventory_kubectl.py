@@ -31,13 +31,11 @@ from planner.app.hosts import (
     HostProfile,
     InvalidInventory,
     PlacedHost,
-    ReleaseError,
     Taint,
     agreed_build,
-    engine_rules,
     lacks_windows_build,
+    rules_at,
 )
-from planner.model.errors import InvalidRules
 from planner.model.platform import Platform
 from planner.model.windows import WindowsVersion
 from planner.model.yamlfile import MarkedList, MarkedMap, describe
@@ -180,16 +178,16 @@ class _Nodes:
                 where,
                 f"{text!r}: no rules for runtime {engine!r}; known runtimes: {', '.join(RUNTIMES)}",
             )
-        try:
-            return engine_rules(family, version, self.rules)
-        except ReleaseError as exc:
-            raise self.check.fail(
-                info, "containerRuntimeVersion", where, f"{text!r} {exc}"
-            ) from None
-        except InvalidRules as exc:
-            raise self.check.fail(
-                info, "containerRuntimeVersion", where, f"{text!r} has no rules: {exc}"
-            ) from None
+        return rules_at(
+            self.check,
+            info,
+            "containerRuntimeVersion",
+            where,
+            family,
+            version,
+            shown=text,
+            cache=self.rules,
+        )
 
     def windows_build(
         self,

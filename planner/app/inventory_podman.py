@@ -18,10 +18,9 @@ from planner.app.hosts import (
     HostProfile,
     InvalidInventory,
     PlacedHost,
-    ReleaseError,
-    engine_rules,
+    rules_at,
 )
-from planner.model.errors import InvalidPlatform, InvalidRules
+from planner.model.errors import InvalidPlatform
 from planner.model.platform import Platform
 from planner.model.yamlfile import MarkedMap
 
@@ -51,13 +50,6 @@ def read_podman_info(path: Path, data: Any) -> list[PlacedHost]:
     except InvalidPlatform as exc:  # a component with a '/', a '(' or a space
         raise check.fail(host, "arch", "host.arch", str(exc)) from None
     version = check.string(version_info, "Version", "version.Version", non_empty=True)
-    try:
-        rules = engine_rules("podman", version)
-    except ReleaseError as exc:
-        raise check.fail(version_info, "Version", "version.Version", f"{version!r} {exc}") from None
-    except InvalidRules as exc:
-        raise check.fail(
-            version_info, "Version", "version.Version", f"{version!r} has no rules: {exc}"
-        ) from None
+    rules = rules_at(check, version_info, "Version", "version.Version", "podman", version)
     profile = HostProfile(name=name, platform=platform.with_fields(), rules=rules)
     return [PlacedHost(profile, check.place(host, "hostname", "host.hostname"))]

@@ -51,6 +51,15 @@ def _format_argument(
         parser.add_argument("--quiet", "-q", action="store_true", help=quiet)
 
 
+def _engines_arguments(parser: argparse.ArgumentParser, os_version: str, rules: str) -> None:
+    """--os-version, --os-feature and --rules A,B,...|all: one host, several rule sets."""
+    parser.add_argument("--os-version", help=os_version)
+    parser.add_argument(
+        "--os-feature", action="append", default=[], metavar="FEATURE", help="an os.feature"
+    )
+    parser.add_argument("--rules", action="append", default=[], metavar="A,B,...|all", help=rules)
+
+
 def _host_arguments(parser: argparse.ArgumentParser, *, fleet_only: bool = False) -> None:
     group = parser.add_argument_group(
         "hosts",
@@ -269,16 +278,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="the host: os/arch[/variant], e.g. windows/amd64; local: this machine, as each"
         " engine detects it",
     )
-    compare.add_argument("--os-version", help="the host's os.version, e.g. 10.0.26100.1")
-    compare.add_argument(
-        "--os-feature", action="append", default=[], metavar="FEATURE", help="an os.feature"
-    )
-    compare.add_argument(
-        "--rules",
-        action="append",
-        default=[],
-        metavar="A,B,...|all",
-        help="rule sets to compare, e.g. containerd@1.7.20,containerd@2.2.7 (default: all)",
+    _engines_arguments(
+        compare,
+        "the host's os.version, e.g. 10.0.26100.1",
+        "rule sets to compare, e.g. containerd@1.7.20,containerd@2.2.7 (default: all)",
     )
     _registry_arguments(compare)
     _format_argument(compare)
@@ -291,16 +294,10 @@ def build_parser() -> argparse.ArgumentParser:
         " platform: the x86-64 level from the CPU flags, the ARM variant from /proc/cpuinfo,"
         " the OS and Windows build, and how each value was found.",
     )
-    host.add_argument(
-        "--rules",
-        action="append",
-        default=[],
-        metavar="A,B,...|all",
-        help="engines to ask, e.g. docker@29.6.0,containerd@2.1.6 (default: all)",
-    )
-    host.add_argument("--os-version", help="the Windows build, when the engine's differs")
-    host.add_argument(
-        "--os-feature", action="append", default=[], metavar="FEATURE", help="an os.feature"
+    _engines_arguments(
+        host,
+        "the Windows build, when the engine's differs",
+        "engines to ask, e.g. docker@29.6.0,containerd@2.1.6 (default: all)",
     )
     _format_argument(host)
 
