@@ -101,6 +101,11 @@ def images(content: Content) -> list[str]:
     return [content.ref(name) for name in EXPECTED]
 
 
+def check_argv(content: Content, hosts: Path, cache: Path) -> list[str]:
+    """``check`` of the three images for the hosts of ``hosts``."""
+    return ["check", *images(content), "--hosts", str(hosts), "--cache-dir", str(cache)]
+
+
 def test_matrix(registry_content: Content, fleet_file: Path, tmp_path: Path) -> None:
     report = run_fleet(
         images(registry_content),
@@ -184,19 +189,7 @@ def test_exit_codes_allow_and_select(
 def test_text_matrix(
     registry_content: Content, fleet_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert (
-        main(
-            [
-                "check",
-                *images(registry_content),
-                "--hosts",
-                str(fleet_file),
-                "--cache-dir",
-                str(tmp_path),
-            ]
-        )
-        == 1
-    )
+    assert main(check_argv(registry_content, fleet_file, tmp_path)) == 1
     out = capsys.readouterr().out
     rows = out.splitlines()
     # 3 images do not fit 80 columns: they are numbered, with a legend, and cells are compact
@@ -223,14 +216,7 @@ def test_text_matrix_on_a_wide_terminal(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("COLUMNS", "400")
-    argv = [
-        "check",
-        *images(registry_content),
-        "--hosts",
-        str(fleet_file),
-        "--cache-dir",
-        str(tmp_path),
-    ]
+    argv = check_argv(registry_content, fleet_file, tmp_path)
     assert main(argv) == 1
     rows = capsys.readouterr().out.splitlines()
     assert rows[0].split()[:3] == ["host", "platform", "rules"]
@@ -242,14 +228,7 @@ def test_text_matrix_on_a_wide_terminal(
 def test_json_and_yaml(
     registry_content: Content, fleet_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    argv = [
-        "check",
-        *images(registry_content),
-        "--hosts",
-        str(fleet_file),
-        "--cache-dir",
-        str(tmp_path),
-    ]
+    argv = check_argv(registry_content, fleet_file, tmp_path)
     assert main([*argv, "--format", "json"]) == 1
     data = json.loads(capsys.readouterr().out)
     assert list(data) == ["images", "hosts", "pools", "pairs", "fleet", "failures", "stats"]
@@ -269,12 +248,7 @@ def test_junit(
     registry_content: Content, fleet_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     argv = [
-        "check",
-        *images(registry_content),
-        "--hosts",
-        str(fleet_file),
-        "--cache-dir",
-        str(tmp_path),
+        *check_argv(registry_content, fleet_file, tmp_path),
         "--format",
         "junit",
         "--allow-missing",
@@ -298,21 +272,7 @@ def test_junit(
 def test_markdown_is_a_well_formed_table(
     registry_content: Content, fleet_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert (
-        main(
-            [
-                "check",
-                *images(registry_content),
-                "--hosts",
-                str(fleet_file),
-                "--cache-dir",
-                str(tmp_path),
-                "--format",
-                "markdown",
-            ]
-        )
-        == 1
-    )
+    assert main([*check_argv(registry_content, fleet_file, tmp_path), "--format", "markdown"]) == 1
     out = capsys.readouterr().out
     table = [line for line in out.splitlines() if line.startswith("|")]
     cells = [len(re.findall(r"(?<!\\)\|", line)) for line in table]
