@@ -124,7 +124,7 @@ def _pairs(pairs: list[tuple[Any, Any]]) -> MarkedMap:
 
 
 def _listed(value: Any) -> Any:
-    if isinstance(value, list):
+    if type(value) is list:  # a MarkedList is done: json builds inner values first
         return MarkedList(_listed(v) for v in value)
     return value
 

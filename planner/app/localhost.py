@@ -33,6 +33,7 @@ from __future__ import annotations
 import platform as _platform
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
@@ -76,6 +77,10 @@ class LocalHost:
     """One short line per value: ``architecture amd64: the machine is x86_64``."""
     rules: str = ""
     """The rule set asked (``docker@20.10.24``)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"rules", "platform" (OCI fields), "how"}``, as the ``host`` command writes it."""
+        return {"rules": self.rules, "platform": self.platform.to_oci(), "how": list(self.how)}
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +17,7 @@ from planner.model.errors import InvalidInput, SourceError
 if TYPE_CHECKING:
     from planner.app.fleet import FleetReport
     from planner.app.profiles import HostProfile
+    from planner.model.platform import Platform
     from planner.policy.ruleset import RuleSet
     from planner.select.host import HostView
 
@@ -242,15 +242,15 @@ def run_compare(args: argparse.Namespace) -> int:
     from planner.cli.text import comparison_text
 
     sets = rule_sets(args.rules)
-    host_for = None
-    if args.platform == options.LOCAL:
-        host_for = functools.partial(options.single_host, args)
+    seen: dict[str, Platform] = {}
+    if args.platform == options.LOCAL:  # each engine sees this machine its own way
+        seen = {h.rules: h.platform for h in options.local_hosts(args, sets)}
     result = compare(
         args.source,
-        host_for(sets[0]) if host_for else options.single_host(args),
+        seen[sets[0].name] if seen else options.single_host(args),
         sets,
         registry=options.registry_for(args, args.source),
-        host_for=host_for,
+        host_for=(lambda rules: seen[rules.name]) if seen else None,
     )
     if args.format == "text":
         write(comparison_text(result, terminal_width()))
@@ -267,14 +267,11 @@ def run_host(args: argparse.Namespace) -> int:
     from planner.app.compare import rule_sets
     from planner.cli.text import local_text
 
-    hosts = [options.local_host(args, rules) for rules in rule_sets(args.rules)]
+    hosts = options.local_hosts(args, rule_sets(args.rules))
     if args.format == "text":
         write(local_text(hosts, terminal_width()))
     else:
-        data = [
-            {"rules": h.rules, "platform": h.platform.to_oci(), "how": list(h.how)} for h in hosts
-        ]
-        write(dump({"hosts": data}, args.format))
+        write(dump({"hosts": [h.to_dict() for h in hosts]}, args.format))
     return EXIT_OK
 
 

@@ -29,7 +29,7 @@ __all__ = [
     "bandwidth",
     "build_host",
     "fleet_hosts",
-    "local_host",
+    "local_hosts",
     "present_digests",
     "registry_for",
     "registry_options",
@@ -77,12 +77,13 @@ def single_host(args: argparse.Namespace, rules: RuleSet | None = None) -> Platf
     ``--rules``) detects it (:meth:`planner.app.localhost.Machine.host_for`).
     """
     if args.platform == LOCAL:
-        return local_host(args, rules or rules_option(args)).platform
+        return local_hosts(args, [rules or rules_option(args)])[0].platform
     return build_host(args.platform, args.os_version, args.os_feature)
 
 
-def local_host(args: argparse.Namespace, rules: RuleSet) -> LocalHost:
-    """This machine for ``rules``, with ``--os-version`` and ``--os-feature`` applied."""
+def local_hosts(args: argparse.Namespace, rule_sets: Sequence[RuleSet]) -> list[LocalHost]:
+    """This machine, read once, as each of ``rule_sets`` sees it, with ``--os-version``
+    and ``--os-feature`` applied."""
     from planner.app.localhost import read_machine
 
     machine = read_machine(os_version=args.os_version)
@@ -90,12 +91,15 @@ def local_host(args: argparse.Namespace, rules: RuleSet) -> LocalHost:
         raise InvalidPlatform(
             f"--os-version {args.os_version!r}: this machine runs {machine.system}, not Windows"
         )
-    local = machine.host_for(rules)
     features = getattr(args, "os_feature", None) or ()
-    if features:
-        platform = build_host(local.platform.format_all(), None, features)
-        local = dataclasses.replace(local, platform=platform)
-    return local
+    hosts = []
+    for rules in rule_sets:
+        local = machine.host_for(rules)
+        if features:
+            platform = build_host(local.platform.format_all(), None, features)
+            local = dataclasses.replace(local, platform=platform)
+        hosts.append(local)
+    return hosts
 
 
 def rules_option(args: argparse.Namespace) -> RuleSet:
