@@ -25,7 +25,7 @@ from planner.sources.sourceset import SourceSet
 if TYPE_CHECKING:
     from planner.transport.options import RegistryOptions
 
-__all__ = ["Answer", "Comparison", "compare", "rule_sets"]
+__all__ = ["Answer", "Comparison", "compare", "position_of", "rule_sets"]
 
 
 def rule_sets(specs: Sequence[str]) -> list[RuleSet]:
@@ -78,7 +78,7 @@ class Comparison:
                     "rules": r.rules.name,
                     "releases": r.rules.releases or None,
                     "selected": r.selected.summary() if r.selected is not None else None,
-                    "position": _position(r),
+                    "position": position_of(r),
                     "preference": list(r.selection.preference) if r.selection else [],
                 }
             )
@@ -91,7 +91,8 @@ class Comparison:
         }
 
 
-def _position(resolution: Resolution) -> int | None:
+def position_of(resolution: Resolution) -> int | None:
+    """The index position of the pick (0 for a single image), None when there is none."""
     selection = resolution.selection
     if selection is not None:
         return selection.chosen.position if selection.chosen else None
@@ -145,7 +146,7 @@ def compare(
                 refused.append((r.name, str(exc)))
     groups: dict[int | None, list[Resolution]] = {}
     for resolution in resolved:
-        groups.setdefault(_position(resolution), []).append(resolution)
+        groups.setdefault(position_of(resolution), []).append(resolution)
     answers = [
         Answer(position, tuple(m.rules.name for m in members), _why(members[0]))
         for position, members in groups.items()

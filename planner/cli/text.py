@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 from typing import TYPE_CHECKING
 
+from planner.app.compare import position_of
 from planner.app.plan import FOREIGN_TYPES
 from planner.cli.layout import Style, safe, table, wrap
 from planner.model.manifest import DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST
@@ -215,10 +216,7 @@ def comparison_text(result: Comparison, width: int = 80) -> str:
     lines.append("")
     rows = [["rules", "pick", "platform", "order"]]
     for r in result.resolutions:
-        chosen = r.selection.chosen if r.selection else None
-        position = (
-            chosen.position if chosen else (0 if r.selection is None and r.selected else None)
-        )
+        position = position_of(r)
         shown = safe(r.platform.describe()) if r.platform is not None else "-"
         order = " ".join(map(str, r.selection.preference)) if r.selection else "0"
         rows.append([r.rules.name, "-" if position is None else str(position), shown, order or "-"])

@@ -41,16 +41,13 @@ def available_rule_sets() -> list[str]:
 @functools.lru_cache(maxsize=1)
 def shipped_aliases() -> dict[str, tuple[str, str]]:
     """alias -> (family, release), from the ``aliases`` of every shipped family file."""
-    import yaml
+    from planner.policy.family import read_family
 
-    out: dict[str, tuple[str, str]] = {}
-    for path in sorted(rules_dir().glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        aliases = data.get("aliases") if isinstance(data, dict) else None
-        if isinstance(aliases, dict):
-            for alias, release in aliases.items():
-                out[str(alias)] = (path.stem, str(release))
-    return out
+    return {
+        alias: (path.stem, release)
+        for path in sorted(rules_dir().glob("*.yaml"))
+        for alias, release in read_family(path).aliases.items()
+    }
 
 
 @dataclass(frozen=True)
