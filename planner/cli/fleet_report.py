@@ -7,15 +7,12 @@ from xml.etree import ElementTree
 from planner.app.fleet import FleetReport, PairResult
 from planner.app.profiles import HostProfile
 from planner.cli.layout import Style, safe, wrap
+from planner.model.text import plural
 from planner.model.units import human_size
 
 __all__ = ["fleet_footer", "fleet_junit", "fleet_markdown", "fleet_text", "row_groups"]
 
 _MARK = {"ok": "ok", "allowed": "allowed", "no-image": "NO IMAGE", "will-not-run": "WON'T RUN"}
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _pick(pair: PairResult) -> str:
@@ -40,7 +37,7 @@ def fleet_footer(report: FleetReport) -> list[str]:
             f"{safe(image)}: hosts download {human_size(total)} in all, {human_size(unique)} unique"
         )
     lines.append(
-        f"fleet: {human_size(report.total_bytes)} downloaded by {_count(len(report.hosts), 'host')};"
+        f"fleet: {human_size(report.total_bytes)} downloaded by {plural(len(report.hosts), 'host')};"
         f" a pull-through mirror fetches {human_size(report.unique_bytes)} once"
     )
     return lines
@@ -155,7 +152,7 @@ def fleet_text(
         for pair, more in problems:
             prefix = "allowed" if pair.status == "allowed" else "FAIL"
             who = (
-                f"{safe(pair.host.name)} and {_count(more, 'more host')}"
+                f"{safe(pair.host.name)} and {plural(more, 'more host')}"
                 if more
                 else safe(pair.host.name)
             )
@@ -167,7 +164,7 @@ def fleet_text(
         out += wrap(line, width, "  ")
     failures = len(report.failures)
     gate = paint("fail", "release gate: closed") if failures else paint("ok", "release gate: open")
-    out.append(f"{_count(len(report.pairs), 'check')}, {failures} failed, {gate}")
+    out.append(f"{plural(len(report.pairs), 'check')}, {failures} failed, {gate}")
     return "\n".join(out) + "\n"
 
 
@@ -183,7 +180,7 @@ def fleet_markdown(report: FleetReport, expand: bool = False) -> str:
         "## pull-planner check",
         "",
         f"**{len(report.pairs)} checks, {failures} failed** "
-        f"({_count(len(report.hosts), 'host')} x {_count(len(report.images), 'image')})",
+        f"({plural(len(report.hosts), 'host')} x {plural(len(report.images), 'image')})",
         "",
         "| host | platform | rules | "
         + " | ".join(f"`{_md(i)}`" for i in report.images)
@@ -207,7 +204,7 @@ def fleet_markdown(report: FleetReport, expand: bool = False) -> str:
         lines += ["", "### Problems", ""]
         for pair, more in problems:
             state = "allowed" if pair.status == "allowed" else "**fails**"
-            also = f" (and {_count(more, 'more host')})" if more else ""
+            also = f" (and {plural(more, 'more host')})" if more else ""
             lines.append(
                 f"- `{_md(pair.host.name)}`{also} x `{_md(pair.image)}` {state}:"
                 f" {_md(pair.problem)}"

@@ -11,6 +11,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from planner.model.text import plural
+
 __all__ = ["KINDS", "KIND_EXTENSION", "Stats", "request_kind"]
 
 KIND_EXTENSION = "pull_planner.kind"
@@ -87,13 +89,9 @@ class Stats:
         """The figures in one line, for people."""
         kinds = ", ".join(f"{self.requests[k]} {k}" for k in KINDS if self.requests[k]) or "none"
         return (
-            f"{_count(self.total_requests, 'request')} ({kinds});"
+            f"{plural(self.total_requests, 'request')} ({kinds});"
             f" {self.rate_limited_requests} against pull limits;"
-            f" {_count(self.bytes_received, 'byte')} received;"
-            f" {_count(self.cache_hits, 'cache hit')}"
-            + (f"; {_count(self.retries, 'retry', 'retries')}" if self.retries else "")
+            f" {plural(self.bytes_received, 'byte')} received;"
+            f" {plural(self.cache_hits, 'cache hit')}"
+            + (f"; {plural(self.retries, 'retry', 'retries')}" if self.retries else "")
         )
-
-
-def _count(n: int, noun: str, plural: str | None = None) -> str:
-    return f"{n} {noun if n == 1 else plural or noun + 's'}"

@@ -14,8 +14,9 @@ import http
 
 from planner.model.errors import Denied, NotFound, RateLimited, RegistryError, Unauthorized
 from planner.model.reference import Reference
+from planner.model.text import plural
 
-__all__ = ["MAX_TEXT", "plural", "printable", "quoted", "registry_error", "status_text"]
+__all__ = ["MAX_TEXT", "printable", "quoted", "registry_error", "status_text"]
 
 MAX_TEXT = 200
 """Characters of one piece of registry-provided text kept in a message (escapes count)."""
@@ -46,11 +47,6 @@ def printable(text: str, limit: int = MAX_TEXT) -> str:
 def quoted(text: str, limit: int = MAX_TEXT) -> str:
     """:func:`printable` text in single quotes, as ``!r`` would show it."""
     return f"'{printable(text, limit)}'"
-
-
-def plural(count: int, noun: str) -> str:
-    """``1 attempt``, ``3 attempts``."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def status_text(status: int) -> str:

@@ -132,7 +132,7 @@ class ProxySettings:
     def proxy_for(self, url: httpx.URL) -> httpx.URL | None:
         """The proxy to send ``url`` through, or None to connect directly."""
         chosen = self.https if url.scheme == "https" else self.http
-        if chosen is None or self.no_proxy_all or is_loopback(url.host) or url.host == "localhost":
+        if chosen is None or self.no_proxy_all or is_loopback(url.host):
             return None
         host = url.host.lower().rstrip(".")
         port = url.port or _DEFAULT_PORTS.get(url.scheme, 0)

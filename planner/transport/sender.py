@@ -39,10 +39,11 @@ import httpx
 
 from planner.model.errors import InvalidManifest, PlannerError, RateLimited, RegistryError
 from planner.model.stats import KIND_EXTENSION, Stats, request_kind
+from planner.model.text import plural
 from planner.model.version import __version__
 from planner.transport.auth import MAX_TOKEN_RESPONSE, Answer, RegistryAuth, origin_of
 from planner.transport.body import ACCEPT_ENCODING, read_body
-from planner.transport.errors import plural, printable, quoted, status_text
+from planner.transport.errors import printable, quoted, status_text
 from planner.transport.options import RegistryOptions
 from planner.transport.proxy import ProxySettings, Router, describe
 
@@ -328,8 +329,7 @@ class Sender:
             except (PlannerError, httpx.TransportError):
                 return b""  # the status says enough
         if method == "HEAD" or limit is None or response.is_redirect:
-            await response.aclose()
-            return b""
+            return b""  # the caller closes the response
         return await read_body(response, limit, what, self.stats.add_bytes)
 
     async def _authed(self, request: httpx.Request) -> httpx.Response:
