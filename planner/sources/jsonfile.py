@@ -36,6 +36,8 @@ class JsonFileSource(Source):
         self.path = path
         self._data = data
         self.name = name or str(path)
+        self._top: tuple[Index | ImageManifest, Descriptor] | None = None
+        self._documents: dict[tuple[str, str], Index | ImageManifest] = {}
 
     @classmethod
     def from_stdin(cls) -> JsonFileSource:
@@ -49,8 +51,11 @@ class JsonFileSource(Source):
         return self._data
 
     def read_top(self) -> tuple[Index | ImageManifest, Descriptor]:
-        document = parse_document(self._read(), self.name)
-        return document, document.descriptor
+        """The saved document, parsed once (documents are immutable values)."""
+        if self._top is None:
+            document = parse_document(self._read(), self.name)
+            self._top = (document, document.descriptor)
+        return self._top
 
     @property
     def can_read_children(self) -> bool:
@@ -75,6 +80,14 @@ class JsonFileSource(Source):
         return data
 
     def read_document(self, descriptor: Descriptor) -> Index | ImageManifest:
+        """A sibling by digest, read, verified and parsed once per source."""
+        key = (descriptor.digest, descriptor.media_type)
+        done = self._documents.get(key)
+        if done is None:
+            done = self._documents[key] = self._parse_sibling(descriptor)
+        return done
+
+    def _parse_sibling(self, descriptor: Descriptor) -> Index | ImageManifest:
         data = self._read_sibling(descriptor, MAX_MANIFEST_BYTES)
         if data is None:
             where = f"next to {self.path}" if self.path else "(standard input holds one document)"

@@ -48,6 +48,8 @@ class OciLayoutSource(Source):
         suffix = f":{tag}" if tag else f"@{digest}" if digest else ""
         self.name = f"oci:{root}{suffix}"
         self._check_layout()
+        self._top: tuple[Index | ImageManifest, Descriptor] | None = None
+        self._documents: dict[tuple[str, str], Index | ImageManifest] = {}
 
     @classmethod
     def from_spec(cls, spec: str) -> OciLayoutSource:
@@ -88,6 +90,12 @@ class OciLayoutSource(Source):
         return document
 
     def read_top(self) -> tuple[Index | ImageManifest, Descriptor]:
+        """The document SOURCE names, found and parsed once per source."""
+        if self._top is None:
+            self._top = self._find_top()
+        return self._top
+
+    def _find_top(self) -> tuple[Index | ImageManifest, Descriptor]:
         index = self._index_json()
         if self.digest:
             listed = [d for d in index.manifests if d.digest == self.digest]
@@ -137,7 +145,15 @@ class OciLayoutSource(Source):
         return data
 
     def read_document(self, descriptor: Descriptor) -> Index | ImageManifest:
-        data = self._blob_bytes(descriptor.digest, MAX_MANIFEST_BYTES, descriptor.size)
+        """A blob by descriptor, read, verified and parsed once per source."""
+        key = (descriptor.digest, descriptor.media_type)
+        done = self._documents.get(key)
+        if done is None:
+            data = self._blob_bytes(descriptor.digest, MAX_MANIFEST_BYTES, descriptor.size)
+            done = self._documents[key] = self._parse(data, descriptor)
+        return done
+
+    def _parse(self, data: bytes, descriptor: Descriptor) -> Index | ImageManifest:
         return parse_document(
             data,
             f"{self.name}: {descriptor.digest}",
