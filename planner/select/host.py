@@ -7,6 +7,7 @@ every index judged for that host.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 
@@ -16,7 +17,7 @@ from planner.model.windows import WindowsVersion
 from planner.policy.ruleset import ArchVariant, RuleSet, TieBreak
 from planner.select.verdicts import Notice, NoticeCode
 
-__all__ = ["HostView", "format_arch_variant", "host_view"]
+__all__ = ["HostView", "format_arch_variant", "host_view", "judging_view"]
 
 
 def format_arch_variant(arch_variant: ArchVariant) -> str:
@@ -44,6 +45,8 @@ class HostView:
     """The vector formatted, for verdicts: ``("arm64", "arm/v8", ...)``."""
     notices: tuple[Notice, ...] = ()
     """How the client read the host, when that is worth saying (podman 4's two-way split)."""
+    key: tuple[object, ...] = ()
+    """Everything of the host a verdict can depend on (see :func:`judging_view`)."""
 
 
 def _as_read(host: Platform, rules: RuleSet) -> tuple[Platform, bool, tuple[Notice, ...]]:
@@ -120,6 +123,14 @@ def host_view(host: Platform, rules: RuleSet) -> HostView:
         arch_ranks.setdefault(key[0], rank)
     order = rules.windows.order if strategy == "stable-abi" else rules.order
     runs = tuple(format_arch_variant(av) for av in vector)
+    compared = norm.os_version if rules.os_version_match == "equal-if-requested" else ""
+    build = (
+        None
+        if windows_version is None
+        else (windows_version.major, windows_version.minor, windows_version.build)
+    )
+    judged: tuple[object, ...] = (norm.os, norm.architecture, norm.variant, norm.os_features)
+    judged += (compared, is_windows, strategy, build, vector, order, host if notices else None)
     return HostView(
         host,
         norm,
@@ -132,4 +143,28 @@ def host_view(host: Platform, rules: RuleSet) -> HostView:
         order,
         runs,
         notices,
+        judged,
+    )
+
+
+def judging_view(view: HostView) -> HostView:
+    """The view with only what :attr:`HostView.key` holds: every host of one key is judged alike.
+
+    The judge, the order and the choice warnings read the host through this
+    view, so they cannot see what the key leaves out: the host as typed, an
+    os.version the rule set does not compare (``match.os_version`` other than
+    ``equal-if-requested``), a Windows revision (builds are compared, moby
+    ``versionMatch``, containerd ``windowsOSVersion``). Thousands of hosts that
+    differ in those give one judgement, made once.
+    """
+    if view.notices:
+        return view  # worded with the host as typed: judged per host
+    norm = view.norm
+    plain = Platform(norm.os, norm.architecture, norm.variant, str(view.key[4]), norm.os_features)
+    windows = view.windows_version
+    return dataclasses.replace(
+        view,
+        host=plain,
+        norm=plain,
+        windows_version=None if windows is None else dataclasses.replace(windows, revision=0),
     )

@@ -26,12 +26,12 @@ from planner.model.platform import Platform
 from planner.model.windows import WindowsVersion, docker_build
 from planner.policy.ruleset import RuleSet
 from planner.select import explain
-from planner.select.host import HostView, host_view
+from planner.select.host import HostView, host_view, judging_view
 from planner.select.judge import is_empty, judge
 from planner.select.order import preference as order_matches
 from planner.select.verdicts import Notice, NoticeCode, Verdict
 
-__all__ = ["MAX_INDEX_DEPTH", "Candidate", "Selection", "select"]
+__all__ = ["MAX_INDEX_DEPTH", "MEMO_ENTRIES", "Candidate", "Selection", "clear_memo", "select"]
 
 MAX_INDEX_DEPTH = 4
 """How deep nested indexes are followed before giving up."""
@@ -43,7 +43,7 @@ at the same child. Each distinct child is judged once per selection, and a
 hostile index that fans out to many distinct children is stopped here."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Candidate:
     """One index entry with its verdict."""
 
@@ -200,20 +200,71 @@ def _docker_windows_notices(
 # --------------------------------------------------------------------------- selection
 
 
+MEMO_ENTRIES = 200_000
+"""How many index entries the remembered answers may hold together (least recently used
+answers are dropped first); measured at well under 64 MB (``benchmarks/run.py``)."""
 _MEMO_INDEXES = 256
 
 
 @dataclass
 class _IndexMemo:
-    """What select() remembers about one (index, rule set)."""
+    """What select() remembers about one (index, rule set), whatever the host."""
 
     index: Index
     rules: RuleSet
     entry_notices: list[Notice]
-    answers: dict[tuple[Platform, bool], Selection] = field(default_factory=dict)
+    groups: tuple[int, ...]
+    """Each entry's group: entries the judge cannot tell apart (same media type,
+    attestation flag and platform) share one, and are judged once per host."""
+    firsts: tuple[int, ...]
+    """The first position of each group."""
 
 
-_memo: OrderedDict[tuple[int, int], _IndexMemo] = OrderedDict()
+def _index_memo(index: Index, rules: RuleSet) -> _IndexMemo:
+    groups: list[int] = []
+    seen: dict[tuple[object, ...], int] = {}
+    firsts: list[int] = []
+    for position, desc in enumerate(index.manifests):
+        key = (desc.media_type, desc.is_attestation, desc.platform)
+        group = seen.get(key)
+        if group is None:
+            group = seen[key] = len(firsts)
+            firsts.append(position)
+        groups.append(group)
+    return _IndexMemo(index, rules, _entry_notices(index, rules), tuple(groups), tuple(firsts))
+
+
+_indexes: OrderedDict[tuple[int, int], _IndexMemo] = OrderedDict()
+_memo: OrderedDict[tuple[object, ...], tuple[Index, RuleSet, Selection, int]] = OrderedDict()
+"""Answers, least recently used first: (index, rules, selection, entries held)."""
+_held = [0]
+
+
+def clear_memo() -> None:
+    """Forget every remembered answer (benchmarks measure cold evaluations with it)."""
+    _indexes.clear()
+    _memo.clear()
+    _held[0] = 0
+
+
+def _remember(key: tuple[object, ...], index: Index, rules: RuleSet, selection: Selection) -> None:
+    weight = _weight(selection)
+    _memo[key] = (index, rules, selection, weight)
+    _held[0] += weight
+    while _held[0] > MEMO_ENTRIES and len(_memo) > 1:
+        _held[0] -= _memo.popitem(last=False)[1][3]
+
+
+def _weight(selection: Selection) -> int:
+    """Entries an answer holds, nested indexes included (each distinct one once)."""
+    seen: dict[int, Selection] = {}
+    todo = [selection]
+    while todo:
+        done = todo.pop()
+        if id(done) not in seen:
+            seen[id(done)] = done
+            todo += [c.nested for c in done.candidates if c.nested is not None]
+    return sum(len(s.candidates) for s in seen.values())
 
 
 def select(
@@ -228,9 +279,13 @@ def select(
     ``load_index`` reads a nested index by descriptor; without it a chosen
     nested index is reported as chosen, with a warning, and not followed.
 
-    The answer depends only on the index, the host's platform and the rule
-    set, so it is remembered (for the last 256 indexes): a fleet of thousands
-    of hosts costs one evaluation per distinct platform.
+    The answer depends only on the index, the rule set and what the judge
+    reads of the host (:func:`~planner.select.host.judging_view`: not the
+    Windows revision, nor an os.version the rules do not compare), so it is
+    remembered, least recently used dropped first once the answers hold
+    :data:`MEMO_ENTRIES` entries: a fleet of thousands of hosts costs one
+    evaluation per distinct judgement, and hosts of one judgement share the
+    answer.
     """
     if (
         not isinstance(index, Index)
@@ -241,19 +296,22 @@ def select(
             "select() takes an Index, a Platform and a RuleSet, not"
             f" {type(index).__name__}, {type(host).__name__}, {type(rules).__name__}"
         )
-    key = (id(index), id(rules))
-    memo = _memo.get(key)
-    if memo is None or memo.index is not index or memo.rules is not rules:
-        memo = _memo[key] = _IndexMemo(index, rules, _entry_notices(index, rules))
-        while len(_memo) > _MEMO_INDEXES:
-            _memo.popitem(last=False)
-    else:
+    view = host_view(host, rules)
+    key = (id(index), id(rules), view.key, load_index is not None)
+    known = _memo.get(key)
+    if known is not None and known[0] is index and known[1] is rules:
         _memo.move_to_end(key)
-    answer_key = (host, load_index is not None)
-    selection = memo.answers.get(answer_key)
-    if selection is None:
-        selection = _select(index, host, rules, _Walk(load_index), 0, memo.entry_notices)
-        memo.answers[answer_key] = selection
+        return known[2]
+    memo_key = (id(index), id(rules))
+    memo = _indexes.get(memo_key)
+    if memo is None or memo.index is not index or memo.rules is not rules:
+        memo = _indexes[memo_key] = _index_memo(index, rules)
+        while len(_indexes) > _MEMO_INDEXES:
+            _indexes.popitem(last=False)
+    else:
+        _indexes.move_to_end(memo_key)
+    selection = _select(index, judging_view(view), rules, _Walk(load_index), 0, memo)
+    _remember(key, index, rules, selection)
     return selection
 
 
@@ -264,7 +322,7 @@ class _Walk:
     load_index: Callable[[Descriptor], Index] | None
     nested: dict[str, Selection] = field(default_factory=dict)
 
-    def child(self, desc: Descriptor, host: Platform, rules: RuleSet, depth: int) -> Selection:
+    def child(self, desc: Descriptor, view: HostView, rules: RuleSet, depth: int) -> Selection:
         done = self.nested.get(desc.digest)
         if done is None:
             if len(self.nested) >= MAX_NESTED_INDEXES:
@@ -273,35 +331,27 @@ class _Walk:
                     " indexes to follow; refusing a fan-out no client would walk"
                 )
             assert self.load_index is not None
-            done = _select(self.load_index(desc), host, rules, self, depth + 1)
+            index = self.load_index(desc)
+            done = _select(index, view, rules, self, depth + 1, _index_memo(index, rules))
             self.nested[desc.digest] = done
         return done
 
 
 def _select(
-    index: Index,
-    host: Platform,
-    rules: RuleSet,
-    walk: _Walk,
-    depth: int,
-    entry_notices: list[Notice] | None = None,
+    index: Index, view: HostView, rules: RuleSet, walk: _Walk, depth: int, memo: _IndexMemo
 ) -> Selection:
     if depth > MAX_INDEX_DEPTH:
         raise InvalidManifest(
             f"index {index.digest}: nested more than {MAX_INDEX_DEPTH} levels deep"
         )
-    view = host_view(host, rules)
-    verdicts = [judge(desc, view, rules, index.media_type) for desc in index.manifests]
-    preference = order_matches(
-        index.manifests, [v.rank for v in verdicts], view.order, index.media_type
-    )
-    notices = [
-        *view.notices,
-        *(entry_notices if entry_notices is not None else _entry_notices(index, rules)),
-    ]
+    entries = index.manifests
+    judged = [judge(entries[i], view, rules, index.media_type) for i in memo.firsts]
+    verdicts = [judged[g] for g in memo.groups]
+    preference = order_matches(entries, [v.rank for v in verdicts], view.order, index.media_type)
+    notices = [*view.notices, *memo.entry_notices]
     candidates = [
         Candidate(i, desc, verdict)
-        for i, (desc, verdict) in enumerate(zip(index.manifests, verdicts, strict=True))
+        for i, (desc, verdict) in enumerate(zip(entries, verdicts, strict=True))
     ]
 
     def chosen(position: int, image: Descriptor, platform: Platform | None) -> Selection:
@@ -316,7 +366,7 @@ def _select(
         )
 
     for position in preference:
-        desc = index.manifests[position]
+        desc = entries[position]
         if not desc.is_index:
             notices += _choice_notices(position, preference, index, view, rules)
             return chosen(position, desc, desc.platform)
@@ -325,7 +375,7 @@ def _select(
                 Notice(NoticeCode.NESTED_UNREADABLE, {"position": position, "digest": desc.digest})
             )
             return chosen(position, desc, desc.platform)
-        nested = walk.child(desc, host, rules, depth)
+        nested = walk.child(desc, view, rules, depth)
         candidates[position] = Candidate(position, desc, verdicts[position], nested)
         if nested.image is not None:
             notices += nested.notices

@@ -103,7 +103,7 @@ class Code(enum.Enum):
     """args: ``image``, ``host``, ``window`` (the builds process isolation runs)"""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Verdict:
     """The judge's finding on one entry (or on whether a chosen image runs)."""
 
@@ -147,7 +147,7 @@ class NoticeCode(enum.Enum):
     HOST_READ_AS = "host-read-as"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Notice:
     """One warning: a code and its arguments (worded by :func:`planner.select.explain.notice`)."""
 
