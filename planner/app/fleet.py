@@ -14,6 +14,7 @@ concurrently on one session (:class:`~planner.sources.remote.RegistrySession`).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -100,36 +101,26 @@ class FleetReport:
         return [p for p in self.pairs if not p.ok]
 
     @functools.cached_property
-    def _host_bytes(self) -> dict[str, int]:
-        """Every host's download bytes, from one pass over the pairs."""
-        blobs: dict[str, dict[str, int]] = {h.name: {} for h in self.hosts}
-        for pair in self.pairs:
-            if pair.plan is not None:
-                sizes = blobs[pair.host.name]
-                for blob in pair.plan.blobs:
-                    if not blob.present:
-                        sizes[blob.descriptor.digest] = blob.descriptor.size
-        return {name: sum(sizes.values()) for name, sizes in blobs.items()}
+    def _figures(self) -> _Figures:
+        return _Figures.of(self.hosts, self.images, self.pairs)
 
     def host_bytes(self, host: str) -> int:
         """What one host downloads for all images (each distinct blob once)."""
-        return self._host_bytes[host]
+        return self._figures.hosts[host]
 
     def image_bytes(self, image: str) -> tuple[int, int]:
         """(total over hosts, unique across hosts) download bytes for one image."""
-        pairs = [p for p in self.pairs if p.image == image]
-        total = sum(_distinct_size([p]) for p in pairs)
-        return total, _distinct_size(pairs)
+        return self._figures.images.get(image, (0, 0))
 
     @property
     def total_bytes(self) -> int:
         """Sum over hosts of what each downloads."""
-        return sum(self.host_bytes(h.name) for h in self.hosts)
+        return sum(self._figures.hosts.values())
 
     @property
     def unique_bytes(self) -> int:
         """Distinct blobs some host downloads: what a pull-through mirror fetches once."""
-        return _distinct_size(self.pairs)
+        return self._figures.unique
 
     def fleet_dict(self) -> dict[str, Any]:
         return {
@@ -156,16 +147,115 @@ class FleetReport:
         }
 
 
-def _distinct_size(pairs: Iterable[PairResult]) -> int:
-    """Bytes of the distinct blobs these pairs download (present blobs excluded)."""
+@dataclass(frozen=True)
+class _Figures:
+    """Every fleet figure, from one pass over the pairs.
+
+    A plan is shared by the pairs that chose its manifest with the same
+    present blobs, so each distinct plan's downloads are listed once, and
+    hosts whose pairs have the same plans get the same sum without a second
+    union.
+    """
+
+    hosts: dict[str, int]
+    images: dict[str, tuple[int, int]]
+    unique: int
+
+    @classmethod
+    def of(
+        cls,
+        hosts: Sequence[HostProfile],
+        images: Sequence[str],
+        pairs: Sequence[PairResult],
+    ) -> _Figures:
+        downloads: dict[int, dict[str, int]] = {}
+        per_host: dict[str, list[dict[str, int]]] = {h.name: [] for h in hosts}
+        per_image: dict[str, dict[int, dict[str, int]]] = {image: {} for image in images}
+        totals: dict[str, int] = dict.fromkeys(images, 0)
+        for pair in pairs:
+            plan = pair.plan
+            if plan is None:
+                continue
+            sizes = downloads.get(id(plan))
+            if sizes is None:
+                sizes = downloads[id(plan)] = {
+                    b.descriptor.digest: b.descriptor.size for b in plan.blobs if not b.present
+                }
+            per_host.setdefault(pair.host.name, []).append(sizes)
+            per_image.setdefault(pair.image, {})[id(plan)] = sizes
+            totals[pair.image] = totals.get(pair.image, 0) + sum(sizes.values())
+        by_plans: dict[tuple[int, ...], int] = {}
+        host_bytes: dict[str, int] = {}
+        for name, lists in per_host.items():
+            key = tuple(sorted({id(sizes) for sizes in lists}))
+            if key not in by_plans:
+                by_plans[key] = _union_size(lists)
+            host_bytes[name] = by_plans[key]
+        image_bytes = {
+            image: (totals.get(image, 0), _union_size(plans.values()))
+            for image, plans in per_image.items()
+        }
+        return cls(host_bytes, image_bytes, _union_size(downloads.values()))
+
+
+def _union_size(downloads: Iterable[dict[str, int]]) -> int:
+    """Bytes of the distinct blobs of these download lists."""
     sizes: dict[str, int] = {}
-    for pair in pairs:
-        if pair.plan is None:
-            continue
-        for blob in pair.plan.blobs:
-            if not blob.present:
-                sizes[blob.descriptor.digest] = blob.descriptor.size
+    for one in downloads:
+        sizes.update(one)
     return sum(sizes.values())
+
+
+class _SharedPlans:
+    """Plans made once per (image, chosen manifest and the indexes on the way, present blobs).
+
+    Hosts that choose the same manifest with the same blobs present download
+    the same blobs: the plan's blobs, totals and hosts are computed once and
+    shared; each pair's plan keeps its own resolution and warnings.
+    """
+
+    def __init__(self, sources: SourceSet, locations: bool, bandwidth: float | None) -> None:
+        self.sources = sources
+        self.locations = locations
+        self.bandwidth = bandwidth
+        self.made: dict[tuple[object, ...], tuple[Plan, tuple[Notice, ...]]] = {}
+
+    def plan(
+        self,
+        image: str,
+        resolution: Resolution,
+        present: frozenset[str],
+        extra: Sequence[Notice],
+    ) -> Plan:
+        key = (image, _path(resolution), present)
+        known = self.made.get(key)
+        if known is None:
+            made = build_plan(
+                self.sources.get(image),
+                resolution,
+                present=present,
+                locations=self.locations,
+                bandwidth=self.bandwidth,
+            )
+            known = self.made[key] = (made, made.notices[len(resolution.notices) :])
+            if not extra:
+                return made
+        made, repeated = known
+        if made.resolution is resolution and not extra:
+            return made
+        notices = (*resolution.notices, *extra, *repeated)
+        return dataclasses.replace(made, resolution=resolution, notices=notices)
+
+
+def _path(resolution: Resolution) -> tuple[str, ...]:
+    """The digests a plan reads on the way to the chosen manifest (index, nested, manifest)."""
+    assert resolution.selected is not None
+    path = [resolution.index.digest] if resolution.index is not None else []
+    selection = resolution.selection
+    while selection is not None and selection.chosen is not None:
+        path.append(selection.chosen.descriptor.digest)
+        selection = selection.chosen.nested
+    return (*path, resolution.selected.digest)
 
 
 def pool_key(host: HostProfile) -> tuple[object, ...]:
@@ -247,8 +337,10 @@ def run_fleet(
                 if notice:
                     extra[name].append(notice)
 
+        shared = _SharedPlans(sources, locations, bandwidth)
         answers: dict[tuple[str, str], tuple[Status, Resolution, Plan | None, str]] = {}
         for leader in leaders:
+            present_here = frozenset(have[leader.name])
             for image in images:
                 resolution = resolutions[(leader.name, image)]
                 plan = None
@@ -260,14 +352,7 @@ def run_fleet(
                     if problem:
                         status = "will-not-run"
                     if plans:
-                        plan = build_plan(
-                            sources.get(image),
-                            resolution,
-                            present=have[leader.name],
-                            locations=locations,
-                            bandwidth=bandwidth,
-                            extra_notices=extra[leader.name],
-                        )
+                        plan = shared.plan(image, resolution, present_here, extra[leader.name])
                 answers[(leader.name, image)] = (status, resolution, plan, problem)
 
         pairs = []

@@ -147,9 +147,16 @@ class RegistrySource(Source):
         return document
 
     def read_top(self) -> tuple[Index | ImageManifest, Descriptor]:
+        """The top document; once read, without running the event loop again."""
+        if self._top is not None:
+            return self._top
         return self._run(self.top())
 
     def read_document(self, descriptor: Descriptor) -> Index | ImageManifest:
+        """A document by descriptor; one the session holds is returned without the event loop."""
+        held = self.session.documents.get(descriptor.digest)
+        if held is not None:
+            return held
         return self._run(self.document(descriptor))
 
     def read_documents(self, descriptors: Sequence[Descriptor]) -> list[Index | ImageManifest]:
