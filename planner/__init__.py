@@ -24,13 +24,9 @@ layers: cli > app > sources > transport > select > policy > model
 * ``cli``: the parser, the command table, renderers.
 """
 
-from planner.app.fleet import FleetReport, PairResult, run_fleet
-from planner.app.hosts import HostProfile, InvalidInventory, InvalidProfile, Taint
-from planner.app.inventory import load_inventory
-from planner.app.localhost import LocalHost, Machine, read_machine
-from planner.app.plan import Plan, PlannedBlob, Totals, plan
-from planner.app.profiles import load_hosts
-from planner.app.resolve import Resolution, resolve
+import importlib as _importlib
+import typing as _typing
+
 from planner.model.errors import (
     Denied,
     DigestMismatch,
@@ -53,13 +49,55 @@ from planner.model.platform import Platform
 from planner.model.reference import Reference
 from planner.model.stats import Stats
 from planner.model.version import __version__
-from planner.policy.loader import available_rule_sets, load_rules
 from planner.policy.ruleset import RuleSet
 from planner.select.selector import Candidate, Selection, select
 from planner.select.verdicts import Code, Notice, NoticeCode, Verdict
-from planner.sources import Source, open_source
-from planner.transport.credentials import Credential, CredentialStore
-from planner.transport.options import RegistryOptions
+
+if _typing.TYPE_CHECKING:
+    from planner.app.fleet import FleetReport, PairResult, run_fleet
+    from planner.app.hosts import HostProfile, InvalidInventory, InvalidProfile, Taint
+    from planner.app.inventory import load_inventory
+    from planner.app.localhost import LocalHost, Machine, read_machine
+    from planner.app.plan import Plan, PlannedBlob, Totals, plan
+    from planner.app.profiles import load_hosts
+    from planner.app.resolve import Resolution, resolve
+    from planner.policy.loader import available_rule_sets, load_rules
+    from planner.sources import Source, open_source
+    from planner.transport.credentials import Credential, CredentialStore
+    from planner.transport.options import RegistryOptions
+
+_LAZY = {
+    "planner.app.fleet": ("FleetReport", "PairResult", "run_fleet"),
+    "planner.app.hosts": ("HostProfile", "InvalidInventory", "InvalidProfile", "Taint"),
+    "planner.app.inventory": ("load_inventory",),
+    "planner.app.localhost": ("LocalHost", "Machine", "read_machine"),
+    "planner.app.plan": ("Plan", "PlannedBlob", "Totals", "plan"),
+    "planner.app.profiles": ("load_hosts",),
+    "planner.app.resolve": ("Resolution", "resolve"),
+    "planner.policy.loader": ("available_rule_sets", "load_rules"),
+    "planner.sources": ("Source", "open_source"),
+    "planner.transport.credentials": ("Credential", "CredentialStore"),
+    "planner.transport.options": ("RegistryOptions",),
+}
+"""Names whose modules are imported on first use (PEP 562), so that a command
+imports what it uses: a registry ``plan`` never loads fleets or inventories.
+``select`` is imported eagerly: it is also the name of the ``planner.select``
+package, which must not shadow the function."""
+_HOME = {name: module for module, names in _LAZY.items() for name in names}
+
+
+def __getattr__(name: str) -> _typing.Any:
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module 'planner' has no attribute {name!r}")
+    value = getattr(_importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
 
 __all__ = [
     "Candidate",

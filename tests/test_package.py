@@ -78,12 +78,14 @@ def test_exported_names() -> None:
     assert planner.__all__ == EXPECTED_API
     # httpx's test_exported_members pattern: every public name of the package
     # namespace is exported, and every exported name exists.
+    # Names load on first use (PEP 562), so the namespace is what dir() lists.
     public = {
         name
-        for name, value in vars(planner).items()
-        if not name.startswith("_") and not isinstance(value, type(planner))
+        for name in dir(planner)
+        if not name.startswith("_") and not isinstance(getattr(planner, name), type(planner))
     }
     assert public | {"__version__"} == set(planner.__all__)
+    assert callable(planner.select)  # the function, not the planner.select package
 
 
 def test_every_error_is_a_planner_error() -> None:
@@ -109,6 +111,13 @@ def test_every_error_is_a_planner_error() -> None:
 
 def test_py_typed_marker() -> None:
     assert (Path(planner.__file__).parent / "py.typed").is_file()
+
+
+def test_importing_the_package_loads_no_app_code() -> None:
+    """Start-up: the CLI loads the app modules a command uses, none at import."""
+    code = "import sys, planner.cli; print(sorted(m for m in sys.modules if m.startswith('planner.app')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 @pytest.mark.parametrize(
