@@ -75,6 +75,46 @@ def _as_read(host: Platform, rules: RuleSet) -> tuple[Platform, bool, tuple[Noti
     return host, True, ()
 
 
+def _drop_variant(norm: Platform, rules: RuleSet) -> Platform:
+    if rules.host_rules.variant == "drop" and norm.variant:
+        return norm.with_fields(variant="")  # after containerd's Parse: podman 4.0-4.2
+    return norm
+
+
+@functools.lru_cache(maxsize=1024)
+def _normalized(
+    rules: RuleSet, os: str, architecture: str, variant: str, os_features: tuple[str, ...]
+) -> Platform:
+    """``normalize.host`` of a host without '.' in its architecture and variant.
+
+    Normalization reads neither os.version nor ``features``, so hosts that
+    differ only in those (Windows revisions) share the result.
+    """
+    plain = Platform(os, architecture, variant, "", os_features)
+    return _drop_variant(rules.host_normalizer(plain), rules)
+
+
+@functools.lru_cache(maxsize=1024)
+def _vector(
+    rules: RuleSet, architecture: str, variant: str, exact: bool
+) -> tuple[tuple[ArchVariant, ...], dict[ArchVariant, int], dict[str, int], tuple[str, ...]]:
+    """The vector of a normalized host, its ranks (by platform, by architecture) and as text.
+
+    ``exact``: ``stable-abi`` with ``compatible: exact`` (its own platform only).
+    The dictionaries are shared by every view of such a host: read, never written.
+    """
+    if exact:
+        vector: tuple[ArchVariant, ...] = ((architecture, variant),)
+    else:
+        vector = rules.vector(Platform("", architecture, variant))
+    ranks: dict[ArchVariant, int] = {}
+    arch_ranks: dict[str, int] = {}
+    for rank, key in enumerate(vector):
+        ranks.setdefault(key, rank)
+        arch_ranks.setdefault(key[0], rank)
+    return vector, ranks, arch_ranks, tuple(format_arch_variant(av) for av in vector)
+
+
 @functools.lru_cache(maxsize=4096)
 def host_view(host: Platform, rules: RuleSet) -> HostView:
     """The host under ``rules``; raises InvalidPlatform for a host the rules cannot judge.
@@ -86,10 +126,21 @@ def host_view(host: Platform, rules: RuleSet) -> HostView:
     ``windowsMatchComparer{NewMatcher(DefaultSpec())}``) a Windows host runs
     only its own architecture and variant: no 386 or arm fallback.
     """
-    given, normalize, notices = _as_read(host, rules)
-    norm = rules.host_normalizer(given) if normalize else given.with_fields()
-    if rules.host_rules.variant == "drop" and norm.variant:
-        norm = norm.with_fields(variant="")  # after containerd's Parse: podman 4.0-4.2
+    if "." in host.architecture + host.variant:
+        given, normalize, notices = _as_read(host, rules)
+        norm = rules.host_normalizer(given) if normalize else given.with_fields()
+        norm = _drop_variant(norm, rules)
+    else:  # the common case: normalized once per (os, architecture, variant, features)
+        notices = ()
+        norm = _normalized(rules, host.os, host.architecture, host.variant, host.os_features)
+        norm = Platform(
+            norm.os,
+            norm.architecture,
+            norm.variant,
+            host.os_version,
+            norm.os_features,
+            host.features,
+        )
     if not norm.os or not norm.architecture:
         raise InvalidPlatform(f"host {host!s}: os and architecture are required")
     is_windows = norm.os.lower() == "windows"
@@ -112,17 +163,9 @@ def host_view(host: Platform, rules: RuleSet) -> HostView:
                 f" windows(10.0.20348)/amd64; rules {rules.name!r} choose Windows images by build",
                 field="os.version",
             )
-    if strategy == "stable-abi" and rules.windows.compatible == "exact":
-        vector: tuple[ArchVariant, ...] = ((norm.architecture, norm.variant),)
-    else:
-        vector = rules.vector(norm)
-    ranks: dict[ArchVariant, int] = {}
-    arch_ranks: dict[str, int] = {}
-    for rank, key in enumerate(vector):
-        ranks.setdefault(key, rank)
-        arch_ranks.setdefault(key[0], rank)
+    exact = strategy == "stable-abi" and rules.windows.compatible == "exact"
+    vector, ranks, arch_ranks, runs = _vector(rules, norm.architecture, norm.variant, exact)
     order = rules.windows.order if strategy == "stable-abi" else rules.order
-    runs = tuple(format_arch_variant(av) for av in vector)
     compared = norm.os_version if rules.os_version_match == "equal-if-requested" else ""
     build = (
         None

@@ -15,6 +15,7 @@ set (the policy comes from the rule set):
 
 from __future__ import annotations
 
+import functools
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -97,7 +98,8 @@ class Selection:
     """The outcome of selecting within one index."""
 
     index: Index
-    candidates: tuple[Candidate, ...]
+    verdicts: tuple[Verdict, ...]
+    """Each entry's verdict, by position (the compact record; see :attr:`candidates`)."""
     preference: tuple[int, ...]
     """Positions of the matching entries, most preferred first."""
     chosen: Candidate | None
@@ -107,6 +109,22 @@ class Selection:
     platform: Platform | None
     """Platform of that image manifest as the index declares it."""
     notices: tuple[Notice, ...]
+    followed: tuple[tuple[int, Selection], ...] = ()
+    """Nested indexes that were followed: (position, what was chosen inside)."""
+
+    @functools.cached_property
+    def candidates(self) -> tuple[Candidate, ...]:
+        """Every entry with its verdict, made when first asked for (a fleet rarely asks)."""
+        nested = dict(self.followed)
+        chosen = self.chosen
+        return tuple(
+            chosen
+            if chosen is not None and chosen.position == i
+            else Candidate(i, desc, verdict, nested.get(i))
+            for i, (desc, verdict) in enumerate(
+                zip(self.index.manifests, self.verdicts, strict=True)
+            )
+        )
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -263,8 +281,8 @@ def _weight(selection: Selection) -> int:
         done = todo.pop()
         if id(done) not in seen:
             seen[id(done)] = done
-            todo += [c.nested for c in done.candidates if c.nested is not None]
-    return sum(len(s.candidates) for s in seen.values())
+            todo += [nested for _, nested in done.followed]
+    return sum(len(s.verdicts) for s in seen.values())
 
 
 def select(
@@ -346,23 +364,22 @@ def _select(
         )
     entries = index.manifests
     judged = [judge(entries[i], view, rules, index.media_type) for i in memo.firsts]
-    verdicts = [judged[g] for g in memo.groups]
+    verdicts = tuple(judged[g] for g in memo.groups)
     preference = order_matches(entries, [v.rank for v in verdicts], view.order, index.media_type)
     notices = [*view.notices, *memo.entry_notices]
-    candidates = [
-        Candidate(i, desc, verdict)
-        for i, (desc, verdict) in enumerate(zip(entries, verdicts, strict=True))
-    ]
+    followed: list[tuple[int, Selection]] = []
 
-    def chosen(position: int, image: Descriptor, platform: Platform | None) -> Selection:
+    def chosen(position: int, image: Descriptor | None, platform: Platform | None) -> Selection:
+        nested = followed[-1][1] if followed and followed[-1][0] == position else None
         return Selection(
             index,
-            tuple(candidates),
+            verdicts,
             tuple(preference),
-            candidates[position],
+            Candidate(position, entries[position], verdicts[position], nested),
             image,
             platform,
             tuple(notices),
+            tuple(followed),
         )
 
     for position in preference:
@@ -376,8 +393,10 @@ def _select(
             )
             return chosen(position, desc, desc.platform)
         nested = walk.child(desc, view, rules, depth)
-        candidates[position] = Candidate(position, desc, verdicts[position], nested)
+        followed.append((position, nested))
         if nested.image is not None:
             notices += nested.notices
             return chosen(position, nested.image, nested.platform)
-    return Selection(index, tuple(candidates), tuple(preference), None, None, None, tuple(notices))
+    return Selection(
+        index, verdicts, tuple(preference), None, None, None, tuple(notices), tuple(followed)
+    )
