@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 from dataclasses import dataclass
 
 from planner.model.errors import InvalidPlatform
@@ -46,7 +47,8 @@ class HostView:
     notices: tuple[Notice, ...] = ()
     """How the client read the host, when that is worth saying (podman 4's two-way split)."""
     key: tuple[object, ...] = ()
-    """Everything of the host a verdict can depend on (see :func:`judging_view`)."""
+    """A number for the judgement, then everything of the host a verdict can depend on
+    (see :func:`judging_view`): hosts with equal keys get one answer."""
 
 
 def _as_read(host: Platform, rules: RuleSet) -> tuple[Platform, bool, tuple[Notice, ...]]:
@@ -73,6 +75,22 @@ def _as_read(host: Platform, rules: RuleSet) -> tuple[Platform, bool, tuple[Noti
         )
         return as_read, False, (notice,)
     return host, True, ()
+
+
+_JUDGEMENTS: dict[tuple[object, ...], int] = {}
+_NEXT_JUDGEMENT = itertools.count()
+
+
+def _judgement_id(judged: tuple[object, ...]) -> int:
+    """A number per distinct judgement key, never reused, so memos hash an int, not the key.
+
+    Forgetting the numbers (past 65,536 keys) only costs a memo miss later."""
+    number = _JUDGEMENTS.get(judged)
+    if number is None:
+        if len(_JUDGEMENTS) >= 65_536:
+            _JUDGEMENTS.clear()
+        number = _JUDGEMENTS[judged] = next(_NEXT_JUDGEMENT)
+    return number
 
 
 def _drop_variant(norm: Platform, rules: RuleSet) -> Platform:
@@ -174,6 +192,7 @@ def host_view(host: Platform, rules: RuleSet) -> HostView:
     )
     judged: tuple[object, ...] = (norm.os, norm.architecture, norm.variant, norm.os_features)
     judged += (compared, is_windows, strategy, build, vector, order, host if notices else None)
+    judged = (_judgement_id(judged), *judged)
     return HostView(
         host,
         norm,
@@ -203,7 +222,7 @@ def judging_view(view: HostView) -> HostView:
     if view.notices:
         return view  # worded with the host as typed: judged per host
     norm = view.norm
-    plain = Platform(norm.os, norm.architecture, norm.variant, str(view.key[4]), norm.os_features)
+    plain = Platform(norm.os, norm.architecture, norm.variant, str(view.key[5]), norm.os_features)
     windows = view.windows_version
     return dataclasses.replace(
         view,

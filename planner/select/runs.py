@@ -13,6 +13,7 @@ Pulling is not running. Two cases pull an image that then fails:
 
 from __future__ import annotations
 
+import functools
 from typing import Literal
 
 from planner.model.platform import Platform
@@ -57,10 +58,19 @@ def run_verdict(
         return Verdict(Code.FOREIGN_SINGLE_IMAGE, None, {"platform": platform}, inner=single)
     if host.os.lower() != "windows" or platform.os.lower() != "windows" or not host.os_version:
         return RUNS
-    host_version = WindowsVersion.parse(host.os_version)
-    if host_version is None or not platform.os_version:
+    return _windows_runs(platform.os_version, host.os_version, rules, isolation)
+
+
+@functools.lru_cache(maxsize=4096)
+def _windows_runs(
+    image_version: str, host_version_text: str, rules: RuleSet, isolation: Isolation | None
+) -> Verdict:
+    """:func:`run_verdict` for a Windows image on a Windows host: depends on the two
+    os.versions only, so a fleet asks once per (image build, host version)."""
+    host_version = WindowsVersion.parse(host_version_text)
+    if host_version is None or not image_version:
         return RUNS
-    image = WindowsVersion.parse(platform.os_version)
+    image = WindowsVersion.parse(image_version)
     if image is None:
         return RUNS
     if (image.major, image.minor) != (host_version.major, host_version.minor):

@@ -315,7 +315,7 @@ def select(
             f" {type(index).__name__}, {type(host).__name__}, {type(rules).__name__}"
         )
     view = host_view(host, rules)
-    key = (id(index), id(rules), view.key, load_index is not None)
+    key = (id(index), id(rules), view.key[0], load_index is not None)
     known = _memo.get(key)
     if known is not None and known[0] is index and known[1] is rules:
         _memo.move_to_end(key)

@@ -1,0 +1,41 @@
+"""JSON output is json.dumps(indent=2) byte for byte, whatever the document holds."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from planner.cli.output import dump
+
+SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text()
+)
+DOCUMENTS = st.recursive(
+    SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.tuples(inner, inner)
+        | st.dictionaries(st.text(), inner, max_size=4)
+    ),
+    max_leaves=30,
+)
+
+
+@given(st.dictionaries(st.text(), DOCUMENTS, max_size=5))
+def test_json_is_the_json_module_indented(data: dict[str, Any]) -> None:
+    assert dump(data, "json") == json.dumps(data, indent=2) + "\n"
+
+
+def test_values_only_the_json_module_writes() -> None:
+    class Number(int):
+        pass
+
+    data: dict[str, Any] = {"k": {1: Number(3), None: [True, 1.5, "é\x00"]}}
+    assert dump(data, "json") == json.dumps(data, indent=2) + "\n"
