@@ -35,7 +35,7 @@ Status = Literal["ok", "no-image", "will-not-run", "allowed"]
 Progress = Callable[[str, int, int], None]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PairResult:
     """One host against one image."""
 

@@ -71,7 +71,7 @@ def compression_of(media_type: str) -> str:
     return "unknown"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlannedBlob:
     """One blob the client fetches (or skips because the host has it)."""
 
@@ -109,7 +109,7 @@ class PlannedBlob:
         return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Totals:
     blobs: int
     """Distinct blobs (config and layers)."""
@@ -131,7 +131,7 @@ class Totals:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Plan:
     """The ordered download plan of one host pulling one SOURCE."""
 

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 __all__ = ["Resolution", "check_types", "resolve", "resolve_source"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Resolution:
     """Which image a host pulls from a source, with the verdict on every entry."""
 
