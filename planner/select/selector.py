@@ -218,9 +218,10 @@ def _docker_windows_notices(
 # --------------------------------------------------------------------------- selection
 
 
-MEMO_ENTRIES = 200_000
+MEMO_ENTRIES = 150_000
 """How many index entries the remembered answers may hold together (least recently used
-answers are dropped first); measured at well under 64 MB (``benchmarks/run.py``)."""
+answers are dropped first). The worst case, every entry its own verdict and every
+answer's candidate records made, measures about 53 MB (``benchmarks/scale.py``)."""
 _MEMO_INDEXES = 256
 
 
