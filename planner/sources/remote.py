@@ -99,6 +99,11 @@ class RegistrySource(Source):
 
     # ------------------------------------------------------------------ documents
 
+    @property
+    def has_top(self) -> bool:
+        """Whether the top document was read (and is held)."""
+        return self._top is not None
+
     async def top(self) -> tuple[Index | ImageManifest, Descriptor]:
         """The reference's own document (fetched once)."""
         if self._top is None:

@@ -49,8 +49,9 @@ class SourceSet:
         """Read the top documents of these sources, registry ones concurrently."""
         sources = [self.get(s) for s in dict.fromkeys(specs)]
         remote = self._remote(sources)
-        if remote and self.session is not None:
-            self.session.gather(s.top() for s in remote)
+        unread = [s for s in remote if not s.has_top]  # no event loop for what is in memory
+        if unread and self.session is not None:
+            self.session.gather(s.top() for s in unread)
         for source in sources:
             if source not in remote:
                 source.read_top()
@@ -62,7 +63,10 @@ class SourceSet:
             unique.setdefault(descriptor.digest, (source, descriptor))
         remote = self._remote(dict.fromkeys(s for s, _ in unique.values()))
         if remote and self.session is not None:
-            self.session.gather(r.document(d) for r in remote for s, d in unique.values() if s is r)
+            held = self.session.documents
+            missing = [(s, d) for s, d in unique.values() if d.digest not in held]
+            if missing:
+                self.session.gather(r.document(d) for r in remote for s, d in missing if s is r)
         for source, descriptor in unique.values():
             if source not in remote and source.can_read_children:
                 source.read_document(descriptor)
