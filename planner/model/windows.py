@@ -8,6 +8,8 @@ and the verdict on one entry is selection (:mod:`planner.select`).
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from dataclasses import dataclass
 
 __all__ = ["BUILD_NAMES", "WindowsVersion", "build_label", "docker_build", "docker_prefix_match"]
@@ -47,14 +49,10 @@ class WindowsVersion:
         numeric fields with major and minor < 256 and build < 65536; anything
         else reads as 0.0.0, which no real host matches.
         """
-        fields = text.split(".")
-        if len(fields) < 3 or not all(f.isdigit() and f.isascii() for f in fields[:3]):
-            return None
-        major, minor, build = (int(f) for f in fields[:3])
-        if major > 0xFF or minor > 0xFF or build > 0xFFFF:
-            return None
-        revision = int(fields[3]) if len(fields) > 3 and fields[3].isdigit() else 0
-        return cls(major, minor, build, revision)
+        if cls is WindowsVersion:
+            return _parse(text)  # index entries repeat across hosts: each text read once
+        parsed = _parse(text)
+        return None if parsed is None else cls(*dataclasses.astuple(parsed))
 
     @property
     def prefix(self) -> str:
@@ -69,6 +67,18 @@ def build_label(build: int) -> str:
     """``20348 (ltsc2022)`` when the build has a well-known name."""
     name = BUILD_NAMES.get(build)
     return f"{build} ({name})" if name else str(build)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse(text: str) -> WindowsVersion | None:
+    fields = text.split(".")
+    if len(fields) < 3 or not all(f.isdigit() and f.isascii() for f in fields[:3]):
+        return None
+    major, minor, build = (int(f) for f in fields[:3])
+    if major > 0xFF or minor > 0xFF or build > 0xFFFF:
+        return None
+    revision = int(fields[3]) if len(fields) > 3 and fields[3].isdigit() else 0
+    return WindowsVersion(major, minor, build, revision)
 
 
 def docker_build(os_version: str) -> int | None:

@@ -7,7 +7,6 @@ every index judged for that host.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import itertools
 from dataclasses import dataclass
@@ -224,9 +223,20 @@ def judging_view(view: HostView) -> HostView:
     norm = view.norm
     plain = Platform(norm.os, norm.architecture, norm.variant, str(view.key[5]), norm.os_features)
     windows = view.windows_version
-    return dataclasses.replace(
-        view,
-        host=plain,
-        norm=plain,
-        windows_version=None if windows is None else dataclasses.replace(windows, revision=0),
+    if windows is not None:
+        windows = WindowsVersion(windows.major, windows.minor, windows.build)
+    v = view
+    return HostView(
+        plain,
+        plain,
+        v.is_windows,
+        v.strategy,
+        windows,
+        v.vector,
+        v.ranks,
+        v.arch_ranks,
+        v.order,
+        v.runs,
+        v.notices,
+        v.key,
     )

@@ -16,6 +16,7 @@ set (the policy comes from the rule set):
 from __future__ import annotations
 
 import functools
+import operator
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -238,6 +239,13 @@ class _IndexMemo:
     firsts: tuple[int, ...]
     """The first position of each group."""
 
+    def spread(self, judged: Sequence[Verdict]) -> tuple[Verdict, ...]:
+        """Each entry's verdict, from one verdict per group."""
+        if len(self.groups) == len(self.firsts):
+            return tuple(judged)  # every entry its own group
+        picked = operator.itemgetter(*self.groups)(judged)
+        return picked if len(self.groups) > 1 else (picked,)
+
 
 def _index_memo(index: Index, rules: RuleSet) -> _IndexMemo:
     groups: list[int] = []
@@ -365,7 +373,7 @@ def _select(
         )
     entries = index.manifests
     judged = [judge(entries[i], view, rules, index.media_type) for i in memo.firsts]
-    verdicts = tuple(judged[g] for g in memo.groups)
+    verdicts = memo.spread(judged)
     preference = order_matches(entries, [v.rank for v in verdicts], view.order, index.media_type)
     notices = [*view.notices, *memo.entry_notices]
     followed: list[tuple[int, Selection]] = []
