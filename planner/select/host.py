@@ -48,6 +48,8 @@ class HostView:
     key: tuple[object, ...] = ()
     """A number for the judgement, then everything of the host a verdict can depend on
     (see :func:`judging_view`): hosts with equal keys get one answer."""
+    coarse: int = -1
+    """The number of the key without the os.version the rules compare (-1: they compare none)."""
 
 
 def _as_read(host: Platform, rules: RuleSet) -> tuple[Platform, bool, tuple[Notice, ...]]:
@@ -192,6 +194,9 @@ def host_view(host: Platform, rules: RuleSet) -> HostView:
     judged: tuple[object, ...] = (norm.os, norm.architecture, norm.variant, norm.os_features)
     judged += (compared, is_windows, strategy, build, vector, order, host if notices else None)
     judged = (_judgement_id(judged), *judged)
+    # The same key without a compared os.version: verdicts the judge gives before it
+    # reads the os.version (DECIDED_BEFORE_HOST_OS_VERSION) are shared across it.
+    coarse = _judgement_id((*judged[1:5], "", *judged[6:])) if compared else -1
     return HostView(
         host,
         norm,
@@ -205,6 +210,7 @@ def host_view(host: Platform, rules: RuleSet) -> HostView:
         runs,
         notices,
         judged,
+        coarse,
     )
 
 
@@ -239,4 +245,5 @@ def judging_view(view: HostView) -> HostView:
         v.runs,
         v.notices,
         v.key,
+        v.coarse,
     )

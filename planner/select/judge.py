@@ -23,7 +23,29 @@ from planner.policy.ruleset import RuleSet
 from planner.select.host import HostView, format_arch_variant
 from planner.select.verdicts import Code, Verdict, accept, reject
 
-__all__ = ["is_empty", "judge", "judge_docker_windows", "judge_platform"]
+__all__ = [
+    "DECIDED_BEFORE_HOST_OS_VERSION",
+    "is_empty",
+    "judge",
+    "judge_docker_windows",
+    "judge_platform",
+]
+
+DECIDED_BEFORE_HOST_OS_VERSION = frozenset(
+    {
+        Code.NOT_AN_IMAGE,
+        Code.ATTESTATION,
+        Code.NO_PLATFORM_DOCKER_WINDOWS,
+        Code.NO_PLATFORM_SKIPPED,
+        Code.NO_PLATFORM,
+        Code.OS_MISMATCH,
+        Code.HOST_MATCHES_NOTHING,
+        Code.NOT_RUN_BY_HOST,
+    }
+)
+"""Verdicts given before the host's os.version is read (``match.os_version:
+equal-if-requested`` reads it only for an entry of the host's os and platform):
+the same for hosts that differ only in that os.version."""
 
 
 def is_empty(platform: Platform) -> bool:

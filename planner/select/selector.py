@@ -25,11 +25,11 @@ from typing import Any
 from planner.model.errors import InvalidInput, InvalidManifest
 from planner.model.manifest import Descriptor, Index
 from planner.model.platform import Platform
-from planner.model.windows import WindowsVersion, docker_build
 from planner.policy.ruleset import RuleSet
 from planner.select import explain
 from planner.select.host import HostView, host_view, judging_view
-from planner.select.judge import is_empty, judge
+from planner.select.judge import DECIDED_BEFORE_HOST_OS_VERSION, judge
+from planner.select.notices import choice_notices, entry_notices
 from planner.select.order import preference as order_matches
 from planner.select.verdicts import Notice, NoticeCode, Verdict
 
@@ -140,82 +140,6 @@ class Selection:
         return [c.to_dict(order.get(c.position), seen) for c in self.candidates]
 
 
-# --------------------------------------------------------------------------- warnings
-
-
-def _entry_notices(index: Index, rules: RuleSet) -> list[Notice]:
-    """Warnings about the index itself, independent of the host."""
-    notices = []
-    for i, desc in enumerate(index.manifests):
-        p = desc.platform
-        if p is None or desc.is_attestation:
-            continue
-        cand = rules.candidate_normalizer(p)
-        known = rules.known_variants.get(cand.architecture)
-        if known and cand.variant and cand.variant not in known:
-            notices.append(
-                Notice(
-                    NoticeCode.NON_CANONICAL_VARIANT,
-                    {
-                        "position": i,
-                        "platform": p.format(),
-                        "variant": p.variant,
-                        "rules": rules.name,
-                        "known": tuple(sorted(known)),
-                        "architecture": cand.architecture,
-                    },
-                )
-            )
-    return notices
-
-
-def _choice_notices(
-    position: int, preference: Sequence[int], index: Index, view: HostView, rules: RuleSet
-) -> list[Notice]:
-    """Warnings about the chosen entry."""
-    platform = index.manifests[position].platform
-    if platform is None or (rules.empty_platform_is_missing and is_empty(platform)):
-        return [Notice(NoticeCode.NO_PLATFORM_PICKED, {"position": position})]
-    if view.strategy == "docker-classic":
-        assert view.windows_version is not None
-        return _docker_windows_notices(position, preference, index, view.windows_version, rules)
-    return []
-
-
-def _docker_windows_notices(
-    position: int, preference: Sequence[int], index: Index, host: WindowsVersion, rules: RuleSet
-) -> list[Notice]:
-    """An older build chosen by list order: Hyper-V isolation, and closer builds listed later."""
-    builds: dict[int, int] = {}
-    for i in preference:
-        platform = index.manifests[i].platform
-        build = docker_build(platform.os_version) if platform is not None else None
-        if build is not None:
-            builds[i] = build
-    build = builds.get(position)
-    if build is None or build >= host.build:
-        return []
-    notices = []
-    abi = rules.windows.process_isolation
-    low = abi.window(host)[0] if abi is not None else host.build
-    if build < low:
-        notices.append(Notice(NoticeCode.HYPERV_ONLY, {"build": build, "host": host.build}))
-    closer = [
-        i for i in preference if i > position and i in builds and build < builds[i] <= host.build
-    ]
-    if closer:
-        best = max(closer, key=lambda i: builds[i])
-        best_platform = index.manifests[best].platform
-        assert best_platform is not None
-        notices.append(
-            Notice(
-                NoticeCode.CLOSER_BUILD_LATER,
-                {"position": best, "platform": best_platform.describe(), "host": host.build},
-            )
-        )
-    return notices
-
-
 # --------------------------------------------------------------------------- selection
 
 
@@ -238,6 +162,8 @@ class _IndexMemo:
     attestation flag and platform) share one, and are judged once per host."""
     firsts: tuple[int, ...]
     """The first position of each group."""
+    coarse: dict[int, dict[int, Verdict]] = field(default_factory=dict)
+    """Per :attr:`HostView.coarse`: the groups' verdicts that do not read the os.version."""
 
     def spread(self, judged: Sequence[Verdict]) -> tuple[Verdict, ...]:
         """Each entry's verdict, from one verdict per group."""
@@ -258,7 +184,7 @@ def _index_memo(index: Index, rules: RuleSet) -> _IndexMemo:
             group = seen[key] = len(firsts)
             firsts.append(position)
         groups.append(group)
-    return _IndexMemo(index, rules, _entry_notices(index, rules), tuple(groups), tuple(firsts))
+    return _IndexMemo(index, rules, entry_notices(index, rules), tuple(groups), tuple(firsts))
 
 
 _indexes: OrderedDict[tuple[int, int], _IndexMemo] = OrderedDict()
@@ -364,6 +290,30 @@ class _Walk:
         return done
 
 
+def _judge_across_os_versions(
+    memo: _IndexMemo,
+    entries: Sequence[Descriptor],
+    view: HostView,
+    rules: RuleSet,
+    media_type: str,
+) -> list[Verdict]:
+    """One verdict per group, reusing those given before the host's os.version was read."""
+    shared = memo.coarse.get(view.coarse)
+    if shared is None:
+        if len(memo.coarse) >= 256:
+            memo.coarse.clear()
+        shared = memo.coarse[view.coarse] = {}
+    judged = []
+    for group, position in enumerate(memo.firsts):
+        verdict = shared.get(group)
+        if verdict is None:
+            verdict = judge(entries[position], view, rules, media_type)
+            if verdict.code in DECIDED_BEFORE_HOST_OS_VERSION:
+                shared[group] = verdict
+        judged.append(verdict)
+    return judged
+
+
 def _select(
     index: Index, view: HostView, rules: RuleSet, walk: _Walk, depth: int, memo: _IndexMemo
 ) -> Selection:
@@ -372,7 +322,10 @@ def _select(
             f"index {index.digest}: nested more than {MAX_INDEX_DEPTH} levels deep"
         )
     entries = index.manifests
-    judged = [judge(entries[i], view, rules, index.media_type) for i in memo.firsts]
+    if view.coarse < 0:
+        judged = [judge(entries[i], view, rules, index.media_type) for i in memo.firsts]
+    else:
+        judged = _judge_across_os_versions(memo, entries, view, rules, index.media_type)
     verdicts = memo.spread(judged)
     preference = order_matches(entries, [v.rank for v in verdicts], view.order, index.media_type)
     notices = [*view.notices, *memo.entry_notices]
@@ -394,7 +347,7 @@ def _select(
     for position in preference:
         desc = entries[position]
         if not desc.is_index:
-            notices += _choice_notices(position, preference, index, view, rules)
+            notices += choice_notices(position, preference, index, view, rules)
             return chosen(position, desc, desc.platform)
         if walk.load_index is None:
             notices.append(
