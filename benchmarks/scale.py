@@ -11,8 +11,8 @@ checkout. Scenarios:
 (1) resolver throughput in-process, per shipped rule set: 10,000 distinct
     Windows hosts (one build, every revision different) against a 100-entry
     index; ``shared`` as a fleet sees it, ``cold`` with the memo cleared before
-    every host (each host judged in full); and what the memo holds after
-    hosts that each need their own answer (crane compares os.version exactly);
+    every host (each host judged in full); and what the memo holds at worst (every
+    host its own answer, every entry its own verdict, every answer's records made);
 (2) ``check INDEX.json --hosts N.yaml --no-plan --format json`` for 100, 1,000
     and 10,000 such hosts (the input of ``benchmarks/fleetgen.py``), and
     10,000 with plans;
@@ -114,7 +114,7 @@ def resolver(work: Path, hosts: int) -> dict[str, Any]:
         figures["answers"] = len({id(select(index, host, rules)) for host in fleet[:1000]})
         out["rule_sets"][name] = figures
         progress(f"resolver {name}: {figures}")
-    # The memo's worst case: every host its own answer (crane compares os.version exactly),
+    # The memo's worst case: every host its own answer (containerd: every host another build),
     # every entry of the index its own platform and verdict, every answer's records made.
     distinct = [
         {
@@ -135,7 +135,7 @@ def resolver(work: Path, hosts: int) -> dict[str, Any]:
         ).encode(),
         "worst",
     )
-    rules = load_rules("crane")
+    rules = load_rules("containerd")
     selector.clear_memo()
     host_view.cache_clear()
     gc.collect()
