@@ -81,6 +81,8 @@ def run_workload_check(args: argparse.Namespace) -> int:
     fleet = checked.fleet
     seen: dict[tuple[str, str], None] = {}
     for pair in fleet.pairs:  # each warning once per image, not once per node
+        if pair.status == "will-not-run":
+            continue  # the problem lines say it
         for warning in pair.plan.warnings if pair.plan else pair.resolution.warnings:
             seen[(pair.image, warning)] = None
     for image, warning in seen:

@@ -45,7 +45,7 @@ def _matrix(report: WorkloadReport, headers: list[str], compact: bool) -> list[l
     rows = [["workload", *headers]]
     for result in report.results:
         if not result.nodes:
-            rows.append([safe(result.workload.id), *("-" for _ in report.pools)])
+            rows.append([safe(result.workload.id), *("NO NODE" for _ in report.pools)])
             continue
         rows.append([safe(result.workload.id), *(_cell(result, p, compact) for p in report.pools)])
     return rows
@@ -107,7 +107,7 @@ def workload_text(report: WorkloadReport, width: int = 80, style: Style | None =
 
     A cell is the worst status over the pool's eligible nodes and the largest
     download among them (``N/M`` when only N of its M nodes are eligible; ``-``
-    when none is). When the matrix is wider than ``width``, pools are numbered
+    when none is; ``NO NODE`` across the row when no node at all is). When the matrix is wider than ``width``, pools are numbered
     with a legend above; when still too wide, cells show the status only.
     """
     paint = style or Style(None)
@@ -150,9 +150,9 @@ def workload_patches(report: WorkloadReport) -> str:
         head = [f"# {safe(w.id)}"]
         patch = suggestion.patch(w.pod_spec)
         if patch is not None:
+            head.append(f"# runs on {plural(len(suggestion.keeps), 'node')} with this affinity:")
             head.append(
-                f"# runs on {plural(len(suggestion.keeps), 'node')} with this affinity:"
-                f" kubectl patch {w.kind.lower()} {safe(w.name)} -n {safe(w.namespace)}"
+                f"#   kubectl patch {w.kind.lower()} {safe(w.name)} -n {safe(w.namespace)}"
                 " --patch-file PATCH.yaml"
             )
         elif not result.nodes:
