@@ -62,8 +62,6 @@ def push_shop(registry: Registry) -> Shop:
     _index(shop, "shop/log-agent:2.1", [*LINUX, WIN_2022, WIN_2019], 50_000, docker=True)
     _index(shop, "shop/report:1.0", LINUX, 20_000)
     _index(shop, "shop/ledger-win:2022", [WIN_2022], 300_000)
-    migrate = registry.push_image(
-        "shop/migrate", LINUX[0], [b"migrate " * 10_000], tag="1.0"
-    )
+    migrate = registry.push_image("shop/migrate", LINUX[0], [b"migrate " * 10_000], tag="1.0")
     shop.images["shop/migrate:1.0"] = [migrate]
     return shop
