@@ -95,21 +95,22 @@ def _separating(
     labels: Mapping[str, Mapping[str, str]],
 ) -> tuple[Requirement, ...]:
     """``In`` expressions that every good node meets and each bad node fails one of."""
-    remaining = list(bad)
+    remaining = [h.name for h in bad]
     expressions: list[Requirement] = []
 
-    def keeps_off(key: str) -> tuple[tuple[str, ...], list[HostProfile]]:
+    def keeps_off(key: str) -> tuple[tuple[str, ...], set[str]]:
         values = tuple(sorted({labels[h.name][key] for h in good}))
-        return values, [h for h in remaining if labels[h.name].get(key) not in values]
+        return values, {name for name in remaining if labels[name].get(key) not in values}
 
     for key in _WELL_KNOWN:
         if remaining and all(key in labels[h.name] for h in good):
             values, off = keeps_off(key)
             if off:
                 expressions.append(Requirement(key, "In", values))
-                remaining = [h for h in remaining if h not in off]
+                remaining = [name for name in remaining if name not in off]
+    common_labels = set.intersection(*(set(labels[h.name]) for h in good))
     while remaining:
-        common = set.intersection(*(set(labels[h.name]) for h in good))
+        common = set(common_labels)
         common -= {HOSTNAME_LABEL, *_WELL_KNOWN, *(e.key for e in expressions)}
         scored = []
         for key in sorted(common):
@@ -123,7 +124,7 @@ def _separating(
             break
         _, _, _, key, values, off = min(scored)
         expressions.append(Requirement(key, "In", values))
-        remaining = [h for h in remaining if h not in off]
+        remaining = [name for name in remaining if name not in off]
     return tuple(expressions)
 
 

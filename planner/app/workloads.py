@@ -29,13 +29,20 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from planner.app.fleet import FleetReport, Progress, Status, pool_key, run_fleet
+from planner.app.fleet import FleetReport, PairResult, Progress, Status, pool_key, run_fleet
 from planner.app.hosts import HostProfile
-from planner.app.scheduling import POOL_LABELS, Unfit, node_labels, unfit_reason
+from planner.app.scheduling import (
+    HOSTNAME_LABEL,
+    POOL_LABELS,
+    Unfit,
+    node_labels,
+    unfit_reason,
+)
 from planner.app.suggest import Suggestion, suggest
 from planner.app.workloads_model import (
     Container,
@@ -70,7 +77,7 @@ class WorkloadResult:
     """Each reason a node is not eligible, with the nodes it keeps off."""
     suggestion: Suggestion | None = None
 
-    @property
+    @functools.cached_property
     def status(self) -> Literal["ok", "failed", "unschedulable"]:
         if not self.nodes:
             return "unschedulable"
@@ -125,6 +132,11 @@ class WorkloadReport:
     @property
     def failures(self) -> list[WorkloadResult]:
         return [r for r in self.results if r.failed]
+
+    @functools.cached_property
+    def pool_index(self) -> dict[str, int]:
+        """Each node's position in :attr:`pools`."""
+        return {h.name: i for i, pool in enumerate(self.pools) for h in pool.hosts}
 
     @property
     def total_bytes(self) -> int:
@@ -233,10 +245,11 @@ def check_workloads(
     """
     allow = allow or set()
     labels = {h.name: node_labels(h) for h in hosts}
+    alike = _alike(hosts, labels)
     eligible: list[list[HostProfile]] = []
     ineligible: list[tuple[tuple[Unfit, tuple[str, ...]], ...]] = []
     for workload in workloads:
-        fits, unfit = _eligible(workload, hosts, labels)
+        fits, unfit = _eligible(workload, hosts, alike, labels)
         eligible.append(fits)
         ineligible.append(unfit)
 
@@ -260,11 +273,19 @@ def check_workloads(
         only=only,
     )
     results = []
+    answers_of = {h.name: pool_key(h) for h in hosts}
     for workload, nodes, unfit in zip(workloads, eligible, ineligible, strict=True):
-        node_results = tuple(_on_node(workload, node, fleet, allow) for node in nodes)
-        result = WorkloadResult(workload, node_results, unfit)
+        answers: dict[tuple[object, ...], _Answer] = {}
+        node_results = []
+        for node in nodes:
+            key = answers_of[node.name]
+            if key not in answers:
+                answers[key] = _answer(workload, node, fleet)
+            node_results.append(answers[key].on(node, (workload.id, node.name) in allow))
+        result = WorkloadResult(workload, tuple(node_results), unfit)
         if result.failed:
-            result = dataclasses.replace(result, suggestion=suggest(workload, node_results, labels))
+            suggestion = suggest(workload, result.nodes, labels)
+            result = dataclasses.replace(result, suggestion=suggestion)
         results.append(result)
     node_bytes, unique = _figures(results, hosts)
     return WorkloadReport(
@@ -279,40 +300,70 @@ def check_workloads(
     )
 
 
-def _eligible(
-    workload: Workload, hosts: Sequence[HostProfile], labels: Mapping[str, Mapping[str, str]]
-) -> tuple[list[HostProfile], tuple[tuple[Unfit, tuple[str, ...]], ...]]:
-    """The nodes the workload may land on, and why each other one is not eligible.
+def _alike(
+    hosts: Sequence[HostProfile], labels: Mapping[str, Mapping[str, str]]
+) -> list[list[HostProfile]]:
+    """Nodes that differ in nothing a placement can look at but their name, grouped."""
+    groups: dict[tuple[object, ...], list[HostProfile]] = {}
+    for host in hosts:
+        named = {k: v for k, v in labels[host.name].items() if k != HOSTNAME_LABEL}
+        key = (frozenset(named.items()), host.taints, host.platform.os)
+        groups.setdefault(key, []).append(host)
+    return list(groups.values())
 
-    Nodes alike in what the placement looks at (the labels it names, the taints,
-    the OS; the name only when it names one) share one verdict.
+
+def _eligible(
+    workload: Workload,
+    hosts: Sequence[HostProfile],
+    alike: list[list[HostProfile]],
+    labels: Mapping[str, Mapping[str, str]],
+) -> tuple[list[HostProfile], tuple[tuple[Unfit, tuple[str, ...]], ...]]:
+    """The nodes the workload may land on (in ``hosts`` order), and why each other one
+    is not eligible.
+
+    Nodes alike (:func:`_alike`) share one verdict, unless the placement names
+    nodes (``nodeName``, ``matchFields``, the hostname label): then each has its own.
     """
     placement = workload.placement
-    keys = sorted(placement.label_keys())
-    verdicts: dict[tuple[object, ...], Unfit | None] = {}
+    named = placement.by_name or HOSTNAME_LABEL in placement.label_keys()
+    groups = [[h] for h in hosts] if named else alike
+    verdict_of: dict[str, Unfit | None] = {}
+    for group in groups:
+        verdict = placement.unfit(group[0], labels[group[0].name])
+        for host in group:
+            verdict_of[host.name] = verdict
+    # one verdict object per group; equal verdicts of different groups share one entry
+    distinct = {id(v): v for v in verdict_of.values() if v is not None}
+    canonical: dict[Unfit, int] = {}
+    entry = {key: canonical.setdefault(v, key) for key, v in distinct.items()}
     fits: list[HostProfile] = []
-    unfit: dict[Unfit, list[str]] = {}
+    names: dict[int, list[str]] = {}
     for host in hosts:
-        node_labels_ = labels[host.name]
-        signature = (
-            tuple(node_labels_.get(k) for k in keys),
-            host.taints,
-            host.platform.os,
-            host.name if placement.by_name else None,
-        )
-        if signature not in verdicts:
-            verdicts[signature] = placement.unfit(host, node_labels_)
-        verdict = verdicts[signature]
+        verdict = verdict_of[host.name]
         if verdict is None:
             fits.append(host)
         else:
-            unfit.setdefault(verdict, []).append(host.name)
-    return fits, tuple((u, tuple(names)) for u, names in unfit.items())
+            names.setdefault(entry[id(verdict)], []).append(host.name)
+    return fits, tuple((distinct[key], tuple(listed)) for key, listed in names.items())
 
 
-def _on_node(
-    workload: Workload, node: HostProfile, fleet: FleetReport, allow: set[tuple[str, str]]
-) -> NodeResult:
+@dataclass(frozen=True)
+class _Answer:
+    """A workload's containers on one node, shared by the nodes with the same answers."""
+
+    problems: tuple[ContainerProblem, ...]
+    download_bytes: int
+    pairs: tuple[PairResult, ...]
+
+    def on(self, node: HostProfile, allowed: bool) -> NodeResult:
+        status: Status = "ok"
+        if self.problems:
+            failed = any(p.status == "no-image" for p in self.problems)
+            status = "allowed" if allowed else "no-image" if failed else "will-not-run"
+        return NodeResult(node, status, self.problems, self.download_bytes, self.pairs)
+
+
+def _answer(workload: Workload, node: HostProfile, fleet: FleetReport) -> _Answer:
     pairs = []
     problems = []
     sizes: dict[str, int] = {}
@@ -336,12 +387,7 @@ def _on_node(
             for blob in pair.plan.blobs:
                 if not blob.present:
                     sizes[blob.descriptor.digest] = blob.descriptor.size
-    status: Status = "ok"
-    if problems:
-        status = "no-image" if any(p.status == "no-image" for p in problems) else "will-not-run"
-        if (workload.id, node.name) in allow:
-            status = "allowed"
-    return NodeResult(node, status, tuple(problems), sum(sizes.values()), tuple(pairs))
+    return _Answer(tuple(problems), sum(sizes.values()), tuple(pairs))
 
 
 def _figures(

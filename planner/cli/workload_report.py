@@ -17,19 +17,18 @@ _MARK = {"ok": "ok", "allowed": "allowed", "no-image": "NO IMAGE", "will-not-run
 _RANK = {"ok": 0, "allowed": 1, "will-not-run": 2, "no-image": 3}
 
 
-def _in_pool(result: WorkloadResult, pool: NodePool) -> list[NodeResult]:
-    names = {h.name for h in pool.hosts}
-    return [n for n in result.nodes if n.host.name in names]
+def _by_pool(report: WorkloadReport, result: WorkloadResult) -> list[list[NodeResult]]:
+    """The workload's eligible nodes, per node pool (in :attr:`WorkloadReport.pools` order)."""
+    index = report.pool_index
+    buckets: list[list[NodeResult]] = [[] for _ in report.pools]
+    for node in result.nodes:
+        buckets[index[node.host.name]].append(node)
+    return buckets
 
 
-def _cell(result: WorkloadResult, pool: NodePool, compact: bool) -> str:
-    return _cell_parts(result, pool, compact)[1]
-
-
-def _cell_parts(result: WorkloadResult, pool: NodePool, compact: bool) -> tuple[str, str]:
+def _cell(nodes: list[NodeResult], pool: NodePool, compact: bool) -> tuple[str, str]:
     """(status, text): the worst status over the pool's eligible nodes and the largest
     download; ('-', '-') when none is eligible."""
-    nodes = _in_pool(result, pool)
     if not nodes:
         return "-", "-"
     worst = max(nodes, key=lambda n: _RANK[n.status])
@@ -47,7 +46,11 @@ def _matrix(report: WorkloadReport, headers: list[str], compact: bool) -> list[l
         if not result.nodes:
             rows.append([safe(result.workload.id), *("NO NODE" for _ in report.pools)])
             continue
-        rows.append([safe(result.workload.id), *(_cell(result, p, compact) for p in report.pools)])
+        cells = [
+            _cell(nodes, pool, compact)[1]
+            for nodes, pool in zip(_by_pool(report, result), report.pools, strict=True)
+        ]
+        rows.append([safe(result.workload.id), *cells])
     return rows
 
 
@@ -188,8 +191,10 @@ def workload_markdown(report: WorkloadReport) -> str:
     ]
     for result in report.results:
         cells = []
-        for pool in report.pools:
-            status, text = _cell_parts(result, pool, False)
+        for nodes, pool in zip(_by_pool(report, result), report.pools, strict=True):
+            status, text = _cell(nodes, pool, False)
+            if not result.nodes:
+                status, text = "no-image", "NO NODE"
             cells.append(f"{icon[status]} {_md(text)}")
         lines.append(f"| `{_md(result.workload.id)}` | " + " | ".join(cells) + " |")
     found = [line for result in report.results for line in problems(result)]
