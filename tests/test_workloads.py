@@ -394,3 +394,46 @@ def test_the_readme_example_prints_what_the_readme_shows(shop: Shop, tmp_path: P
     )
     assert done.returncode == 1
     assert done.stdout.splitlines() == expected
+
+
+def test_the_library_on_a_host_profile_labels_from_platforms_and_have_excluded(
+    shop: Shop, tmp_path: Path
+) -> None:
+    import planner
+
+    profile = tmp_path / "hosts.yaml"
+    profile.write_text(
+        textwrap.dedent(f"""\
+        hosts:
+          - {{name: pi, platform: linux/arm64/v8, rules: containerd, have: ["{shop.ref("shop/web:1.0")}"]}}
+          - {{name: x86, platform: linux/amd64}}
+        """)
+    )
+    manifest = tmp_path / "deploy.yaml"
+    manifest.write_text(
+        textwrap.dedent(f"""\
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {{name: web, namespace: shop}}
+        spec:
+          template:
+            spec:
+              nodeSelector: {{kubernetes.io/arch: arm64}}
+              containers:
+                - {{name: web, image: "{shop.ref("shop/web:1.0")}"}}
+                - {{name: proxy, image: "{shop.ref("shop/metrics-proxy:0.9")}"}}
+        """)
+    )
+    found = planner.read_manifests([str(manifest)])
+    report = planner.check_workloads(
+        found.workloads,
+        planner.load_inventory(profile),
+        registry=planner.RegistryOptions(cache_dir=tmp_path / "cache"),
+    )
+    (result,) = report.results
+    assert [n.host.name for n in result.nodes] == ["pi"]  # x86's arch label is amd64
+    assert result.status == "ok"
+    # web is on the node already; the proxy shares its base layer: only its own layer
+    proxy = shop.images["shop/metrics-proxy:0.9"][1]  # the arm64 entry
+    assert result.nodes[0].download_bytes == len(proxy.blobs[0]) + len(proxy.blobs[2])
+    assert report.node_bytes == {"pi": result.nodes[0].download_bytes, "x86": 0}
