@@ -220,6 +220,10 @@ services:
     image: "postgres:16"
     platform: ${DB_PLATFORM:-linux/amd64/v3}
   config: {}
+  local:
+    build: .
+    image: shop/local:dev
+    pull_policy: build
 """
 
 
@@ -242,6 +246,7 @@ def test_services(tmp_path: Path) -> None:
     assert [(s.what, s.reason) for s in found.skipped] == [
         ("service worker", "builds its image (build:), nothing to pull"),
         ("service config", "no image"),
+        ("service local", "builds its image (pull_policy: build), nothing to pull"),
     ]
     assert found.warnings == ()
 

@@ -11,7 +11,9 @@ What is read, as ``docker compose pull`` reads it (the Compose specification,
 * ``services.NAME.platform`` (``linux/arm64``): the platform the service pulls
   and runs, whatever the host's (on another architecture it is pulled, then
   fails with "exec format error" unless the host emulates it);
-* a service with only ``build:`` has no image to check and is listed as skipped.
+* a service with only ``build:``, or with ``build:`` and ``pull_policy: build``
+  (Compose builds the image, even when it names one: ``services.md``), has no
+  image to pull and is listed as skipped.
 
 The project name (the "namespace" of its workloads) is the top-level ``name``,
 else the compose file's directory name, lower-cased, as Compose does.
@@ -283,10 +285,11 @@ def read_compose(
         line, column = check.position(services, name)
         place = f"{path}:{line}:{column}"
         service = check.table(service, where, parent=services, key=name)
-        if "image" not in service:
-            reason = (
-                "builds its image (build:), nothing to pull" if "build" in service else "no image"
-            )
+        if "image" not in service or ("build" in service and service.get("pull_policy") == "build"):
+            reason = "no image"
+            if "build" in service:
+                how = "pull_policy: build" if "image" in service else "build:"
+                reason = f"builds its image ({how}), nothing to pull"
             skipped.append(Skipped(f"service {name}", place, reason))
             continue
         raw = check.string(service, "image", f"{where}.image", non_empty=True)
