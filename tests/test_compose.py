@@ -260,6 +260,8 @@ def test_services(tmp_path: Path) -> None:
         ("name: Web-Shop\n", "x", {}, "web-shop", "NAME: the top-level name"),
         ("name: web\n", "x", {"COMPOSE_PROJECT_NAME": "Prod"}, "prod", "NAME: the variable wins"),
         ("", "x", {"COMPOSE_PROJECT_NAME": ""}, "x", "NAME: an empty variable does not count"),
+        ("name: ${STAGE}-shop\n", "x", {"STAGE": "prod"}, "prod-shop", "SPEC: name interpolated"),
+        ("name: $$shop\n", "x", {}, "shop", "SPEC: ... $$ is a '$', then dropped"),
     ],
 )
 def test_project_name(
@@ -380,3 +382,13 @@ def test_check_compose_input_error_exits_2(
         f"pull-planner: error: {path}:3:5: services.web.image: required variable TAG is"
         " missing a value: set TAG to the release"
     ]
+
+
+def test_a_project_name_that_fails_to_interpolate(tmp_path: Path) -> None:
+    path = tmp_path / "compose.yaml"
+    path.write_text("name: ${STAGE:?name the stage}\nservices: {web: {image: nginx}}\n")
+    with pytest.raises(WorkloadError) as caught:
+        read_manifests([str(path)])
+    assert str(caught.value) == (
+        f"{path}:1:1: name: required variable STAGE is missing a value: name the stage"
+    )

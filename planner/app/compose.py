@@ -259,10 +259,18 @@ class _Layered(Mapping[str, str]):
         return len({**self.second, **self.first})
 
 
-def _project(document: MarkedMap, path: Path | None, variables: Mapping[str, str]) -> str:
-    """``COMPOSE_PROJECT_NAME``, else the top-level ``name``, else the directory's name,
-    normalized as compose-go ``loader.NormalizeProjectName`` does."""
+def _project(
+    check: Checker, document: MarkedMap, path: Path | None, variables: Mapping[str, str]
+) -> str:
+    """``COMPOSE_PROJECT_NAME``, else the top-level ``name`` (interpolated, as every
+    value is), else the directory's name, normalized as compose-go
+    ``loader.NormalizeProjectName`` does."""
     name = variables.get("COMPOSE_PROJECT_NAME") or document.get("name")
+    if isinstance(name, str) and name and name == document.get("name"):
+        try:
+            name = interpolate(name, variables)[0]
+        except ValueError as exc:
+            raise check.fail(document, "name", "name", str(exc)) from None
     if not isinstance(name, str) or not name:
         name = (path.resolve().parent if path is not None else Path.cwd()).name
     return re.sub(r"[^a-z0-9_-]", "", name.lower()).lstrip("_-") or "default"
@@ -275,7 +283,7 @@ def read_compose(
     check = Checker(path, WorkloadError)
     directory = path.resolve().parent if on_disk else Path.cwd()
     variables = {**_dotenv(directory, environ), **environ}
-    project = _project(document, path if on_disk else None, variables)
+    project = _project(check, document, path if on_disk else None, variables)
     services = check.table(document["services"], "services", parent=document, key="services")
     workloads: list[Workload] = []
     skipped: list[Skipped] = []
