@@ -299,6 +299,10 @@ def test_lists_nest_and_typed_lists_count(tmp_path: Path) -> None:
     found = read_manifests([write(tmp_path, json.dumps(outer), "l.json")])
     assert [w.id for w in found.workloads] == ["Pod/default/p"]
     assert [s.what for s in found.skipped] == ["Service default/s"]
+    empty = "apiVersion: v1\nitems: []\nkind: List\nmetadata:\n  resourceVersion: ''\n"
+    assert read_manifests([write(tmp_path, empty + "---\nkind: List\n")]) == (
+        read_manifests([write(tmp_path, "")])
+    )  # kubectl get of nothing, and a List without items: no objects
 
 
 def test_names_namespaces_and_container_kinds(tmp_path: Path) -> None:

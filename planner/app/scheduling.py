@@ -28,7 +28,11 @@ filter plugins, ``pkg/scheduler/framework/plugins``, and the kubelet's admission
   the same, and ``operator: Exists``, or ``Equal`` (the default) with the same
   value (``core/v1`` ``Toleration.ToleratesTaint``).
 * ``spec.os.name``, when set, is the node's OS: the kubelet rejects a pod for
-  another OS (``PodOSNotSupported``).
+  another OS (``PodOSNotSupported``). The scheduler does not look at it (the
+  Pod OS section of the Kubernetes docs, through 1.36): without a
+  ``kubernetes.io/os`` selector such a pod can be bound to a node of the other
+  OS and fail there; here that node counts as not eligible (:class:`UnfitCode`
+  ``OS``), and callers that want the failure can tell it from the others.
 
 Tolerations Kubernetes adds by itself: every pod tolerates
 ``node.kubernetes.io/not-ready`` and ``…/unreachable`` (``NoExecute``, for 300 s:

@@ -131,6 +131,8 @@ def _read_object(
         return
     if kind == "List" or (kind.endswith("List") and "items" in node):
         items = node.get("items")
+        if items is None:  # `kind: List` with no items: nothing to apply
+            return
         if not isinstance(items, MarkedList):
             raise check.fail(node, "items", f"{where}: {kind}.items", "must be a list")
         for i, item in enumerate(items):
