@@ -16,18 +16,30 @@ filter plugins, ``pkg/scheduler/framework/plugins``, and the kubelet's admission
   an empty term matches nothing (``core/v1`` ``NodeSelectorTerm``). Operators:
   ``In`` (label present, value listed), ``NotIn`` (label absent, or value not
   listed), ``Exists``, ``DoesNotExist``, ``Gt``/``Lt`` (both values integers,
-  compared; anything else does not match: ``labels.Requirement.Matches``).
+  compared; anything else does not match: ``labels.Requirement.Matches``). A
+  term with a value that is not a valid label value (``NotIn [arm/v7]``), or a
+  ``Gt``/``Lt`` value that is not an integer, does not parse
+  (``labels.NewRequirement``) and matches no node, whatever its other
+  expressions; the other terms still can (``LazyErrorNodeSelector.Match``,
+  ``component-helpers/scheduling/corev1/nodeaffinity``).
 * taints: every ``NoSchedule`` and ``NoExecute`` taint of the node is tolerated
   (``TaintToleration`` plugin; ``PreferNoSchedule`` only scores). A toleration
   tolerates a taint when its effect is empty or the same, its key is empty or
   the same, and ``operator: Exists``, or ``Equal`` (the default) with the same
   value (``core/v1`` ``Toleration.ToleratesTaint``).
 * ``spec.os.name``, when set, is the node's OS: the kubelet rejects a pod for
-  another OS (``PodOSNotSupported``).
+  another OS (``PodOSNotSupported``). The scheduler does not look at it (the
+  Pod OS section of the Kubernetes docs, through 1.36): without a
+  ``kubernetes.io/os`` selector such a pod can be bound to a node of the other
+  OS and fail there; here that node counts as not eligible (:class:`UnfitCode`
+  ``OS``), and callers that want the failure can tell it from the others.
 
 Tolerations Kubernetes adds by itself: every pod tolerates
 ``node.kubernetes.io/not-ready`` and ``…/unreachable`` (``NoExecute``, for 300 s:
-the ``DefaultTolerationSeconds`` admission plugin); a DaemonSet's pods also
+the ``DefaultTolerationSeconds`` admission plugin, which adds each one only when
+no toleration of the pod has that key or an empty key with effect ``NoExecute``
+or an empty effect, ``plugin/pkg/admission/defaulttolerationseconds``); a
+DaemonSet's pods also
 tolerate ``…/disk-pressure``, ``…/memory-pressure``, ``…/pid-pressure``,
 ``…/unschedulable`` (``NoSchedule``) and, with ``hostNetwork``,
 ``…/network-unavailable`` (``pkg/controller/daemon/util/daemonset_util.go``
@@ -40,6 +52,7 @@ is the one place they become prose.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -53,6 +66,8 @@ __all__ = [
     "DAEMON_TOLERATIONS",
     "DEFAULT_TOLERATIONS",
     "HOSTNAME_LABEL",
+    "LEGACY_ARCH_LABEL",
+    "LEGACY_OS_LABEL",
     "OPERATORS",
     "OS_LABEL",
     "POOL_LABELS",
@@ -62,6 +77,8 @@ __all__ = [
     "Toleration",
     "Unfit",
     "UnfitCode",
+    "label_key_problem",
+    "label_value_problem",
     "node_labels",
     "unfit_reason",
 ]
@@ -80,8 +97,45 @@ POOL_LABELS = (
 
 OS_LABEL = "kubernetes.io/os"
 ARCH_LABEL = "kubernetes.io/arch"
+LEGACY_OS_LABEL = "beta.kubernetes.io/os"
+LEGACY_ARCH_LABEL = "beta.kubernetes.io/arch"
+"""Deprecated since 1.14, still set by every kubelet, still in older charts' nodeSelectors."""
 HOSTNAME_LABEL = "kubernetes.io/hostname"
 BUILD_LABEL = "node.kubernetes.io/windows-build"
+
+
+_LABEL_VALUE = re.compile(r"(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?)?")
+_DNS_SUBDOMAIN = re.compile(
+    r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*"
+)
+
+
+def label_value_problem(value: str) -> str | None:
+    """Why ``value`` is not a label value (``validation.IsValidLabelValue``), or None.
+
+    At most 63 characters: alphanumerics, ``-``, ``_`` and ``.``, beginning and
+    ending with an alphanumeric; the empty string is valid.
+    """
+    if len(value) > 63:
+        return "must be no more than 63 characters"
+    if not value.isascii() or _LABEL_VALUE.fullmatch(value) is None:
+        return "must be alphanumerics, '-', '_' or '.', beginning and ending with an alphanumeric"
+    return None
+
+
+def label_key_problem(key: str) -> str | None:
+    """Why ``key`` is not a label key (``validation.IsQualifiedName``), or None.
+
+    ``[prefix/]name``: the name as a label value but not empty; the prefix a
+    DNS subdomain (lower case, at most 253 characters).
+    """
+    prefix, slash, name = key.rpartition("/")
+    if slash and (not prefix or len(prefix) > 253 or _DNS_SUBDOMAIN.fullmatch(prefix) is None):
+        return "its prefix (before '/') must be a DNS subdomain such as example.com"
+    if not name:
+        return "its name (after any '/') must not be empty"
+    problem = label_value_problem(name)
+    return None if problem is None else f"its name (after any '/') {problem}"
 
 
 def _integer(text: str) -> int | None:
@@ -100,6 +154,16 @@ class Requirement:
     key: str
     operator: Operator
     values: tuple[str, ...] = ()
+
+    @property
+    def parses(self) -> bool:
+        """Whether ``labels.NewRequirement`` accepts it: every value a label value,
+        a ``Gt``/``Lt`` value an integer (else the term holding it matches nothing)."""
+        if any(label_value_problem(v) is not None for v in self.values):
+            return False
+        if self.operator in ("Gt", "Lt"):
+            return len(self.values) == 1 and _integer(self.values[0]) is not None
+        return True
 
     def matches(self, labels: Mapping[str, str]) -> bool:
         present = self.key in labels
@@ -135,6 +199,8 @@ class Term:
 
     def matches(self, labels: Mapping[str, str], name: str) -> bool:
         if not self.expressions and not self.fields:
+            return False
+        if not all(r.parses for r in self.expressions):
             return False
         fields = {"metadata.name": name}
         return all(r.matches(labels) for r in self.expressions) and all(
@@ -173,7 +239,20 @@ def _exists(key: str, effect: str) -> Toleration:
 
 
 DEFAULT_TOLERATIONS = (_exists("not-ready", "NoExecute"), _exists("unreachable", "NoExecute"))
-"""What the ``DefaultTolerationSeconds`` admission plugin adds to every pod (300 s)."""
+"""What the ``DefaultTolerationSeconds`` admission plugin adds to a pod (300 s), each
+unless the pod has a toleration of its own for that key and ``NoExecute``."""
+
+
+def _admission_defaults(own: tuple[Toleration, ...]) -> tuple[Toleration, ...]:
+    """The :data:`DEFAULT_TOLERATIONS` the admission plugin adds to a pod with ``own``:
+    one whose key is the default's (or empty) and whose effect is ``NoExecute`` (or
+    empty) stands in for it, whatever its operator and value."""
+    return tuple(
+        default
+        for default in DEFAULT_TOLERATIONS
+        if not any(t.key in ("", default.key) and t.effect in ("", "NoExecute") for t in own)
+    )
+
 
 DAEMON_TOLERATIONS = (
     _exists("disk-pressure", "NoSchedule"),
@@ -248,11 +327,13 @@ class Placement:
 
     @property
     def all_tolerations(self) -> tuple[Toleration, ...]:
-        added: tuple[Toleration, ...] = DEFAULT_TOLERATIONS
-        if self.daemon:
-            added += DAEMON_TOLERATIONS
+        added: tuple[Toleration, ...]
+        if self.daemon:  # AddOrUpdateDaemonPodTolerations: always, unconditionally
+            added = DEFAULT_TOLERATIONS + DAEMON_TOLERATIONS
             if self.host_network:
                 added += (HOST_NETWORK_DAEMON_TOLERATION,)
+        else:
+            added = _admission_defaults(self.tolerations)
         return self.tolerations + added
 
     def unfit(self, node: HostProfile, labels: Mapping[str, str]) -> Unfit | None:
@@ -296,15 +377,20 @@ def node_labels(node: HostProfile) -> Mapping[str, str]:
     """The node's labels, with the well-known ones the kubelet sets filled in when missing.
 
     A kubelet labels its node ``kubernetes.io/os`` and ``kubernetes.io/arch`` (GOOS
-    and GOARCH), ``kubernetes.io/hostname`` and, on Windows,
+    and GOARCH; also as the deprecated ``beta.kubernetes.io/os`` and
+    ``beta.kubernetes.io/arch``), ``kubernetes.io/hostname`` and, on Windows,
     ``node.kubernetes.io/windows-build`` (``major.minor.build``); a host profile
     written by hand usually has none of them, so they come from its platform
-    (the architecture as its rule set normalizes it: ``aarch64`` is ``arm64``).
+    (the architecture as its rule set normalizes it: ``aarch64`` is ``arm64``;
+    ``Kubelet.initialNode``, ``pkg/kubelet/kubelet_node_status.go``, and
+    ``getOSSpecificLabels`` in ``kubelet_node_status_windows.go``).
     """
     labels = dict(node.labels)
     platform = node.rules.host_normalizer(node.platform)
     labels.setdefault(OS_LABEL, platform.os.lower())
     labels.setdefault(ARCH_LABEL, platform.architecture.lower())
+    labels.setdefault(LEGACY_OS_LABEL, labels[OS_LABEL])
+    labels.setdefault(LEGACY_ARCH_LABEL, labels[ARCH_LABEL])
     labels.setdefault(HOSTNAME_LABEL, node.name)
     if node.is_windows and node.platform.os_version:
         build = ".".join(node.platform.os_version.split(".")[:3])

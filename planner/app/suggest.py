@@ -12,7 +12,8 @@ node off, taken in this order:
 2. another label every good node has (a node pool label, a CPU feature label),
    the one that keeps the most bad nodes off (``arm/v6`` and ``arm/v7`` nodes
    share ``kubernetes.io/arch=arm``);
-3. ``kubernetes.io/hostname``, the good nodes by name, when nothing else separates them.
+3. ``kubernetes.io/hostname``, the good nodes' hostname labels (which need not be
+   their names), when nothing else separates them.
 
 The expressions are added to each of the workload's own terms (terms are
 ORed, so each must keep bad nodes off), or make one term when it has none.
@@ -118,8 +119,8 @@ def _separating(
             if off:
                 pool = key in POOL_LABELS
                 scored.append((-len(off), not pool, len(values), key, values, off))
-        if not scored:
-            names = tuple(sorted(h.name for h in good))
+        if not scored:  # the kubelet's hostname label (--hostname-override), else the name
+            names = tuple(sorted({labels[h.name].get(HOSTNAME_LABEL, h.name) for h in good}))
             expressions.append(Requirement(HOSTNAME_LABEL, "In", names))
             break
         _, _, _, key, values, off = min(scored)

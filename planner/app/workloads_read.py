@@ -34,7 +34,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from planner.app.scheduling import OPERATORS, Placement, Requirement, Term, Toleration
+from planner.app.scheduling import (
+    OPERATORS,
+    Placement,
+    Requirement,
+    Term,
+    Toleration,
+    label_key_problem,
+    label_value_problem,
+)
 from planner.app.workloads_model import Container, Skipped, Workload, WorkloadError
 from planner.model.errors import InvalidReference
 from planner.model.reference import Reference
@@ -123,6 +131,8 @@ def _read_object(
         return
     if kind == "List" or (kind.endswith("List") and "items" in node):
         items = node.get("items")
+        if items is None:  # `kind: List` with no items: nothing to apply
+            return
         if not isinstance(items, MarkedList):
             raise check.fail(node, "items", f"{where}: {kind}.items", "must be a list")
         for i, item in enumerate(items):
@@ -227,13 +237,10 @@ def _placement(doc: _Document, spec: MarkedMap, where: str) -> Placement:
             spec["nodeSelector"], f"{where}.nodeSelector", parent=spec, key="nodeSelector"
         )
         for key, value in table.items():
+            at = f"{where}.nodeSelector.{key}"
             if not isinstance(key, str) or not isinstance(value, str):
-                raise doc.fail(
-                    table,
-                    key,
-                    f"{where}.nodeSelector.{key}",
-                    "labels and values must be strings (quote numbers)",
-                )
+                raise doc.fail(table, key, at, "labels and values must be strings (quote numbers)")
+            _check_label(doc, table, key, at, key, value)
             selector[key] = value
     node_name = spec.get("nodeName")
     if node_name is not None and not isinstance(node_name, str):
@@ -241,12 +248,12 @@ def _placement(doc: _Document, spec: MarkedMap, where: str) -> Placement:
             spec, "nodeName", f"{where}.nodeName", f"must be a string, not {describe(node_name)}"
         )
     os_name = None
-    if isinstance(spec.get("os"), MarkedMap) and spec["os"].get("name") is not None:
-        os_name = spec["os"]["name"]
+    if spec.get("os") is not None:  # validation.validateOS: a name, linux or windows
+        table = doc.mapping(spec["os"], f"{where}.os", parent=spec, key="os")
+        os_name = table.get("name")
         if os_name not in ("linux", "windows"):
-            raise doc.fail(
-                spec["os"], "name", f"{where}.os.name", f"{os_name!r} is not one of: linux, windows"
-            )
+            problem = "missing" if os_name is None else f"{os_name!r} is not one of: linux, windows"
+            raise doc.fail(table, "name" if "name" in table else None, f"{where}.os.name", problem)
     return Placement(
         node_selector=selector,
         terms=_terms(doc, spec, where),
@@ -275,13 +282,21 @@ def _terms(doc: _Document, spec: MarkedMap, where: str) -> tuple[Term, ...] | No
         term = doc.mapping(item, f"{at}[{i}]", parent=items, key=i)
         expressions = _requirements(doc, term, "matchExpressions", f"{at}[{i}]")
         fields = _requirements(doc, term, "matchFields", f"{at}[{i}]")
-        for j, field in enumerate(fields):
+        for j, field in enumerate(fields):  # ValidateNodeFieldSelectorRequirement
             if field.key != "metadata.name" or field.operator not in ("In", "NotIn"):
                 raise doc.fail(
                     term["matchFields"],
                     j,
                     f"{at}[{i}].matchFields[{j}]",
                     "only metadata.name with In or NotIn is supported by Kubernetes",
+                )
+            if len(field.values) != 1:
+                raise doc.fail(
+                    term["matchFields"][j],
+                    "values",
+                    f"{at}[{i}].matchFields[{j}].values",
+                    f"must be exactly one node name, not {len(field.values)}"
+                    " (one term per node to allow several)",
                 )
         terms.append(Term(expressions, fields))
     return tuple(terms)
@@ -296,6 +311,8 @@ def _requirements(doc: _Document, term: MarkedMap, key: str, where: str) -> tupl
         label, operator = entry.get("key"), entry.get("operator")
         if not isinstance(label, str) or not label:
             raise doc.fail(entry, "key" if "key" in entry else None, f"{at}.key", "missing")
+        if key == "matchExpressions":
+            _check_label(doc, entry, "key", f"{at}.key", label, None)
         if operator not in OPERATORS:
             raise doc.fail(
                 entry,
@@ -318,6 +335,18 @@ def _requirements(doc: _Document, term: MarkedMap, key: str, where: str) -> tupl
     return tuple(out)
 
 
+def _check_label(
+    doc: _Document, node: Any, key: Any, where: str, label: str | None, value: str | None
+) -> None:
+    """A label key and value as the API server validates them (``ValidateLabels``)."""
+    problem = None if label is None else label_key_problem(label)
+    if problem is not None:
+        raise doc.fail(node, key, where, f"{label!r} is not a label key: {problem}")
+    problem = None if value is None else label_value_problem(value)
+    if problem is not None:
+        raise doc.fail(node, key, where, f"{value!r} is not a label value: {problem}")
+
+
 def _tolerations(doc: _Document, spec: MarkedMap, where: str) -> tuple[Toleration, ...]:
     out = []
     items = doc.items(
@@ -326,15 +355,15 @@ def _tolerations(doc: _Document, spec: MarkedMap, where: str) -> tuple[Toleratio
     for i, item in enumerate(items):
         at = f"{where}.tolerations[{i}]"
         entry = doc.mapping(item, at, parent=items, key=i)
-        key = entry.get("key") or ""
-        operator = entry.get("operator") or "Equal"
-        value = entry.get("value") or ""
-        effect = entry.get("effect") or ""
-        for name, got in (("key", key), ("value", value), ("effect", effect)):
-            if not isinstance(got, str):
+        got = {}
+        for name in ("key", "operator", "value", "effect"):
+            got[name] = "" if entry.get(name) is None else entry[name]
+            if not isinstance(got[name], str):
                 raise doc.fail(
-                    entry, name, f"{at}.{name}", f"must be a string, not {describe(got)}"
+                    entry, name, f"{at}.{name}", f"must be a string, not {describe(got[name])}"
                 )
+        key, value, effect = got["key"], got["value"], got["effect"]
+        operator = got["operator"] or "Equal"
         if operator not in ("Equal", "Exists"):
             raise doc.fail(
                 entry, "operator", f"{at}.operator", f"{operator!r} is not one of: Equal, Exists"
@@ -352,5 +381,9 @@ def _tolerations(doc: _Document, spec: MarkedMap, where: str) -> tuple[Toleratio
             )
         if operator == "Exists" and value:
             raise doc.fail(entry, "value", f"{at}.value", "operator Exists takes no value")
+        if key:  # ValidateTolerations: a label key, and an Equal value a label value
+            _check_label(doc, entry, "key", f"{at}.key", key, None)
+        if value:
+            _check_label(doc, entry, "value", f"{at}.value", None, value)
         out.append(Toleration(key, "Exists" if operator == "Exists" else "Equal", value, effect))
     return tuple(out)

@@ -28,7 +28,8 @@ def decode_text(raw: bytes, name: str, error: type[InvalidInput]) -> str:
     try:
         return raw.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise error(f"{name}: not {encoding.upper()[:6]} text (byte {exc.start})") from None
+        label = "UTF-16" if encoding == "utf-16" else "UTF-8"
+        raise error(f"{name}: not {label} text (byte {exc.start})") from None
 
 
 def looks_like_json(text: str) -> bool:
