@@ -31,8 +31,9 @@ filter plugins, ``pkg/scheduler/framework/plugins``, and the kubelet's admission
   another OS (``PodOSNotSupported``). The scheduler does not look at it (the
   Pod OS section of the Kubernetes docs, through 1.36): without a
   ``kubernetes.io/os`` selector such a pod can be bound to a node of the other
-  OS and fail there; here that node counts as not eligible (:class:`UnfitCode`
-  ``OS``), and callers that want the failure can tell it from the others.
+  OS and fail there. :meth:`Placement.unfit` checks it last, as
+  :class:`UnfitCode` ``OS``, so that a caller can count such a node as one the
+  pod lands on and fails on (:mod:`planner.app.workloads` does).
 
 Tolerations Kubernetes adds by itself: every pod tolerates
 ``node.kubernetes.io/not-ready`` and ``…/unreachable`` (``NoExecute``, for 300 s:

@@ -139,6 +139,8 @@ def suggest(
     builds: dict[tuple[str, str], dict[str, None]] = {}
     for node in nodes:
         for problem in node.problems:
+            if problem.container is None:
+                continue  # the kubelet refuses the pod: no image to build
             key = (problem.container.name, problem.container.image)
             builds.setdefault(key, {})[_platform(node.host)] = None
     listed = tuple(

@@ -28,7 +28,6 @@ needs (an image on a node none of its workloads may use) is not resolved at all.
 from __future__ import annotations
 
 import dataclasses
-import fnmatch
 import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ from planner.app.scheduling import (
     HOSTNAME_LABEL,
     POOL_LABELS,
     Unfit,
+    UnfitCode,
     node_labels,
     unfit_reason,
 )
@@ -51,7 +51,6 @@ from planner.app.workloads_model import (
     Skipped,
     Workload,
 )
-from planner.model.errors import InvalidInput
 from planner.select import explain
 from planner.select.runs import requested_verdict
 
@@ -63,7 +62,6 @@ __all__ = [
     "WorkloadReport",
     "WorkloadResult",
     "check_workloads",
-    "workload_allowances",
 ]
 
 
@@ -172,34 +170,6 @@ class WorkloadReport:
         }
 
 
-def _names(workload: Workload) -> tuple[str, ...]:
-    return (workload.id, f"{workload.namespace}/{workload.name}", workload.name)
-
-
-def workload_allowances(
-    values: Sequence[str], workloads: Sequence[Workload], hosts: Sequence[HostProfile]
-) -> set[tuple[str, str]]:
-    """``WORKLOAD:NODE`` patterns as (workload id, node name) pairs.
-
-    WORKLOAD is ``KIND/NAMESPACE/NAME``, ``NAMESPACE/NAME`` or ``NAME``, NODE a
-    node name; either may hold shell wildcards (``*``, ``?``, ``[…]``). A pattern
-    that matches no workload or no node is an error (a typo would hide nothing).
-    """
-    allowed: set[tuple[str, str]] = set()
-    for value in values:
-        pattern, sep, node = value.rpartition(":")
-        if not sep or not pattern or not node:
-            raise InvalidInput(f"{value!r}: expected WORKLOAD:NODE (either may be a * pattern)")
-        chosen = [w for w in workloads if any(fnmatch.fnmatchcase(n, pattern) for n in _names(w))]
-        if not chosen:
-            raise InvalidInput(f"{value!r}: no workload matches {pattern!r}")
-        nodes = [h.name for h in hosts if fnmatch.fnmatchcase(h.name, node)]
-        if not nodes:
-            raise InvalidInput(f"{value!r}: no node matches {node!r}")
-        allowed |= {(w.id, n) for w in chosen for n in nodes}
-    return allowed
-
-
 def _pool_name(members: list[HostProfile]) -> str:
     labels = {label: members[0].labels.get(label) for label in POOL_LABELS}
     for label, value in labels.items():
@@ -241,22 +211,26 @@ def check_workloads(
     """Check every workload on its eligible nodes (see the module docstring).
 
     ``allow`` holds (workload id, node name) pairs that may fail (see
-    :func:`workload_allowances`); ``present`` blob digests every node has.
+    :func:`~planner.app.workloads_model.workload_allowances`); ``present`` blob digests every node has.
     """
     allow = allow or set()
     labels = {h.name: node_labels(h) for h in hosts}
     alike = _alike(hosts, labels)
     eligible: list[list[HostProfile]] = []
+    refusals: list[dict[str, Unfit]] = []
     ineligible: list[tuple[tuple[Unfit, tuple[str, ...]], ...]] = []
     for workload in workloads:
-        fits, unfit = _eligible(workload, hosts, alike, labels)
+        fits, refused, unfit = _eligible(workload, hosts, alike, labels)
         eligible.append(fits)
+        refusals.append(refused)
         ineligible.append(unfit)
 
     pull_hosts: dict[str, HostProfile] = {}
     only: set[tuple[str, str]] = set()
-    for workload, nodes in zip(workloads, eligible, strict=True):
+    for workload, nodes, refused in zip(workloads, eligible, refusals, strict=True):
         for node in nodes:
+            if node.name in refused:
+                continue  # refused before any pull
             for container in workload.containers:
                 pulled = _pull_host(node, container)
                 pull_hosts.setdefault(pulled.name, pulled)
@@ -274,14 +248,21 @@ def check_workloads(
     )
     results = []
     answers_of = {h.name: pool_key(h) for h in hosts}
-    for workload, nodes, unfit in zip(workloads, eligible, ineligible, strict=True):
+    for workload, nodes, refused, unfit in zip(
+        workloads, eligible, refusals, ineligible, strict=True
+    ):
         answers: dict[tuple[object, ...], _Answer] = {}
         node_results = []
         for node in nodes:
+            allowed = (workload.id, node.name) in allow
+            if node.name in refused:
+                problem = ContainerProblem(None, "will-not-run", _refusal(refused[node.name]))
+                node_results.append(_Answer((problem,), 0, ()).on(node, allowed))
+                continue
             key = answers_of[node.name]
             if key not in answers:
                 answers[key] = _answer(workload, node, fleet)
-            node_results.append(answers[key].on(node, (workload.id, node.name) in allow))
+            node_results.append(answers[key].on(node, allowed))
         result = WorkloadResult(workload, tuple(node_results), unfit)
         if result.failed:
             suggestion = suggest(workload, result.nodes, labels)
@@ -312,14 +293,19 @@ def _alike(
     return list(groups.values())
 
 
+def _refusal(unfit: Unfit) -> str:
+    return f"the kubelet refuses the pod (PodOSNotSupported): {unfit_reason(unfit)}"
+
+
 def _eligible(
     workload: Workload,
     hosts: Sequence[HostProfile],
     alike: list[list[HostProfile]],
     labels: Mapping[str, Mapping[str, str]],
-) -> tuple[list[HostProfile], tuple[tuple[Unfit, tuple[str, ...]], ...]]:
-    """The nodes the workload may land on (in ``hosts`` order), and why each other one
-    is not eligible.
+) -> tuple[list[HostProfile], dict[str, Unfit], tuple[tuple[Unfit, tuple[str, ...]], ...]]:
+    """The nodes the workload may land on (in ``hosts`` order), those of them whose
+    kubelet refuses it (``spec.os.name``: the scheduler does not look at it), and
+    why each other node is not eligible.
 
     Nodes alike (:func:`_alike`) share one verdict, unless the placement names
     nodes (``nodeName``, ``matchFields``, the hostname label): then each has its own.
@@ -337,14 +323,19 @@ def _eligible(
     canonical: dict[Unfit, int] = {}
     entry = {key: canonical.setdefault(v, key) for key, v in distinct.items()}
     fits: list[HostProfile] = []
+    refused: dict[str, Unfit] = {}
     names: dict[int, list[str]] = {}
     for host in hosts:
         verdict = verdict_of[host.name]
         if verdict is None:
             fits.append(host)
+        elif verdict.code is UnfitCode.OS:
+            fits.append(host)  # the scheduler binds it; the kubelet then refuses it
+            refused[host.name] = verdict
         else:
             names.setdefault(entry[id(verdict)], []).append(host.name)
-    return fits, tuple((distinct[key], tuple(listed)) for key, listed in names.items())
+    unfit = tuple((distinct[key], tuple(listed)) for key, listed in names.items())
+    return fits, refused, unfit
 
 
 @dataclass(frozen=True)

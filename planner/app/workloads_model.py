@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fnmatch
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -18,6 +20,7 @@ __all__ = [
     "Skipped",
     "Workload",
     "WorkloadError",
+    "workload_allowances",
 ]
 
 
@@ -104,16 +107,24 @@ class Skipped:
 
 @dataclass(frozen=True)
 class ContainerProblem:
-    """Why one container fails on one node."""
+    """Why one container (or, with no container, the whole pod) fails on one node."""
 
-    container: Container
+    container: Container | None
     status: Literal["no-image", "will-not-run"]
     reason: str
 
+    @property
+    def subject(self) -> str:
+        """``container web (nginx:1.27)``, ``init container migrate (…)`` or ``the pod``."""
+        c = self.container
+        if c is None:
+            return "the pod"
+        return f"{'init container' if c.init else 'container'} {c.name} ({c.image})"
+
     def to_dict(self) -> dict[str, Any]:
         return {
-            "container": self.container.name,
-            "image": self.container.image,
+            "container": self.container.name if self.container else None,
+            "image": self.container.image if self.container else None,
             "status": self.status,
             "reason": self.reason,
         }
@@ -141,3 +152,31 @@ class NodeResult:
             "problems": [p.to_dict() for p in self.problems],
             "download_bytes": self.download_bytes,
         }
+
+
+def _names(workload: Workload) -> tuple[str, ...]:
+    return (workload.id, f"{workload.namespace}/{workload.name}", workload.name)
+
+
+def workload_allowances(
+    values: Sequence[str], workloads: Sequence[Workload], hosts: Sequence[HostProfile]
+) -> set[tuple[str, str]]:
+    """``WORKLOAD:NODE`` patterns as (workload id, node name) pairs.
+
+    WORKLOAD is ``KIND/NAMESPACE/NAME``, ``NAMESPACE/NAME`` or ``NAME``, NODE a
+    node name; either may hold shell wildcards (``*``, ``?``, ``[…]``). A pattern
+    that matches no workload or no node is an error (a typo would hide nothing).
+    """
+    allowed: set[tuple[str, str]] = set()
+    for value in values:
+        pattern, sep, node = value.rpartition(":")
+        if not sep or not pattern or not node:
+            raise InvalidInput(f"{value!r}: expected WORKLOAD:NODE (either may be a * pattern)")
+        chosen = [w for w in workloads if any(fnmatch.fnmatchcase(n, pattern) for n in _names(w))]
+        if not chosen:
+            raise InvalidInput(f"{value!r}: no workload matches {pattern!r}")
+        nodes = [h.name for h in hosts if fnmatch.fnmatchcase(h.name, node)]
+        if not nodes:
+            raise InvalidInput(f"{value!r}: no node matches {node!r}")
+        allowed |= {(w.id, n) for w in chosen for n in nodes}
+    return allowed

@@ -22,7 +22,8 @@ def _stdin(limit: int) -> bytes:
 def run_workload_check(args: argparse.Namespace) -> int:
     """Read the workload files, check them on ``--hosts`` (or one ``--platform`` host), report."""
     from planner.app.manifests import STDIN, read_manifests
-    from planner.app.workloads import check_workloads, workload_allowances
+    from planner.app.workloads import check_workloads
+    from planner.app.workloads_model import workload_allowances
     from planner.cli.workload_report import (
         workload_junit,
         workload_markdown,

@@ -71,11 +71,7 @@ def problems(result: WorkloadResult) -> list[tuple[str, str]]:
     groups: dict[tuple[str, tuple[str, ...]], list[NodeResult]] = {}
     for node in result.nodes:
         if node.problems:
-            reasons = tuple(
-                f"{'init container' if p.container.init else 'container'} {p.container.name}"
-                f" ({p.container.image}): {p.reason}"
-                for p in node.problems
-            )
+            reasons = tuple(f"{p.subject}: {p.reason}" for p in node.problems)
             groups.setdefault((node.status, reasons), []).append(node)
     out = []
     for (status, reasons), nodes in groups.items():
@@ -240,9 +236,7 @@ def workload_junit(report: WorkloadReport) -> str:
                 classname=name,
                 name=f"{safe(node.host.name)} ({safe(node.host.platform.describe())})",
             )
-            text = "; ".join(
-                f"{p.container.name} ({p.container.image}): {p.reason}" for p in node.problems
-            )
+            text = "; ".join(f"{p.subject}: {p.reason}" for p in node.problems)
             if node.status in ("no-image", "will-not-run"):
                 failure = ElementTree.SubElement(
                     case, "failure", message=safe(text), type=node.status
