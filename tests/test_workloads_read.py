@@ -771,3 +771,34 @@ def test_check_file_input_errors_exit_2(
     (line,) = err.splitlines()
     assert line.startswith("pull-planner: error: ") and expected in line
     assert "Traceback" not in err and "\x1b" not in err
+
+
+def test_a_directory_is_its_manifest_files_by_name_as_kubectl_apply_reads_it(
+    tmp_path: Path,
+) -> None:
+    """kubectl apply -f DIR: the .yaml, .yml and .json files of DIR, by name, not recursively
+    (k8s.io/cli-runtime pkg/resource visitor.go FileExtensions)."""
+    pod = "apiVersion: v1\nkind: Pod\nmetadata: {{name: {}}}\nspec:\n  containers: [{{name: c, image: x}}]\n"
+    (tmp_path / "b.yml").write_text(pod.format("b"))
+    (tmp_path / "a.json").write_text(
+        json.dumps(
+            {
+                "kind": "Pod",
+                "metadata": {"name": "a"},
+                "spec": {"containers": [{"name": "c", "image": "x"}]},
+            }
+        )
+    )
+    (tmp_path / "notes.txt").write_text(pod.format("ignored"))
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "c.yaml").write_text(pod.format("c"))
+    found = read_manifests([str(tmp_path)])
+    assert [w.name for w in found.workloads] == ["a", "b"]
+    with pytest.raises(WorkloadError, match=r"a directory with no \.yaml, \.yml or \.json file"):
+        read_manifests([str(_empty(tmp_path))])
+
+
+def _empty(tmp_path: Path) -> Path:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    return empty

@@ -9,6 +9,8 @@ compose file, else to the Kubernetes reader. A workload named twice (same
 
 from __future__ import annotations
 
+import itertools
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +19,7 @@ from planner.app.compose import is_compose, read_compose
 from planner.app.workloads_model import Skipped, Workload, WorkloadError
 from planner.app.workloads_read import read_kubernetes
 from planner.model.documents import decode_text, looks_like_json
-from planner.model.files import read_capped
+from planner.model.files import path_kind, read_capped
 from planner.model.yamlfile import YamlError, load_all
 
 __all__ = ["MAX_MANIFEST_FILE_BYTES", "STDIN", "Manifests", "read_manifests"]
@@ -62,13 +64,45 @@ def _read_text(
     return workloads + found_k8s[0], skipped + found_k8s[1], warnings
 
 
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+"""What ``kubectl apply -f DIR`` reads of a directory (not recursively)."""
+MAX_DIRECTORY_FILES = 10_000
+
+
+def _expanded(files: Sequence[str]) -> list[str]:
+    """``files`` with each directory replaced by its manifest files, by name (as kubectl)."""
+    out: list[str] = []
+    for spec in files:
+        path = Path(spec)
+        if spec == STDIN or path_kind(path) != "directory":
+            out.append(spec)
+            continue
+        try:
+            entries = sorted(
+                entry.name
+                for entry in itertools.islice(os.scandir(path), MAX_DIRECTORY_FILES + 1)
+                if entry.name.endswith(MANIFEST_SUFFIXES) and entry.is_file()
+            )
+        except OSError as exc:
+            raise WorkloadError(
+                f"{spec}: cannot read: {(exc.strerror or str(exc)).lower()}"
+            ) from None
+        if len(entries) > MAX_DIRECTORY_FILES:
+            raise WorkloadError(f"{spec}: more than {MAX_DIRECTORY_FILES} files")
+        if not entries:
+            raise WorkloadError(f"{spec}: a directory with no .yaml, .yml or .json file")
+        out += [str(path / name) for name in entries]
+    return out
+
+
 def read_manifests(
     files: Sequence[str],
     *,
     stdin: Callable[[int], bytes] | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Manifests:
-    """The workloads of ``files`` (``-``: ``stdin(limit)`` gives standard input's bytes).
+    """The workloads of ``files`` (``-``: ``stdin(limit)`` gives standard input's bytes;
+    a directory: its ``.yaml``, ``.yml`` and ``.json`` files, by name, not recursively).
 
     ``environ`` gives Compose its variables (default: none).
     """
@@ -77,7 +111,7 @@ def read_manifests(
     warnings: list[str] = []
     if list(files).count(STDIN) > 1:
         raise WorkloadError("standard input (-) can be read once")
-    for spec in files:
+    for spec in _expanded(files):
         if spec == STDIN:
             if stdin is None:
                 raise WorkloadError("- (standard input) is not available here")

@@ -245,8 +245,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="FILE",
-        help="Kubernetes manifests or a Compose file to check instead of IMAGEs (- reads"
-        " standard input); repeatable",
+        help="Kubernetes manifests (a file or a directory of them) or a Compose file to check"
+        " instead of IMAGEs (- reads standard input); repeatable",
     )
     _host_arguments(check)
     check.add_argument(
