@@ -34,6 +34,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import inventory  # noqa: E402
 from benchmarks.run import PLANNER  # noqa: E402
 from tests.registry import Registry  # noqa: E402
 
@@ -47,24 +48,12 @@ WINDOWS = [
     {"os": "windows", "architecture": "amd64", "os.version": "10.0.20348.2849"},
     {"os": "windows", "architecture": "amd64", "os.version": "10.0.17763.6054"},
 ]
-# (arch, os, runtime, kernel or Windows build, taint)
-KINDS = [
-    ("amd64", "linux", "containerd://1.7.20", "5.10.223-212.873.amzn2.x86_64", None),
-    ("amd64", "linux", "containerd://2.0.4", "6.1.112-124.190.amzn2023.x86_64", None),
-    ("amd64", "linux", "containerd://1.6.36", "5.15.0-1071-azure", None),
-    ("arm64", "linux", "containerd://1.7.20", "5.10.223-212.873.amzn2.aarch64", None),
-    ("arm64", "linux", "cri-o://1.30.4", "5.14.0-427.37.1.el9_4.aarch64", None),
-    ("amd64", "linux", "docker://24.0.7", "5.15.0-1071-azure", None),
-    ("amd64", "linux", "containerd://1.7.22", "6.1.115", "nvidia.com/gpu=present:NoSchedule"),
-    (
-        "arm64",
-        "linux",
-        "containerd://2.0.4",
-        "6.1.112-124.190.amzn2023.aarch64",
-        "spot=true:NoSchedule",
-    ),
-    ("amd64", "windows", "containerd://1.7.20", "10.0.20348.2700", "os=windows:NoSchedule"),
-    ("amd64", "windows", "containerd://1.7.20", "10.0.17763.6054", "os=windows:NoSchedule"),
+# the 6 kinds of benchmarks/inventory.py, and 4 more: (arch, os, runtime, kernel, build, taint)
+KINDS = [(*kind, None) for kind in inventory.KINDS] + [
+    ("amd64", "linux", "containerd://1.6.36", "5.15.0-1071-azure", None, None),
+    ("amd64", "linux", "containerd://1.7.22", "6.1.115", None, "nvidia.com/gpu=present"),
+    ("arm64", "linux", "containerd://2.0.4", "6.1.112-124.190.amzn2023.aarch64", None, "spot=true"),
+    ("amd64", "windows", "containerd://1.7.20", "10.0.17763.6054", "10.0.17763", None),
 ]
 
 
@@ -85,38 +74,18 @@ def push_images(registry: Registry, count: int) -> list[str]:
 
 
 def node(i: int) -> dict[str, Any]:
+    """A node of kind ``i % 10`` (benchmarks/inventory.py's), Windows nodes tainted."""
     kind = i % len(KINDS)
-    arch, os_name, runtime, kernel, taint = KINDS[kind]
-    name = f"ip-10-{kind}-{i // 250}-{i % 250}.eu-west-1.compute.internal"
-    labels = {
-        "kubernetes.io/arch": arch,
-        "kubernetes.io/os": os_name,
-        "kubernetes.io/hostname": name,
-        "topology.kubernetes.io/zone": f"eu-west-1{'abc'[i % 3]}",
-        "eks.amazonaws.com/nodegroup": f"ng-{kind}",
-    }
-    if os_name == "windows":
-        labels["node.kubernetes.io/windows-build"] = ".".join(kernel.split(".")[:3])
-    spec: dict[str, Any] = {"providerID": f"aws:///eu-west-1a/i-{i:017x}"}
+    *base, taint = KINDS[kind]
+    out = inventory.node(i, tuple(base), group=kind)
+    out["metadata"]["name"] = f"k{kind}-{out['metadata']['name']}"
+    out["metadata"]["labels"]["kubernetes.io/hostname"] = out["metadata"]["name"]
+    if base[1] == "windows":
+        taint = "os=windows"
     if taint:
-        key_value, effect = taint.split(":")
-        key, value = key_value.split("=")
-        spec["taints"] = [{"key": key, "value": value, "effect": effect}]
-    return {
-        "apiVersion": "v1",
-        "kind": "Node",
-        "metadata": {"name": name, "labels": labels},
-        "spec": spec,
-        "status": {
-            "nodeInfo": {
-                "architecture": arch,
-                "operatingSystem": os_name,
-                "containerRuntimeVersion": runtime,
-                "kernelVersion": kernel,
-                "kubeletVersion": "v1.30.4-eks-a737599",
-            }
-        },
-    }
+        key, value = taint.split("=")
+        out["spec"]["taints"] = [{"key": key, "value": value, "effect": "NoSchedule"}]
+    return out
 
 
 def workload(i: int, refs: list[str], rng: random.Random) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from xml.etree import ElementTree
 import pytest
 import yaml
 
-from tests.helpers import require_tool
+from tests.helpers import cli, require_tool
 from tests.registry import Registry
 from tests.shop import Shop, push_shop
 
@@ -74,26 +74,10 @@ def helm_template(shop: Shop, *extra: str) -> str:
 
 def check(manifests: str, tmp_path: Path, *args: str, hosts: Path = NODES) -> tuple[int, str, str]:
     """``pull-planner check -f -`` in a subprocess, the manifests on standard input."""
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "planner",
-            "check",
-            "-f",
-            "-",
-            "--hosts",
-            str(hosts),
-            "--cache-dir",
-            str(tmp_path / "cache"),
-            *args,
-        ],
-        input=manifests,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
+    cache = str(tmp_path / "cache")
+    return cli(
+        "check", "-f", "-", "--hosts", str(hosts), "--cache-dir", cache, *args, stdin=manifests
     )
-    return done.returncode, done.stdout, done.stderr
 
 
 def by_name(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -311,26 +295,19 @@ def test_a_compose_file_against_one_platform(shop: Shop, tmp_path: Path) -> None
     )
 
     def run(platform: str) -> tuple[int, dict[str, Any]]:
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "planner",
-                "check",
-                "-f",
-                str(compose),
-                "--platform",
-                platform,
-                "--cache-dir",
-                str(tmp_path / "cache"),
-                "--format",
-                "json",
-            ],
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
+        cache = str(tmp_path / "cache")
+        code, out, _ = cli(
+            "check",
+            "-f",
+            str(compose),
+            "--platform",
+            platform,
+            "--cache-dir",
+            cache,
+            "--format",
+            "json",
         )
-        return done.returncode, json.loads(done.stdout)
+        return code, json.loads(out)
 
     code, report = run("linux/amd64")
     assert code == 1
