@@ -214,11 +214,14 @@ def run_check(args: argparse.Namespace) -> int:
     elif args.format in ("markdown", "junit"):
         markdown = fleet_markdown(fleet, expand=args.expand)
         write(markdown if args.format == "markdown" else fleet_junit(fleet))
+    elif args.format == "html":
+        write(_fleet_html(args, fleet))
     else:
         write(dump(fleet.to_dict(), args.format))
     files: tuple[tuple[str | None, Callable[[], str]], ...] = (
         (args.junit, lambda: fleet_junit(fleet)),
         (args.markdown, lambda: fleet_markdown(fleet, args.expand)),
+        (args.html, lambda: _fleet_html(args, fleet)),
     )
     for path, render in files:
         if path:
@@ -231,6 +234,27 @@ def run_check(args: argparse.Namespace) -> int:
         error(f"{len(fleet.failures)} of {len(fleet.pairs)} checks failed")
         return EXIT_NO_MATCH
     return EXIT_OK
+
+
+def _fleet_html(args: argparse.Namespace, fleet: FleetReport) -> str:
+    """The HTML page of a check, with the run's inputs and the time it was made."""
+    import datetime
+
+    from planner.cli.html_fleet import fleet_matrix
+    from planner.cli.html_report import render_html
+
+    inventory = [("file", args.hosts)]
+    inventory += [("--host", name) for name in args.host]
+    inventory += [("--select", label) for label in args.select]
+    options = [("--allow-missing", pattern) for pattern in args.allow_missing]
+    options += [
+        (flag, "yes") for flag, on in (("--no-plan", args.no_plan), ("--expand", args.expand)) if on
+    ]
+    matrix = fleet_matrix(
+        fleet, expand=args.expand, plans=not args.no_plan, inventory=inventory, options=options
+    )
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return render_html(matrix, generated=f"generated {now}")
 
 
 # --------------------------------------------------------------------------- compare
