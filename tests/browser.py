@@ -15,6 +15,7 @@ network on its own switched off (:data:`FLAGS`):
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import select
@@ -98,7 +99,7 @@ class Browser:
                 "--remote-debugging-pipe",
                 "about:blank",
             ],
-            preexec_fn=descriptors,  # noqa: PLW1509 (no threads run the child's setup)
+            preexec_fn=descriptors,  # the test process starts no threads meanwhile
             close_fds=False,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -177,7 +178,9 @@ class Browser:
     def emulate(self, *, media: str = "", color_scheme: str = "") -> None:
         """``media="print"``, ``color_scheme="dark"``; empty strings reset."""
         features = [{"name": "prefers-color-scheme", "value": color_scheme}]
-        self.call("Emulation.setEmulatedMedia", {"media": media, "features": features}, session=True)
+        self.call(
+            "Emulation.setEmulatedMedia", {"media": media, "features": features}, session=True
+        )
 
     def open(self, url: str, timeout: float = 60) -> float:
         """Load ``url``; seconds from navigating to the load event."""
@@ -197,11 +200,17 @@ class Browser:
             raise RuntimeError(f"{expression}: {reply['exceptionDetails']}")
         return reply["result"].get("value")
 
-    def requests(self) -> list[str]:
-        """Every URL the page asked for since :meth:`open` (events read so far)."""
+    def requests(self) -> list[tuple[str, str]]:
+        """Every URL the page asked for since :meth:`open`, with the reason it was blocked
+        before leaving the browser (``csp``…; '' when it was sent)."""
         self.evaluate("0")  # a round trip: events sent before it have arrived
+        blocked = {
+            e["params"]["requestId"]: e["params"].get("blockedReason") or ""
+            for e in self.events
+            if e.get("method") == "Network.loadingFailed"
+        }
         return [
-            e["params"]["request"]["url"]
+            (e["params"]["request"]["url"], blocked.get(e["params"]["requestId"], ""))
             for e in self.events
             if e.get("method") == "Network.requestWillBeSent"
         ]
@@ -233,10 +242,8 @@ class Browser:
         return path
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(TimeoutError, ConnectionError, OSError, RuntimeError):
             self.call("Browser.close", timeout=10)
-        except (TimeoutError, ConnectionError, OSError, RuntimeError):
-            pass
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:

@@ -103,21 +103,17 @@ SCRIPT = """
   var data = JSON.parse(document.getElementById("pp-data").textContent);
   var table = document.getElementById("matrix");
   var body = table.tBodies[0];
+  var rowKind = table.dataset.rowKind, colKind = table.dataset.columnKind;
   var lead = +table.dataset.lead, width = +table.dataset.columns;
   var rank = {"no-image": 0, "will-not-run": 1, "allowed": 2, "ok": 3};
+  var mark = {"ok": "ok", "allowed": "allowed", "no-image": "NO IMAGE",
+    "will-not-run": "WON'T RUN"};
   var panel = document.getElementById("detail");
   var rows = Array.prototype.slice.call(body.rows);
   var heads = Array.prototype.slice.call(table.tHead.rows[0].cells, lead, lead + width);
-  var grid = null, selected = null;
-  function cellsOf() {
-    if (!grid) {
-      grid = new Map();
-      rows.forEach(function (tr) {
-        grid.set(tr, Array.prototype.slice.call(tr.cells, lead, lead + width));
-      });
-    }
-    return grid;
-  }
+  var keys = heads.map(function (th) { return th.getAttribute("data-" + colKind); });
+  var pending = data.rows || [], taken = 0, grid = null, selected = null;
+  var more = document.getElementById("more");
   function human(n) {
     var units = ["B", "kB", "MB", "GB", "TB", "PB"], i = 0;
     while (n >= 1000 && i < units.length - 1) { n /= 1000; i++; }
@@ -129,6 +125,74 @@ SCRIPT = """
     if (cls) e.className = cls;
     return e;
   }
+  function cellEl(key, at, c) {
+    var td = el("td", null, "c s-" + c[0]), b = el("button");
+    td.setAttribute("data-" + rowKind, key);
+    td.setAttribute("data-" + colKind, keys[at]);
+    td.dataset.status = c[0];
+    if (c[2] !== null) td.dataset.bytes = c[2];
+    td.dataset.d = c[4];
+    if (c[3]) td.title = c[3];
+    b.type = "button";
+    if (c[0] !== "ok") {
+      b.append(el("b", mark[c[0]]));
+      if (c[1]) b.append(el("br"), c[1]);
+    } else b.append(c[1]);
+    if (c[2] !== null && (c[0] === "ok" || c[0] === "allowed")) b.append(el("small", human(c[2])));
+    td.append(b);
+    return td;
+  }
+  function rowEl(r, order) {
+    var tr = el("tr"), th = el("th", r[1]), n = r[2].length, each = r[4];
+    tr.setAttribute("data-" + rowKind, r[0]);
+    tr.dataset.label = r[1];
+    tr.dataset.hosts = n;
+    tr.dataset.order = order;
+    tr.dataset.fail = r[5].filter(function (c) { return rank[c[0]] < 2; }).length;
+    tr.dataset.total = each === null ? 0 : each * n;
+    th.scope = "row";
+    if (n > 1) {
+      var d = el("details", null, "members"), ul = el("ul");
+      d.append(el("summary", "+" + (n - 1) + " like it"));
+      r[2].forEach(function (name) {
+        var li = el("li", name);
+        li.setAttribute("data-" + rowKind, name);
+        ul.append(li);
+      });
+      d.append(ul);
+      th.append(d);
+    }
+    tr.append(th);
+    r[3].forEach(function (v) { tr.append(el("td", v, "about")); });
+    r[5].forEach(function (c, at) { tr.append(cellEl(r[0], at, data.cells[c])); });
+    var dl = el("td", (each === null ? "-" : human(each)) + (n > 1 && each !== null ? " each" : ""),
+      "dl");
+    if (each !== null) dl.dataset.bytes = each;
+    tr.append(dl);
+    return tr;
+  }
+  function draw(count) {
+    var end = Math.min(pending.length, taken + count), frag = document.createDocumentFragment();
+    for (; taken < end; taken++) {
+      var tr = rowEl(pending[taken], rows.length);
+      rows.push(tr);
+      if (grid) grid.set(tr, Array.prototype.slice.call(tr.cells, lead, lead + width));
+      frag.append(tr);
+    }
+    body.append(frag);
+    if (more && taken >= pending.length) more.hidden = true;
+    else if (more) more.dataset.pending = pending.length - taken;
+  }
+  function all() { if (taken < pending.length) draw(pending.length); }
+  function cellsOf() {
+    if (!grid) {
+      grid = new Map();
+      rows.forEach(function (tr) {
+        grid.set(tr, Array.prototype.slice.call(tr.cells, lead, lead + width));
+      });
+    }
+    return grid;
+  }
   function pairs(dl, items) {
     items.forEach(function (item) {
       if (item[1] === null || item[1] === undefined || item[1] === "") return;
@@ -136,10 +200,10 @@ SCRIPT = """
     });
   }
   function grid2(cls, head, lines, pick) {
-    var t = el("table", null, cls), tr = el("tr");
+    var t = el("table", null, cls), tr = el("tr"), tb = el("tbody");
     head.forEach(function (h) { tr.append(el("th", h)); });
-    t.append(el("thead")); t.tHead.append(tr);
-    var tb = el("tbody");
+    t.append(el("thead"));
+    t.tHead.append(tr);
     lines.forEach(function (line) {
       var r = el("tr", null, pick && pick(line) ? "pick" : "");
       line.forEach(function (v) { r.append(el("td", v)); });
@@ -150,7 +214,8 @@ SCRIPT = """
   }
   function show(td) {
     if (selected) selected.classList.remove("sel");
-    selected = td; td.classList.add("sel");
+    selected = td;
+    td.classList.add("sel");
     var tr = td.parentElement, n = +tr.dataset.hosts;
     var col = heads[cellsOf().get(tr).indexOf(td)];
     panel.replaceChildren();
@@ -166,23 +231,21 @@ SCRIPT = """
         ["hosts", n > 1 ? n + " hosts of this row, each" : null]]);
       panel.append(dl);
       if (s.warnings.length) {
-        panel.append(el("h4", "Warnings"));
         var ul = el("ul");
         s.warnings.forEach(function (w) { ul.append(el("li", w)); });
-        panel.append(ul);
+        panel.append(el("h4", "Warnings"), ul);
       }
       if (s.candidates.length) {
-        panel.append(el("h4", "Candidates"));
-        panel.append(grid2("cand", ["#", "platform", "pick", "verdict"],
+        panel.append(el("h4", "Candidates"), grid2("cand", ["#", "platform", "pick", "verdict"],
           s.candidates.map(function (c) {
             return [c[0], c[1] + " " + c[2].slice(7, 19), c[3] === null ? "-" : c[3], c[4]];
           }), function (line) { return line[2] === 1; }));
       }
       if (s.blobs.length) {
-        panel.append(el("h4", "Blobs"));
-        panel.append(grid2("blobs", ["#", "kind", "digest", "size", ""], s.blobs.map(function (b) {
-          return [b[0], b[1], b[2].slice(7, 19), human(b[3]), b[4] + ", " + b[5]];
-        })));
+        panel.append(el("h4", "Blobs"), grid2("blobs", ["#", "kind", "digest", "size", ""],
+          s.blobs.map(function (b) {
+            return [b[0], b[1], b[2].slice(7, 19), human(b[3]), b[4] + ", " + b[5]];
+          })));
       }
     });
   }
@@ -192,7 +255,8 @@ SCRIPT = """
     failures: function (a, b) { return b.dataset.fail - a.dataset.fail || order(a, b); },
     download: function (a, b) { return b.dataset.total - a.dataset.total || order(a, b); },
     name: function (a, b) {
-      return a.dataset.host < b.dataset.host ? -1 : a.dataset.host > b.dataset.host ? 1 : 0;
+      var x = a.getAttribute("data-" + rowKind), y = b.getAttribute("data-" + rowKind);
+      return x < y ? -1 : x > y ? 1 : order(a, b);
     }
   };
   function place(sorted) {
@@ -201,6 +265,7 @@ SCRIPT = """
     body.append(frag);
   }
   function byColumn(th) {
+    all();
     var at = heads.indexOf(th), g = cellsOf();
     heads.forEach(function (h) { h.removeAttribute("aria-sort"); });
     th.setAttribute("aria-sort", "ascending");
@@ -214,10 +279,12 @@ SCRIPT = """
   document.getElementById("sort").addEventListener("change", function (e) {
     var how = sorts[e.target.value];
     if (!how) return;
+    all();
     heads.forEach(function (h) { h.removeAttribute("aria-sort"); });
     place(rows.slice().sort(how));
   });
   document.getElementById("columns").addEventListener("change", function (e) {
+    all();
     var at = heads.map(function (h, i) { return i; }), g = cellsOf();
     if (e.target.value === "failures") {
       at.sort(function (i, j) { return heads[j].dataset.fail - heads[i].dataset.fail || i - j; });
@@ -230,8 +297,17 @@ SCRIPT = """
     });
   });
   document.getElementById("only-failing").addEventListener("change", function (e) {
+    all();
     table.classList.toggle("only-failing", e.target.checked);
   });
+  window.addEventListener("beforeprint", all);
+  if (more) {
+    document.getElementById("show-all").addEventListener("click", all);
+    var box = table.parentElement;
+    box.addEventListener("scroll", function () {
+      if (box.scrollTop + box.clientHeight > box.scrollHeight - 600) draw(100);
+    }, {passive: true});
+  }
   table.addEventListener("click", function (e) {
     var th = e.target.closest("th.col");
     if (th) { byColumn(th); return; }
@@ -242,10 +318,11 @@ SCRIPT = """
     var td = e.target.closest("td.c");
     var step = {ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [-1, 0], ArrowDown: [1, 0]};
     if (!td || !step[e.key]) return;
-    var tr = td.parentElement, shown = Array.prototype.filter.call(body.rows, function (r) {
-      return r.offsetParent !== null;
-    });
-    var r = shown[shown.indexOf(tr) + step[e.key][0]];
+    var tr = td.parentElement;
+    if (step[e.key][0] > 0 && !tr.nextElementSibling) draw(100);
+    var r = tr;
+    do { r = step[e.key][0] > 0 ? r.nextElementSibling : step[e.key][0] < 0 ?
+      r.previousElementSibling : r; } while (r && r !== tr && r.offsetParent === null);
     var c = r && r.cells[td.cellIndex + step[e.key][1]];
     if (c && c.classList.contains("c")) { e.preventDefault(); c.querySelector("button").focus(); }
   });

@@ -31,19 +31,22 @@ import html
 import json
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from planner.cli.html_assets import SCRIPT, SCRIPT_HASH, STYLE, STYLE_HASH
-from planner.cli.html_model import STATUSES, Matrix, Row
+from planner.cli.html_model import STATUSES, Cell, Matrix, Row
 from planner.model.text import plural
 from planner.model.units import human_size
 from planner.model.version import __version__
 
-__all__ = ["CSP", "MAX_BARS", "MAX_PROBLEMS", "render_html"]
+__all__ = ["CELL_BUDGET", "CSP", "MAX_BARS", "MAX_PROBLEMS", "render_html"]
 
 CSP = (
     f"default-src 'none'; style-src '{STYLE_HASH}'; script-src '{SCRIPT_HASH}';"
     " img-src data:; base-uri 'none'; form-action 'none'"
 )
+CELL_BUDGET = 4000
+"""Cells drawn in the page's markup; further rows are drawn by its script when needed."""
 MAX_BARS = 40
 """Rows drawn in the chart, largest first; the rest share one bar."""
 MAX_PROBLEMS = 500
@@ -122,7 +125,55 @@ def _controls(m: Matrix) -> str:
     )
 
 
-def _matrix(m: Matrix) -> str:
+def _row_json(row: Row, line: tuple[Cell, ...], kinds: dict[Cell, int]) -> list[Any]:
+    """A row drawn later by the page's script, compactly (the same markup as :func:`_row`):
+    its cells as indexes into the page's distinct cells (``kinds``)."""
+    cells = [kinds.setdefault(cell, len(kinds)) for cell in line]
+    return [row.key, row.label, list(row.members), list(row.about), row.download_bytes, cells]
+
+
+def _row(m: Matrix, order: int, row: Row, line: tuple[Cell, ...]) -> str:
+    kind = m.column_kind
+    count = len(row.members)
+    fails = sum(cell.failing for cell in line)
+    each = row.download_bytes
+    total = each * count if each is not None else 0
+    out = [
+        f'<tr data-{_a(m.row_kind)}="{_a(row.key)}" data-label="{_a(row.label)}"'
+        f' data-hosts="{count}" data-order="{order}" data-fail="{fails}"'
+        f' data-total="{total}"><th scope="row">{_t(row.label)}'
+    ]
+    if count > 1:
+        members = "".join(
+            f'<li data-{_a(m.row_kind)}="{_a(name)}">{_t(name)}</li>' for name in row.members
+        )
+        out.append(
+            f'<details class="members"><summary>+{count - 1} like it</summary>'
+            f"<ul>{members}</ul></details>"
+        )
+    out.append("</th>")
+    out += [f'<td class="about">{_t(value)}</td>' for value in row.about]
+    for col, cell in zip(m.columns, line, strict=True):
+        size = f' data-bytes="{cell.download_bytes}"' if cell.download_bytes is not None else ""
+        title = f' title="{_a(cell.problem)}"' if cell.problem else ""
+        shown = _t(cell.pick)
+        if cell.status != "ok":
+            shown = f"<b>{_t(_MARK[cell.status])}</b>" + (f"<br>{shown}" if shown else "")
+        if cell.download_bytes is not None and cell.status in ("ok", "allowed"):
+            shown += f"<small>{_t(human_size(cell.download_bytes))}</small>"
+        out.append(
+            f'<td class="c s-{cell.status}" data-{_a(m.row_kind)}="{_a(row.key)}"'
+            f' data-{_a(kind)}="{_a(col.key)}" data-status="{cell.status}"'
+            f'{size} data-d="{cell.detail}"{title}><button type="button">{shown}</button></td>'
+        )
+    dl = _size(each) + (" each" if count > 1 and each is not None else "")
+    bytes_attr = f' data-bytes="{each}"' if each is not None else ""
+    out.append(f'<td class="dl"{bytes_attr}>{_t(dl)}</td></tr>')
+    return "".join(out)
+
+
+def _matrix(m: Matrix, drawn: int) -> str:
+    """The table with its first ``drawn`` rows; the page's script draws the rest on demand."""
     kind = m.column_kind
     out = [
         f'<div class="scroll"><table id="matrix" data-row-kind="{_a(m.row_kind)}"'
@@ -130,7 +181,10 @@ def _matrix(m: Matrix) -> str:
         f' data-columns="{len(m.columns)}"><thead><tr><th scope="col">{_t(m.row_kind)}</th>'
     ]
     out += [f'<th scope="col">{_t(label)}</th>' for label in m.about_labels]
-    for i, col in enumerate(m.columns):
+    shorts = [_short(col.label) for col in m.columns]
+    if len(set(shorts)) < len(shorts):
+        shorts = [col.label for col in m.columns]
+    for i, (col, short) in enumerate(zip(m.columns, shorts, strict=True)):
         fails = sum(
             len(row.members) for row, line in zip(m.rows, m.cells, strict=True) if line[i].failing
         )
@@ -138,47 +192,27 @@ def _matrix(m: Matrix) -> str:
         out.append(
             f'<th scope="col" class="col" data-{_a(kind)}="{_a(col.key)}"'
             f' data-label="{_a(col.label)}" data-fail="{fails}">'
-            f'<button type="button" title="{_a(title)}">{_t(col.label)}</button></th>'
+            f'<button type="button" title="{_a(title)}">{_t(short)}</button></th>'
         )
     out.append('<th scope="col">download</th></tr></thead><tbody>')
-    for order, (row, line) in enumerate(zip(m.rows, m.cells, strict=True)):
-        count = len(row.members)
-        fails = sum(cell.failing for cell in line)
-        each = row.download_bytes
-        total = each * count if each is not None else 0
-        out.append(
-            f'<tr data-{_a(m.row_kind)}="{_a(row.key)}" data-label="{_a(row.label)}"'
-            f' data-hosts="{count}" data-order="{order}" data-fail="{fails}"'
-            f' data-total="{total}"><th scope="row">{_t(row.label)}'
-        )
-        if count > 1:
-            members = "".join(
-                f'<li data-{_a(m.row_kind)}="{_a(name)}">{_t(name)}</li>' for name in row.members
-            )
-            out.append(
-                f'<details class="members"><summary>+{count - 1} like it</summary>'
-                f"<ul>{members}</ul></details>"
-            )
-        out.append("</th>")
-        out += [f'<td class="about">{_t(value)}</td>' for value in row.about]
-        for col, cell in zip(m.columns, line, strict=True):
-            size = f' data-bytes="{cell.download_bytes}"' if cell.download_bytes is not None else ""
-            title = f' title="{_a(cell.problem)}"' if cell.problem else ""
-            shown = _t(cell.pick)
-            if cell.status != "ok":
-                shown = f"<b>{_t(_MARK[cell.status])}</b>" + (f"<br>{shown}" if shown else "")
-            if cell.download_bytes is not None and cell.status in ("ok", "allowed"):
-                shown += f"<small>{_t(human_size(cell.download_bytes))}</small>"
-            out.append(
-                f'<td class="c s-{cell.status}" data-{_a(m.row_kind)}="{_a(row.key)}"'
-                f' data-{_a(kind)}="{_a(col.key)}" data-status="{cell.status}"'
-                f'{size} data-d="{cell.detail}"{title}><button type="button">{shown}</button></td>'
-            )
-        dl = _size(each) + (" each" if count > 1 and each is not None else "")
-        bytes_attr = f' data-bytes="{each}"' if each is not None else ""
-        out.append(f'<td class="dl"{bytes_attr}>{_t(dl)}</td></tr>')
+    rows = zip(m.rows[:drawn], m.cells[:drawn], strict=True)
+    out += [_row(m, order, row, line) for order, (row, line) in enumerate(rows)]
     out.append("</tbody></table></div>")
+    left = len(m.rows) - drawn
+    if left > 0:
+        out.append(
+            f'<p id="more" data-pending="{left}"><button type="button" id="show-all">'
+            f"Show all {_t(plural(left, 'more row'))}</button>"
+            ' <span class="muted">(drawn as you scroll)</span></p>'
+        )
     return "".join(out)
+
+
+def _short(label: str) -> str:
+    """A column header: the last path part of a long reference (the full one is its title)."""
+    if len(label) <= 24:
+        return label
+    return label.rsplit("/", 1)[-1]
 
 
 def _bars(lines: Iterable[tuple[str, int, str, str]], title: str, chart_id: str) -> str:
@@ -278,10 +312,26 @@ def _inputs(m: Matrix) -> str:
     return f'<section><h2>Inputs</h2><div class="inputs">{"".join(tables)}</div>{notes}</section>'
 
 
-def render_html(matrix: Matrix, *, generated: str = "") -> str:
-    """The page, as one string (UTF-8 when written); ``generated``: when, for the footer."""
+def render_html(matrix: Matrix, *, generated: str = "", cell_budget: int = CELL_BUDGET) -> str:
+    """The page, as one string (UTF-8 when written); ``generated``: when, for the footer.
+
+    The first rows, up to ``cell_budget`` cells (at least one row), are in the
+    page's markup; the rest travel in its JSON block and are drawn by its
+    script as the matrix is scrolled, or all at once when sorting, filtering
+    or asked to.
+    """
     m = matrix
-    data = {"details": [[s.to_json() for s in sections] for sections in m.details]}
+    drawn = max(1, cell_budget // max(1, len(m.columns)))
+    kinds: dict[Cell, int] = {}
+    later = [
+        _row_json(row, line, kinds)
+        for row, line in zip(m.rows[drawn:], m.cells[drawn:], strict=True)
+    ]
+    data = {
+        "details": [[s.to_json() for s in sections] for sections in m.details],
+        "rows": later,
+        "cells": [[c.status, c.pick, c.download_bytes, c.problem, c.detail] for c in kinds],
+    }
     when = f", {_t(generated)}" if generated else ""
     title = f"{m.title}: {plural(m.checks, 'check')}, {m.failures} failed"
     return (
@@ -294,7 +344,7 @@ def render_html(matrix: Matrix, *, generated: str = "") -> str:
         + _header(m)
         + _controls(m)
         + '<div class="layout"><section aria-label="matrix">'
-        + _matrix(m)
+        + _matrix(m, drawn)
         + "<noscript><p>Cell details need JavaScript; the problems are listed below.</p>"
         "</noscript></section>"
         '<aside id="details" aria-label="cell details"><h2>Details</h2>'
