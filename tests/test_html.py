@@ -274,6 +274,7 @@ def test_keyboard_details_sorting_dark_and_print(
     with Browser(chromium, 1280, 900) as b:
         b.open(page.as_uri())
         # keyboard: focus the first cell by Tab order, move with arrows, open with Enter/Space
+        assert b.evaluate("document.getElementById('details').hidden")
         b.evaluate("document.querySelector('td.c button').focus()")
         b.press("ArrowDown")
         b.press("ArrowDown")
@@ -288,6 +289,9 @@ def test_keyboard_details_sorting_dark_and_print(
         text = b.evaluate("document.getElementById('detail').innerText")
         assert "ws2025 \u00d7 " + IMAGES[1] in text and "Blobs" in text
         b.screenshot(artifacts / "report-details.png")
+        b.press("Escape")  # closes the details, the cell keeps the focus
+        assert b.evaluate("document.getElementById('details').hidden")
+        assert b.evaluate("document.activeElement.closest('td').dataset.image") == IMAGES[1]
         # sorting puts failing rows first; a column header sorts by that column
         first = "document.querySelector('#matrix tbody tr').dataset.host"
         b.evaluate(

@@ -39,9 +39,6 @@ code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font
 .controls{display:flex;flex-wrap:wrap;gap:.5rem 1.25rem;align-items:center;margin:.5rem 0}
 .legend span{display:inline-block;padding:0 .4rem;margin-right:.25rem;border-radius:.25rem}
 select,button{font:inherit;color:inherit}
-.layout{display:grid;grid-template-columns:minmax(0,1fr) minmax(20rem,32rem);gap:1rem;
-align-items:start}
-@media (max-width:1000px){.layout{grid-template-columns:minmax(0,1fr)}}
 .scroll{overflow:auto;max-height:75vh;border:1px solid var(--line);border-radius:.4rem}
 table{border-collapse:separate;border-spacing:0}
 #matrix th,#matrix td{border-bottom:1px solid var(--line);border-right:1px solid var(--line);
@@ -70,8 +67,10 @@ outline:3px solid var(--focus);outline-offset:-3px}
 details.members summary{cursor:pointer;font-weight:400;color:var(--muted)}
 details.members ul{margin:.25rem 0;padding-left:1.1rem;font-weight:400;max-height:12rem;
 overflow:auto}
-#details{position:sticky;top:.5rem;border:1px solid var(--line);border-radius:.4rem;
-padding:.5rem .75rem;max-height:calc(100vh - 1rem);overflow:auto;background:var(--bg)}
+#details{position:fixed;top:0;right:0;bottom:0;z-index:10;width:min(27rem,100vw);
+overflow:auto;padding:.5rem 1rem;background:var(--bg);border-left:1px solid var(--line);
+box-shadow:-6px 0 18px rgba(0,0,0,.18)}#details[hidden]{display:none}
+#details .close{float:right;margin-top:.9rem}.hint{color:var(--muted);font-size:.85rem}
 #details table,.inputs table{border-collapse:collapse;font-size:.85rem;width:100%}
 #details td,#details th,.inputs td,.inputs th{border-bottom:1px solid var(--line);
 padding:.15rem .35rem;text-align:left;vertical-align:top}
@@ -88,9 +87,10 @@ tr.pick td{font-weight:600}
 .problems li{margin:.2rem 0}.problems .f{color:var(--bad-fg);font-weight:600}
 .inputs{display:grid;grid-template-columns:repeat(auto-fit,minmax(22rem,1fr));gap:0 1.5rem}
 .inputs th{width:1%;white-space:nowrap;font-weight:600}.inputs td{overflow-wrap:anywhere}
+.inputs>div:first-child{grid-column:1/-1}
 footer{margin-top:1.5rem;color:var(--muted);font-size:.8rem}
 @media print{body{padding:0;font-size:9pt}.controls,noscript,#details{display:none}
-.layout{display:block}.scroll{overflow:visible;max-height:none;border:0}
+.scroll{overflow:visible;max-height:none;border:0}
 #matrix thead th,#matrix tbody th{position:static}
 #matrix tr{break-inside:avoid}#matrix th.col button{max-width:none;white-space:normal}
 *{print-color-adjust:exact;-webkit-print-color-adjust:exact}
@@ -108,7 +108,7 @@ SCRIPT = """
   var rank = {"no-image": 0, "will-not-run": 1, "allowed": 2, "ok": 3};
   var mark = {"ok": "ok", "allowed": "allowed", "no-image": "NO IMAGE",
     "will-not-run": "WON'T RUN"};
-  var panel = document.getElementById("detail");
+  var panel = document.getElementById("detail"), aside = document.getElementById("details");
   var rows = Array.prototype.slice.call(body.rows);
   var heads = Array.prototype.slice.call(table.tHead.rows[0].cells, lead, lead + width);
   var keys = heads.map(function (th) { return th.getAttribute("data-" + colKind); });
@@ -218,6 +218,7 @@ SCRIPT = """
     td.classList.add("sel");
     var tr = td.parentElement, n = +tr.dataset.hosts;
     var col = heads[cellsOf().get(tr).indexOf(td)];
+    aside.hidden = false;
     panel.replaceChildren();
     panel.append(el("h3", tr.dataset.label + (n > 1 ? " (+" + (n - 1) + ")" : "") +
       " \\u00d7 " + col.dataset.label));
@@ -299,6 +300,14 @@ SCRIPT = """
   document.getElementById("only-failing").addEventListener("change", function (e) {
     all();
     table.classList.toggle("only-failing", e.target.checked);
+  });
+  function hide() {
+    aside.hidden = true;
+    if (selected) selected.querySelector("button").focus();
+  }
+  document.getElementById("close-details").addEventListener("click", hide);
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape" && !aside.hidden) hide();
   });
   window.addEventListener("beforeprint", all);
   if (more) {

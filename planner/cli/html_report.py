@@ -343,14 +343,16 @@ def render_html(matrix: Matrix, *, generated: str = "", cell_budget: int = CELL_
         f"<title>{_t(title)}</title><style>{STYLE}</style></head><body>"
         + _header(m)
         + _controls(m)
-        + '<div class="layout"><section aria-label="matrix">'
+        + '<section aria-label="matrix">'
         + _matrix(m, drawn)
-        + "<noscript><p>Cell details need JavaScript; the problems are listed below.</p>"
+        + '<p class="hint">Click a cell, or press Enter or Space on it (arrow keys move,'
+        " Escape closes), for its details: the pick, every candidate's verdict, the warnings"
+        " and the blobs.</p>"
+        "<noscript><p>Cell details need JavaScript; the problems are listed below.</p>"
         "</noscript></section>"
-        '<aside id="details" aria-label="cell details"><h2>Details</h2>'
-        '<div id="detail" aria-live="polite"><p class="muted">Select a cell (click it, or'
-        " Enter or Space on a focused cell; arrow keys move) to see the pick, every"
-        " candidate's verdict, the warnings and the blobs.</p></div></aside></div>"
+        '<aside id="details" aria-label="cell details" hidden>'
+        '<button type="button" class="close" id="close-details">Close</button>'
+        '<h2>Details</h2><div id="detail" aria-live="polite"></div></aside>'
         + _chart(m)
         + _problems(m)
         + _inputs(m)
