@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import fcntl
 import json
 import os
 import select
@@ -82,16 +83,21 @@ class Browser:
 
     def __init__(self, chromium: str, width: int = 1280, height: int = 900) -> None:
         self.profile = tempfile.mkdtemp(prefix="pp-chromium-")
-        to_browser, self._write = os.pipe()
-        self._read, from_browser = os.pipe()
-
-        def descriptors() -> None:  # in the child: its ends as fds 3 (commands) and 4 (replies)
-            commands, replies = os.dup(to_browser), os.dup(from_browser)
-            os.dup2(commands, 3)
-            os.dup2(replies, 4)
-
+        commands, self._write = os.pipe()
+        self._read, replies = os.pipe()
+        # the browser reads commands on fd 3 and writes replies on fd 4: bash puts the
+        # pipe's ends there (no Python runs in the child between fork and exec), from fds
+        # above 9 so that neither redirection overwrites the other's source
+        to_browser = fcntl.fcntl(commands, fcntl.F_DUPFD, 10)
+        from_browser = fcntl.fcntl(replies, fcntl.F_DUPFD, 10)
+        os.close(commands)
+        os.close(replies)
         self.process = subprocess.Popen(
             [
+                "/bin/bash",
+                "-c",
+                f'exec "$@" 3<&{to_browser} 4>&{from_browser}',
+                "bash",
                 chromium,
                 *FLAGS,
                 f"--user-data-dir={self.profile}",
@@ -99,8 +105,7 @@ class Browser:
                 "--remote-debugging-pipe",
                 "about:blank",
             ],
-            preexec_fn=descriptors,  # the test process starts no threads meanwhile
-            close_fds=False,
+            pass_fds=(to_browser, from_browser),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -109,14 +114,18 @@ class Browser:
         self._buffer = b""
         self._next = 0
         self.events: list[dict[str, Any]] = []
-        targets = self.call("Target.getTargets")["targetInfos"]
-        page = next(t for t in targets if t["type"] == "page")
-        self.session = self.call(
-            "Target.attachToTarget", {"targetId": page["targetId"], "flatten": True}
-        )["sessionId"]
-        for domain in ("Page", "Network", "Runtime"):
-            self.call(f"{domain}.enable", session=True)
-        self.viewport(width, height)
+        try:
+            targets = self.call("Target.getTargets")["targetInfos"]
+            page = next(t for t in targets if t["type"] == "page")
+            self.session = self.call(
+                "Target.attachToTarget", {"targetId": page["targetId"], "flatten": True}
+            )["sessionId"]
+            for domain in ("Page", "Network", "Runtime"):
+                self.call(f"{domain}.enable", session=True)
+            self.viewport(width, height)
+        except BaseException:
+            self.close()
+            raise
 
     # -- protocol
 

@@ -16,6 +16,7 @@ import json
 import os
 import re
 import threading
+import time
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -261,6 +262,9 @@ def test_no_request_leaves_the_page(
         browser.evaluate("new Promise(r => setTimeout(r, 300))")
         sent = [url for url, why in browser.requests() if url.startswith(base) and not why]
         assert len(sent) >= 4
+        deadline = time.monotonic() + 10  # the listener's thread may still be answering
+        while len(set(hits)) < len(set(sent)) and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert sorted(set(hits)) == sorted({url[len(base) :] for url in sent})
 
 
@@ -379,3 +383,62 @@ def test_rows_drawn_later_are_the_rows_of_the_markup(chromium: str, tmp_path: Pa
             "[...document.querySelectorAll('#matrix tbody tr')].map(r => r.dataset.host)"
         )
         assert hosts == sorted(r.key for r in matrix.rows)
+
+
+def _workload_matrix() -> Matrix:
+    """What a workload adapter gives (issue 13): node pools x workloads, containers as
+    sections, a pool a workload is not scheduled on as no cell, a workload no node runs."""
+    init = Section(title="init: busybox:1.36", status="will-not-run", problem="amd64 only")
+    app = Section(title="app: web:2.1", status="ok", selected="sha256:" + "a" * 64)
+    ok, bad = Cell("ok", "linux/amd64", 1000, "", 0), Cell("will-not-run", "", 10, "x", 1)
+    return Matrix(
+        title="pull-planner check -f",
+        columns=tuple(
+            Column(key=k, label=k, problem=p)
+            for k, p in (
+                ("Deployment/default/web", ""),
+                ("DaemonSet/kube-system/agent", ""),
+                ("CronJob/default/report", "no eligible node"),
+            )
+        ),
+        rows=(
+            Row("amd-1", ("amd-1", "amd-2"), "amd-1", ("linux/amd64", "containerd"), 1000),
+            Row("arm-1", ("arm-1",), "arm-1", ("linux/arm64", "containerd"), 10),
+        ),
+        cells=((ok, ok, None), (bad, None, None)),
+        details=((app,), (init, app)),
+        column_kind="workload",
+        checks=5,
+        failures=2,
+    )
+
+
+def test_a_workload_matrix_renders_the_same_way(chromium: str, tmp_path: Path) -> None:
+    matrix = _workload_matrix()
+    with Browser(chromium) as b:
+        shown = []
+        for budget in (100, 1):
+            page = tmp_path / f"workloads-{budget}.html"
+            page.write_text(render_html(matrix, cell_budget=budget), encoding="utf-8")
+            b.open(page.as_uri())
+            b.evaluate("document.getElementById('show-all')?.click()")
+            shown.append(b.evaluate(ROWS))
+            cells = b.evaluate(
+                "[...document.querySelectorAll('#matrix tbody td[data-workload]')]"
+                ".map(td => [td.dataset.host, td.dataset.workload, td.dataset.status ?? null])"
+            )
+            assert cells == [
+                ["amd-1", "Deployment/default/web", "ok"],
+                ["amd-1", "DaemonSet/kube-system/agent", "ok"],
+                ["amd-1", "CronJob/default/report", None],
+                ["arm-1", "Deployment/default/web", "will-not-run"],
+                ["arm-1", "DaemonSet/kube-system/agent", None],
+                ["arm-1", "CronJob/default/report", None],
+            ]
+            b.evaluate("document.querySelectorAll('td.c button')[2].click()")
+            text = b.evaluate("document.getElementById('detail').innerText")
+            assert "init: busybox:1.36" in text and "app: web:2.1" in text
+            assert "FAIL CronJob/default/report: no eligible node" in b.evaluate(
+                "document.querySelector('.problems').innerText"
+            )
+        assert shown[0] == shown[1]

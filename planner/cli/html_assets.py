@@ -59,6 +59,8 @@ padding:.3rem .5rem;text-align:left;cursor:pointer;background:transparent;line-h
 .s-no-image{background:var(--bad);color:var(--bad-fg)}
 .s-will-not-run{background:var(--warn);color:var(--warn-fg)}
 .s-allowed{background:var(--allow);color:var(--allow-fg)}
+#matrix td.na{color:var(--muted);padding:.3rem .5rem;text-align:center}
+#matrix th.col small.f{display:block;color:var(--bad-fg)}
 #matrix td.c b{font-weight:700;letter-spacing:.02em}
 #matrix td.sel{outline:3px solid var(--focus);outline-offset:-3px}
 button:focus-visible,select:focus-visible,input:focus-visible,summary:focus-visible{
@@ -142,13 +144,20 @@ SCRIPT = """
     td.append(b);
     return td;
   }
+  function naEl(key, at) {
+    var td = el("td", "\\u2013", "na");
+    td.setAttribute("data-" + rowKind, key);
+    td.setAttribute("data-" + colKind, keys[at]);
+    return td;
+  }
   function rowEl(r, order) {
     var tr = el("tr"), th = el("th", r[1]), n = r[2].length, each = r[4];
     tr.setAttribute("data-" + rowKind, r[0]);
     tr.dataset.label = r[1];
     tr.dataset.hosts = n;
     tr.dataset.order = order;
-    tr.dataset.fail = r[5].filter(function (c) { return rank[c[0]] < 2; }).length;
+    tr.dataset.fail = r[5].filter(function (c) { return c >= 0 && rank[data.cells[c][0]] < 2; })
+      .length;
     tr.dataset.total = each === null ? 0 : each * n;
     th.scope = "row";
     if (n > 1) {
@@ -164,7 +173,9 @@ SCRIPT = """
     }
     tr.append(th);
     r[3].forEach(function (v) { tr.append(el("td", v, "about")); });
-    r[5].forEach(function (c, at) { tr.append(cellEl(r[0], at, data.cells[c])); });
+    r[5].forEach(function (c, at) {
+      tr.append(c < 0 ? naEl(r[0], at) : cellEl(r[0], at, data.cells[c]));
+    });
     var dl = el("td", (each === null ? "-" : human(each)) + (n > 1 && each !== null ? " each" : ""),
       "dl");
     if (each !== null) dl.dataset.bytes = each;
@@ -272,7 +283,7 @@ SCRIPT = """
     th.setAttribute("aria-sort", "ascending");
     place(rows.slice().sort(function (a, b) {
       var x = g.get(a)[at], y = g.get(b)[at];
-      return rank[x.dataset.status] - rank[y.dataset.status] ||
+      return (rank[x.dataset.status] ?? 4) - (rank[y.dataset.status] ?? 4) ||
         (y.dataset.bytes || 0) - (x.dataset.bytes || 0) || order(a, b);
     }));
     document.getElementById("sort").value = "column";
@@ -332,7 +343,8 @@ SCRIPT = """
     var r = tr;
     do { r = step[e.key][0] > 0 ? r.nextElementSibling : step[e.key][0] < 0 ?
       r.previousElementSibling : r; } while (r && r !== tr && r.offsetParent === null);
-    var c = r && r.cells[td.cellIndex + step[e.key][1]];
+    var at = td.cellIndex + step[e.key][1], c = r && r.cells[at];
+    while (c && c.classList.contains("na")) { at += step[e.key][1] || 1; c = r.cells[at]; }
     if (c && c.classList.contains("c")) { e.preventDefault(); c.querySelector("button").focus(); }
   });
   document.documentElement.dataset.ready = "1";

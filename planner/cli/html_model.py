@@ -135,6 +135,9 @@ class Column:
     """Shown in the header (safe text)."""
     about: str = ""
     """A longer description: the index digest, a workload's kind."""
+    problem: str = ""
+    """A failure of the column itself, whatever the row (a workload no node may run:
+    safe text); shown in its header and among the problems."""
 
 
 @dataclass(frozen=True)
@@ -158,8 +161,10 @@ class Matrix:
     title: str
     columns: tuple[Column, ...]
     rows: tuple[Row, ...]
-    cells: tuple[tuple[Cell, ...], ...]
-    """One tuple per row, one cell per column."""
+    cells: tuple[tuple[Cell | None, ...], ...]
+    """One tuple per row, one cell per column; None where the column does not apply to
+    the row (a workload that is not scheduled on that node pool): an empty cell with no
+    ``data-status``, as the JSON output has no entry for it."""
     details: tuple[tuple[Section, ...], ...] = ()
     row_kind: str = "host"
     """The row attribute name (``data-host``) and header word."""

@@ -125,17 +125,21 @@ def _controls(m: Matrix) -> str:
     )
 
 
-def _row_json(row: Row, line: tuple[Cell, ...], kinds: dict[Cell, int]) -> list[Any]:
+def _failing(cell: Cell | None) -> bool:
+    return cell is not None and cell.failing
+
+
+def _row_json(row: Row, line: tuple[Cell | None, ...], kinds: dict[Cell, int]) -> list[Any]:
     """A row drawn later by the page's script, compactly (the same markup as :func:`_row`):
-    its cells as indexes into the page's distinct cells (``kinds``)."""
-    cells = [kinds.setdefault(cell, len(kinds)) for cell in line]
+    its cells as indexes into the page's distinct cells (``kinds``), -1 for none."""
+    cells = [kinds.setdefault(cell, len(kinds)) if cell is not None else -1 for cell in line]
     return [row.key, row.label, list(row.members), list(row.about), row.download_bytes, cells]
 
 
-def _row(m: Matrix, order: int, row: Row, line: tuple[Cell, ...]) -> str:
+def _row(m: Matrix, order: int, row: Row, line: tuple[Cell | None, ...]) -> str:
     kind = m.column_kind
     count = len(row.members)
-    fails = sum(cell.failing for cell in line)
+    fails = sum(map(_failing, line))
     each = row.download_bytes
     total = each * count if each is not None else 0
     out = [
@@ -154,6 +158,12 @@ def _row(m: Matrix, order: int, row: Row, line: tuple[Cell, ...]) -> str:
     out.append("</th>")
     out += [f'<td class="about">{_t(value)}</td>' for value in row.about]
     for col, cell in zip(m.columns, line, strict=True):
+        if cell is None:
+            out.append(
+                f'<td class="na" data-{_a(m.row_kind)}="{_a(row.key)}"'
+                f' data-{_a(kind)}="{_a(col.key)}">\u2013</td>'
+            )
+            continue
         size = f' data-bytes="{cell.download_bytes}"' if cell.download_bytes is not None else ""
         title = f' title="{_a(cell.problem)}"' if cell.problem else ""
         shown = _t(cell.pick)
@@ -186,13 +196,17 @@ def _matrix(m: Matrix, drawn: int) -> str:
         shorts = [col.label for col in m.columns]
     for i, (col, short) in enumerate(zip(m.columns, shorts, strict=True)):
         fails = sum(
-            len(row.members) for row, line in zip(m.rows, m.cells, strict=True) if line[i].failing
+            len(row.members) for row, line in zip(m.rows, m.cells, strict=True) if _failing(line[i])
         )
         title = f"{col.label}: {col.about}" if col.about else col.label
+        problem = ""
+        if col.problem:
+            title += f"; {col.problem}"
+            problem = '<small class="f">FAILS</small>'
         out.append(
             f'<th scope="col" class="col" data-{_a(kind)}="{_a(col.key)}"'
             f' data-label="{_a(col.label)}" data-fail="{fails}">'
-            f'<button type="button" title="{_a(title)}">{_t(short)}</button></th>'
+            f'<button type="button" title="{_a(title)}">{_t(short)}</button>{problem}</th>'
         )
     out.append('<th scope="col">download</th></tr></thead><tbody>')
     rows = zip(m.rows[:drawn], m.cells[:drawn], strict=True)
@@ -276,10 +290,14 @@ def _chart(m: Matrix) -> str:
 
 
 def _problems(m: Matrix) -> str:
-    lines = []
+    lines = [
+        f'<li><span class="f">FAIL</span> <code>{_t(col.label)}</code>: {_t(col.problem)}</li>'
+        for col in m.columns
+        if col.problem
+    ]
     for row, line in zip(m.rows, m.cells, strict=True):
         for col, cell in zip(m.columns, line, strict=True):
-            if cell.problem:
+            if cell is not None and cell.problem:
                 more = len(row.members) - 1
                 who = f"{row.label} and {plural(more, 'more ' + m.row_kind)}" if more else row.label
                 mark = "FAIL" if cell.failing else "allowed"
