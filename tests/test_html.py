@@ -46,6 +46,7 @@ FLEETS = {
     ],
     "windows": ["--hosts", str(EXAMPLES / "fleet-windows.yaml")],
     "cluster": ["--hosts", str(EXAMPLES / "cluster-nodes.json")],
+    "cluster-expanded": ["--hosts", str(EXAMPLES / "cluster-nodes.json"), "--expand"],
 }
 HOSTILE = '<img src=x onerror="window.pwned=1">"\'&amp;\x1b[31m\r\n</script>'
 
