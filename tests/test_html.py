@@ -280,10 +280,17 @@ def test_keyboard_details_sorting_dark_and_print(
         b.open(page.as_uri())
         # keyboard: focus the first cell by Tab order, move with arrows, open with Enter/Space
         assert b.evaluate("document.getElementById('details').hidden")
+        # the matrix is one tab stop: Tab from the last control before it reaches its first cell
+        b.evaluate("document.getElementById('only-failing').focus()")
+        b.press("Tab")  # the legend has no stops; the column headers come first
+        assert b.evaluate("document.activeElement.closest('th').dataset.image") == IMAGES[0]
+        stops = "[...document.querySelectorAll('td.c button')].filter(x => x.tabIndex === 0)"
+        assert b.evaluate(f"{stops}.length") == 1
         b.evaluate("document.querySelector('td.c button').focus()")
         b.press("ArrowDown")
         b.press("ArrowDown")
         assert b.evaluate("document.activeElement.closest('td').dataset.host") == "ws2025"
+        assert b.evaluate(f"{stops}[0] === document.activeElement")  # the stop moved along
         b.press("Enter")
         text = b.evaluate("document.getElementById('detail').innerText")
         failing = next(p for p in report["pairs"] if p["host"] == "ws2025")

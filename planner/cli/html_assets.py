@@ -136,6 +136,7 @@ SCRIPT = """
     td.dataset.d = c[4];
     if (c[3]) td.title = c[3];
     b.type = "button";
+    b.tabIndex = -1;
     if (c[0] !== "ok") {
       b.append(el("b", mark[c[0]]));
       if (c[1]) b.append(el("br"), c[1]);
@@ -333,6 +334,18 @@ SCRIPT = """
     if (th) { byColumn(th); return; }
     var td = e.target.closest("td.c");
     if (td) show(td);
+  });
+  // one tab stop for the whole matrix (the cell last focused); arrow keys move inside it
+  var roving = null;
+  Array.prototype.forEach.call(table.querySelectorAll("td.c button"), function (b) {
+    b.tabIndex = roving ? -1 : 0;
+    roving = roving || b;
+  });
+  table.addEventListener("focusin", function (e) {
+    if (!e.target.closest("td.c")) return;
+    if (roving && roving !== e.target) roving.tabIndex = -1;
+    roving = e.target;
+    roving.tabIndex = 0;
   });
   table.addEventListener("keydown", function (e) {
     var td = e.target.closest("td.c");
