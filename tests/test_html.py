@@ -144,6 +144,13 @@ def chromium() -> str:
     return require_tool("chromium", "chromium")
 
 
+@pytest.fixture(scope="module")
+def browser(chromium: str) -> Iterator[Browser]:
+    """One headless chromium (1280 x 900) for this module's tests; each opens its own pages."""
+    with Browser(chromium, 1280, 900) as opened:
+        yield opened
+
+
 def _json_report(capsys: pytest.CaptureFixture[str], fleet: str) -> dict[str, Any]:
     _, out = _check(capsys, *IMAGES, *FLEETS[fleet], "--format", "json")
     result: dict[str, Any] = json.loads(out)
@@ -230,7 +237,7 @@ def listener() -> Iterator[tuple[str, list[str]]]:
 
 
 def test_no_request_leaves_the_page(
-    chromium: str,
+    browser: Browser,
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
     listener: tuple[str, list[str]],
@@ -248,93 +255,92 @@ def test_no_request_leaves_the_page(
     tampered.write_text(page.read_text().replace("</footer>", f"</footer>{leak}"))
     control = tmp_path / "control.html"  # the same markup without the policy: it does fetch
     control.write_text(re.sub(r"<meta http-equiv=[^>]+>", "", tampered.read_text()))
-    with Browser(chromium) as browser:
-        browser.open(page.as_uri())
-        assert browser.requests() == [(page.as_uri(), "")]
-        browser.open(tampered.as_uri())
-        browser.evaluate("new Promise(r => setTimeout(r, 300))")
-        assert browser.evaluate("document.documentElement.dataset.ready") == "1"
-        # data: URLs are the blocked frame's error page, drawn by the browser itself
-        asked = [(url, why) for url, why in browser.requests() if not url.startswith("data:")]
-        assert asked[0] == (tampered.as_uri(), "")
-        assert {why for _, why in asked[1:]} == {"csp"}  # fetch() and the frame: not even asked
-        assert hits == []
-        browser.open(control.as_uri())
-        browser.evaluate("new Promise(r => setTimeout(r, 300))")
-        sent = [url for url, why in browser.requests() if url.startswith(base) and not why]
-        assert len(sent) >= 4
-        deadline = time.monotonic() + 10  # the listener's thread may still be answering
-        while len(set(hits)) < len(set(sent)) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert sorted(set(hits)) == sorted({url[len(base) :] for url in sent})
+    browser.open(page.as_uri())
+    assert browser.requests() == [(page.as_uri(), "")]
+    browser.open(tampered.as_uri())
+    browser.evaluate("new Promise(r => setTimeout(r, 300))")
+    assert browser.evaluate("document.documentElement.dataset.ready") == "1"
+    # data: URLs are the blocked frame's error page, drawn by the browser itself
+    asked = [(url, why) for url, why in browser.requests() if not url.startswith("data:")]
+    assert asked[0] == (tampered.as_uri(), "")
+    assert {why for _, why in asked[1:]} == {"csp"}  # fetch() and the frame: not even asked
+    assert hits == []
+    browser.open(control.as_uri())
+    browser.evaluate("new Promise(r => setTimeout(r, 300))")
+    sent = [url for url, why in browser.requests() if url.startswith(base) and not why]
+    assert len(sent) >= 4
+    deadline = time.monotonic() + 10  # the listener's thread may still be answering
+    while len(set(hits)) < len(set(sent)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sorted(set(hits)) == sorted({url[len(base) :] for url in sent})
 
 
 def test_keyboard_details_sorting_dark_and_print(
-    chromium: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    browser: Browser, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     page = tmp_path / "windows.html"
     _check(capsys, *IMAGES, *FLEETS["windows"], "--html", str(page))
     report = _json_report(capsys, "windows")
     artifacts = _artifacts(tmp_path)
-    with Browser(chromium, 1280, 900) as b:
-        b.open(page.as_uri())
-        # keyboard: focus the first cell by Tab order, move with arrows, open with Enter/Space
-        assert b.evaluate("document.getElementById('details').hidden")
-        # the matrix is one tab stop: Tab from the last control before it reaches its first cell
-        b.evaluate("document.getElementById('only-failing').focus()")
-        b.press("Tab")  # the legend has no stops; the column headers come first
-        assert b.evaluate("document.activeElement.closest('th').dataset.image") == IMAGES[0]
-        stops = "[...document.querySelectorAll('td.c button')].filter(x => x.tabIndex === 0)"
-        assert b.evaluate(f"{stops}.length") == 1
-        b.evaluate("document.querySelector('td.c button').focus()")
-        b.press("ArrowDown")
-        b.press("ArrowDown")
-        assert b.evaluate("document.activeElement.closest('td').dataset.host") == "ws2025"
-        assert b.evaluate(f"{stops}[0] === document.activeElement")  # the stop moved along
-        b.press("Enter")
-        text = b.evaluate("document.getElementById('detail').innerText")
-        failing = next(p for p in report["pairs"] if p["host"] == "ws2025")
-        assert failing["problem"] in text and failing["selected"]["digest"] in text
-        assert "rank 1: windows build 17763" in text  # explain.py's reason for the pick
-        b.press("ArrowRight")
-        b.press(" ")
-        text = b.evaluate("document.getElementById('detail').innerText")
-        assert "ws2025 \u00d7 " + IMAGES[1] in text and "Blobs" in text
-        b.screenshot(artifacts / "report-details.png")
-        b.press("Escape")  # closes the details, the cell keeps the focus
-        assert b.evaluate("document.getElementById('details').hidden")
-        assert b.evaluate("document.activeElement.closest('td').dataset.image") == IMAGES[1]
-        # sorting puts failing rows first; a column header sorts by that column
-        first = "document.querySelector('#matrix tbody tr').dataset.host"
-        b.evaluate(
-            "s = document.getElementById('sort'); s.value = 'failures';"
-            " s.dispatchEvent(new Event('change'))"
-        )
-        assert b.evaluate(first) == "ws2025"
-        b.evaluate("document.querySelector('#matrix th.col button').click()")
-        assert b.evaluate(first) == "ws2025"
-        assert b.evaluate("document.querySelector('th[aria-sort]').dataset.image") == IMAGES[0]
-        b.evaluate("c = document.getElementById('only-failing'); c.click()")
-        assert b.evaluate(
-            "[...document.querySelectorAll('#matrix tbody tr')].filter(r => r.offsetParent)"
-            ".map(r => r.dataset.host)"
-        ) == ["ws2025"]
-        b.evaluate("c.click()")
-        background = "getComputedStyle(document.body).backgroundColor"
-        light = b.evaluate(background)
-        b.emulate(color_scheme="dark")
-        assert b.evaluate(background) != light
-        b.screenshot(artifacts / "report-dark.png")
-        b.emulate(media="print")
-        assert b.evaluate("getComputedStyle(document.querySelector('.controls')).display") == "none"
-        b.emulate()
-        b.screenshot(artifacts / "report.png")
+    b = browser
+    b.open(page.as_uri())
+    # keyboard: Tab reaches the matrix, its cells are one tab stop, arrows move, Enter/Space
+    # open the details, Escape closes them
+    assert b.evaluate("document.getElementById('details').hidden")
+    b.evaluate("document.getElementById('only-failing').focus()")
+    b.press("Tab")  # the legend has no stops; the column headers come first
+    assert b.evaluate("document.activeElement.closest('th').dataset.image") == IMAGES[0]
+    stops = "[...document.querySelectorAll('td.c button')].filter(x => x.tabIndex === 0)"
+    assert b.evaluate(f"{stops}.length") == 1
+    b.evaluate("document.querySelector('td.c button').focus()")
+    b.press("ArrowDown")
+    b.press("ArrowDown")
+    assert b.evaluate("document.activeElement.closest('td').dataset.host") == "ws2025"
+    assert b.evaluate(f"{stops}[0] === document.activeElement")  # the stop moved along
+    b.press("Enter")
+    text = b.evaluate("document.getElementById('detail').innerText")
+    failing = next(p for p in report["pairs"] if p["host"] == "ws2025")
+    assert failing["problem"] in text and failing["selected"]["digest"] in text
+    assert "rank 1: windows build 17763" in text  # explain.py's reason for the pick
+    b.press("ArrowRight")
+    b.press(" ")
+    text = b.evaluate("document.getElementById('detail').innerText")
+    assert "ws2025 \u00d7 " + IMAGES[1] in text and "Blobs" in text
+    b.screenshot(artifacts / "report-details.png")
+    b.press("Escape")  # closes the details, the cell keeps the focus
+    assert b.evaluate("document.getElementById('details').hidden")
+    assert b.evaluate("document.activeElement.closest('td').dataset.image") == IMAGES[1]
+    # sorting puts failing rows first; a column header sorts by that column
+    first = "document.querySelector('#matrix tbody tr').dataset.host"
+    b.evaluate(
+        "s = document.getElementById('sort'); s.value = 'failures';"
+        " s.dispatchEvent(new Event('change'))"
+    )
+    assert b.evaluate(first) == "ws2025"
+    b.evaluate("document.querySelector('#matrix th.col button').click()")
+    assert b.evaluate(first) == "ws2025"
+    assert b.evaluate("document.querySelector('th[aria-sort]').dataset.image") == IMAGES[0]
+    b.evaluate("c = document.getElementById('only-failing'); c.click()")
+    assert b.evaluate(
+        "[...document.querySelectorAll('#matrix tbody tr')].filter(r => r.offsetParent)"
+        ".map(r => r.dataset.host)"
+    ) == ["ws2025"]
+    b.evaluate("c.click()")
+    background = "getComputedStyle(document.body).backgroundColor"
+    light = b.evaluate(background)
+    b.emulate(color_scheme="dark")
+    assert b.evaluate(background) != light
+    b.screenshot(artifacts / "report-dark.png")
+    b.emulate(media="print")
+    assert b.evaluate("getComputedStyle(document.querySelector('.controls')).display") == "none"
+    b.emulate()
+    b.screenshot(artifacts / "report.png")
     shots = sorted(p.name for p in artifacts.glob("report*.png"))
     assert shots == ["report-dark.png", "report-details.png", "report.png"]
     print(f"screenshots: {artifacts}")
 
 
-def test_hostile_names_stay_data_in_the_browser(chromium: str, tmp_path: Path) -> None:
+def test_hostile_names_stay_data_in_the_browser(browser: Browser, tmp_path: Path) -> None:
     """In the markup and in rows the script draws from the JSON block alike."""
     rules = load_rules("docker")
     hosts = [
@@ -342,19 +348,19 @@ def test_hostile_names_stay_data_in_the_browser(chromium: str, tmp_path: Path) -
         HostProfile(HOSTILE, Platform.parse("linux/arm/v6"), rules),
     ]
     matrix = fleet_matrix(run_fleet(IMAGES[:1], hosts))
-    with Browser(chromium) as b:
-        for budget in (100, 1):  # both rows in the markup; the second drawn later
-            page = tmp_path / f"hostile-{budget}.html"
-            page.write_text(render_html(matrix, cell_budget=budget), encoding="utf-8")
-            b.open(page.as_uri())
-            b.evaluate("document.getElementById('show-all')?.click()")
-            assert b.evaluate("document.documentElement.dataset.ready") == "1"
-            assert b.evaluate("window.pwned === undefined && document.images.length === 0")
-            names = b.evaluate("[...document.querySelectorAll('td.c')].map(td => td.dataset.host)")
-            assert names == ["x86", HOSTILE]
-            b.evaluate("document.querySelectorAll('td.c button')[1].click()")
-            text = b.evaluate("document.getElementById('detail').innerText")
-            assert "no compatible image" in text
+    b = browser
+    for budget in (100, 1):  # both rows in the markup; the second drawn later
+        page = tmp_path / f"hostile-{budget}.html"
+        page.write_text(render_html(matrix, cell_budget=budget), encoding="utf-8")
+        b.open(page.as_uri())
+        b.evaluate("document.getElementById('show-all')?.click()")
+        assert b.evaluate("document.documentElement.dataset.ready") == "1"
+        assert b.evaluate("window.pwned === undefined && document.images.length === 0")
+        names = b.evaluate("[...document.querySelectorAll('td.c')].map(td => td.dataset.host)")
+        assert names == ["x86", HOSTILE]
+        b.evaluate("document.querySelectorAll('td.c button')[1].click()")
+        text = b.evaluate("document.getElementById('detail').innerText")
+        assert "no compatible image" in text
 
 
 ROWS = """[...document.querySelectorAll("#matrix tbody tr")].map(tr => [
@@ -363,7 +369,7 @@ ROWS = """[...document.querySelectorAll("#matrix tbody tr")].map(tr => [
     Object.fromEntries([...c.attributes].map(a => [a.name, a.value]))])])"""
 
 
-def test_rows_drawn_later_are_the_rows_of_the_markup(chromium: str, tmp_path: Path) -> None:
+def test_rows_drawn_later_are_the_rows_of_the_markup(browser: Browser, tmp_path: Path) -> None:
     """Past its cell budget the page draws rows from its JSON block: the same elements."""
     report = run_fleet(IMAGES, load_inventory(EXAMPLES / "cluster-nodes.json"))
     matrix = fleet_matrix(report)
@@ -371,26 +377,26 @@ def test_rows_drawn_later_are_the_rows_of_the_markup(chromium: str, tmp_path: Pa
     whole, later = tmp_path / "whole.html", tmp_path / "later.html"
     whole.write_text(render_html(matrix), encoding="utf-8")
     later.write_text(render_html(matrix, cell_budget=1), encoding="utf-8")
-    with Browser(chromium) as b:
-        b.open(whole.as_uri())
-        expected = b.evaluate(ROWS)
-        assert len(expected) == len(matrix.rows) and b.evaluate("!document.getElementById('more')")
-        b.open(later.as_uri())
-        assert len(b.evaluate(ROWS)) == 1
-        pending = b.evaluate("document.getElementById('more').dataset.pending")
-        assert pending == str(len(expected) - 1)
-        b.evaluate("document.getElementById('show-all').click()")
-        assert b.evaluate(ROWS) == expected
-        assert b.evaluate("document.getElementById('more').hidden")
-        b.open(later.as_uri())  # sorting draws every row first
-        b.evaluate(
-            "s = document.getElementById('sort'); s.value = 'name';"
-            " s.dispatchEvent(new Event('change'))"
-        )
-        hosts = b.evaluate(
-            "[...document.querySelectorAll('#matrix tbody tr')].map(r => r.dataset.host)"
-        )
-        assert hosts == sorted(r.key for r in matrix.rows)
+    b = browser
+    b.open(whole.as_uri())
+    expected = b.evaluate(ROWS)
+    assert len(expected) == len(matrix.rows) and b.evaluate("!document.getElementById('more')")
+    b.open(later.as_uri())
+    assert len(b.evaluate(ROWS)) == 1
+    pending = b.evaluate("document.getElementById('more').dataset.pending")
+    assert pending == str(len(expected) - 1)
+    b.evaluate("document.getElementById('show-all').click()")
+    assert b.evaluate(ROWS) == expected
+    assert b.evaluate("document.getElementById('more').hidden")
+    b.open(later.as_uri())  # sorting draws every row first
+    b.evaluate(
+        "s = document.getElementById('sort'); s.value = 'name';"
+        " s.dispatchEvent(new Event('change'))"
+    )
+    hosts = b.evaluate(
+        "[...document.querySelectorAll('#matrix tbody tr')].map(r => r.dataset.host)"
+    )
+    assert hosts == sorted(r.key for r in matrix.rows)
 
 
 def _workload_matrix() -> Matrix:
@@ -421,32 +427,32 @@ def _workload_matrix() -> Matrix:
     )
 
 
-def test_a_workload_matrix_renders_the_same_way(chromium: str, tmp_path: Path) -> None:
+def test_a_workload_matrix_renders_the_same_way(browser: Browser, tmp_path: Path) -> None:
     matrix = _workload_matrix()
-    with Browser(chromium) as b:
-        shown = []
-        for budget in (100, 1):
-            page = tmp_path / f"workloads-{budget}.html"
-            page.write_text(render_html(matrix, cell_budget=budget), encoding="utf-8")
-            b.open(page.as_uri())
-            b.evaluate("document.getElementById('show-all')?.click()")
-            shown.append(b.evaluate(ROWS))
-            cells = b.evaluate(
-                "[...document.querySelectorAll('#matrix tbody td[data-workload]')]"
-                ".map(td => [td.dataset.host, td.dataset.workload, td.dataset.status ?? null])"
-            )
-            assert cells == [
-                ["amd-1", "Deployment/default/web", "ok"],
-                ["amd-1", "DaemonSet/kube-system/agent", "ok"],
-                ["amd-1", "CronJob/default/report", None],
-                ["arm-1", "Deployment/default/web", "will-not-run"],
-                ["arm-1", "DaemonSet/kube-system/agent", None],
-                ["arm-1", "CronJob/default/report", None],
-            ]
-            b.evaluate("document.querySelectorAll('td.c button')[2].click()")
-            text = b.evaluate("document.getElementById('detail').innerText")
-            assert "init: busybox:1.36" in text and "app: web:2.1" in text
-            assert "FAIL CronJob/default/report: no eligible node" in b.evaluate(
-                "document.querySelector('.problems').innerText"
-            )
-        assert shown[0] == shown[1]
+    b = browser
+    shown = []
+    for budget in (100, 1):
+        page = tmp_path / f"workloads-{budget}.html"
+        page.write_text(render_html(matrix, cell_budget=budget), encoding="utf-8")
+        b.open(page.as_uri())
+        b.evaluate("document.getElementById('show-all')?.click()")
+        shown.append(b.evaluate(ROWS))
+        cells = b.evaluate(
+            "[...document.querySelectorAll('#matrix tbody td[data-workload]')]"
+            ".map(td => [td.dataset.host, td.dataset.workload, td.dataset.status ?? null])"
+        )
+        assert cells == [
+            ["amd-1", "Deployment/default/web", "ok"],
+            ["amd-1", "DaemonSet/kube-system/agent", "ok"],
+            ["amd-1", "CronJob/default/report", None],
+            ["arm-1", "Deployment/default/web", "will-not-run"],
+            ["arm-1", "DaemonSet/kube-system/agent", None],
+            ["arm-1", "CronJob/default/report", None],
+        ]
+        b.evaluate("document.querySelectorAll('td.c button')[2].click()")
+        text = b.evaluate("document.getElementById('detail').innerText")
+        assert "init: busybox:1.36" in text and "app: web:2.1" in text
+        assert "FAIL CronJob/default/report: no eligible node" in b.evaluate(
+            "document.querySelector('.problems').innerText"
+        )
+    assert shown[0] == shown[1]
