@@ -120,7 +120,7 @@ class Browser:
             self.session = self.call(
                 "Target.attachToTarget", {"targetId": page["targetId"], "flatten": True}
             )["sessionId"]
-            for domain in ("Page", "Network", "Runtime"):
+            for domain in ("Page", "Network", "Runtime", "Log"):
                 self.call(f"{domain}.enable", session=True)
             self.viewport(width, height)
         except BaseException:
@@ -223,6 +223,19 @@ class Browser:
             for e in self.events
             if e.get("method") == "Network.requestWillBeSent"
         ]
+
+    def messages(self) -> list[str]:
+        """What the page logged since :meth:`open`: errors, policy violations, exceptions."""
+        self.evaluate("0")
+        out = []
+        for e in self.events:
+            if e.get("method") == "Log.entryAdded":
+                out.append(f"{e['params']['entry']['level']}: {e['params']['entry']['text']}")
+            elif e.get("method") == "Runtime.exceptionThrown":
+                out.append(f"exception: {e['params']['exceptionDetails']['text']}")
+            elif e.get("method") == "Runtime.consoleAPICalled":
+                out.append(f"console.{e['params']['type']}")
+        return out
 
     def press(self, key: str) -> None:
         """A key press on the focused element: ``Enter``, ``" "`` (Space), ``ArrowDown``…"""

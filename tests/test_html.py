@@ -257,6 +257,7 @@ def test_no_request_leaves_the_page(
     control.write_text(re.sub(r"<meta http-equiv=[^>]+>", "", tampered.read_text()))
     browser.open(page.as_uri())
     assert browser.requests() == [(page.as_uri(), "")]
+    assert browser.messages() == []  # its own style and script are what the policy allows
     browser.open(tampered.as_uri())
     browser.evaluate("new Promise(r => setTimeout(r, 300))")
     assert browser.evaluate("document.documentElement.dataset.ready") == "1"
@@ -265,6 +266,7 @@ def test_no_request_leaves_the_page(
     assert asked[0] == (tampered.as_uri(), "")
     assert {why for _, why in asked[1:]} == {"csp"}  # fetch() and the frame: not even asked
     assert hits == []
+    assert any("Content Security Policy" in m for m in browser.messages())  # seen when it is
     browser.open(control.as_uri())
     browser.evaluate("new Promise(r => setTimeout(r, 300))")
     sent = [url for url, why in browser.requests() if url.startswith(base) and not why]
@@ -335,6 +337,7 @@ def test_keyboard_details_sorting_dark_and_print(
     assert b.evaluate("getComputedStyle(document.querySelector('.controls')).display") == "none"
     b.emulate()
     b.screenshot(artifacts / "report.png")
+    assert b.messages() == []  # no error, no policy violation, after all of the above
     shots = sorted(p.name for p in artifacts.glob("report*.png"))
     assert shots == ["report-dark.png", "report-details.png", "report.png"]
     print(f"screenshots: {artifacts}")
