@@ -20,7 +20,8 @@ layers: cli > app > sources > transport > select > policy > model
 * ``select``: the judge and the selector, verdicts as data and their English;
 * ``transport``: the Distribution API over httpx: auth, credentials, cache;
 * ``sources``: JSON files, OCI layouts and registries behind one interface;
-* ``app``: resolve, plan, fleet checks, host inventories (no flags, no printing);
+* ``app``: resolve, plan, fleet and workload checks, host inventories (no flags,
+  no printing);
 * ``cli``: the parser, the command table, renderers.
 """
 
@@ -28,9 +29,12 @@ from planner.app.fleet import FleetReport, PairResult, run_fleet
 from planner.app.hosts import HostProfile, InvalidInventory, InvalidProfile, Taint
 from planner.app.inventory import load_inventory
 from planner.app.localhost import LocalHost, Machine, read_machine
+from planner.app.manifests import Manifests, read_manifests
 from planner.app.plan import Plan, PlannedBlob, Totals, plan
 from planner.app.profiles import load_hosts
 from planner.app.resolve import Resolution, resolve
+from planner.app.workloads import WorkloadReport, WorkloadResult, check_workloads
+from planner.app.workloads_model import Workload, WorkloadError
 from planner.model.errors import (
     Denied,
     DigestMismatch,
@@ -83,6 +87,7 @@ __all__ = [
     "InvalidSource",
     "LocalHost",
     "Machine",
+    "Manifests",
     "NoCompatibleImage",
     "NotFound",
     "Notice",
@@ -106,8 +111,13 @@ __all__ = [
     "Totals",
     "Unauthorized",
     "Verdict",
+    "Workload",
+    "WorkloadError",
+    "WorkloadReport",
+    "WorkloadResult",
     "__version__",
     "available_rule_sets",
+    "check_workloads",
     "load_hosts",
     "load_inventory",
     "load_rules",
@@ -115,6 +125,7 @@ __all__ = [
     "parse_document",
     "plan",
     "read_machine",
+    "read_manifests",
     "resolve",
     "run_fleet",
     "select",

@@ -26,7 +26,16 @@ from planner.model.errors import InvalidInput
 from planner.model.files import read_capped
 from planner.model.text import one_line
 
-__all__ = ["Checker", "MarkedList", "MarkedMap", "YamlError", "describe", "load", "load_file"]
+__all__ = [
+    "Checker",
+    "MarkedList",
+    "MarkedMap",
+    "YamlError",
+    "describe",
+    "load",
+    "load_all",
+    "load_file",
+]
 
 MAX_YAML_BYTES = 1 << 20
 
@@ -124,12 +133,30 @@ def _loader_class() -> Any:
 
 def load(text: str, source_name: str) -> Any:
     """Parse one YAML document; errors name ``source_name:line:column``."""
+    return _parse(text, source_name, every=False)
+
+
+def load_all(text: str, source_name: str) -> list[Any]:
+    """Parse every document of a multi-document stream (``---``), in order.
+
+    An empty document (``---`` twice, or a stream of comments) is ``None``.
+    """
+    result: list[Any] = _parse(text, source_name, every=True)
+    return result
+
+
+def _parse(text: str, source_name: str, *, every: bool) -> Any:
     import yaml
 
     loader = _loader_class()(text)
     loader.source_name = source_name
     try:
-        return loader.get_single_data()
+        if not every:
+            return loader.get_single_data()
+        documents = []
+        while loader.check_data():
+            documents.append(loader.get_data())
+        return documents
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
