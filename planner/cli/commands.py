@@ -242,23 +242,14 @@ def run_check(args: argparse.Namespace) -> int:
 
 def _fleet_html(args: argparse.Namespace, fleet: FleetReport) -> str:
     """The HTML page of a check, with the run's inputs and the time it was made."""
-    import datetime
-
-    from planner.cli.html_fleet import fleet_matrix
+    from planner.cli.html_fleet import fleet_matrix, page_inputs, stamp
     from planner.cli.html_report import render_html
 
-    inventory = [("file", args.hosts)] if args.hosts else [("--platform", args.platform)]
-    inventory += [("--host", name) for name in args.host]
-    inventory += [("--select", label) for label in args.select]
-    options = [("--allow-missing", pattern) for pattern in args.allow_missing]
-    options += [
-        (flag, "yes") for flag, on in (("--no-plan", args.no_plan), ("--expand", args.expand)) if on
-    ]
+    inventory, recorded = page_inputs(args)
     matrix = fleet_matrix(
-        fleet, expand=args.expand, plans=not args.no_plan, inventory=inventory, options=options
+        fleet, expand=args.expand, plans=not args.no_plan, inventory=inventory, options=recorded
     )
-    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-    return render_html(matrix, generated=f"generated {now}")
+    return render_html(matrix, generated=stamp())
 
 
 # --------------------------------------------------------------------------- compare

@@ -11,6 +11,8 @@ the hosts of one pool share one resolution and plan
 
 from __future__ import annotations
 
+import argparse
+import datetime
 from collections import Counter
 from collections.abc import Sequence
 from typing import Literal
@@ -29,7 +31,7 @@ from planner.cli.html_model import (
 from planner.cli.layout import safe
 from planner.model.text import plural
 
-__all__ = ["fleet_matrix"]
+__all__ = ["fleet_matrix", "image_line", "page_inputs", "pair_section", "stamp", "stats_lines"]
 
 
 def _candidates(pair: PairResult) -> tuple[CandidateLine, ...]:
@@ -51,7 +53,8 @@ def _candidates(pair: PairResult) -> tuple[CandidateLine, ...]:
     return tuple(lines)
 
 
-def _section(pair: PairResult) -> Section:
+def pair_section(pair: PairResult) -> Section:
+    """One pair's details: its resolution (every candidate) and plan (the blobs)."""
     r, plan = pair.resolution, pair.plan
     blobs: list[BlobLine] = []
     if plan is not None:
@@ -94,7 +97,7 @@ def _pick(pair: PairResult) -> str:
     return safe(platform.describe()) if platform is not None else "(no platform)"
 
 
-def _image_line(report: FleetReport, image: str) -> str:
+def image_line(report: FleetReport, image: str) -> str:
     """The image's index (or single manifest) digest, as read in this run."""
     pair = next(p for p in report.pairs if p.image == image)
     r = pair.resolution
@@ -131,7 +134,7 @@ def fleet_matrix(
             key = (id(pair.resolution), id(pair.plan), pair.status, pair.problem)
             if key not in seen:
                 seen[key] = len(details)
-                details.append((_section(pair),))
+                details.append((pair_section(pair),))
             line.append(
                 Cell(
                     status=pair.status,
@@ -162,7 +165,7 @@ def fleet_matrix(
     return Matrix(
         title="pull-planner check",
         columns=tuple(
-            Column(key=image, label=safe(image), about=_image_line(report, image))
+            Column(key=image, label=safe(image), about=image_line(report, image))
             for image in report.images
         ),
         rows=tuple(rows),
@@ -175,7 +178,7 @@ def fleet_matrix(
         inputs=(
             (
                 "Images",
-                tuple((safe(image), _image_line(report, image)) for image in report.images),
+                tuple((safe(image), image_line(report, image)) for image in report.images),
             ),
             ("Inventory", (*inventory, ("hosts", hosts_line))),
             (
@@ -187,11 +190,12 @@ def fleet_matrix(
             ),
             *((("Options", tuple(options)),) if options else ()),
         ),
-        stats=_stats(report),
+        stats=stats_lines(report),
     )
 
 
-def _stats(report: FleetReport) -> tuple[tuple[str, str], ...]:
+def stats_lines(report: FleetReport) -> tuple[tuple[str, str], ...]:
+    """The run's registry figures, one (name, value) line each."""
     figures = report.stats.to_dict()
     lines = [("requests", str(figures["requests"]))]
     lines += [(f"  {kind}", str(n)) for kind, n in figures["by_kind"].items()]
@@ -202,3 +206,21 @@ def _stats(report: FleetReport) -> tuple[tuple[str, str], ...]:
         ("retries", str(figures["retries"])),
     ]
     return tuple(lines)
+
+
+def page_inputs(args: argparse.Namespace) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(inventory, options) of a ``check`` run, as the page records them."""
+    inventory = [("file", args.hosts)] if args.hosts else [("--platform", args.platform)]
+    inventory += [("-f", name) for name in getattr(args, "filename", ())]
+    inventory += [("--host", name) for name in args.host]
+    inventory += [("--select", label) for label in args.select]
+    options = [("--allow-missing", pattern) for pattern in args.allow_missing]
+    flags = (("--no-plan", args.no_plan), ("--expand", getattr(args, "expand", False)))
+    options += [(flag, "yes") for flag, on in flags if on]
+    return inventory, options
+
+
+def stamp() -> str:
+    """When the page was made, for its footer."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    return f"generated {now:%Y-%m-%d %H:%M:%S} UTC"

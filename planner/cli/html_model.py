@@ -172,7 +172,9 @@ class Matrix:
     """The column attribute name: ``image`` or ``workload``."""
     about_labels: tuple[str, ...] = ("platform", "rules")
     checks: int = 0
-    """Checks counted over every host (pairs; workload x node)."""
+    """What the gate counts, as the JSON output does: pairs (host x image), workloads."""
+    check_noun: str = "check"
+    """What one of :attr:`checks` is called: ``check``, ``workload``."""
     failures: int = 0
     total_bytes: int | None = None
     """What all hosts download (None without plans)."""

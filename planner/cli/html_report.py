@@ -83,27 +83,32 @@ def _row_name(row: Row) -> str:
 def _header(m: Matrix) -> str:
     closed = m.failures > 0
     gate = "closed" if closed else "open"
+    noun = m.check_noun
     figures = [
-        ("checks", str(m.checks), ""),
-        ("failed", str(m.failures), ""),
-        (m.row_kind if m.hosts() == 1 else f"{m.row_kind}s", str(m.hosts()), ""),
-        (f"{m.column_kind}s", str(len(m.columns)), ""),
+        ("checks", f"{noun}s", str(m.checks), ""),
+        ("failed", "failed", str(m.failures), ""),
+        ("hosts", m.row_kind if m.hosts() == 1 else f"{m.row_kind}s", str(m.hosts()), ""),
+        ("columns", f"{m.column_kind}s", str(len(m.columns)), ""),
     ]
+    if m.check_noun == m.column_kind:  # a check per column: said once
+        del figures[-1]
     if m.total_bytes is not None:
-        figures.append(("fleet download", _size(m.total_bytes), f"{m.total_bytes}"))
+        figures.append(("fleet", "fleet download", _size(m.total_bytes), f"{m.total_bytes}"))
     if m.unique_bytes is not None:
-        figures.append(("mirror fetches once", _size(m.unique_bytes), f"{m.unique_bytes}"))
+        figures.append(
+            ("mirror", "mirror fetches once", _size(m.unique_bytes), f"{m.unique_bytes}")
+        )
     items = "".join(
-        f'<div><dt>{_t(name)}</dt><dd id="total-{_a(name.split()[0])}"'
+        f'<div><dt>{_t(name)}</dt><dd id="total-{ident}"'
         + (f' data-bytes="{_a(raw)}"' if raw else "")
         + f">{_t(value)}</dd></div>"
-        for name, value, raw in figures
+        for ident, name, value, raw in figures
     )
     return (
         f"<header><h1>{_t(m.title)}</h1>"
         f'<p><span class="gate {gate}" id="gate" data-checks="{m.checks}"'
         f' data-failures="{m.failures}">release gate: {gate}</span> '
-        f"{_t(plural(m.checks, 'check'))}, {m.failures} failed</p>"
+        f"{_t(plural(m.checks, m.check_noun))}, {m.failures} failed</p>"
         f'<dl class="totals">{items}</dl></header>'
     )
 
@@ -351,7 +356,7 @@ def render_html(matrix: Matrix, *, generated: str = "", cell_budget: int = CELL_
         "cells": [[c.status, c.pick, c.download_bytes, c.problem, c.detail] for c in kinds],
     }
     when = f", {_t(generated)}" if generated else ""
-    title = f"{m.title}: {plural(m.checks, 'check')}, {m.failures} failed"
+    title = f"{m.title}: {plural(m.checks, m.check_noun)}, {m.failures} failed"
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{_a(CSP)}">'
