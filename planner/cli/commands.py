@@ -222,12 +222,15 @@ def run_check(args: argparse.Namespace) -> int:
     elif args.format in ("markdown", "junit"):
         markdown = fleet_markdown(fleet, expand=args.expand)
         write(markdown if args.format == "markdown" else fleet_junit(fleet))
+    elif args.format == "html":
+        write(_fleet_html(args, fleet))
     else:
         write(dump(fleet.to_dict(), args.format))
     write_files(
         (
             (args.junit, lambda: fleet_junit(fleet)),
             (args.markdown, lambda: fleet_markdown(fleet, args.expand)),
+            (args.html, lambda: _fleet_html(args, fleet)),
         )
     )
     report((), fleet.stats.summary() if args.stats else None)
@@ -235,6 +238,18 @@ def run_check(args: argparse.Namespace) -> int:
         error(f"{len(fleet.failures)} of {len(fleet.pairs)} checks failed")
         return EXIT_NO_MATCH
     return EXIT_OK
+
+
+def _fleet_html(args: argparse.Namespace, fleet: FleetReport) -> str:
+    """The HTML page of a check, with the run's inputs and the time it was made."""
+    from planner.cli.html_fleet import fleet_matrix, page_inputs, stamp
+    from planner.cli.html_report import render_html
+
+    inventory, recorded = page_inputs(args)
+    matrix = fleet_matrix(
+        fleet, expand=args.expand, plans=not args.no_plan, inventory=inventory, options=recorded
+    )
+    return render_html(matrix, generated=stamp())
 
 
 # --------------------------------------------------------------------------- compare

@@ -10,7 +10,14 @@ from planner.cli.layout import Style, aligned, safe, wrap
 from planner.model.text import plural
 from planner.model.units import human_size
 
-__all__ = ["fleet_footer", "fleet_junit", "fleet_markdown", "fleet_text", "row_groups"]
+__all__ = [
+    "fleet_footer",
+    "fleet_junit",
+    "fleet_markdown",
+    "fleet_text",
+    "row_groups",
+    "row_members",
+]
 
 _MARK = {"ok": "ok", "allowed": "allowed", "no-image": "NO IMAGE", "will-not-run": "WON'T RUN"}
 
@@ -51,16 +58,20 @@ def row_groups(report: FleetReport, expand: bool = False) -> list[tuple[HostProf
     after the pool's first host, unless their statuses differ (``--allow-missing``
     is per host).  ``expand`` gives every host its own row.
     """
+    return [(members[0], len(members) - 1) for members in row_members(report, expand)]
+
+
+def row_members(report: FleetReport, expand: bool = False) -> list[tuple[HostProfile, ...]]:
+    """The hosts of each row of :func:`row_groups`, in host order, rows by first host."""
     if expand or not report.pools:
-        return [(host, 0) for host in report.hosts]
+        return [(host,) for host in report.hosts]
     groups: dict[tuple[int, tuple[str, ...]], list[HostProfile]] = {}
     for index, pool in enumerate(report.pools):
         for host in pool:
             statuses = tuple(report.pair(host.name, image).status for image in report.images)
             groups.setdefault((index, statuses), []).append(host)
-    rows = [(members[0], len(members) - 1) for members in groups.values()]
     order = {host.name: i for i, host in enumerate(report.hosts)}
-    return sorted(rows, key=lambda row: order[row[0].name])
+    return sorted((tuple(m) for m in groups.values()), key=lambda m: order[m[0].name])
 
 
 def _problems(

@@ -277,8 +277,14 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--markdown", metavar="FILE", help="also write a Markdown report to FILE (job summaries)"
     )
+    check.add_argument(
+        "--html",
+        metavar="FILE",
+        help="also write a self-contained HTML page to FILE (the matrix, sizes, every cell's"
+        " details; fetches nothing)",
+    )
     _registry_arguments(check)
-    _format_argument(check, (*FORMATS, "junit", "markdown"))
+    _format_argument(check, (*FORMATS, "junit", "markdown", "html"))
 
     compare = commands.add_parser(
         "compare",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from planner.cli import options
 from planner.cli.layout import Style, terminal_width
@@ -12,11 +13,25 @@ from planner.cli.output import Progress, dump, error, report, write, write_files
 from planner.cli.status import EXIT_NO_MATCH, EXIT_OK
 from planner.model.errors import InvalidInput
 
+if TYPE_CHECKING:
+    from planner.app.workloads import WorkloadReport
+
 __all__ = ["run_workload_check"]
 
 
 def _stdin(limit: int) -> bytes:
     return sys.stdin.buffer.read(limit)
+
+
+def _workload_html(args: argparse.Namespace, checked: WorkloadReport) -> str:
+    """The HTML page of a workload check (:mod:`planner.cli.html_workloads`)."""
+    from planner.cli.html_fleet import page_inputs, stamp
+    from planner.cli.html_report import render_html
+    from planner.cli.html_workloads import workload_matrix
+
+    inventory, recorded = page_inputs(args)
+    matrix = workload_matrix(checked, plans=not args.no_plan, inventory=inventory, options=recorded)
+    return render_html(matrix, generated=stamp())
 
 
 def run_workload_check(args: argparse.Namespace) -> int:
@@ -71,12 +86,15 @@ def run_workload_check(args: argparse.Namespace) -> int:
         write(workload_markdown(checked))
     elif args.format == "junit":
         write(workload_junit(checked))
+    elif args.format == "html":
+        write(_workload_html(args, checked))
     else:
         write(dump(checked.to_dict(), args.format))
     write_files(
         (
             (args.junit, lambda: workload_junit(checked)),
             (args.markdown, lambda: workload_markdown(checked)),
+            (args.html, lambda: _workload_html(args, checked)),
         )
     )
     fleet = checked.fleet
