@@ -448,7 +448,7 @@ def test_os_name_without_a_selector_fails_where_the_kubelet_refuses_it(
             "container": None,
             "image": None,
             "status": "will-not-run",
-            "reason": "the kubelet refuses the pod (PodOSNotSupported): spec.os.name is"
+            "reason": "refused by the kubelet (PodOSNotSupported): spec.os.name is"
             " 'windows', the node runs 'linux'",
         }
     ]

@@ -294,7 +294,7 @@ def _alike(
 
 
 def _refusal(unfit: Unfit) -> str:
-    return f"the kubelet refuses the pod (PodOSNotSupported): {unfit_reason(unfit)}"
+    return f"refused by the kubelet (PodOSNotSupported): {unfit_reason(unfit)}"
 
 
 def _eligible(

@@ -47,15 +47,13 @@ def _rows(report: WorkloadReport) -> list[tuple[str, tuple[HostProfile, ...]]]:
 
 
 def _container_problems(node: NodeResult) -> str:
-    return "; ".join(
-        f"{'init container' if p.container.init else 'container'} {p.container.name}"
-        f" ({p.container.image}): {p.reason}"
-        for p in node.problems
-    )
+    return "; ".join(f"{p.subject}: {p.reason}" for p in node.problems)
 
 
 def _sections(result: WorkloadResult, node: NodeResult) -> tuple[Section, ...]:
     out = []
+    if not node.pairs:  # the kubelet refuses the pod (spec.os.name): nothing is pulled
+        return ()
     for container, pair in zip(result.workload.containers, node.pairs, strict=True):
         kind = "init container" if container.init else "container"
         title = f"{kind} {container.name}: {container.image}"
@@ -65,7 +63,7 @@ def _sections(result: WorkloadResult, node: NodeResult) -> tuple[Section, ...]:
 
 def _cell(result: WorkloadResult, node: NodeResult, detail: int) -> Cell:
     if node.problems:
-        pick = ", ".join(safe(p.container.name) for p in node.problems)
+        pick = ", ".join(safe(p.container.name if p.container else "pod") for p in node.problems)
     elif len(node.pairs) == 1:
         platform = node.pairs[0].resolution.platform
         pick = safe(platform.describe()) if platform is not None else ""
