@@ -9,15 +9,11 @@ scheduled, the gate and the totals.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from tests.browser import Browser, DomCells, dump_dom
 from tests.helpers import require_tool
-from tests.registry import Registry
-from tests.shop import Shop, push_shop
+from tests.shop import Shop
 from tests.test_workloads import check, helm_template
 
 UNSCHEDULABLE = """
@@ -31,15 +27,6 @@ spec:
       nodeSelector: {kubernetes.io/arch: s390x}
       containers: [{name: main, image: %s/shop/report:1.0}]
 """
-
-
-@pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
-    registry = Registry(tmp_path_factory.mktemp("shop-registry")).start()
-    try:
-        yield push_shop(registry)
-    finally:
-        registry.stop()
 
 
 def test_the_workload_page_shows_what_json_says(shop: Shop, tmp_path: Path) -> None:

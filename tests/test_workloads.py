@@ -13,11 +13,9 @@ import json
 import os
 import shlex
 import shutil
-import socket
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -25,9 +23,9 @@ from xml.etree import ElementTree
 import pytest
 import yaml
 
+from tests.conftest import README_PORT
 from tests.helpers import cli, require_tool
-from tests.registry import Registry
-from tests.shop import Shop, push_shop
+from tests.shop import Shop
 
 ROOT = Path(__file__).resolve().parent.parent
 NODES = ROOT / "examples" / "cluster-nodes.json"
@@ -36,29 +34,6 @@ AMD64 = ["ip-10-0-1-23.eu-west-1.compute.internal", "ip-10-0-2-41.eu-west-1.comp
 ARM64 = ["ip-10-0-1-87.eu-west-1.compute.internal", "ip-10-0-3-112.eu-west-1.compute.internal"]
 WINDOWS = "ip-10-0-2-150.eu-west-1.compute.internal"
 GPU = "ip-10-0-3-200.eu-west-1.compute.internal"
-
-
-README_PORT = 5000
-"""The README's example names ``localhost:5000``; the registry listens there when it can."""
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-@pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
-    port = README_PORT if _port_free(README_PORT) else None
-    registry = Registry(tmp_path_factory.mktemp("shop-registry"), port=port).start()
-    try:
-        yield push_shop(registry)
-    finally:
-        registry.stop()
 
 
 def helm_template(shop: Shop, *extra: str) -> str:
