@@ -246,7 +246,7 @@ def _bars(lines: Iterable[tuple[str, int, str, str]], title: str, chart_id: str)
     ]
     for i, (label, value, text, cls) in enumerate(bars):
         y = 4 + 22 * i
-        width = round(460 * value / top, 1)
+        width = round(400 * value / top, 1)  # room after it for "1.3MB (650kB x 2)"
         short = label if len(label) <= 46 else label[:45] + "\u2026"
         out.append(
             f'<g data-bytes="{value}" data-label="{_a(label)}"><title>{_t(label)}: {_t(text)}'
