@@ -44,14 +44,17 @@ KINDS = [
 ]
 
 
-def node(i: int, kind: tuple[str, str, str, str, str | None]) -> dict[str, Any]:
+def node(
+    i: int, kind: tuple[str, str, str, str, str | None], group: int | None = None
+) -> dict[str, Any]:
+    """Node ``i`` of ``kind``, in node group ``group`` (default: the kind's place in KINDS)."""
     arch, os_name, runtime, kernel, build = kind
     labels = {
         "kubernetes.io/arch": arch,
         "kubernetes.io/os": os_name,
         "kubernetes.io/hostname": f"ip-10-0-{i // 250}-{i % 250}",
         "topology.kubernetes.io/zone": f"eu-west-1{'abc'[i % 3]}",
-        "eks.amazonaws.com/nodegroup": f"ng-{KINDS.index(kind)}",
+        "eks.amazonaws.com/nodegroup": f"ng-{KINDS.index(kind) if group is None else group}",
     }
     if build:
         labels["node.kubernetes.io/windows-build"] = build

@@ -20,7 +20,8 @@ layers: cli > app > sources > transport > select > policy > model
 * ``select``: the judge and the selector, verdicts as data and their English;
 * ``transport``: the Distribution API over httpx: auth, credentials, cache;
 * ``sources``: JSON files, OCI layouts and registries behind one interface;
-* ``app``: resolve, plan, fleet checks, host inventories (no flags, no printing);
+* ``app``: resolve, plan, fleet and workload checks, host inventories (no flags,
+  no printing);
 * ``cli``: the parser, the command table, renderers.
 """
 
@@ -58,9 +59,12 @@ if _typing.TYPE_CHECKING:
     from planner.app.hosts import HostProfile, InvalidInventory, InvalidProfile, Taint
     from planner.app.inventory import load_inventory
     from planner.app.localhost import LocalHost, Machine, read_machine
+    from planner.app.manifests import Manifests, read_manifests
     from planner.app.plan import Plan, PlannedBlob, Totals, plan
     from planner.app.profiles import load_hosts
     from planner.app.resolve import Resolution, resolve
+    from planner.app.workloads import WorkloadReport, WorkloadResult, check_workloads
+    from planner.app.workloads_model import Workload, WorkloadError
     from planner.policy.loader import available_rule_sets, load_rules
     from planner.sources import Source, open_source
     from planner.transport.credentials import Credential, CredentialStore
@@ -71,9 +75,12 @@ _LAZY = {
     "planner.app.hosts": ("HostProfile", "InvalidInventory", "InvalidProfile", "Taint"),
     "planner.app.inventory": ("load_inventory",),
     "planner.app.localhost": ("LocalHost", "Machine", "read_machine"),
+    "planner.app.manifests": ("Manifests", "read_manifests"),
     "planner.app.plan": ("Plan", "PlannedBlob", "Totals", "plan"),
     "planner.app.profiles": ("load_hosts",),
     "planner.app.resolve": ("Resolution", "resolve"),
+    "planner.app.workloads": ("WorkloadReport", "WorkloadResult", "check_workloads"),
+    "planner.app.workloads_model": ("Workload", "WorkloadError"),
     "planner.policy.loader": ("available_rule_sets", "load_rules"),
     "planner.sources": ("Source", "open_source"),
     "planner.transport.credentials": ("Credential", "CredentialStore"),
@@ -121,6 +128,7 @@ __all__ = [
     "InvalidSource",
     "LocalHost",
     "Machine",
+    "Manifests",
     "NoCompatibleImage",
     "NotFound",
     "Notice",
@@ -144,8 +152,13 @@ __all__ = [
     "Totals",
     "Unauthorized",
     "Verdict",
+    "Workload",
+    "WorkloadError",
+    "WorkloadReport",
+    "WorkloadResult",
     "__version__",
     "available_rule_sets",
+    "check_workloads",
     "load_hosts",
     "load_inventory",
     "load_rules",
@@ -153,6 +166,7 @@ __all__ = [
     "parse_document",
     "plan",
     "read_machine",
+    "read_manifests",
     "resolve",
     "run_fleet",
     "select",

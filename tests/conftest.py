@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from tests.content import Content, push_content
 from tests.helpers import SEED_INDEX
 from tests.registry import Registry
+from tests.shop import Shop, push_shop
 
 
 @pytest.fixture
@@ -22,6 +24,29 @@ def registry_content(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Conte
     registry = Registry(tmp_path_factory.mktemp("registry")).start()
     try:
         yield push_content(registry)
+    finally:
+        registry.stop()
+
+
+README_PORT = 5000
+"""The README's example names ``localhost:5000``; the registry listens there when it can."""
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+@pytest.fixture(scope="session")
+def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
+    port = README_PORT if _port_free(README_PORT) else None
+    registry = Registry(tmp_path_factory.mktemp("shop-registry"), port=port).start()
+    try:
+        yield push_shop(registry)
     finally:
         registry.stop()
 

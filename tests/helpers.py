@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -128,3 +131,17 @@ def require_tool(command: str, package: str) -> str:
             pytest.fail(f"{message}; CI must install it (.ci/run)")
         pytest.skip(message)
     return path
+
+
+def cli(*args: str, cwd: Path = ROOT, stdin: str | None = None) -> tuple[int, str, str]:
+    """Run the real CLI in a fresh process, with a deadline: a hang fails the test."""
+    done = subprocess.run(
+        [sys.executable, "-m", "planner", *args],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    return done.returncode, done.stdout, done.stderr

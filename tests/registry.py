@@ -72,9 +72,10 @@ class Registry:
         auth: dict[str, Any] | None = None,
         redirect_to: str | None = None,
         tls: tuple[Path, Path] | None = None,
+        port: int | None = None,
     ) -> None:
         self.workdir = workdir
-        self.port = free_port()
+        self.port = port or free_port()
         self.host = f"127.0.0.1:{self.port}"
         self.log_path = workdir / "registry.log"
         config: dict[str, Any] = {

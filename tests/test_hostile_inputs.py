@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,23 +17,9 @@ import planner
 from planner.model.manifest import OCI_INDEX, OCI_MANIFEST, compute_digest
 from planner.select import selector
 from planner.sources import is_registry_spec, source_kind
-from tests.helpers import ROOT, SEED_INDEX
+from tests.helpers import ROOT, SEED_INDEX, cli
 
 LONG = "a" * 300
-
-
-def cli(*args: str, cwd: Path = ROOT, stdin: str | None = None) -> tuple[int, str, str]:
-    """Run the real CLI in a fresh process, with a deadline: a hang fails the test."""
-    done = subprocess.run(
-        [sys.executable, "-m", "planner", *args],
-        cwd=cwd,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    return done.returncode, done.stdout, done.stderr
 
 
 def one_line_error(stderr: str) -> str:

@@ -15,7 +15,7 @@ concurrently on one session (:class:`~planner.sources.remote.RegistrySession`).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -291,6 +291,7 @@ def run_fleet(
     locations: bool = False,
     bandwidth: float | None = None,
     progress: Progress | None = None,
+    only: Collection[tuple[str, str]] | None = None,
 ) -> FleetReport:
     """Resolve (and plan) every image for every host.
 
@@ -298,21 +299,27 @@ def run_fleet(
     ``have``: a node pool) are resolved and planned once, for the first of them.
     ``allow`` lists (host, image) pairs that may fail; ``present`` blob digests
     every host has (besides its profile's ``have``); ``locations`` and
-    ``bandwidth`` as for :func:`planner.plan`.
+    ``bandwidth`` as for :func:`planner.plan`. ``only``: just these (host name,
+    image) pairs (a workload's eligible nodes): no other pair is resolved, planned
+    or reported, so no manifest is read for it.
     """
     allow = allow or set()
     report = progress or (lambda stage, done, total: None)
     pools = pools_of(hosts)
     leaders = [pool[0] for pool in pools]
+    leader_of = {host.name: pool[0].name for pool in pools for host in pool}
+    needed = None if only is None else {(leader_of[name], image) for name, image in only}
     sources = SourceSet(registry)
     try:
         report("reading indexes", 0, len(images))
         sources.tops(images)
         resolutions: dict[tuple[str, str], Resolution] = {}
-        total = len(images) * len(leaders)
+        total = len(images) * len(leaders) if needed is None else len(needed)
         for image in images:
             source = sources.get(image)
             for host in leaders:
+                if needed is not None and (host.name, image) not in needed:
+                    continue
                 resolutions[(host.name, image)] = resolve_source(
                     source, host.platform, host.rules, isolation=host.isolation
                 )
@@ -351,6 +358,8 @@ def run_fleet(
         for leader in leaders:
             present_here = frozenset(have[leader.name])
             for image in images:
+                if (leader.name, image) not in resolutions:
+                    continue
                 resolution = resolutions[(leader.name, image)]
                 plan = None
                 problem = resolution.problem
@@ -365,9 +374,10 @@ def run_fleet(
                 answers[(leader.name, image)] = (status, resolution, plan, problem)
 
         pairs = []
-        leader_of = {host.name: pool[0].name for pool in pools for host in pool}
         for host in hosts:
             for image in images:
+                if only is not None and (host.name, image) not in only:
+                    continue
                 status, resolution, plan, problem = answers[(leader_of[host.name], image)]
                 if status != "ok" and (host.name, image) in allow:
                     status = "allowed"

@@ -33,10 +33,11 @@ from typing import Any
 from planner.app import inventory_docker, inventory_kubectl, inventory_podman
 from planner.app.hosts import HostProfile, Includes, InvalidInventory, PlacedHost, check_unique
 from planner.app.profiles import read_profile
-from planner.model.errors import InvalidInput, PlannerError
+from planner.model.documents import decode_text, fast_json, looks_like_json
+from planner.model.errors import InvalidInput
 from planner.model.files import read_capped
 from planner.model.text import one_line
-from planner.model.yamlfile import MarkedList, MarkedMap, YamlError, load
+from planner.model.yamlfile import MarkedMap, YamlError, load
 
 __all__ = ["MAX_INVENTORY_BYTES", "PROFILE", "Sniffed", "load_inventory", "sniff"]
 
@@ -110,60 +111,13 @@ def sniff(data: Any, *, json: bool = False) -> Sniffed | None:
     return None
 
 
-class _NotPlainJson(PlannerError):
-    """The fast JSON reading declines; the positioned YAML reading decides."""
-
-
-def _pairs(pairs: list[tuple[Any, Any]]) -> MarkedMap:
-    result = MarkedMap()
-    for key, value in pairs:
-        if key in result:
-            raise _NotPlainJson
-        result[key] = _listed(value)
-    return result
-
-
-def _listed(value: Any) -> Any:
-    if type(value) is list:  # a MarkedList is done: json builds inner values first
-        return MarkedList(_listed(v) for v in value)
-    return value
-
-
-def _refuse(_constant: str) -> Any:
-    raise _NotPlainJson  # NaN, Infinity: not JSON
-
-
-def _fast_json(text: str) -> Any:
-    """Plain JSON, without positions (every line 1); None when it declines.
-
-    The positioned reading (:func:`planner.model.yamlfile.load`) costs about 30x
-    more (2.2 s for a 5,000-node ``kubectl get nodes -o json``), so JSON is read
-    with :mod:`json` first and re-read with positions only when a reader finds a
-    problem to point at (:func:`load_inventory`). Anything plain JSON and YAML
-    could read differently (duplicate keys, NaN, huge integers, deep nesting)
-    declines here.
-    """
-    import json
-
-    try:
-        return _listed(json.loads(text, object_pairs_hook=_pairs, parse_constant=_refuse))
-    except (_NotPlainJson, ValueError, RecursionError):
-        return None
-
-
 def _parse(path: Path, fast: bool = False) -> tuple[Any, bool]:
-    """The parsed document, and whether its text was JSON (``fast``: see :func:`_fast_json`)."""
+    """The parsed document, and whether its text was JSON (``fast``: see
+    :func:`planner.model.documents.fast_json`)."""
     raw = read_capped(path, MAX_INVENTORY_BYTES, error=InvalidInventory)
-    # Windows PowerShell 5's '>' writes UTF-16 with a byte-order mark: docker info on Windows
-    encoding = "utf-16" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
-    try:
-        text = raw.decode(encoding)
-    except UnicodeDecodeError as exc:
-        raise InvalidInventory(
-            f"{path}: not {encoding.upper()[:6]} text (byte {exc.start})"
-        ) from None
-    is_json = text.lstrip()[:1] in ("{", "[")
-    if fast and is_json and (data := _fast_json(text)) is not None:
+    text = decode_text(raw, str(path), InvalidInventory)
+    is_json = looks_like_json(text)
+    if fast and is_json and (data := fast_json(text)) is not None:
         return data, True
     try:
         return load(text, str(path)), is_json

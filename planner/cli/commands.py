@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from planner.cli import options
 from planner.cli.layout import Style, terminal_width
-from planner.cli.output import Progress, dump, error, report, write
+from planner.cli.output import Progress, dump, error, report, write, write_files
 from planner.cli.status import EXIT_NO_MATCH, EXIT_OK
-from planner.model.errors import InvalidInput, SourceError
+from planner.model.errors import InvalidInput
 
 if TYPE_CHECKING:
     from planner.app.fleet import FleetReport
@@ -199,38 +197,59 @@ def _plan_fleet(args: argparse.Namespace, hosts: list[HostProfile]) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    """``pull-planner check IMAGE... --hosts FILE``: the fleet matrix and the release gate."""
+    """``pull-planner check IMAGE... --hosts FILE``: the fleet matrix and the release gate;
+    ``check -f FILE``: workloads (:func:`planner.cli.workload_check.run_workload_check`)."""
     from planner.cli.fleet_report import fleet_junit, fleet_markdown, fleet_text
 
+    if args.filename:
+        from planner.cli.workload_check import run_workload_check
+
+        if args.images:
+            raise InvalidInput("check takes IMAGEs or -f FILE (workloads), not both")
+        return run_workload_check(args)
+    if not args.images:
+        raise InvalidInput("give the IMAGEs to check, or -f FILE with workloads")
+    if args.suggest:
+        raise InvalidInput("--suggest needs -f FILE: it suggests node affinity for workloads")
     if "-" in args.images:
         raise InvalidInput(
             "check reads each IMAGE by reference, file or layout; - is not supported"
         )
-    hosts = options.fleet_hosts(args)
-    assert hosts is not None  # --hosts is required by the parser
+    hosts = options.check_hosts(args)
     fleet = _run_fleet(args, list(dict.fromkeys(args.images)), hosts, plans=not args.no_plan)
     if args.format == "text":
         write(fleet_text(fleet, terminal_width(), Style(), expand=args.expand))
     elif args.format in ("markdown", "junit"):
         markdown = fleet_markdown(fleet, expand=args.expand)
         write(markdown if args.format == "markdown" else fleet_junit(fleet))
+    elif args.format == "html":
+        write(_fleet_html(args, fleet))
     else:
         write(dump(fleet.to_dict(), args.format))
-    files: tuple[tuple[str | None, Callable[[], str]], ...] = (
-        (args.junit, lambda: fleet_junit(fleet)),
-        (args.markdown, lambda: fleet_markdown(fleet, args.expand)),
+    write_files(
+        (
+            (args.junit, lambda: fleet_junit(fleet)),
+            (args.markdown, lambda: fleet_markdown(fleet, args.expand)),
+            (args.html, lambda: _fleet_html(args, fleet)),
+        )
     )
-    for path, render in files:
-        if path:
-            try:
-                Path(path).write_text(render(), encoding="utf-8")
-            except OSError as exc:
-                raise SourceError(f"cannot write {path}: {exc.strerror or exc}") from None
     report((), fleet.stats.summary() if args.stats else None)
     if fleet.failures:
         error(f"{len(fleet.failures)} of {len(fleet.pairs)} checks failed")
         return EXIT_NO_MATCH
     return EXIT_OK
+
+
+def _fleet_html(args: argparse.Namespace, fleet: FleetReport) -> str:
+    """The HTML page of a check, with the run's inputs and the time it was made."""
+    from planner.cli.html_fleet import fleet_matrix, page_inputs, stamp
+    from planner.cli.html_report import render_html
+
+    inventory, recorded = page_inputs(args)
+    matrix = fleet_matrix(
+        fleet, expand=args.expand, plans=not args.no_plan, inventory=inventory, options=recorded
+    )
+    return render_html(matrix, generated=stamp())
 
 
 # --------------------------------------------------------------------------- compare

@@ -6,11 +6,18 @@ from xml.etree import ElementTree
 
 from planner.app.fleet import FleetReport, PairResult
 from planner.app.profiles import HostProfile
-from planner.cli.layout import Style, safe, wrap
+from planner.cli.layout import Style, aligned, safe, wrap
 from planner.model.text import plural
 from planner.model.units import human_size
 
-__all__ = ["fleet_footer", "fleet_junit", "fleet_markdown", "fleet_text", "row_groups"]
+__all__ = [
+    "fleet_footer",
+    "fleet_junit",
+    "fleet_markdown",
+    "fleet_text",
+    "row_groups",
+    "row_members",
+]
 
 _MARK = {"ok": "ok", "allowed": "allowed", "no-image": "NO IMAGE", "will-not-run": "WON'T RUN"}
 
@@ -51,16 +58,20 @@ def row_groups(report: FleetReport, expand: bool = False) -> list[tuple[HostProf
     after the pool's first host, unless their statuses differ (``--allow-missing``
     is per host).  ``expand`` gives every host its own row.
     """
+    return [(members[0], len(members) - 1) for members in row_members(report, expand)]
+
+
+def row_members(report: FleetReport, expand: bool = False) -> list[tuple[HostProfile, ...]]:
+    """The hosts of each row of :func:`row_groups`, in host order, rows by first host."""
     if expand or not report.pools:
-        return [(host, 0) for host in report.hosts]
+        return [(host,) for host in report.hosts]
     groups: dict[tuple[int, tuple[str, ...]], list[HostProfile]] = {}
     for index, pool in enumerate(report.pools):
         for host in pool:
             statuses = tuple(report.pair(host.name, image).status for image in report.images)
             groups.setdefault((index, statuses), []).append(host)
-    rows = [(members[0], len(members) - 1) for members in groups.values()]
     order = {host.name: i for i, host in enumerate(report.hosts)}
-    return sorted(rows, key=lambda row: order[row[0].name])
+    return sorted((tuple(m) for m in groups.values()), key=lambda m: order[m[0].name])
 
 
 def _problems(
@@ -94,14 +105,6 @@ def _matrix(
     return rows
 
 
-def _aligned(rows: list[list[str]]) -> list[str]:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return [
-        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-        for row in rows
-    ]
-
-
 def fleet_text(
     report: FleetReport, width: int = 80, style: Style | None = None, *, expand: bool = False
 ) -> str:
@@ -117,22 +120,22 @@ def fleet_text(
     names = [safe(image) for image in report.images]
     legend: list[str] = []
     rows_of = row_groups(report, expand)
-    lines = _aligned(_matrix(report, names, False, rows_of))
+    lines = aligned(_matrix(report, names, False, rows_of))
     picks: list[str] = []
     hosts: list[str] = []
     if max(map(len, lines)) > width:
         numbered = [f"[{i}]" for i in range(1, len(names) + 1)]
         legend = [f"[{i}] {name}" for i, name in enumerate(names, start=1)]
-        lines = _aligned(_matrix(report, numbered, False, rows_of))
+        lines = aligned(_matrix(report, numbered, False, rows_of))
         if max(map(len, lines)) > width:
-            lines = _aligned(_matrix(report, numbered, True, rows_of))
+            lines = aligned(_matrix(report, numbered, True, rows_of))
             if max(map(len, lines)) > width:
-                lines = _aligned(_matrix(report, numbered, True, rows_of, hosts_apart=True))
+                lines = aligned(_matrix(report, numbered, True, rows_of, hosts_apart=True))
                 about = [
                     [f"  {_row_name(h, more)}", safe(h.platform.describe()), h.rules.name]
                     for h, more in rows_of
                 ]
-                listed = _aligned(about)
+                listed = aligned(about)
                 if max(map(len, listed)) > width:  # each host's platform and rules under it
                     listed = [f"{row[0]}\n      {row[1]}  {row[2]}" for row in about]
                 hosts = ["hosts:", *listed]

@@ -24,7 +24,7 @@ from typing import ClassVar, TextIO
 
 from planner.model.text import one_line
 
-__all__ = ["MIN_WRAP", "Style", "safe", "table", "terminal_width", "wrap"]
+__all__ = ["MIN_WRAP", "Style", "aligned", "safe", "table", "terminal_width", "wrap"]
 
 MIN_WRAP = 40
 
@@ -53,6 +53,15 @@ def wrap(text: str, width: int, indent: str = "", first: str = "") -> list[str]:
         break_on_hyphens=False,
         break_long_words=True,
     ) or [first.rstrip()]
+
+
+def aligned(rows: list[list[str]]) -> list[str]:
+    """Rows of cells as lines, each column as wide as its widest cell, two spaces apart."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
 
 
 RowStyle = Callable[[int, str], str]

@@ -28,6 +28,7 @@ __all__ = [
     "allowances",
     "bandwidth",
     "build_host",
+    "check_hosts",
     "fleet_hosts",
     "local_hosts",
     "present_digests",
@@ -167,6 +168,18 @@ def fleet_hosts(args: argparse.Namespace) -> list[HostProfile] | None:
     if have:
         hosts = [dataclasses.replace(h, have=h.have + have) for h in hosts]
     return hosts
+
+
+def check_hosts(args: argparse.Namespace) -> list[HostProfile]:
+    """``check``'s hosts: those of ``--hosts``, or one host from ``--platform`` and its flags,
+    named after the platform as given."""
+    hosts = fleet_hosts(args)
+    if hosts is not None:
+        return hosts
+    from planner.app.profiles import HostProfile
+
+    rules = rules_option(args)
+    return [HostProfile(args.platform, single_host(args, rules), rules)]
 
 
 def allowances(

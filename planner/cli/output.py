@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from json.encoder import encode_basestring_ascii as _string
+from pathlib import Path
 from typing import Any
 
 from planner.cli.layout import Style, safe, terminal_width, wrap
+from planner.model.errors import SourceError
 
-__all__ = ["Progress", "dump", "error", "report", "write"]
+__all__ = ["Progress", "dump", "error", "report", "write", "write_files"]
 
 
 def dump(data: dict[str, Any], fmt: str) -> str:
@@ -85,6 +87,16 @@ def _indented(data: object) -> str:
 
 def write(text: str) -> None:
     sys.stdout.write(text)
+
+
+def write_files(files: Sequence[tuple[str | None, Callable[[], str]]]) -> None:
+    """Write each (path, render) whose path is set (``--junit FILE``, ``--markdown FILE``)."""
+    for path, render in files:
+        if path:
+            try:
+                Path(path).write_text(render(), encoding="utf-8")
+            except OSError as exc:
+                raise SourceError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def report(warnings: Sequence[str], stats_line: str | None, prefix: str = "") -> None:

@@ -60,37 +60,35 @@ def _engines_arguments(parser: argparse.ArgumentParser, os_version: str, rules: 
     parser.add_argument("--rules", action="append", default=[], metavar="A,B,...|all", help=rules)
 
 
-def _host_arguments(parser: argparse.ArgumentParser, *, fleet_only: bool = False) -> None:
+def _host_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group(
         "hosts",
         "One host from --platform and its flags, or the hosts of a profile (--hosts).",
     )
-    if not fleet_only:
-        group.add_argument(
-            "--platform",
-            help="the host: os/arch[/variant], e.g. linux/arm64, linux/amd64/v3,"
-            " windows(10.0.20348)/amd64; local: this machine as the engine of --rules detects it",
-        )
-        group.add_argument(
-            "--os-version", help="the host's os.version, e.g. 10.0.17763.1 (Windows hosts)"
-        )
-        group.add_argument(
-            "--os-feature",
-            action="append",
-            default=[],
-            metavar="FEATURE",
-            help="an os.feature the host has, e.g. win32k (repeatable)",
-        )
-        group.add_argument(
-            "--rules",
-            metavar="NAME|FILE",
-            help="rule set: docker (default), containerd, containerd-1.6, podman, crane, or a rule"
-            " file",
-        )
+    group.add_argument(
+        "--platform",
+        help="the host: os/arch[/variant], e.g. linux/arm64, linux/amd64/v3,"
+        " windows(10.0.20348)/amd64; local: this machine as the engine of --rules detects it",
+    )
+    group.add_argument(
+        "--os-version", help="the host's os.version, e.g. 10.0.17763.1 (Windows hosts)"
+    )
+    group.add_argument(
+        "--os-feature",
+        action="append",
+        default=[],
+        metavar="FEATURE",
+        help="an os.feature the host has, e.g. win32k (repeatable)",
+    )
+    group.add_argument(
+        "--rules",
+        metavar="NAME|FILE",
+        help="rule set: docker (default), containerd, containerd-1.6, podman, crane, or a rule"
+        " file",
+    )
     group.add_argument(
         "--hosts",
         metavar="FILE",
-        required=fleet_only,
         help="a YAML host profile (see 'schema hosts')",
     )
     group.add_argument(
@@ -228,22 +226,36 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser(
         "check",
-        help="every image x every host of a profile: the release gate and fleet download sizes",
+        help="every image or workload x every host: the release gate and rollout download sizes",
         description=(
-            "Resolve and plan every IMAGE for every host of the profile. A pair fails when the"
-            " host finds no compatible image, or gets one that will not run there (a single-image"
-            " tag for another platform; a Windows build its isolation does not run). Exit"
-            " status: 0 all pass, 1 a pair failed, 2 invalid input, 3 I/O or registry failure."
+            "Resolve and plan every IMAGE for every host (--hosts FILE, or one host from"
+            " --platform). A pair fails when the host finds no compatible image, or gets one that"
+            " will not run there (a single-image tag for another platform; a Windows build its"
+            " isolation does not run). With -f FILE (Kubernetes manifests, helm template or"
+            " kustomize build output, Compose files; - reads standard input), every container"
+            " of every workload is checked on each node it may be scheduled on (nodeSelector,"
+            " required node affinity, taints and tolerations, nodeName, os.name). Exit status:"
+            " 0 all pass, 1 a check failed, 2 invalid input, 3 I/O or registry failure."
         ),
     )
-    check.add_argument("images", metavar="IMAGE", nargs="+", help="SOURCE of each image to check")
-    _host_arguments(check, fleet_only=True)
+    check.add_argument("images", metavar="IMAGE", nargs="*", help="SOURCE of each image to check")
+    check.add_argument(
+        "-f",
+        "--filename",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="Kubernetes manifests (a file or a directory of them) or a Compose file to check"
+        " instead of IMAGEs (- reads standard input); repeatable",
+    )
+    _host_arguments(check)
     check.add_argument(
         "--allow-missing",
         action="append",
         default=[],
         metavar="HOST:IMAGE",
-        help="accept a known gap: this pair may fail (either side may be *); repeatable",
+        help="accept a known gap: this pair may fail (either side may be *); with -f,"
+        " WORKLOAD:NODE (KIND/NAMESPACE/NAME, NAMESPACE/NAME or NAME; * patterns); repeatable",
     )
     check.add_argument(
         "--no-plan", action="store_true", help="resolve only: no manifests read, no sizes"
@@ -254,13 +266,25 @@ def build_parser() -> argparse.ArgumentParser:
         help="one row per host (default: like hosts, a node pool, share one row: NAME (+N))",
     )
     check.add_argument(
+        "--suggest",
+        action="store_true",
+        help="with -f: print, for each failing workload, the node affinity under which it runs"
+        " (a YAML patch) and the images that need more platforms",
+    )
+    check.add_argument(
         "--junit", metavar="FILE", help="also write a JUnit XML report to FILE (CI test reports)"
     )
     check.add_argument(
         "--markdown", metavar="FILE", help="also write a Markdown report to FILE (job summaries)"
     )
+    check.add_argument(
+        "--html",
+        metavar="FILE",
+        help="also write a self-contained HTML page to FILE (the matrix, sizes, every cell's"
+        " details; fetches nothing)",
+    )
     _registry_arguments(check)
-    _format_argument(check, (*FORMATS, "junit", "markdown"))
+    _format_argument(check, (*FORMATS, "junit", "markdown", "html"))
 
     compare = commands.add_parser(
         "compare",

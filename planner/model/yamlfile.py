@@ -26,7 +26,16 @@ from planner.model.errors import InvalidInput
 from planner.model.files import read_capped
 from planner.model.text import one_line
 
-__all__ = ["Checker", "MarkedList", "MarkedMap", "YamlError", "describe", "load", "load_file"]
+__all__ = [
+    "Checker",
+    "MarkedList",
+    "MarkedMap",
+    "YamlError",
+    "describe",
+    "load",
+    "load_all",
+    "load_file",
+]
 
 MAX_YAML_BYTES = 1 << 20
 
@@ -124,17 +133,37 @@ def _loader_class() -> Any:
 
 def load(text: str, source_name: str) -> Any:
     """Parse one YAML document; errors name ``source_name:line:column``."""
+    return _parse(text, source_name, every=False)
+
+
+def load_all(text: str, source_name: str) -> list[Any]:
+    """Parse every document of a multi-document stream (``---``), in order.
+
+    An empty document (``---`` twice, or a stream of comments) is ``None``.
+    """
+    result: list[Any] = _parse(text, source_name, every=True)
+    return result
+
+
+def _parse(text: str, source_name: str, *, every: bool) -> Any:
     import yaml
 
     loader = _loader_class()(text)
     loader.source_name = source_name
     try:
-        return loader.get_single_data()
+        if not every:
+            return loader.get_single_data()
+        documents = []
+        while loader.check_data():
+            documents.append(loader.get_data())
+        return documents
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
         problem = exc.problem or exc.context or "invalid YAML"
         raise YamlError(one_line(f"{source_name}{where}: invalid YAML: {problem}")) from None
+    except yaml.reader.ReaderError as exc:  # no mark: a character YAML does not allow
+        raise YamlError(one_line(_unacceptable(text, source_name, exc.character))) from None
     except yaml.YAMLError as exc:
         raise YamlError(one_line(f"{source_name}: invalid YAML: {exc}")) from None
     except YamlError:
@@ -145,6 +174,20 @@ def load(text: str, source_name: str) -> Any:
         raise YamlError(f"{source_name}: invalid YAML: {str(exc).split(';')[0]}") from None
     finally:
         loader.dispose()
+
+
+def _unacceptable(text: str, source_name: str, character: Any) -> str:
+    """Where the first character YAML does not allow is (the reader names only its
+    offset, in bytes or characters depending on the parser), and what it is."""
+    char = chr(character) if isinstance(character, int) else str(character)
+    at = text.find(char) if len(char) == 1 else -1
+    if at < 0:
+        return f"{source_name}: invalid YAML: unacceptable character {char!r}"
+    line, start = text.count("\n", 0, at) + 1, text.rfind("\n", 0, at) + 1
+    return (
+        f"{source_name}:{line}:{at - start + 1}: invalid YAML: unacceptable character"
+        f" U+{ord(char):04X} (write it as an escape in a double-quoted string)"
+    )
 
 
 def load_file(path: Path, error: type[InvalidInput], *, max_bytes: int = MAX_YAML_BYTES) -> Any:

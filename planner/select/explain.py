@@ -155,6 +155,13 @@ def problem(verdict: Verdict) -> str:
         assert verdict.inner is not None
         why = reason(verdict.inner).removeprefix("rejected: ")
         return f"the tag is a single {verdict['platform'].describe()} image: {why}"
+    if code is Code.FOREIGN_REQUESTED:
+        assert verdict.inner is not None
+        why = reason(verdict.inner).removeprefix("rejected: ")
+        return (
+            f"pulled for platform {verdict['requested'].describe()}, a"
+            f" {verdict['platform'].describe()} image: {why}"
+        )
     if code is Code.WRONG_WINDOWS_RELEASE:
         return f"windows {verdict['image']} image on a {verdict['host']} host"
     if code is Code.NEWER_THAN_HOST:

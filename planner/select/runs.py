@@ -24,7 +24,7 @@ from planner.select.host import host_view
 from planner.select.judge import judge_docker_windows, judge_platform
 from planner.select.verdicts import Code, Verdict, accept, reject
 
-__all__ = ["Isolation", "judge_image_platform", "run_verdict"]
+__all__ = ["Isolation", "judge_image_platform", "requested_verdict", "run_verdict"]
 
 Isolation = Literal["process", "hyperv"]
 
@@ -37,6 +37,34 @@ def judge_image_platform(platform: Platform, host: Platform, rules: RuleSet) -> 
     if view.strategy == "docker-classic":
         return judge_docker_windows(platform, view, rules)
     return judge_platform(platform, view, rules)
+
+
+def requested_verdict(
+    platform: Platform | None,
+    requested: Platform,
+    host: Platform,
+    rules: RuleSet,
+    *,
+    isolation: Isolation | None = None,
+) -> Verdict:
+    """RUNS, or why an image pulled for ``requested`` (not the host's own platform,
+    as Compose ``platform:`` asks) will not run on ``host``.
+
+    The engine pulls what was asked for; the host then runs it only if it runs
+    that image's platform, as it would an index entry (Docker: "exec format
+    error" otherwise, unless the host emulates it).
+    """
+    if platform is None:
+        return RUNS
+    inner = judge_image_platform(platform, host, rules)
+    if not inner.match:
+        return Verdict(
+            Code.FOREIGN_REQUESTED,
+            None,
+            {"platform": platform, "requested": requested},
+            inner=inner,
+        )
+    return run_verdict(platform, host, rules, isolation=isolation)
 
 
 def run_verdict(

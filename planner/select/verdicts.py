@@ -95,6 +95,9 @@ class Code(enum.Enum):
     RUNS = "runs"
     FOREIGN_SINGLE_IMAGE = "foreign-single-image"
     """a single-image tag for another platform; args: ``platform``; ``inner`` = the rejection"""
+    FOREIGN_REQUESTED = "foreign-requested"
+    """pulled for a platform asked for (Compose ``platform:``) that the host does not run;
+    args: ``platform`` (the image's), ``requested``; ``inner`` = the rejection"""
     WRONG_WINDOWS_RELEASE = "wrong-windows-release"
     """args: ``image`` ("6.3"), ``host`` ("10.0")"""
     NEWER_THAN_HOST = "newer-than-host"

@@ -1,0 +1,3 @@
+{{- define "shop.image" -}}
+{{ .root.Values.registry }}/{{ .image }}
+{{- end -}}

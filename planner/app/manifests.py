@@ -1,0 +1,139 @@
+"""Read workload files: Kubernetes manifests and Compose files, from paths or standard input.
+
+:func:`read_manifests` takes each file (``-`` is standard input, read once),
+parses it as a YAML stream (JSON is YAML: one reader, with the line and
+column of every key, for both), and hands each document to the Compose reader when it is a
+compose file, else to the Kubernetes reader. A workload named twice (same
+``KIND/NAMESPACE/NAME``) is an error naming both places.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from planner.app.compose import is_compose, read_compose
+from planner.app.workloads_model import Skipped, Workload, WorkloadError
+from planner.app.workloads_read import read_kubernetes
+from planner.model.documents import decode_text, looks_like_json
+from planner.model.files import path_kind, read_capped
+from planner.model.yamlfile import YamlError, load_all
+
+__all__ = ["MAX_MANIFEST_FILE_BYTES", "STDIN", "Manifests", "read_manifests"]
+
+MAX_MANIFEST_FILE_BYTES = 64 << 20
+"""The largest workload file read (the output of a large ``helm template``)."""
+
+STDIN = "-"
+STDIN_NAME = "<stdin>"
+
+
+@dataclass(frozen=True)
+class Manifests:
+    """Every workload of the files read, in order, and what was skipped."""
+
+    workloads: tuple[Workload, ...]
+    skipped: tuple[Skipped, ...]
+    warnings: tuple[str, ...] = ()
+
+
+def _read_text(
+    text: str, name: str, environ: Mapping[str, str], on_disk: bool
+) -> tuple[list[Workload], list[Skipped], list[str]]:
+    try:
+        documents = load_all(text, name)
+    except YamlError as exc:
+        message = str(exc)
+        if looks_like_json(text):
+            message = message.replace(": invalid YAML:", ": invalid JSON:", 1)
+        raise WorkloadError(message) from None
+    path = Path(name)
+    workloads: list[Workload] = []
+    skipped: list[Skipped] = []
+    warnings: list[str] = []
+    for document in documents:
+        if is_compose(document):
+            found = read_compose(path, document, environ, on_disk=on_disk)
+            workloads += found[0]
+            skipped += found[1]
+            warnings += found[2]
+    found_k8s = read_kubernetes(path, [d for d in documents if not is_compose(d)])
+    return workloads + found_k8s[0], skipped + found_k8s[1], warnings
+
+
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+"""What ``kubectl apply -f DIR`` reads of a directory (not recursively)."""
+MAX_DIRECTORY_FILES = 10_000
+
+
+def _expanded(files: Sequence[str]) -> list[str]:
+    """``files`` with each directory replaced by its manifest files, by name (as kubectl)."""
+    out: list[str] = []
+    for spec in files:
+        path = Path(spec)
+        if spec == STDIN or path_kind(path) != "directory":
+            out.append(spec)
+            continue
+        try:
+            entries = sorted(
+                entry.name
+                for entry in itertools.islice(os.scandir(path), MAX_DIRECTORY_FILES + 1)
+                if entry.name.endswith(MANIFEST_SUFFIXES) and entry.is_file()
+            )
+        except OSError as exc:
+            raise WorkloadError(
+                f"{spec}: cannot read: {(exc.strerror or str(exc)).lower()}"
+            ) from None
+        if len(entries) > MAX_DIRECTORY_FILES:
+            raise WorkloadError(f"{spec}: more than {MAX_DIRECTORY_FILES} files")
+        if not entries:
+            raise WorkloadError(f"{spec}: a directory with no .yaml, .yml or .json file")
+        out += [str(path / name) for name in entries]
+    return out
+
+
+def read_manifests(
+    files: Sequence[str],
+    *,
+    stdin: Callable[[int], bytes] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Manifests:
+    """The workloads of ``files`` (``-``: ``stdin(limit)`` gives standard input's bytes;
+    a directory: its ``.yaml``, ``.yml`` and ``.json`` files, by name, not recursively).
+
+    ``environ`` gives Compose its variables (default: none).
+    """
+    workloads: list[Workload] = []
+    skipped: list[Skipped] = []
+    warnings: list[str] = []
+    if list(files).count(STDIN) > 1:
+        raise WorkloadError("standard input (-) can be read once")
+    for spec in _expanded(files):
+        if spec == STDIN:
+            if stdin is None:
+                raise WorkloadError("- (standard input) is not available here")
+            raw = stdin(MAX_MANIFEST_FILE_BYTES + 1)
+            if len(raw) > MAX_MANIFEST_FILE_BYTES:
+                raise WorkloadError(
+                    f"{STDIN_NAME}: more than the {MAX_MANIFEST_FILE_BYTES}-byte limit"
+                )
+            name, on_disk = STDIN_NAME, False
+        else:
+            raw = read_capped(Path(spec), MAX_MANIFEST_FILE_BYTES, error=WorkloadError)
+            name, on_disk = spec, True
+        text = decode_text(raw, name, WorkloadError)
+        found = _read_text(text, name, environ or {}, on_disk)
+        workloads += found[0]
+        skipped += found[1]
+        warnings += found[2]
+    seen: dict[str, str] = {}
+    for workload in workloads:
+        if workload.id in seen:
+            raise WorkloadError(
+                f"{workload.place}: {workload.id} is defined twice (first at {seen[workload.id]})"
+            )
+        seen[workload.id] = workload.place
+    return Manifests(tuple(workloads), tuple(skipped), tuple(warnings))

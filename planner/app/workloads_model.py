@@ -1,0 +1,182 @@
+"""Workloads as data: what runs, which images, and where it may be scheduled."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from planner.app.fleet import PairResult, Status
+from planner.app.hosts import HostProfile
+from planner.app.scheduling import Placement
+from planner.model.errors import InvalidInput
+from planner.model.platform import Platform
+
+__all__ = [
+    "Container",
+    "ContainerProblem",
+    "NodeResult",
+    "Skipped",
+    "Workload",
+    "WorkloadError",
+    "workload_allowances",
+]
+
+
+class WorkloadError(InvalidInput):
+    """A manifest or compose file that is not what Kubernetes or Compose would accept."""
+
+
+@dataclass(frozen=True)
+class Container:
+    """One container of a workload and the image it pulls."""
+
+    name: str
+    image: str
+    """As written in the manifest (``nginx:1.27``)."""
+    reference: str
+    """The registry reference it means (``docker.io/library/nginx:1.27``)."""
+    init: bool = False
+    sidecar: bool = False
+    """An init container with ``restartPolicy: Always`` (a Kubernetes sidecar)."""
+    ephemeral: bool = False
+    platform: Platform | None = None
+    """Compose ``platform:``: the platform pulled, whatever the host's."""
+    place: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "name": self.name,
+            "image": self.image,
+            "reference": self.reference,
+            "init": self.init,
+        }
+        if self.sidecar:
+            out["sidecar"] = True
+        if self.ephemeral:
+            out["ephemeral"] = True
+        if self.platform is not None:
+            out["platform"] = str(self.platform)
+        return out
+
+
+@dataclass(frozen=True)
+class Workload:
+    """A Kubernetes object with a pod template, or a Compose service."""
+
+    kind: str
+    namespace: str
+    """The Kubernetes namespace; for Compose, the project name."""
+    name: str
+    containers: tuple[Container, ...]
+    placement: Placement
+    place: str
+    """``file:line:column`` of the object."""
+    pod_spec: str = "spec"
+    """Where the pod spec is (``spec.template.spec``): the suggested patch goes there."""
+    replicas: int | None = 1
+    """Pods at once (``spec.replicas``); None for a DaemonSet (one per eligible node)."""
+    compose: bool = False
+
+    @property
+    def id(self) -> str:
+        """``KIND/NAMESPACE/NAME``: how reports and allowances name it."""
+        return f"{self.kind}/{self.namespace}/{self.name}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "namespace": self.namespace,
+            "name": self.name,
+            "containers": [c.to_dict() for c in self.containers],
+        }
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A document that is not a workload, and why."""
+
+    what: str
+    place: str
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"what": self.what, "place": self.place, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class ContainerProblem:
+    """Why one container (or, with no container, the whole pod) fails on one node."""
+
+    container: Container | None
+    status: Literal["no-image", "will-not-run"]
+    reason: str
+
+    @property
+    def subject(self) -> str:
+        """``container web (nginx:1.27)``, ``init container migrate (…)`` or ``the pod``."""
+        c = self.container
+        if c is None:
+            return "the pod"
+        return f"{'init container' if c.init else 'container'} {c.name} ({c.image})"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "container": self.container.name if self.container else None,
+            "image": self.container.image if self.container else None,
+            "status": self.status,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class NodeResult:
+    """One workload on one eligible node."""
+
+    host: HostProfile
+    status: Status
+    problems: tuple[ContainerProblem, ...]
+    download_bytes: int
+    pairs: tuple[PairResult, ...]
+    """One per container, in the workload's order."""
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("ok", "allowed")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "host": self.host.name,
+            "status": self.status,
+            "problems": [p.to_dict() for p in self.problems],
+            "download_bytes": self.download_bytes,
+        }
+
+
+def _names(workload: Workload) -> tuple[str, ...]:
+    return (workload.id, f"{workload.namespace}/{workload.name}", workload.name)
+
+
+def workload_allowances(
+    values: Sequence[str], workloads: Sequence[Workload], hosts: Sequence[HostProfile]
+) -> set[tuple[str, str]]:
+    """``WORKLOAD:NODE`` patterns as (workload id, node name) pairs.
+
+    WORKLOAD is ``KIND/NAMESPACE/NAME``, ``NAMESPACE/NAME`` or ``NAME``, NODE a
+    node name; either may hold shell wildcards (``*``, ``?``, ``[…]``). A pattern
+    that matches no workload or no node is an error (a typo would hide nothing).
+    """
+    allowed: set[tuple[str, str]] = set()
+    for value in values:
+        pattern, sep, node = value.rpartition(":")
+        if not sep or not pattern or not node:
+            raise InvalidInput(f"{value!r}: expected WORKLOAD:NODE (either may be a * pattern)")
+        chosen = [w for w in workloads if any(fnmatch.fnmatchcase(n, pattern) for n in _names(w))]
+        if not chosen:
+            raise InvalidInput(f"{value!r}: no workload matches {pattern!r}")
+        nodes = [h.name for h in hosts if fnmatch.fnmatchcase(h.name, node)]
+        if not nodes:
+            raise InvalidInput(f"{value!r}: no node matches {node!r}")
+        allowed |= {(w.id, n) for w in chosen for n in nodes}
+    return allowed

@@ -1,0 +1,188 @@
+"""The workload adapter of the HTML report: a :class:`~planner.app.workloads.WorkloadReport`
+as a matrix.
+
+Rows are node pools (:attr:`WorkloadReport.pools`), split where their nodes'
+answers differ (a nodeSelector on ``kubernetes.io/hostname`` makes one node
+of a pool eligible and not the next, and ``--allow-missing`` is per node), so
+that every cell holds for every node of its row; columns are the workloads
+(``data-workload`` is ``KIND/NAMESPACE/NAME``); a cell is the node's result
+(``nodes[].status`` and ``.download_bytes`` of the JSON output), or none where
+the workload is not scheduled on those nodes. A cell's details have one
+section per container: the pair's resolution and plan, as for an image check
+(:func:`planner.cli.html_fleet.pair_section`). A workload no node may run has
+its problem in its column header.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from collections.abc import Sequence
+
+from planner.app.hosts import HostProfile
+from planner.app.scheduling import unfit_reason
+from planner.app.workloads import WorkloadReport, WorkloadResult
+from planner.app.workloads_model import NodeResult
+from planner.cli.html_fleet import image_line, pair_section, stats_lines
+from planner.cli.html_model import Cell, Column, Matrix, Row, Section
+from planner.cli.layout import safe
+from planner.model.text import plural
+
+__all__ = ["workload_matrix"]
+
+
+def _rows(report: WorkloadReport) -> list[tuple[str, tuple[HostProfile, ...]]]:
+    """(label, nodes) per row: each pool, split by the nodes' answers (status per workload)."""
+    of_node = [{n.host.name: n.status for n in result.nodes} for result in report.results]
+    rows: list[tuple[str, tuple[HostProfile, ...]]] = []
+    for pool in report.pools:
+        groups: dict[tuple[str, ...], list[HostProfile]] = {}
+        for host in pool.hosts:
+            answers = tuple(statuses.get(host.name, "") for statuses in of_node)
+            groups.setdefault(answers, []).append(host)
+        for members in groups.values():
+            whole = len(members) == len(pool.hosts)
+            rows.append((safe(pool.name) if whole else safe(members[0].name), tuple(members)))
+    return rows
+
+
+def _container_problems(node: NodeResult) -> str:
+    return "; ".join(f"{p.subject}: {p.reason}" for p in node.problems)
+
+
+def _sections(result: WorkloadResult, node: NodeResult) -> tuple[Section, ...]:
+    out = []
+    if not node.pairs:  # the kubelet refuses the pod (spec.os.name): nothing is pulled
+        return ()
+    for container, pair in zip(result.workload.containers, node.pairs, strict=True):
+        kind = "init container" if container.init else "container"
+        title = f"{kind} {container.name}: {container.image}"
+        out.append(dataclasses.replace(pair_section(pair), title=safe(title)))
+    return tuple(out)
+
+
+def _cell(result: WorkloadResult, node: NodeResult, detail: int) -> Cell:
+    if node.problems:
+        pick = ", ".join(safe(p.container.name if p.container else "pod") for p in node.problems)
+    elif len(node.pairs) == 1:
+        platform = node.pairs[0].resolution.platform
+        pick = safe(platform.describe()) if platform is not None else ""
+    else:
+        pick = plural(len(node.pairs), "image")
+    return Cell(
+        status=node.status,
+        pick=pick,
+        download_bytes=node.download_bytes if node.pairs and node.pairs[0].plan else None,
+        problem=safe(_container_problems(node)),
+        detail=detail,
+    )
+
+
+def _column(result: WorkloadResult) -> Column:
+    w = result.workload
+    about = (
+        ", ".join(f"{'init ' if c.init else ''}{c.name} ({c.image})" for c in w.containers)
+        or "no containers"
+    )
+    problem = ""
+    if not result.nodes:
+        why = "; ".join(
+            f"{plural(len(names), 'node')}: {unfit_reason(unfit)}"
+            for unfit, names in result.ineligible
+        )
+        problem = f"no eligible node ({why or 'no nodes'})"
+    return Column(
+        key=w.id, label=safe(w.id), about=safe(f"{w.place}: {about}"), problem=safe(problem)
+    )
+
+
+def workload_matrix(
+    report: WorkloadReport,
+    *,
+    plans: bool = True,
+    inventory: Sequence[tuple[str, str]] = (),
+    options: Sequence[tuple[str, str]] = (),
+) -> Matrix:
+    """The page's matrix of a workload check (``inventory``, ``options`` as for
+    :func:`planner.cli.html_fleet.fleet_matrix`)."""
+    nodes = [{n.host.name: n for n in result.nodes} for result in report.results]
+    details: list[tuple[Section, ...]] = []
+    seen: dict[tuple[object, ...], int] = {}
+    rows: list[Row] = []
+    cells: list[tuple[Cell | None, ...]] = []
+    for label, members in _rows(report):
+        first = members[0]
+        line: list[Cell | None] = []
+        for index, result in enumerate(report.results):
+            node = nodes[index].get(first.name)
+            if node is None:
+                line.append(None)
+                continue
+            key = (
+                index,
+                node.status,
+                tuple((id(p.resolution), id(p.plan), p.status) for p in node.pairs),
+            )
+            if key not in seen:
+                seen[key] = len(details)
+                details.append(_sections(result, node))
+            line.append(_cell(result, node, seen[key]))
+        about = [safe(first.platform.describe()), safe(first.rules.name)]
+        rows.append(
+            Row(
+                key=first.name,
+                members=tuple(h.name for h in members),
+                label=label,
+                about=tuple(about),
+                download_bytes=report.node_bytes.get(first.name, 0) if plans else None,
+            )
+        )
+        cells.append(tuple(line))
+    fleet = report.fleet
+    rules = Counter(h.rules.name for h in report.hosts)
+    summaries = {h.rules.name: h.rules.summary for h in report.hosts}
+    images = list(dict.fromkeys(p.image for p in fleet.pairs))
+    return Matrix(
+        title="pull-planner check -f",
+        columns=tuple(_column(result) for result in report.results),
+        rows=tuple(rows),
+        cells=tuple(cells),
+        details=tuple(details),
+        column_kind="workload",
+        check_noun="workload",
+        checks=len(report.results),
+        failures=len(report.failures),
+        total_bytes=report.total_bytes if plans else None,
+        unique_bytes=report.unique_bytes if plans else None,
+        inputs=(
+            (
+                "Workloads",
+                tuple((safe(r.workload.id), safe(r.workload.place)) for r in report.results),
+            ),
+            ("Images", tuple((safe(i), image_line(fleet, i)) for i in images)),
+            (
+                "Inventory",
+                (
+                    *inventory,
+                    (
+                        "nodes",
+                        f"{plural(len(report.hosts), 'node')} in"
+                        f" {plural(len(report.pools), 'node pool')}",
+                    ),
+                ),
+            ),
+            (
+                "Rule releases",
+                tuple(
+                    (safe(name), f"{plural(count, 'node')}: {safe(summaries[name])}")
+                    for name, count in rules.items()
+                ),
+            ),
+            *((("Options", tuple(options)),) if options else ()),
+        ),
+        stats=stats_lines(fleet),
+        notes=tuple(
+            safe(f"skipped, not a workload: {s.what} at {s.place} ({s.reason})")
+            for s in report.skipped
+        ),
+    )

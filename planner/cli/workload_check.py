@@ -1,0 +1,113 @@
+"""``pull-planner check -f FILE``: workloads on the nodes they may be scheduled on."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import TYPE_CHECKING
+
+from planner.cli import options
+from planner.cli.layout import Style, terminal_width
+from planner.cli.output import Progress, dump, error, report, write, write_files
+from planner.cli.status import EXIT_NO_MATCH, EXIT_OK
+from planner.model.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from planner.app.workloads import WorkloadReport
+
+__all__ = ["run_workload_check"]
+
+
+def _stdin(limit: int) -> bytes:
+    return sys.stdin.buffer.read(limit)
+
+
+def _workload_html(args: argparse.Namespace, checked: WorkloadReport) -> str:
+    """The HTML page of a workload check (:mod:`planner.cli.html_workloads`)."""
+    from planner.cli.html_fleet import page_inputs, stamp
+    from planner.cli.html_report import render_html
+    from planner.cli.html_workloads import workload_matrix
+
+    inventory, recorded = page_inputs(args)
+    matrix = workload_matrix(checked, plans=not args.no_plan, inventory=inventory, options=recorded)
+    return render_html(matrix, generated=stamp())
+
+
+def run_workload_check(args: argparse.Namespace) -> int:
+    """Read the workload files, check them on ``--hosts`` (or one ``--platform`` host), report."""
+    from planner.app.manifests import STDIN, read_manifests
+    from planner.app.workloads import check_workloads
+    from planner.app.workloads_model import workload_allowances
+    from planner.cli.workload_report import (
+        workload_junit,
+        workload_markdown,
+        workload_patches,
+        workload_text,
+    )
+
+    reads_stdin = STDIN in args.filename
+    if reads_stdin and args.password_stdin:
+        raise InvalidInput("-f - and --password-stdin both read standard input")
+    if args.expand:
+        raise InvalidInput("--expand is for IMAGE checks; workload results are per node in JSON")
+    hosts = options.check_hosts(args)
+    manifests = read_manifests(args.filename, stdin=_stdin, environ=os.environ)
+    report(manifests.warnings, None)
+    if not manifests.workloads:
+        raise InvalidInput(
+            f"no workload in {', '.join(args.filename)}"
+            f" ({len(manifests.skipped)} documents skipped: not workloads)"
+        )
+    allow = workload_allowances(args.allow_missing, manifests.workloads, hosts)
+    images = [c.reference for w in manifests.workloads for c in w.containers]
+    progress = Progress()
+    try:
+        checked = check_workloads(
+            manifests.workloads,
+            hosts,
+            skipped=manifests.skipped,
+            registry=options.registry_for(args, *images, *(s for h in hosts for s in h.have))
+            if images
+            else None,
+            allow=allow,
+            plans=not args.no_plan,
+            present=options.present_digests(args),
+            progress=progress,
+            warnings=manifests.warnings,
+        )
+    finally:
+        progress.clear()
+    if args.format == "text":
+        write(workload_text(checked, terminal_width(), Style()))
+        if args.suggest and checked.failures:
+            write("\n" + workload_patches(checked))
+    elif args.format == "markdown":
+        write(workload_markdown(checked))
+    elif args.format == "junit":
+        write(workload_junit(checked))
+    elif args.format == "html":
+        write(_workload_html(args, checked))
+    else:
+        write(dump(checked.to_dict(), args.format))
+    write_files(
+        (
+            (args.junit, lambda: workload_junit(checked)),
+            (args.markdown, lambda: workload_markdown(checked)),
+            (args.html, lambda: _workload_html(args, checked)),
+        )
+    )
+    fleet = checked.fleet
+    seen: dict[tuple[str, str], None] = {}
+    for pair in fleet.pairs:  # each warning once per image, not once per node
+        if pair.status == "will-not-run":
+            continue  # the problem lines say it
+        for warning in pair.plan.warnings if pair.plan else pair.resolution.warnings:
+            seen[(pair.image, warning)] = None
+    for image, warning in seen:
+        report([warning], None, f"{image}: ")
+    report((), fleet.stats.summary() if args.stats else None)
+    if checked.failures:
+        error(f"{len(checked.failures)} of {len(checked.results)} workloads failed")
+        return EXIT_NO_MATCH
+    return EXIT_OK
