@@ -85,10 +85,10 @@ _NEXT_JUDGEMENT = itertools.count()
 def _judgement_id(judged: tuple[object, ...]) -> int:
     """A number per distinct judgement key, never reused, so memos hash an int, not the key.
 
-    Forgetting the numbers (past 65,536 keys) only costs a memo miss later."""
+    Forgetting the numbers (past 16,384 keys, a few MB) only costs a memo miss later."""
     number = _JUDGEMENTS.get(judged)
     if number is None:
-        if len(_JUDGEMENTS) >= 65_536:
+        if len(_JUDGEMENTS) >= 16_384:
             _JUDGEMENTS.clear()
         number = _JUDGEMENTS[judged] = next(_NEXT_JUDGEMENT)
     return number
