@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
-import resource
 import shutil
 import statistics
 import subprocess
@@ -157,13 +157,17 @@ def workload(i: int, refs: list[str], rng: random.Random) -> dict[str, Any]:
 
 
 def run(command: list[str]) -> tuple[float, int, int]:
-    """(seconds, peak RSS in KiB of the children so far, exit status)."""
+    """(seconds, peak RSS in KiB of this child alone, exit status)."""
     start = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, check=False)
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert child.stderr is not None
+    stderr = child.stderr.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
     elapsed = time.perf_counter() - start
-    if done.returncode not in (0, 1):
-        raise SystemExit(f"{' '.join(command)}: exit {done.returncode}: {done.stderr.decode()}")
-    return elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, done.returncode
+    if child.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(command)}: exit {child.returncode}: {stderr.decode()}")
+    return elapsed, usage.ru_maxrss, child.returncode
 
 
 def main() -> int:
