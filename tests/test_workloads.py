@@ -435,3 +435,31 @@ def test_os_name_without_a_selector_fails_where_the_kubelet_refuses_it(
     assert selector == {"key": "kubernetes.io/os", "operator": "In", "values": ["windows"]}
     digests = [r["path"] for r in shop.registry.since(mark) if "sha256:" in r["path"]]
     assert len([p for p in digests if "/manifests/" in p]) == 1  # only the Windows node's
+
+
+def test_an_image_the_registry_lacks_fails_its_workloads_not_the_run(
+    shop: Shop, tmp_path: Path
+) -> None:
+    """A tag the registry does not know is ErrImagePull for the pods that use it
+    (kubelet: "manifest unknown"), not for the others: no-image, and the report goes on."""
+    typo = textwrap.dedent(f"""\
+        apiVersion: v1
+        kind: Pod
+        metadata: {{name: typo, namespace: shop}}
+        spec:
+          containers:
+            - {{name: web, image: "{shop.ref("shop/web:9.9")}"}}
+            - {{name: proxy, image: "{shop.ref("shop/metrics-proxy:0.9")}"}}
+        """)
+    code, out, err = check(helm_template(shop) + "---\n" + typo, tmp_path, "--format", "json")
+    assert code == 1, err
+    workloads = by_name(json.loads(out))
+    assert set(workloads) == {"shop-web", "shop-log-agent", "shop-report", "shop-ledger", "typo"}
+    node = workloads["typo"]["nodes"][0]
+    assert node["status"] == "no-image"
+    (problem,) = node["problems"]
+    assert problem["container"] == "web"
+    assert problem["reason"].startswith("the registry has no such image: ")
+    assert "shop/web:9.9" in problem["reason"]
+    assert node["download_bytes"] > 0  # the proxy is still pulled
+    assert workloads["shop-report"]["status"] == "ok"

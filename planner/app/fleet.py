@@ -15,13 +15,14 @@ concurrently on one session (:class:`~planner.sources.remote.RegistrySession`).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from planner.app.plan import Plan, build_plan, present_from
 from planner.app.profiles import HostProfile
 from planner.app.resolve import Resolution, resolve_source
+from planner.model.errors import NotFound
 from planner.model.stats import Stats
 from planner.select.verdicts import Notice
 from planner.sources.sourceset import SourceSet
@@ -87,6 +88,8 @@ class FleetReport:
     stats: Stats
     pools: tuple[tuple[HostProfile, ...], ...] = ()
     """Hosts that give the same answers, grouped (see :func:`pools_of`)."""
+    unavailable: Mapping[str, str] = field(default_factory=dict)
+    """Images the registry does not have (``missing_ok``), with what it said."""
 
     @functools.cached_property
     def _by_key(self) -> dict[tuple[str, str], PairResult]:
@@ -292,6 +295,7 @@ def run_fleet(
     bandwidth: float | None = None,
     progress: Progress | None = None,
     only: Collection[tuple[str, str]] | None = None,
+    missing_ok: bool = False,
 ) -> FleetReport:
     """Resolve (and plan) every image for every host.
 
@@ -301,7 +305,10 @@ def run_fleet(
     every host has (besides its profile's ``have``); ``locations`` and
     ``bandwidth`` as for :func:`planner.plan`. ``only``: just these (host name,
     image) pairs (a workload's eligible nodes): no other pair is resolved, planned
-    or reported, so no manifest is read for it.
+    or reported, so no manifest is read for it. ``missing_ok``: an image the
+    registry does not have (a tag or digest it does not know) is left out and
+    listed in :attr:`FleetReport.unavailable` instead of failing the run, as a
+    pull fails for the workloads that use it and no other.
     """
     allow = allow or set()
     report = progress or (lambda stage, done, total: None)
@@ -312,7 +319,18 @@ def run_fleet(
     sources = SourceSet(registry)
     try:
         report("reading indexes", 0, len(images))
-        sources.tops(images)
+        unavailable: dict[str, str] = {}
+        try:
+            sources.tops(images)
+        except NotFound:
+            if not missing_ok:
+                raise
+            for image in images:  # which ones: the others are read already, or now
+                try:
+                    sources.get(image).read_top()
+                except NotFound as exc:
+                    unavailable[image] = str(exc)
+            images = [image for image in images if image not in unavailable]
         resolutions: dict[tuple[str, str], Resolution] = {}
         total = len(images) * len(leaders) if needed is None else len(needed)
         for image in images:
@@ -382,6 +400,8 @@ def run_fleet(
                 if status != "ok" and (host.name, image) in allow:
                     status = "allowed"
                 pairs.append(PairResult(host, image, status, resolution, plan, problem))
-        return FleetReport(tuple(images), tuple(hosts), tuple(pairs), sources.stats, pools)
+        return FleetReport(
+            tuple(images), tuple(hosts), tuple(pairs), sources.stats, pools, unavailable
+        )
     finally:
         sources.close()

@@ -245,6 +245,7 @@ def check_workloads(
         present=present,
         progress=progress,
         only=only,
+        missing_ok=True,
     )
     results = []
     answers_of = {h.name: pool_key(h) for h in hosts}
@@ -359,6 +360,10 @@ def _answer(workload: Workload, node: HostProfile, fleet: FleetReport) -> _Answe
     problems = []
     sizes: dict[str, int] = {}
     for container in workload.containers:
+        if container.reference in fleet.unavailable:  # ErrImagePull: manifest unknown
+            reason = f"the registry has no such image: {fleet.unavailable[container.reference]}"
+            problems.append(ContainerProblem(container, "no-image", reason))
+            continue
         pair = fleet.pair(_pull_host(node, container).name, container.reference)
         pairs.append(pair)
         state, reason = pair.status, pair.problem

@@ -139,7 +139,8 @@ class NodeResult:
     problems: tuple[ContainerProblem, ...]
     download_bytes: int
     pairs: tuple[PairResult, ...]
-    """One per container, in the workload's order."""
+    """One per container whose image was read, in the workload's order (shared by the
+    nodes with the same answers)."""
 
     @property
     def ok(self) -> bool:

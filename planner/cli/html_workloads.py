@@ -54,7 +54,11 @@ def _sections(result: WorkloadResult, node: NodeResult) -> tuple[Section, ...]:
     out = []
     if not node.pairs:  # the kubelet refuses the pod (spec.os.name): nothing is pulled
         return ()
-    for container, pair in zip(result.workload.containers, node.pairs, strict=True):
+    pulled = {pair.image: pair for pair in node.pairs}  # an image the registry lacks has none
+    for container in result.workload.containers:
+        if container.reference not in pulled:
+            continue
+        pair = pulled[container.reference]
         kind = "init container" if container.init else "container"
         title = f"{kind} {container.name}: {container.image}"
         out.append(dataclasses.replace(pair_section(pair), title=safe(title)))
