@@ -219,12 +219,32 @@ services:
   db:
     image: "postgres:16"
     platform: ${DB_PLATFORM:-linux/amd64/v3}
-  config: {}
+  debug:
+    image: busybox:1.36
+    profiles: [debug]
   local:
     build: .
     image: shop/local:dev
     pull_policy: build
 """
+
+
+def test_a_profile_turned_on_starts_its_services(tmp_path: Path) -> None:
+    """profiles.md: a service with profiles starts only when one of them is active
+    (COMPOSE_PROFILES, comma-separated; compose-go cli/options.go)."""
+    path = tmp_path / "compose.yaml"
+    path.write_text(SERVICES, encoding="utf-8")
+    found = read_manifests([str(path)], environ={"TAG": "1", "COMPOSE_PROFILES": "x, debug"})
+    assert "compose/shop/debug" in [w.id for w in found.workloads]
+
+
+def test_a_service_with_neither_image_nor_build_is_refused(tmp_path: Path) -> None:
+    """compose-go loader: 'service "config" has neither an image nor a build context
+    specified'."""
+    path = tmp_path / "compose.yaml"
+    path.write_text("services:\n  config: {}\n", encoding="utf-8")
+    with pytest.raises(WorkloadError, match=r"compose.yaml:2:3: services.config: has neither"):
+        read_manifests([str(path)])
 
 
 def test_services(tmp_path: Path) -> None:
@@ -245,7 +265,7 @@ def test_services(tmp_path: Path) -> None:
     assert web.place == f"{path}:3:3"
     assert [(s.what, s.reason) for s in found.skipped] == [
         ("service worker", "builds its image (build:), nothing to pull"),
-        ("service config", "no image"),
+        ("service debug", "in profiles debug, none active (COMPOSE_PROFILES)"),
         ("service local", "builds its image (pull_policy: build), nothing to pull"),
     ]
     assert found.warnings == ()

@@ -262,7 +262,7 @@ SKIPPED = [
     (
         "apiVersion: v1\nkind: PodTemplate\nmetadata: {name: t}\ntemplate:\n"
         "  spec: {containers: [{name: a, image: nginx}]}\n",
-        "PodTemplate has no pod template",
+        "a PodTemplate starts no pod by itself",
         "TYPES: PodTemplate.template is no spec.template",
     ),
     (
@@ -802,3 +802,90 @@ def _empty(tmp_path: Path) -> Path:
     empty = tmp_path / "empty"
     empty.mkdir()
     return empty
+
+
+OWNED = """\
+apiVersion: v1
+kind: List
+items:
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: web, namespace: shop}
+    spec:
+      replicas: 2
+      template: {spec: {containers: [{name: web, image: "web:2"}]}}
+  - apiVersion: apps/v1
+    kind: ReplicaSet
+    metadata:
+      name: web-7d4b9
+      namespace: shop
+      ownerReferences: [{apiVersion: apps/v1, kind: Deployment, name: web, controller: true}]
+    spec:
+      replicas: 2
+      template: {spec: {containers: [{name: web, image: "web:2"}]}}
+  - apiVersion: apps/v1
+    kind: ReplicaSet
+    metadata: {name: old-5c6f8, namespace: shop}
+    spec:
+      replicas: 0
+      template: {spec: {containers: [{name: web, image: "web:1"}]}}
+  - apiVersion: v1
+    kind: Pod
+    metadata:
+      name: web-7d4b9-x2x
+      namespace: shop
+      ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: web-7d4b9, controller: true}]
+    spec: {containers: [{name: web, image: "web:2"}]}
+  - apiVersion: v1
+    kind: Pod
+    metadata:
+      name: orphan
+      namespace: shop
+      ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: gone, controller: true}]
+    spec: {containers: [{name: web, image: "web:2"}]}
+"""
+
+
+def test_kubectl_get_all_checks_each_rollout_once(tmp_path: Path) -> None:
+    """kubectl get all: a Deployment, its ReplicaSet (ownerReferences controller: true, apimachinery
+    meta/v1 OwnerReference) and its Pods are one rollout; an old ReplicaSet at replicas: 0 runs
+    nothing; a Pod whose owner is not in the input is checked on its own."""
+    found = read_manifests([write(tmp_path, OWNED)])
+    assert [w.id for w in found.workloads] == ["Deployment/shop/web", "Pod/shop/orphan"]
+    assert [(s.what, s.reason) for s in found.skipped] == [
+        ("ReplicaSet shop/web-7d4b9", "owned by Deployment/shop/web: checked there"),
+        ("ReplicaSet shop/old-5c6f8", "replicas: 0 starts no pod"),
+        ("Pod shop/web-7d4b9-x2x", "owned by ReplicaSet/shop/web-7d4b9: checked there"),
+    ]
+
+
+def test_helm_test_hooks_are_not_part_of_the_rollout(tmp_path: Path) -> None:
+    """helm template prints test hooks (helm.sh/hook: test; test-success before Helm 3);
+    they run on helm test only (helm docs, Chart Tests)."""
+    text = (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: t\n  annotations: {helm.sh/hook: test}\n"
+        "spec: {containers: [{name: c, image: x}]}\n---\n"
+        "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\n"
+        "  annotations: {helm.sh/hook: 'pre-install,pre-upgrade'}\n"
+        "spec: {template: {spec: {containers: [{name: c, image: x}]}}}\n"
+    )
+    found = read_manifests([write(tmp_path, text)])
+    assert [w.id for w in found.workloads] == ["Job/default/migrate"]  # install hooks run
+    assert found.skipped[0].reason == "a Helm test hook: it runs on helm test, not in a rollout"
+
+
+def test_the_same_file_twice_is_read_once_and_duplicate_container_names_are_refused(
+    tmp_path: Path,
+) -> None:
+    """kubectl apply -f a -f a applies a once; ValidatePodSpec refuses a container name used
+    twice (across containers and initContainers): 'Duplicate value'."""
+    path = write(
+        tmp_path, "kind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: x}]}\n"
+    )
+    assert len(read_manifests([path, path]).workloads) == 1
+    twice = "kind: Pod\nmetadata: {name: p}\nspec:\n  initContainers: [{name: c, image: x}]\n  containers: [{name: c, image: y}]\n"
+    with pytest.raises(
+        WorkloadError,
+        match=r":4:21: Pod default/p: spec.initContainers\[0\].name: duplicate container name 'c'",
+    ):
+        read_manifests([write(tmp_path, twice, "twice.yaml")])

@@ -11,6 +11,9 @@ What is read, as ``docker compose pull`` reads it (the Compose specification,
 * ``services.NAME.platform`` (``linux/arm64``): the platform the service pulls
   and runs, whatever the host's (on another architecture it is pulled, then
   fails with "exec format error" unless the host emulates it);
+* a service with ``profiles:`` none of which ``COMPOSE_PROFILES`` turns on is
+  not started, so not checked (``profiles.md``; ``*`` turns on every one);
+* a service with neither ``image`` nor ``build`` is an error, as for Compose;
 * a service with only ``build:``, or with ``build:`` and ``pull_policy: build``
   (Compose builds the image, even when it names one: ``services.md``), has no
   image to pull and is listed as skipped.
@@ -293,6 +296,20 @@ def read_compose(
         line, column = check.position(services, name)
         place = f"{path}:{line}:{column}"
         service = check.table(service, where, parent=services, key=name)
+        if "image" not in service and "build" not in service:
+            raise check.fail(
+                services,
+                name,
+                where,
+                "has neither an image nor a build context (Compose refuses it)",
+            )
+        profiles = check.strings(service, "profiles", f"{where}.profiles")
+        active = {p.strip() for p in variables.get("COMPOSE_PROFILES", "").split(",") if p.strip()}
+        if profiles and not (set(profiles) & active or "*" in active):
+            listed = ", ".join(profiles)
+            reason = f"in profiles {listed}, none active (COMPOSE_PROFILES)"
+            skipped.append(Skipped(f"service {name}", place, reason))
+            continue
         if "image" not in service or ("build" in service and service.get("pull_policy") == "build"):
             reason = "no image"
             if "build" in service:

@@ -72,7 +72,7 @@ MAX_DIRECTORY_FILES = 10_000
 def _expanded(files: Sequence[str]) -> list[str]:
     """``files`` with each directory replaced by its manifest files, by name (as kubectl)."""
     out: list[str] = []
-    for spec in files:
+    for spec in dict.fromkeys(files):  # the same file twice is read once, as kubectl does
         path = Path(spec)
         if spec == STDIN or path_kind(path) != "directory":
             out.append(spec)
@@ -92,7 +92,28 @@ def _expanded(files: Sequence[str]) -> list[str]:
         if not entries:
             raise WorkloadError(f"{spec}: a directory with no .yaml, .yml or .json file")
         out += [str(path / name) for name in entries]
-    return out
+    return list(dict.fromkeys(out))
+
+
+def _running(workloads: list[Workload]) -> tuple[list[Workload], list[Skipped]]:
+    """The workloads a rollout starts pods for, and the others as skipped.
+
+    An object whose controller is among those read (``kubectl get all``: a
+    Deployment's ReplicaSets and their Pods) is checked as part of its owner,
+    not again; one with ``replicas: 0`` (an old ReplicaSet) starts no pod.
+    """
+    ids = {w.id for w in workloads}
+    kept: list[Workload] = []
+    dropped: list[Skipped] = []
+    for w in workloads:
+        what = f"{w.kind} {w.namespace}/{w.name}"
+        if w.owner is not None and w.owner in ids:
+            dropped.append(Skipped(what, w.place, f"owned by {w.owner}: checked there"))
+        elif w.replicas == 0:
+            dropped.append(Skipped(what, w.place, "replicas: 0 starts no pod"))
+        else:
+            kept.append(w)
+    return kept, dropped
 
 
 def read_manifests(
@@ -129,6 +150,8 @@ def read_manifests(
         workloads += found[0]
         skipped += found[1]
         warnings += found[2]
+    workloads, dropped = _running(workloads)
+    skipped += dropped
     seen: dict[str, str] = {}
     for workload in workloads:
         if workload.id in seen:

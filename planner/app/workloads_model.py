@@ -78,6 +78,8 @@ class Workload:
     replicas: int | None = 1
     """Pods at once (``spec.replicas``); None for a DaemonSet (one per eligible node)."""
     compose: bool = False
+    owner: str | None = None
+    """The id of the controller that owns it (``ownerReferences``), if any."""
 
     @property
     def id(self) -> str:

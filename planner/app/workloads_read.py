@@ -143,8 +143,8 @@ def _read_object(
     name = meta.get("name")
     if not isinstance(name, str) or not name:
         name = meta.get("generateName") if isinstance(meta.get("generateName"), str) else ""
-    namespace = meta.get("namespace")
-    namespace = namespace if isinstance(namespace, str) and namespace else "default"
+    given = meta.get("namespace")
+    namespace = given if isinstance(given, str) and given else "default"
     who = f"{kind} {namespace}/{name or '(no name)'}"
     at = POD_SPEC_AT.get(kind, _TEMPLATE)
     spec: Any = node
@@ -152,11 +152,26 @@ def _read_object(
         spec = spec.get(step) if isinstance(spec, MarkedMap) else None
     custom = kind not in POD_SPEC_AT
     if custom and not (isinstance(spec, MarkedMap) and "containers" in spec):
-        skipped.append(Skipped(who, _place(check, node), f"{kind} has no pod template"))
+        reason = f"{kind} has no pod template"
+        if kind == "PodTemplate":
+            reason = "a PodTemplate starts no pod by itself"
+        skipped.append(Skipped(who, _place(check, node), reason))
+        return
+    hook = _helm_test(meta)
+    if hook:
+        skipped.append(Skipped(who, _place(check, node), hook))
         return
     doc = _Document(check, node, kind, who)
     if not name:
-        raise doc.fail(node, "metadata", "metadata.name", "missing: every object has a name")
+        problem = "missing: every object has a name"
+        if "name" in meta:
+            problem = f"must be a non-empty string, not {describe(meta['name'])}"
+        raise doc.fail(
+            meta if "name" in meta else node,
+            "name" if "name" in meta else "metadata",
+            "metadata.name",
+            problem,
+        )
     if not isinstance(spec, MarkedMap):
         raise doc.fail(node, None, ".".join(at), "missing: a workload has a pod spec here")
     where = ".".join(at)
@@ -171,8 +186,37 @@ def _read_object(
             place=_place(check, node),
             pod_spec=where,
             replicas=_replicas(node, kind),
+            owner=_owner(meta, namespace),
         )
     )
+
+
+def _helm_test(meta: MarkedMap) -> str:
+    """Why a Helm test hook is not part of a rollout ('' for anything else).
+
+    ``helm template`` prints the chart's test hooks (annotation ``helm.sh/hook:
+    test``, or ``test-success`` before Helm 3) with the rest; they run only on
+    ``helm test``.
+    """
+    annotations = meta.get("annotations")
+    hook = annotations.get("helm.sh/hook") if isinstance(annotations, MarkedMap) else None
+    if not isinstance(hook, str):
+        return ""
+    if {h.strip() for h in hook.split(",")} & {"test", "test-success"}:
+        return "a Helm test hook: it runs on helm test, not in a rollout"
+    return ""
+
+
+def _owner(meta: MarkedMap, namespace: str) -> str | None:
+    """``KIND/NAMESPACE/NAME`` of the controller that owns the object (``ownerReferences``
+    with ``controller: true``: a Deployment's ReplicaSet, a ReplicaSet's Pod), or None."""
+    owners = meta.get("ownerReferences")
+    for owner in owners if isinstance(owners, MarkedList) else ():
+        if isinstance(owner, MarkedMap) and owner.get("controller") is True:
+            kind, name = owner.get("kind"), owner.get("name")
+            if isinstance(kind, str) and isinstance(name, str):
+                return f"{kind}/{namespace}/{name}"
+    return None
 
 
 def _replicas(node: MarkedMap, kind: str) -> int | None:
@@ -186,6 +230,7 @@ def _replicas(node: MarkedMap, kind: str) -> int | None:
 
 def _containers(doc: _Document, spec: MarkedMap, where: str) -> list[Container]:
     out: list[Container] = []
+    seen: set[str] = set()
     for key, init, ephemeral in _CONTAINER_LISTS:
         if key not in spec:
             continue
@@ -196,6 +241,9 @@ def _containers(doc: _Document, spec: MarkedMap, where: str) -> list[Container]:
             name = entry.get("name")
             if not isinstance(name, str) or not name:
                 raise doc.fail(entry, "name" if "name" in entry else None, f"{at}.name", "missing")
+            if name in seen:  # ValidatePodSpec: container names are unique across the lists
+                raise doc.fail(entry, "name", f"{at}.name", f"duplicate container name {name!r}")
+            seen.add(name)
             image = entry.get("image")
             if not isinstance(image, str) or not image.strip():
                 problem = "missing" if image is None else f"must be a string, not {describe(image)}"
