@@ -181,3 +181,24 @@ def test_quiet_prints_digests_only() -> None:
     lines = done.stdout.splitlines()
     assert done.returncode == 1  # pi-zero has no image: it has no line, and the exit says so
     assert [line.split()[0] for line in lines] == ["build-x86-v3", "k8s-x86", "k8s-graviton", "pi4"]
+
+
+@pytest.mark.parametrize(
+    ("text", "plain", "code"),
+    [
+        # CommonMark "Backslash escapes": any ASCII punctuation may be escaped
+        ("![x](http://evil.invalid/t.png)", r"\!\[x\]\(http://evil.invalid/t.png\)", None),
+        ("<img src=x onerror=alert(1)>", r"\<img src=x onerror=alert\(1\)\>", None),
+        ("a|b", r"a\|b", "`a\\|b`"),
+        # CommonMark "Code spans": a fence longer than any backtick run inside
+        ("ns`x", r"ns\`x", "``ns`x``"),
+        ("`", r"\`", "`` ` ``"),
+        ("nginx:1.27", "nginx:1.27", "`nginx:1.27`"),
+    ],
+)
+def test_markdown_makes_untrusted_text_inert(text: str, plain: str, code: str | None) -> None:
+    from planner.cli.layout import md_code, md_text
+
+    assert md_text(text) == plain
+    if code is not None:
+        assert md_code(text) == code

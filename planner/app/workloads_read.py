@@ -43,6 +43,7 @@ from planner.app.scheduling import (
     label_key_problem,
     label_value_problem,
 )
+from planner.app.workloads_meta import helm_test, owner, replicas
 from planner.app.workloads_model import Container, Skipped, Workload, WorkloadError
 from planner.model.errors import InvalidReference
 from planner.model.reference import Reference
@@ -157,7 +158,7 @@ def _read_object(
             reason = "a PodTemplate starts no pod by itself"
         skipped.append(Skipped(who, _place(check, node), reason))
         return
-    hook = _helm_test(meta)
+    hook = helm_test(meta)
     if hook:
         skipped.append(Skipped(who, _place(check, node), hook))
         return
@@ -185,47 +186,10 @@ def _read_object(
             placement=_placement(doc, spec, where),
             place=_place(check, node),
             pod_spec=where,
-            replicas=_replicas(node, kind),
-            owner=_owner(meta, namespace),
+            replicas=replicas(node, kind),
+            owner=owner(meta, namespace),
         )
     )
-
-
-def _helm_test(meta: MarkedMap) -> str:
-    """Why a Helm test hook is not part of a rollout ('' for anything else).
-
-    ``helm template`` prints the chart's test hooks (annotation ``helm.sh/hook:
-    test``, or ``test-success`` before Helm 3) with the rest; they run only on
-    ``helm test``.
-    """
-    annotations = meta.get("annotations")
-    hook = annotations.get("helm.sh/hook") if isinstance(annotations, MarkedMap) else None
-    if not isinstance(hook, str):
-        return ""
-    if {h.strip() for h in hook.split(",")} & {"test", "test-success"}:
-        return "a Helm test hook: it runs on helm test, not in a rollout"
-    return ""
-
-
-def _owner(meta: MarkedMap, namespace: str) -> str | None:
-    """``KIND/NAMESPACE/NAME`` of the controller that owns the object (``ownerReferences``
-    with ``controller: true``: a Deployment's ReplicaSet, a ReplicaSet's Pod), or None."""
-    owners = meta.get("ownerReferences")
-    for owner in owners if isinstance(owners, MarkedList) else ():
-        if isinstance(owner, MarkedMap) and owner.get("controller") is True:
-            kind, name = owner.get("kind"), owner.get("name")
-            if isinstance(kind, str) and isinstance(name, str):
-                return f"{kind}/{namespace}/{name}"
-    return None
-
-
-def _replicas(node: MarkedMap, kind: str) -> int | None:
-    """How many pods run at once: ``spec.replicas`` (default 1), None for a DaemonSet."""
-    if kind == "DaemonSet":
-        return None
-    spec = node.get("spec")
-    value = spec.get("replicas", 1) if isinstance(spec, MarkedMap) and kind != "Pod" else 1
-    return value if isinstance(value, int) and not isinstance(value, bool) else 1
 
 
 def _containers(doc: _Document, spec: MarkedMap, where: str) -> list[Container]:

@@ -6,7 +6,7 @@ from xml.etree import ElementTree
 
 from planner.app.fleet import FleetReport, PairResult
 from planner.app.profiles import HostProfile
-from planner.cli.layout import Style, aligned, safe, wrap
+from planner.cli.layout import Style, aligned, md_code, md_text, safe, wrap
 from planner.model.text import plural
 from planner.model.units import human_size
 
@@ -171,10 +171,6 @@ def fleet_text(
     return "\n".join(out) + "\n"
 
 
-def _md(text: str) -> str:
-    return safe(text).replace("\\", "\\\\").replace("|", "\\|")
-
-
 def fleet_markdown(report: FleetReport, expand: bool = False) -> str:
     """A Markdown report for CI job summaries and pull-request comments (rows as :func:`row_groups`)."""
     icon = {"ok": "✅", "allowed": "⚠️", "no-image": "❌", "will-not-run": "❌"}
@@ -186,7 +182,7 @@ def fleet_markdown(report: FleetReport, expand: bool = False) -> str:
         f"({plural(len(report.hosts), 'host')} x {plural(len(report.images), 'image')})",
         "",
         "| host | platform | rules | "
-        + " | ".join(f"`{_md(i)}`" for i in report.images)
+        + " | ".join(md_code(i) for i in report.images)
         + " | download |",
         "|---|---|---|" + "---|" * len(report.images) + "---:|",
     ]
@@ -195,12 +191,14 @@ def fleet_markdown(report: FleetReport, expand: bool = False) -> str:
         cells = []
         for image in report.images:
             pair = report.pair(host.name, image)
-            cells.append(f"{icon[pair.status]} {_md(_cell(pair))}")
-        name = _md(host.name) + (f" (+{more})" if more else "")
+            cells.append(f"{icon[pair.status]} {md_text(_cell(pair))}")
+        name = md_text(host.name) + (f" (+{more})" if more else "")
         size = human_size(report.host_bytes(host.name)) + (" each" if more else "")
-        platform = _md(host.platform.describe())
+        platform = md_code(host.platform.describe())
         lines.append(
-            f"| {name} | `{platform}` | {host.rules.name} | " + " | ".join(cells) + f" | {size} |"
+            f"| {name} | {platform} | {md_text(host.rules.name)} | "
+            + " | ".join(cells)
+            + f" | {size} |"
         )
     problems = _problems(report, rows_of)
     if problems:
@@ -209,11 +207,11 @@ def fleet_markdown(report: FleetReport, expand: bool = False) -> str:
             state = "allowed" if pair.status == "allowed" else "**fails**"
             also = f" (and {plural(more, 'more host')})" if more else ""
             lines.append(
-                f"- `{_md(pair.host.name)}`{also} x `{_md(pair.image)}` {state}:"
-                f" {_md(pair.problem)}"
+                f"- {md_code(pair.host.name)}{also} x {md_code(pair.image)} {state}:"
+                f" {md_text(pair.problem)}"
             )
     lines += ["", "### Download sizes", ""]
-    lines += [f"- {_md(line)}" for line in fleet_footer(report)]
+    lines += [f"- {md_text(line)}" for line in fleet_footer(report)]
     return "\n".join(lines) + "\n"
 
 

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 import textwrap
@@ -24,7 +25,17 @@ from typing import ClassVar, TextIO
 
 from planner.model.text import one_line
 
-__all__ = ["MIN_WRAP", "Style", "aligned", "safe", "table", "terminal_width", "wrap"]
+__all__ = [
+    "MIN_WRAP",
+    "Style",
+    "aligned",
+    "md_code",
+    "md_text",
+    "safe",
+    "table",
+    "terminal_width",
+    "wrap",
+]
 
 MIN_WRAP = 40
 
@@ -53,6 +64,27 @@ def wrap(text: str, width: int, indent: str = "", first: str = "") -> list[str]:
         break_on_hyphens=False,
         break_long_words=True,
     ) or [first.rstrip()]
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#!|~])")
+
+
+def md_text(text: str) -> str:
+    """Untrusted text for Markdown (a job summary): escaped for a terminal (:func:`safe`),
+    then every character Markdown or HTML could act on backslash-escaped, so a name such
+    as ``![x](http://…)`` is text, not an image (CommonMark: backslash escapes)."""
+    return _MD_SPECIAL.sub(r"\\\1", safe(text))
+
+
+def md_code(text: str) -> str:
+    """Untrusted text as a Markdown code span: a fence of more backticks than any run in
+    it, so it cannot close the span early (CommonMark: code spans); ``|`` escaped for
+    tables (GitHub's tables split cells even inside code spans)."""
+    body = safe(text).replace("|", "\\|")
+    longest = max((len(run) for run in re.findall("`+", body)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if body.startswith("`") or body.endswith("`") else ""
+    return f"{fence}{pad}{body}{pad}{fence}"
 
 
 def aligned(rows: list[list[str]]) -> list[str]:

@@ -7,7 +7,7 @@ from xml.etree import ElementTree
 from planner.app.scheduling import unfit_reason
 from planner.app.workloads import NodePool, WorkloadReport, WorkloadResult
 from planner.app.workloads_model import NodeResult
-from planner.cli.layout import Style, aligned, safe, wrap
+from planner.cli.layout import Style, aligned, md_code, md_text, safe, wrap
 from planner.model.text import plural
 from planner.model.units import human_size
 
@@ -168,10 +168,6 @@ def workload_patches(report: WorkloadReport) -> str:
     return "---\n".join(parts)
 
 
-def _md(text: str) -> str:
-    return safe(text).replace("\\", "\\\\").replace("|", "\\|")
-
-
 def workload_markdown(report: WorkloadReport) -> str:
     """A Markdown report (CI job summaries): the matrix, the problems, the download figures."""
     failed = len(report.failures)
@@ -182,7 +178,7 @@ def workload_markdown(report: WorkloadReport) -> str:
         f"**{plural(len(report.results), 'workload')}, {failed} failed**"
         f" ({plural(len(report.hosts), 'node')}, {plural(len(report.pools), 'node pool')})",
         "",
-        "| workload | " + " | ".join(_md(p.name) for p in report.pools) + " |",
+        "| workload | " + " | ".join(md_text(p.name) for p in report.pools) + " |",
         "|---|" + "---|" * len(report.pools),
     ]
     for result in report.results:
@@ -191,17 +187,19 @@ def workload_markdown(report: WorkloadReport) -> str:
             status, text = _cell(nodes, pool, False)
             if not result.nodes:
                 status, text = "no-image", "NO NODE"
-            cells.append(f"{icon[status]} {_md(text)}")
-        lines.append(f"| `{_md(result.workload.id)}` | " + " | ".join(cells) + " |")
+            cells.append(f"{icon[status]} {md_text(text)}")
+        lines.append(f"| {md_code(result.workload.id)} | " + " | ".join(cells) + " |")
     found = [line for result in report.results for line in problems(result)]
     if found:
         lines += ["", "### Problems", ""]
-        lines += [f"- {'**fails**' if w == 'FAIL' else 'allowed'}: {_md(t)}" for w, t in found]
+        lines += [f"- {'**fails**' if w == 'FAIL' else 'allowed'}: {md_text(t)}" for w, t in found]
     lines += ["", "### Download sizes", ""]
-    lines += [f"- {_md(line)}" for line in _footer(report)]
+    lines += [f"- {md_text(line)}" for line in _footer(report)]
     if report.skipped:
         lines += ["", "### Skipped (not workloads)", ""]
-        lines += [f"- {_md(s.what)} ({_md(s.place)}): {_md(s.reason)}" for s in report.skipped]
+        lines += [
+            f"- {md_text(s.what)} ({md_text(s.place)}): {md_text(s.reason)}" for s in report.skipped
+        ]
     return "\n".join(lines) + "\n"
 
 
