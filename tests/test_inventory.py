@@ -898,3 +898,27 @@ def test_json_that_plain_json_reads_differently_takes_the_positioned_path(tmp_pa
     )
     with pytest.raises(planner.InvalidInput, match=r"dup.json:4:2: duplicate key 'kind'"):
         load_inventory(path)
+
+
+def test_a_cordoned_node_has_the_unschedulable_taint(tmp_path: Path) -> None:
+    """kubectl cordon sets spec.unschedulable; the scheduler's NodeUnschedulable filter keeps
+    pods off unless they tolerate node.kubernetes.io/unschedulable:NoSchedule
+    (pkg/scheduler/framework/plugins/nodeunschedulable)."""
+    node = {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {
+            "name": "n1",
+            "labels": {"kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64"},
+        },
+        "spec": {"unschedulable": True},
+        "status": {"nodeInfo": {"containerRuntimeVersion": "containerd://1.7.20"}},
+    }
+    path = tmp_path / "nodes.json"
+    path.write_text(json.dumps(node))
+    (host,) = load_inventory(path)
+    assert [str(t) for t in host.taints] == ["node.kubernetes.io/unschedulable:NoSchedule"]
+    node["spec"]["taints"] = [{"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}]
+    path.write_text(json.dumps(node))
+    (host,) = load_inventory(path)
+    assert len(host.taints) == 1  # the node controller's taint and the flag: one taint

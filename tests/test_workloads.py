@@ -463,3 +463,30 @@ def test_an_image_the_registry_lacks_fails_its_workloads_not_the_run(
     assert "shop/web:9.9" in problem["reason"]
     assert node["download_bytes"] > 0  # the proxy is still pulled
     assert workloads["shop-report"]["status"] == "ok"
+
+
+def test_pools_of_one_name_are_told_apart_and_a_pod_is_not_patched(
+    shop: Shop, tmp_path: Path
+) -> None:
+    nodes = json.loads(NODES.read_text())
+    for node in nodes["items"]:
+        if node["metadata"]["name"] == AMD64[1]:
+            node["spec"]["taints"] = [{"key": "dedicated", "value": "ci", "effect": "NoSchedule"}]
+    tainted = tmp_path / "nodes.json"
+    tainted.write_text(json.dumps(nodes))
+    pod = textwrap.dedent(f"""\
+        apiVersion: v1
+        kind: Pod
+        metadata: {{name: once, namespace: shop}}
+        spec:
+          initContainers: [{{name: migrate, image: "{shop.ref("shop/migrate:1.0")}"}}]
+          containers: [{{name: web, image: "{shop.ref("shop/web:1.0")}"}}]
+        """)
+    code, out, _ = check(pod, tmp_path, "--format", "json", hosts=tainted)
+    pools = [p["name"] for p in json.loads(out)["fleet"]["pools"]]
+    assert f"general-amd64 ({AMD64[0]})" in pools and f"general-amd64 ({AMD64[1]})" in pools
+    code, out, _ = check(pod, tmp_path, "--suggest", hosts=tainted)
+    assert code == 1
+    assert "# runs on 1 node with this affinity:" in out
+    assert "#   (a Pod's pod spec cannot change: edit it and re-create)" in out
+    assert "kubectl patch pod" not in out

@@ -51,6 +51,7 @@ RUNTIMES = {"containerd": "containerd", "cri-o": "cri-o", "docker": "docker"}
 OS_LABEL = "kubernetes.io/os"
 ARCH_LABEL = "kubernetes.io/arch"
 BUILD_LABEL = "node.kubernetes.io/windows-build"
+UNSCHEDULABLE = Taint("node.kubernetes.io/unschedulable", "", "NoSchedule")
 _COMPONENT = re.compile(r"[A-Za-z0-9_.-]+", re.ASCII)
 
 
@@ -222,8 +223,12 @@ class _Nodes:
         return platform.with_fields(os_version=build) if build else platform
 
     def taints(self, spec: MarkedMap, who: str) -> tuple[Taint, ...]:
+        """``spec.taints``; a cordoned node (``spec.unschedulable``) also has the
+        ``node.kubernetes.io/unschedulable:NoSchedule`` taint, as the scheduler's
+        NodeUnschedulable filter treats it (the node controller adds that taint too)."""
+        cordoned = (UNSCHEDULABLE,) if spec.get("unschedulable") is True else ()
         if spec.get("taints") is None:
-            return ()
+            return cordoned
         items = spec["taints"]
         if not isinstance(items, MarkedList):
             raise self.check.fail(spec, "taints", f"{who}: spec.taints", "must be a list of taints")
@@ -242,4 +247,4 @@ class _Nodes:
                     f"{effect!r} is not one of: {', '.join(TAINT_EFFECTS)}",
                 )
             out.append(Taint(key, value, effect))
-        return tuple(out)
+        return tuple(out) + tuple(t for t in cordoned if t not in out)

@@ -37,7 +37,6 @@ from planner.app.fleet import FleetReport, PairResult, Progress, Status, pool_ke
 from planner.app.hosts import HostProfile
 from planner.app.scheduling import (
     HOSTNAME_LABEL,
-    POOL_LABELS,
     Unfit,
     UnfitCode,
     node_labels,
@@ -47,9 +46,11 @@ from planner.app.suggest import Suggestion, suggest
 from planner.app.workloads_model import (
     Container,
     ContainerProblem,
+    NodePool,
     NodeResult,
     Skipped,
     Workload,
+    node_pools,
 )
 from planner.select import explain
 from planner.select.runs import requested_verdict
@@ -58,7 +59,6 @@ if TYPE_CHECKING:
     from planner.transport.options import RegistryOptions
 
 __all__ = [
-    "NodePool",
     "WorkloadReport",
     "WorkloadResult",
     "check_workloads",
@@ -104,14 +104,6 @@ class WorkloadResult:
             "suggested_affinity": suggestion.affinity() if suggestion else None,
             "needs_builds": [b.to_dict() for b in suggestion.builds] if suggestion else [],
         }
-
-
-@dataclass(frozen=True)
-class NodePool:
-    """Nodes that get the same answers and schedule alike: one column of the matrix."""
-
-    name: str
-    hosts: tuple[HostProfile, ...]
 
 
 @dataclass(frozen=True)
@@ -168,23 +160,6 @@ class WorkloadReport:
             "warnings": list(self.warnings),
             "stats": self.fleet.stats.to_dict(),
         }
-
-
-def _pool_name(members: list[HostProfile]) -> str:
-    labels = {label: members[0].labels.get(label) for label in POOL_LABELS}
-    for label, value in labels.items():
-        if value and all(h.labels.get(label) == value for h in members):
-            return value
-    return members[0].name + (f" (+{len(members) - 1})" if len(members) > 1 else "")
-
-
-def node_pools(hosts: Sequence[HostProfile]) -> tuple[NodePool, ...]:
-    """Nodes grouped by pool label (:data:`POOL_LABELS`), answers (``pool_key``) and taints."""
-    groups: dict[tuple[object, ...], list[HostProfile]] = {}
-    for host in hosts:
-        label = next((host.labels[k] for k in POOL_LABELS if k in host.labels), None)
-        groups.setdefault((label, pool_key(host), host.taints), []).append(host)
-    return tuple(NodePool(_pool_name(members), tuple(members)) for members in groups.values())
 
 
 def _pull_host(node: HostProfile, container: Container) -> HostProfile:

@@ -7,19 +7,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from planner.app.fleet import PairResult, Status
+from planner.app.fleet import PairResult, Status, pool_key
 from planner.app.hosts import HostProfile
-from planner.app.scheduling import Placement
+from planner.app.scheduling import POOL_LABELS, Placement
 from planner.model.errors import InvalidInput
 from planner.model.platform import Platform
 
 __all__ = [
     "Container",
     "ContainerProblem",
+    "NodePool",
     "NodeResult",
     "Skipped",
     "Workload",
     "WorkloadError",
+    "node_pools",
     "workload_allowances",
 ]
 
@@ -183,3 +185,36 @@ def workload_allowances(
             raise InvalidInput(f"{value!r}: no node matches {node!r}")
         allowed |= {(w.id, n) for w in chosen for n in nodes}
     return allowed
+
+
+@dataclass(frozen=True)
+class NodePool:
+    """Nodes that get the same answers and schedule alike: one column of the matrix."""
+
+    name: str
+    hosts: tuple[HostProfile, ...]
+
+
+def _pool_name(members: list[HostProfile]) -> str:
+    labels = {label: members[0].labels.get(label) for label in POOL_LABELS}
+    for label, value in labels.items():
+        if value and all(h.labels.get(label) == value for h in members):
+            return value
+    return members[0].name + (f" (+{len(members) - 1})" if len(members) > 1 else "")
+
+
+def node_pools(hosts: Sequence[HostProfile]) -> tuple[NodePool, ...]:
+    """Nodes grouped by pool label (:data:`POOL_LABELS`), answers (``pool_key``) and taints.
+
+    Two groups of one pool label (a node of it tainted) are told apart by their
+    first node's name.
+    """
+    groups: dict[tuple[object, ...], list[HostProfile]] = {}
+    for host in hosts:
+        label = next((host.labels[k] for k in POOL_LABELS if k in host.labels), None)
+        groups.setdefault((label, pool_key(host), host.taints), []).append(host)
+    names = [_pool_name(members) for members in groups.values()]
+    return tuple(
+        NodePool(name if names.count(name) == 1 else f"{name} ({members[0].name})", tuple(members))
+        for name, members in zip(names, groups.values(), strict=True)
+    )

@@ -12,6 +12,7 @@ from planner.cli.layout import Style, terminal_width
 from planner.cli.output import Progress, dump, error, report, write, write_files
 from planner.cli.status import EXIT_NO_MATCH, EXIT_OK
 from planner.model.errors import InvalidInput
+from planner.model.text import plural
 
 if TYPE_CHECKING:
     from planner.app.workloads import WorkloadReport
@@ -57,7 +58,7 @@ def run_workload_check(args: argparse.Namespace) -> int:
     if not manifests.workloads:
         raise InvalidInput(
             f"no workload in {', '.join(args.filename)}"
-            f" ({len(manifests.skipped)} documents skipped: not workloads)"
+            f" ({plural(len(manifests.skipped), 'document')} skipped: not workloads)"
         )
     allow = workload_allowances(args.allow_missing, manifests.workloads, hosts)
     images = [c.reference for w in manifests.workloads for c in w.containers]

@@ -5,13 +5,17 @@ from __future__ import annotations
 from xml.etree import ElementTree
 
 from planner.app.scheduling import unfit_reason
-from planner.app.workloads import NodePool, WorkloadReport, WorkloadResult
-from planner.app.workloads_model import NodeResult
+from planner.app.workloads import WorkloadReport, WorkloadResult
+from planner.app.workloads_model import NodePool, NodeResult
 from planner.cli.layout import Style, aligned, md_code, md_text, safe, wrap
 from planner.model.text import plural
 from planner.model.units import human_size
 
 __all__ = ["workload_junit", "workload_markdown", "workload_patches", "workload_text"]
+
+IMMUTABLE_POD_SPEC = ("Pod", "Job")
+"""Kinds whose pod template the API server does not let change (ValidatePodUpdate;
+ValidateJobSpecUpdate: spec.template is immutable)."""
 
 _MARK = {"ok": "ok", "allowed": "allowed", "no-image": "NO IMAGE", "will-not-run": "WON'T RUN"}
 _RANK = {"ok": 0, "allowed": 1, "will-not-run": 2, "no-image": 3}
@@ -150,14 +154,22 @@ def workload_patches(report: WorkloadReport) -> str:
         patch = suggestion.patch(w.pod_spec)
         if patch is not None:
             head.append(f"# runs on {plural(len(suggestion.keeps), 'node')} with this affinity:")
-            head.append(
-                f"#   kubectl patch {w.kind.lower()} {safe(w.name)} -n {safe(w.namespace)}"
-                " --patch-file PATCH.yaml"
-            )
+            if w.kind in IMMUTABLE_POD_SPEC:  # the API server refuses a patch of it
+                head.append(f"#   (a {w.kind}'s pod spec cannot change: edit it and re-create)")
+            else:
+                head.append(
+                    f"#   kubectl patch {w.kind.lower()} {safe(w.name)} -n {safe(w.namespace)}"
+                    " --patch-file PATCH.yaml"
+                )
         elif not result.nodes:
             head.append("# no eligible node: nothing to patch")
-        else:
+        elif suggestion.builds:
             head.append("# no eligible node runs every container: build the images below")
+        else:
+            head.append(
+                "# no eligible node runs it, and no image build would help: the pod's"
+                " spec.os.name names an OS none of its nodes run; select nodes of that OS"
+            )
         for build in suggestion.builds:
             head.append(
                 f"# build {safe(build.image)} (container {safe(build.container)}) for: "
