@@ -490,3 +490,24 @@ def test_pools_of_one_name_are_told_apart_and_a_pod_is_not_patched(
     assert "# runs on 1 node with this affinity:" in out
     assert "#   (a Pod's pod spec cannot change: edit it and re-create)" in out
     assert "kubectl patch pod" not in out
+
+
+def test_a_workload_no_node_may_run_can_be_a_known_gap(shop: Shop, tmp_path: Path) -> None:
+    job = textwrap.dedent(f"""\
+        apiVersion: batch/v1
+        kind: Job
+        metadata: {{name: nowhere, namespace: shop}}
+        spec:
+          template:
+            spec:
+              nodeSelector: {{kubernetes.io/arch: s390x}}
+              containers: [{{name: main, image: "{shop.ref("shop/report:1.0")}"}}]
+        """)
+    junit = tmp_path / "report.xml"
+    code, out, _ = check(job, tmp_path, "--allow-missing", "nowhere:*", "--junit", str(junit))
+    assert code == 0
+    assert "allowed  Job/shop/nowhere: no eligible node (4 nodes: nodeSelector" in out
+    suite = ElementTree.parse(junit).getroot().find("testsuite")
+    assert suite is not None and (suite.get("failures"), suite.get("skipped")) == ("0", "1")
+    code, _, _ = check(job, tmp_path, "--allow-missing", f"nowhere:{AMD64[0]}")
+    assert code == 1  # one node is not the whole cluster

@@ -74,6 +74,8 @@ class WorkloadResult:
     ineligible: tuple[tuple[Unfit, tuple[str, ...]], ...]
     """Each reason a node is not eligible, with the nodes it keeps off."""
     suggestion: Suggestion | None = None
+    allowed: bool = False
+    """With no eligible node: a known gap (an allowance of the workload on every node)."""
 
     @functools.cached_property
     def status(self) -> Literal["ok", "failed", "unschedulable"]:
@@ -83,7 +85,7 @@ class WorkloadResult:
 
     @property
     def failed(self) -> bool:
-        return self.status != "ok"
+        return self.status == "failed" or (self.status == "unschedulable" and not self.allowed)
 
     @property
     def failures(self) -> list[NodeResult]:
@@ -95,6 +97,7 @@ class WorkloadResult:
             **self.workload.to_dict(),
             "place": self.workload.place,
             "status": self.status,
+            "allowed": self.allowed,
             "replicas": self.workload.replicas,
             "nodes": [n.to_dict() for n in self.nodes],
             "not_eligible": [
@@ -239,7 +242,9 @@ def check_workloads(
             if key not in answers:
                 answers[key] = _answer(workload, node, fleet)
             node_results.append(answers[key].on(node, allowed))
-        result = WorkloadResult(workload, tuple(node_results), unfit)
+        result = WorkloadResult(
+            workload, tuple(node_results), unfit, allowed=(workload.id, "*") in allow
+        )
         if result.failed:
             suggestion = suggest(workload, result.nodes, labels)
             result = dataclasses.replace(result, suggestion=suggestion)

@@ -171,6 +171,7 @@ def workload_allowances(
     WORKLOAD is ``KIND/NAMESPACE/NAME``, ``NAMESPACE/NAME`` or ``NAME``, NODE a
     node name; either may hold shell wildcards (``*``, ``?``, ``[…]``). A pattern
     that matches no workload or no node is an error (a typo would hide nothing).
+    NODE ``*`` also accepts a workload that no node may run: ``(id, "*")``.
     """
     allowed: set[tuple[str, str]] = set()
     for value in values:
@@ -184,6 +185,8 @@ def workload_allowances(
         if not nodes:
             raise InvalidInput(f"{value!r}: no node matches {node!r}")
         allowed |= {(w.id, n) for w in chosen for n in nodes}
+        if node == "*":
+            allowed |= {(w.id, "*") for w in chosen}
     return allowed
 
 

@@ -71,7 +71,8 @@ def problems(result: WorkloadResult) -> list[tuple[str, str]]:
             f"{plural(len(names), 'node')}: {unfit_reason(unfit)}"
             for unfit, names in result.ineligible
         )
-        return [("FAIL", f"{result.workload.id}: no eligible node ({why or 'no nodes'})")]
+        word = "allowed" if result.allowed else "FAIL"
+        return [(word, f"{result.workload.id}: no eligible node ({why or 'no nodes'})")]
     groups: dict[tuple[str, tuple[str, ...]], list[NodeResult]] = {}
     for node in result.nodes:
         if node.problems:
@@ -219,7 +220,7 @@ def workload_junit(report: WorkloadReport) -> str:
     """JUnit XML: one test suite per workload (``KIND/NAMESPACE/NAME``), one test case per
     eligible node; a workload with no eligible node has one failing case."""
     cases = sum(max(1, len(r.nodes)) for r in report.results)
-    failures = sum(len([n for n in r.nodes if not n.ok]) if r.nodes else 1 for r in report.results)
+    failures = sum(len(r.failures) if r.nodes else int(r.failed) for r in report.results)
     root = ElementTree.Element(
         "testsuites", name="pull-planner check", tests=str(cases), failures=str(failures)
     )
@@ -230,12 +231,15 @@ def workload_junit(report: WorkloadReport) -> str:
             "testsuite",
             name=name,
             tests=str(max(1, len(result.nodes))),
-            failures=str(len(result.failures) if result.nodes else 1),
-            skipped=str(sum(n.status == "allowed" for n in result.nodes)),
+            failures=str(len(result.failures) if result.nodes else int(result.failed)),
+            skipped=str(sum(n.status == "allowed" for n in result.nodes) + int(result.allowed)),
         )
         if not result.nodes:
             case = ElementTree.SubElement(suite, "testcase", classname=name, name="(scheduling)")
             message = safe(problems(result)[0][1])
+            if result.allowed:
+                ElementTree.SubElement(case, "skipped", message=f"allowed: {message}")
+                continue
             failure = ElementTree.SubElement(case, "failure", message=message, type="unschedulable")
             failure.text = message
             continue
