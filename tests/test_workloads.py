@@ -511,3 +511,31 @@ def test_a_workload_no_node_may_run_can_be_a_known_gap(shop: Shop, tmp_path: Pat
     assert suite is not None and (suite.get("failures"), suite.get("skipped")) == ("0", "1")
     code, _, _ = check(job, tmp_path, "--allow-missing", f"nowhere:{AMD64[0]}")
     assert code == 1  # one node is not the whole cluster
+
+
+def test_the_matrix_fits_a_narrow_terminal(tmp_path: Path) -> None:
+    """Pools numbered, then status only, then each workload's name on its own line.
+
+    The Job may run on no node, so nothing is read from any registry."""
+    job = textwrap.dedent("""\
+        apiVersion: batch/v1
+        kind: Job
+        metadata: {name: nightly-report-export, namespace: analytics-team}
+        spec:
+          template:
+            spec:
+              nodeSelector: {kubernetes.io/arch: s390x}
+              containers: [{name: main, image: "127.0.0.1:9/x:1"}]
+        """)
+    for columns in ("60", "40"):
+        done = subprocess.run(
+            [sys.executable, "-m", "planner", "check", "-f", "-", "--hosts", str(NODES)],
+            input=job,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env={**os.environ, "COLUMNS": columns},
+        )
+        assert done.returncode == 1, done.stderr
+        assert all(len(line) <= int(columns) for line in done.stdout.splitlines()), done.stdout
+    assert "Job/analytics-team/nightly-report-export\n  NO NODE" in done.stdout

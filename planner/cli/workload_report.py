@@ -111,8 +111,10 @@ def workload_text(report: WorkloadReport, width: int = 80, style: Style | None =
 
     A cell is the worst status over the pool's eligible nodes and the largest
     download among them (``N/M`` when only N of its M nodes are eligible; ``-``
-    when none is; ``NO NODE`` across the row when no node at all is). When the matrix is wider than ``width``, pools are numbered
-    with a legend above; when still too wide, cells show the status only.
+    when none is; ``NO NODE`` across the row when no node at all is). When the
+    matrix is wider than ``width``, pools are numbered with a legend above; when
+    still too wide, cells show the status only; when still too wide, each
+    workload's name stands on its own line above its cells.
     """
     paint = style or Style(None)
     names = [safe(pool.name) for pool in report.pools]
@@ -123,7 +125,13 @@ def workload_text(report: WorkloadReport, width: int = 80, style: Style | None =
         legend = [f"[{i}] {name}" for i, name in enumerate(names, start=1)]
         lines = aligned(_matrix(report, numbered, False))
         if max(map(len, lines)) > width:
-            lines = aligned(_matrix(report, numbered, True))
+            matrix = _matrix(report, numbered, True)
+            lines = aligned(matrix)
+            if max(map(len, lines)) > width:
+                cells = aligned([row[1:] for row in matrix])
+                lines = [f"workload\n  {cells[0]}"] + [
+                    f"{row[0]}\n  {line}" for row, line in zip(matrix[1:], cells[1:], strict=True)
+                ]
     out = [*legend, *([""] if legend else []), *lines]
     found = [line for result in report.results for line in problems(result)]
     if found:
@@ -135,8 +143,11 @@ def workload_text(report: WorkloadReport, width: int = 80, style: Style | None =
     for line in _footer(report) + _skipped(report):
         out += wrap(safe(line), width, "  ")
     failed = len(report.failures)
-    gate = paint("fail", "release gate: closed") if failed else paint("ok", "release gate: open")
-    out.append(f"{plural(len(report.results), 'workload')}, {failed} failed, {gate}")
+    plain = "release gate: closed" if failed else "release gate: open"
+    gate = paint("fail" if failed else "ok", plain)
+    summary = f"{plural(len(report.results), 'workload')}, {failed} failed,"
+    fits = len(summary) + 1 + len(plain) <= width
+    out += [f"{summary} {gate}"] if fits else [summary, gate]
     return "\n".join(out) + "\n"
 
 
