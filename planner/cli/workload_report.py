@@ -103,7 +103,7 @@ def _skipped(report: WorkloadReport) -> list[str]:
     if not report.skipped:
         return []
     listed = ", ".join(f"{s.what} ({s.reason})" for s in report.skipped)
-    return [f"skipped, not workloads: {listed}"]
+    return [f"skipped: {listed}"]
 
 
 def workload_text(report: WorkloadReport, width: int = 80, style: Style | None = None) -> str:
@@ -220,7 +220,7 @@ def workload_markdown(report: WorkloadReport) -> str:
     lines += ["", "### Download sizes", ""]
     lines += [f"- {md_text(line)}" for line in _footer(report)]
     if report.skipped:
-        lines += ["", "### Skipped (not workloads)", ""]
+        lines += ["", "### Skipped", ""]
         lines += [
             f"- {md_text(s.what)} ({md_text(s.place)}): {md_text(s.reason)}" for s in report.skipped
         ]
