@@ -889,3 +889,17 @@ def test_the_same_file_twice_is_read_once_and_duplicate_container_names_are_refu
         match=r":4:21: Pod default/p: spec.initContainers\[0\].name: duplicate container name 'c'",
     ):
         read_manifests([write(tmp_path, twice, "twice.yaml")])
+
+
+def test_a_tag_beside_a_digest_is_a_label_so_both_spellings_are_one_image(tmp_path: Path) -> None:
+    """distribution/reference: a reference may carry both; Docker, containerd and the kubelet
+    pull by the digest, so nginx:1.27@sha256:D and nginx@sha256:D are read once."""
+    digest = "sha256:" + "ab" * 32
+    text = (
+        "kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
+        f"    - {{name: a, image: 'nginx:1.27@{digest}'}}\n"
+        f"    - {{name: b, image: 'nginx@{digest}'}}\n"
+    )
+    (pod,) = workloads(tmp_path, text)
+    assert {c.reference for c in pod.containers} == {f"docker.io/library/nginx@{digest}"}
+    assert pod.containers[0].image == f"nginx:1.27@{digest}"  # shown as written

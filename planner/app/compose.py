@@ -320,7 +320,7 @@ def read_compose(
         raw = check.string(service, "image", f"{where}.image", non_empty=True)
         image = _substituted(check, service, "image", f"{where}.image", raw, variables, warnings)
         try:
-            reference = str(Reference.parse(image))
+            reference = Reference.parse(image).pulled()
         except InvalidReference as exc:
             raise check.fail(
                 service,

@@ -235,7 +235,7 @@ def _containers(doc: _Document, spec: MarkedMap, where: str) -> list[Container]:
 def _reference(doc: _Document, node: MarkedMap, where: str, image: str) -> str:
     """The image as the registry reference the kubelet pulls (Docker's normalization)."""
     try:
-        return str(Reference.parse(image))
+        return Reference.parse(image).pulled()
     except InvalidReference as exc:
         raise doc.fail(
             node, "image", where, f"{image!r} is not a valid image reference: {exc}"

@@ -106,6 +106,12 @@ class Reference:
     def name(self) -> str:
         return f"{self.registry}/{self.repository}"
 
+    def pulled(self) -> str:
+        """What a pull fetches, as a string: with a digest the tag is only a label
+        (``nginx:1.27@sha256:…`` is pulled as ``nginx@sha256:…`` by Docker, containerd
+        and the kubelet alike), so both spellings name one image."""
+        return f"{self.name}@{self.digest}" if self.digest else str(self)
+
     def __str__(self) -> str:
         text = self.name
         if self.tag:
