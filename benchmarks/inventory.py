@@ -16,6 +16,7 @@ own access log.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import resource
 import shutil
@@ -24,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +83,19 @@ def node(
     }
 
 
+@contextlib.contextmanager
+def scratch_registry(prefix: str) -> Iterator[tuple[Path, Registry]]:
+    """A scratch directory with a real registry in it, both gone afterwards."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    (work / "registry").mkdir()
+    registry = Registry(work / "registry").start()
+    try:
+        yield work, registry
+    finally:
+        registry.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def inventory(path: Path, nodes: int) -> None:
     items = [node(i, KINDS[i % len(KINDS)]) for i in range(nodes)]
     path.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}, indent=4))
@@ -106,10 +121,7 @@ def main() -> int:
     parser.add_argument("--nodes", type=int, default=5000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="pull-planner-inventory-"))
-    (work / "registry").mkdir()
-    registry = Registry(work / "registry").start()
-    try:
+    with scratch_registry("pull-planner-inventory-") as (work, registry):
         push_content(registry)
         refs = [f"127.0.0.1:{registry.port}/{name}:1.0" for name in IMAGES]
         print(
@@ -149,9 +161,6 @@ def main() -> int:
             )
         size = (work / f"nodes-{args.nodes}.json").stat().st_size
         print(f"\n{args.nodes}-node inventory: {size / 2**20:.1f} MiB of kubectl JSON")
-    finally:
-        registry.stop()
-        shutil.rmtree(work, ignore_errors=True)
     return 0
 
 

@@ -26,7 +26,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -35,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import inventory  # noqa: E402
+from benchmarks.inventory import scratch_registry  # noqa: E402
 from benchmarks.run import PLANNER  # noqa: E402
 from tests.registry import Registry  # noqa: E402
 
@@ -177,10 +177,7 @@ def main() -> int:
     parser.add_argument("--nodes", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="pull-planner-workloads-"))
-    (work / "registry").mkdir()
-    registry = Registry(work / "registry").start()
-    try:
+    with scratch_registry("pull-planner-workloads-") as (work, registry):
         started = time.perf_counter()
         refs = push_images(registry, args.images)
         print(f"pushed {args.images} images in {time.perf_counter() - started:.1f} s")
@@ -237,9 +234,6 @@ def main() -> int:
                     f" {max(times):>7.3f} {peak / 1024:>9.1f} {tags:>8} {digests:>11}"
                     f" {heads:>5} {repeats:>8}"
                 )
-    finally:
-        registry.stop()
-        shutil.rmtree(work, ignore_errors=True)
     return 0
 
 
