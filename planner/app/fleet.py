@@ -30,7 +30,15 @@ from planner.sources.sourceset import SourceSet
 if TYPE_CHECKING:
     from planner.transport.options import RegistryOptions
 
-__all__ = ["FleetReport", "PairResult", "Status", "pool_key", "pools_of", "run_fleet"]
+__all__ = [
+    "FleetReport",
+    "PairResult",
+    "Status",
+    "pool_key",
+    "pools_of",
+    "run_fleet",
+    "union_size",
+]
 
 Status = Literal["ok", "no-image", "will-not-run", "allowed"]
 Progress = Callable[[str, int, int], None]
@@ -180,9 +188,7 @@ class _Figures:
                 continue
             sizes = downloads.get(id(plan.blobs))  # shared by the pairs of one plan
             if sizes is None:
-                sizes = downloads[id(plan.blobs)] = {
-                    b.descriptor.digest: b.descriptor.size for b in plan.blobs if not b.present
-                }
+                sizes = downloads[id(plan.blobs)] = plan.downloads()
             per_host.setdefault(pair.host.name, []).append(sizes)
             per_image.setdefault(pair.image, {})[id(sizes)] = sizes
             totals[pair.image] = totals.get(pair.image, 0) + sum(sizes.values())
@@ -191,17 +197,18 @@ class _Figures:
         for name, lists in per_host.items():
             key = tuple(sorted({id(sizes) for sizes in lists}))
             if key not in by_plans:
-                by_plans[key] = _union_size(lists)
+                by_plans[key] = union_size(lists)
             host_bytes[name] = by_plans[key]
         image_bytes = {
-            image: (totals.get(image, 0), _union_size(plans.values()))
+            image: (totals.get(image, 0), union_size(plans.values()))
             for image, plans in per_image.items()
         }
-        return cls(host_bytes, image_bytes, _union_size(downloads.values()))
+        return cls(host_bytes, image_bytes, union_size(downloads.values()))
 
 
-def _union_size(downloads: Iterable[dict[str, int]]) -> int:
-    """Bytes of the distinct blobs of these download lists."""
+def union_size(downloads: Iterable[Mapping[str, int]]) -> int:
+    """Bytes of the distinct blobs of these download lists (:meth:`Plan.downloads`):
+    a blob two images share is downloaded once."""
     sizes: dict[str, int] = {}
     for one in downloads:
         sizes.update(one)

@@ -152,6 +152,10 @@ class Plan:
     def warnings(self) -> tuple[str, ...]:
         return tuple(explain.notice(n) for n in self.notices)
 
+    def downloads(self) -> dict[str, int]:
+        """Digest -> size of each blob the host downloads (those it has are not)."""
+        return {b.descriptor.digest: b.descriptor.size for b in self.blobs if not b.present}
+
     @property
     def estimated_seconds(self) -> float | None:
         if self.bandwidth is None:

@@ -33,8 +33,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from planner.app.fleet import FleetReport, PairResult, Progress, Status, pool_key, run_fleet
+from planner.app.fleet import (
+    FleetReport,
+    PairResult,
+    Progress,
+    Status,
+    pool_key,
+    run_fleet,
+    union_size,
+)
 from planner.app.hosts import HostProfile
+from planner.app.plan import Plan
 from planner.app.scheduling import (
     HOSTNAME_LABEL,
     Unfit,
@@ -338,7 +347,6 @@ class _Answer:
 def _answer(workload: Workload, node: HostProfile, fleet: FleetReport) -> _Answer:
     pairs = []
     problems = []
-    sizes: dict[str, int] = {}
     for container in workload.containers:
         if container.reference in fleet.unavailable:  # ErrImagePull: manifest unknown
             reason = f"the registry has no such image: {fleet.unavailable[container.reference]}"
@@ -359,11 +367,8 @@ def _answer(workload: Workload, node: HostProfile, fleet: FleetReport) -> _Answe
             state = "will-not-run" if reason else "ok"
         if state == "no-image" or state == "will-not-run":
             problems.append(ContainerProblem(container, state, reason))
-        if pair.plan is not None:
-            for blob in pair.plan.blobs:
-                if not blob.present:
-                    sizes[blob.descriptor.digest] = blob.descriptor.size
-    return _Answer(tuple(problems), sum(sizes.values()), tuple(pairs))
+    download = union_size(p.plan.downloads() for p in pairs if p.plan is not None)
+    return _Answer(tuple(problems), download, tuple(pairs))
 
 
 def _figures(
@@ -373,22 +378,17 @@ def _figures(
 
     Nodes whose pairs are the same plans share one sum.
     """
-    plans_of: dict[str, list[Any]] = {h.name: [] for h in hosts}
+    plans_of: dict[str, dict[int, Plan]] = {h.name: {} for h in hosts}
     for result in results:
         for node in result.nodes:
-            plans_of[node.host.name].extend(p.plan for p in node.pairs if p.plan is not None)
-    memo: dict[tuple[int, ...], int] = {}
+            plans_of[node.host.name].update((id(p.plan), p.plan) for p in node.pairs if p.plan)
+    memo: dict[frozenset[int], int] = {}
+    every: dict[int, Plan] = {}
     node_bytes: dict[str, int] = {}
-    everything: dict[str, int] = {}
     for name, plans in plans_of.items():
-        key = tuple(sorted({id(plan) for plan in plans}))
+        key = frozenset(plans)
         if key not in memo:
-            sizes: dict[str, int] = {}
-            for plan in {id(plan): plan for plan in plans}.values():
-                for blob in plan.blobs:
-                    if not blob.present:
-                        sizes[blob.descriptor.digest] = blob.descriptor.size
-            everything.update(sizes)
-            memo[key] = sum(sizes.values())
+            memo[key] = union_size(plan.downloads() for plan in plans.values())
+            every.update(plans)
         node_bytes[name] = memo[key]
-    return node_bytes, sum(everything.values())
+    return node_bytes, union_size(plan.downloads() for plan in every.values())
