@@ -539,3 +539,21 @@ def test_the_matrix_fits_a_narrow_terminal(tmp_path: Path) -> None:
         assert done.returncode == 1, done.stderr
         assert all(len(line) <= int(columns) for line in done.stdout.splitlines()), done.stdout
     assert "Job/analytics-team/nightly-report-export\n  NO NODE" in done.stdout
+
+
+def test_an_image_the_registry_lacks_is_asked_for_once(shop: Shop, tmp_path: Path) -> None:
+    pod = textwrap.dedent(f"""\
+        apiVersion: v1
+        kind: Pod
+        metadata: {{name: typo}}
+        spec:
+          containers:
+            - {{name: web, image: "{shop.ref("shop/web:9.9")}"}}
+            - {{name: proxy, image: "{shop.ref("shop/metrics-proxy:0.9")}"}}
+        """)
+    mark = shop.registry.mark()
+    code, _, _ = check(pod, tmp_path, "--no-cache")
+    assert code == 1
+    asked = [r["path"] for r in shop.registry.since(mark) if "/manifests/" in r["path"]]
+    assert asked.count("/v2/shop/web/manifests/9.9") == 1
+    assert asked.count("/v2/shop/metrics-proxy/manifests/0.9") == 1

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any, Literal
 from planner.app.plan import Plan, build_plan, present_from
 from planner.app.profiles import HostProfile
 from planner.app.resolve import Resolution, resolve_source
-from planner.model.errors import NotFound
 from planner.model.stats import Stats
 from planner.select.verdicts import Notice
 from planner.sources.sourceset import SourceSet
@@ -326,18 +325,8 @@ def run_fleet(
     sources = SourceSet(registry)
     try:
         report("reading indexes", 0, len(images))
-        unavailable: dict[str, str] = {}
-        try:
-            sources.tops(images)
-        except NotFound:
-            if not missing_ok:
-                raise
-            for image in images:  # which ones: the others are read already, or now
-                try:
-                    sources.get(image).read_top()
-                except NotFound as exc:
-                    unavailable[image] = str(exc)
-            images = [image for image in images if image not in unavailable]
+        unavailable = sources.tops(images, missing_ok=missing_ok)
+        images = [image for image in images if image not in unavailable]
         resolutions: dict[tuple[str, str], Resolution] = {}
         total = len(images) * len(leaders) if needed is None else len(needed)
         for image in images:

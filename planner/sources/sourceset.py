@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from planner.model.errors import NotFound
 from planner.model.manifest import Descriptor
 from planner.model.stats import Stats
 from planner.sources import Source, is_registry_spec, open_source
@@ -45,16 +46,25 @@ class SourceSet:
 
         return [s for s in sources if isinstance(s, RegistrySource)]
 
-    def tops(self, specs: Iterable[str]) -> None:
-        """Read the top documents of these sources, registry ones concurrently."""
-        sources = [self.get(s) for s in dict.fromkeys(specs)]
+    def tops(self, specs: Iterable[str], *, missing_ok: bool = False) -> dict[str, str]:
+        """Read the top documents of these sources, registry ones concurrently.
+
+        ``missing_ok``: a registry that does not have one (NotFound) does not stop
+        the others; the result maps each such SOURCE to what the registry said.
+        """
+        named = {spec: self.get(spec) for spec in dict.fromkeys(specs)}
+        sources = list(named.values())
         remote = self._remote(sources)
         unread = [s for s in remote if not s.has_top]  # no event loop for what is in memory
+        missing: dict[str, str] = {}
         if unread and self.session is not None:
-            self.session.gather(s.top() for s in unread)
+            said = self.session.gather(_top(s, missing_ok) for s in unread)
+            by_source = {id(s): message for s, message in zip(unread, said, strict=True)}
+            missing = {spec: by_source[id(s)] for spec, s in named.items() if by_source.get(id(s))}
         for source in sources:
             if source not in remote:
                 source.read_top()
+        return missing
 
     def documents(self, wanted: Iterable[tuple[Source, Descriptor]]) -> None:
         """Read these documents (each distinct digest once), registry ones concurrently."""
@@ -86,3 +96,14 @@ class SourceSet:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+async def _top(source: RegistrySource, missing_ok: bool) -> str:
+    """Read the top document; '' when read, else (``missing_ok``) what NotFound said."""
+    try:
+        await source.top()
+    except NotFound as exc:
+        if not missing_ok:
+            raise
+        return str(exc)
+    return ""
