@@ -60,6 +60,11 @@ class PairResult:
         return self.status in ("ok", "allowed")
 
     @property
+    def warnings(self) -> tuple[str, ...]:
+        """The plan's warnings (they include the resolution's), else the resolution's."""
+        return self.plan.warnings if self.plan is not None else self.resolution.warnings
+
+    @property
     def download_bytes(self) -> int:
         return self.plan.totals.download_bytes if self.plan is not None else 0
 
@@ -78,7 +83,7 @@ class PairResult:
             "ok": self.ok,
             "selected": selected,
             "problem": self.problem or None,
-            "warnings": list(self.plan.warnings if self.plan else r.warnings),
+            "warnings": list(self.warnings),
         }
         if self.plan is not None:
             out["totals"] = self.plan.totals.to_dict()
@@ -188,9 +193,9 @@ class _Figures:
             sizes = downloads.get(id(plan.blobs))  # shared by the pairs of one plan
             if sizes is None:
                 sizes = downloads[id(plan.blobs)] = plan.downloads()
-            per_host.setdefault(pair.host.name, []).append(sizes)
-            per_image.setdefault(pair.image, {})[id(sizes)] = sizes
-            totals[pair.image] = totals.get(pair.image, 0) + sum(sizes.values())
+            per_host[pair.host.name].append(sizes)
+            per_image[pair.image][id(sizes)] = sizes
+            totals[pair.image] += sum(sizes.values())
         by_plans: dict[tuple[int, ...], int] = {}
         host_bytes: dict[str, int] = {}
         for name, lists in per_host.items():
@@ -199,8 +204,7 @@ class _Figures:
                 by_plans[key] = union_size(lists)
             host_bytes[name] = by_plans[key]
         image_bytes = {
-            image: (totals.get(image, 0), union_size(plans.values()))
-            for image, plans in per_image.items()
+            image: (totals[image], union_size(plans.values())) for image, plans in per_image.items()
         }
         return cls(host_bytes, image_bytes, union_size(downloads.values()))
 

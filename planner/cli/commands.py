@@ -55,8 +55,7 @@ def _run_fleet(
 def _finish_fleet(args: argparse.Namespace, fleet: FleetReport) -> int:
     """Warnings per host, stats, and exit 1 naming each host that has no image."""
     for pair in fleet.pairs:
-        warnings = pair.plan.warnings if pair.plan else pair.resolution.warnings
-        report(warnings, None, f"{pair.host.name}: ")
+        report(pair.warnings, None, f"{pair.host.name}: ")
     report((), fleet.stats.summary() if args.stats else None)
     missing = [p for p in fleet.pairs if p.resolution.selected is None]
     for pair in missing:

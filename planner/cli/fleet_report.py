@@ -11,6 +11,7 @@ from planner.model.text import plural
 from planner.model.units import human_size
 
 __all__ = [
+    "MARK",
     "fleet_footer",
     "fleet_junit",
     "fleet_markdown",
@@ -19,7 +20,8 @@ __all__ = [
     "row_members",
 ]
 
-_MARK = {"ok": "ok", "allowed": "allowed", "no-image": "NO IMAGE", "will-not-run": "WON'T RUN"}
+MARK = {"ok": "ok", "allowed": "allowed", "no-image": "NO IMAGE", "will-not-run": "WON'T RUN"}
+"""How a status reads in a report: failures in capitals."""
 
 
 def _pick(pair: PairResult) -> str:
@@ -29,7 +31,7 @@ def _pick(pair: PairResult) -> str:
 
 def _cell(pair: PairResult, compact: bool = False) -> str:
     if pair.status != "ok":
-        return _MARK[pair.status]
+        return MARK[pair.status]
     size = human_size(pair.download_bytes) if pair.plan is not None else ""
     if compact:
         return f"ok {size}".rstrip()

@@ -211,11 +211,11 @@ def stats_lines(report: FleetReport) -> tuple[tuple[str, str], ...]:
 def page_inputs(args: argparse.Namespace) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """(inventory, options) of a ``check`` run, as the page records them."""
     inventory = [("file", args.hosts)] if args.hosts else [("--platform", args.platform)]
-    inventory += [("-f", name) for name in getattr(args, "filename", ())]
+    inventory += [("-f", name) for name in args.filename]
     inventory += [("--host", name) for name in args.host]
     inventory += [("--select", label) for label in args.select]
     options = [("--allow-missing", pattern) for pattern in args.allow_missing]
-    flags = (("--no-plan", args.no_plan), ("--expand", getattr(args, "expand", False)))
+    flags = (("--no-plan", args.no_plan), ("--expand", args.expand))
     options += [(flag, "yes") for flag, on in flags if on]
     return inventory, options
 

@@ -22,6 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from planner.app.fleet import Status
+
 __all__ = [
     "FAILING",
     "STATUSES",
@@ -35,7 +37,6 @@ __all__ = [
     "Status",
 ]
 
-Status = Literal["ok", "no-image", "will-not-run", "allowed"]
 STATUSES: tuple[Status, ...] = ("no-image", "will-not-run", "allowed", "ok")
 """Every status, failing first: the order the page sorts cells in."""
 FAILING: tuple[Status, ...] = ("no-image", "will-not-run")

@@ -33,6 +33,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from planner.cli.fleet_report import MARK
 from planner.cli.html_assets import SCRIPT, SCRIPT_HASH, STYLE, STYLE_HASH
 from planner.cli.html_model import STATUSES, Cell, Matrix, Row
 from planner.model.text import plural
@@ -52,7 +53,6 @@ MAX_BARS = 40
 MAX_PROBLEMS = 500
 """Problem lines listed under the matrix; the cells still show every one."""
 
-_MARK = {"ok": "ok", "allowed": "allowed", "no-image": "NO IMAGE", "will-not-run": "WON'T RUN"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -114,7 +114,7 @@ def _header(m: Matrix) -> str:
 
 
 def _controls(m: Matrix) -> str:
-    legend = "".join(f'<span class="s-{s}">{_t(_MARK[s])}</span>' for s in reversed(STATUSES))
+    legend = "".join(f'<span class="s-{s}">{_t(MARK[s])}</span>' for s in reversed(STATUSES))
     return (
         '<div class="controls" role="group" aria-label="matrix controls">'
         '<label>Rows <select id="sort"><option value="listed">as listed</option>'
@@ -173,7 +173,7 @@ def _row(m: Matrix, order: int, row: Row, line: tuple[Cell | None, ...]) -> str:
         title = f' title="{_a(cell.problem)}"' if cell.problem else ""
         shown = _t(cell.pick)
         if cell.status != "ok":
-            shown = f"<b>{_t(_MARK[cell.status])}</b>" + (f"<br>{shown}" if shown else "")
+            shown = f"<b>{_t(MARK[cell.status])}</b>" + (f"<br>{shown}" if shown else "")
         if cell.download_bytes is not None and cell.status in ("ok", "allowed"):
             shown += f"<small>{_t(human_size(cell.download_bytes))}</small>"
         out.append(

@@ -20,12 +20,12 @@ from collections import Counter
 from collections.abc import Sequence
 
 from planner.app.hosts import HostProfile
-from planner.app.scheduling import unfit_reason
 from planner.app.workloads import WorkloadReport, WorkloadResult
 from planner.app.workloads_model import NodeResult
 from planner.cli.html_fleet import image_line, pair_section, stats_lines
 from planner.cli.html_model import Cell, Column, Matrix, Row, Section
 from planner.cli.layout import safe
+from planner.cli.workload_report import no_node
 from planner.model.text import plural
 
 __all__ = ["workload_matrix"]
@@ -52,9 +52,8 @@ def _container_problems(node: NodeResult) -> str:
 
 def _sections(result: WorkloadResult, node: NodeResult) -> tuple[Section, ...]:
     out = []
-    if not node.pairs:  # the kubelet refuses the pod (spec.os.name): nothing is pulled
-        return ()
-    pulled = {pair.image: pair for pair in node.pairs}  # an image the registry lacks has none
+    # no pair: the kubelet refused the pod (spec.os.name), or the registry lacks the image
+    pulled = {pair.image: pair for pair in node.pairs}
     for container in result.workload.containers:
         if container.reference not in pulled:
             continue
@@ -88,13 +87,7 @@ def _column(result: WorkloadResult) -> Column:
         ", ".join(f"{'init ' if c.init else ''}{c.name} ({c.image})" for c in w.containers)
         or "no containers"
     )
-    problem = ""
-    if not result.nodes:
-        why = "; ".join(
-            f"{plural(len(names), 'node')}: {unfit_reason(unfit)}"
-            for unfit, names in result.ineligible
-        )
-        problem = f"no eligible node ({why or 'no nodes'})"
+    problem = no_node(result) if not result.nodes else ""
     return Column(
         key=w.id, label=safe(w.id), about=safe(f"{w.place}: {about}"), problem=safe(problem)
     )

@@ -103,7 +103,7 @@ def run_workload_check(args: argparse.Namespace) -> int:
     for pair in fleet.pairs:  # each warning once per image, not once per node
         if pair.status == "will-not-run":
             continue  # the problem lines say it
-        for warning in pair.plan.warnings if pair.plan else pair.resolution.warnings:
+        for warning in pair.warnings:
             seen[(pair.image, warning)] = None
     for image, warning in seen:
         report([warning], None, f"{image}: ")

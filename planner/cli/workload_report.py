@@ -7,17 +7,17 @@ from xml.etree import ElementTree
 from planner.app.scheduling import unfit_reason
 from planner.app.workloads import WorkloadReport, WorkloadResult
 from planner.app.workloads_model import NodePool, NodeResult
+from planner.cli.fleet_report import MARK
 from planner.cli.layout import Style, aligned, md_code, md_text, safe, wrap
 from planner.model.text import plural
 from planner.model.units import human_size
 
-__all__ = ["workload_junit", "workload_markdown", "workload_patches", "workload_text"]
+__all__ = ["no_node", "workload_junit", "workload_markdown", "workload_patches", "workload_text"]
 
 IMMUTABLE_POD_SPEC = ("Pod", "Job")
 """Kinds whose pod template the API server does not let change (ValidatePodUpdate;
 ValidateJobSpecUpdate: spec.template is immutable)."""
 
-_MARK = {"ok": "ok", "allowed": "allowed", "no-image": "NO IMAGE", "will-not-run": "WON'T RUN"}
 _RANK = {"ok": 0, "allowed": 1, "will-not-run": 2, "no-image": 3}
 
 
@@ -36,7 +36,7 @@ def _cell(nodes: list[NodeResult], pool: NodePool, compact: bool) -> tuple[str, 
     if not nodes:
         return "-", "-"
     worst = max(nodes, key=lambda n: _RANK[n.status])
-    text = _MARK[worst.status]
+    text = MARK[worst.status]
     if worst.status == "ok" and not compact:
         text += " " + human_size(max(n.download_bytes for n in nodes))
     if len(nodes) < len(pool.hosts):
@@ -63,16 +63,20 @@ def _who(nodes: list[NodeResult]) -> str:
     return f"{first} and {plural(len(nodes) - 1, 'more node')}" if len(nodes) > 1 else first
 
 
+def no_node(result: WorkloadResult) -> str:
+    """``no eligible node (4 nodes: …; 2 nodes: …)``: why each node is not eligible."""
+    why = "; ".join(
+        f"{plural(len(names), 'node')}: {unfit_reason(unfit)}" for unfit, names in result.ineligible
+    )
+    return f"no eligible node ({why or 'no nodes'})"
+
+
 def problems(result: WorkloadResult) -> list[tuple[str, str]]:
     """(status word, one line) per distinct problem of a workload: nodes with the same
     problems share a line."""
     if not result.nodes:
-        why = "; ".join(
-            f"{plural(len(names), 'node')}: {unfit_reason(unfit)}"
-            for unfit, names in result.ineligible
-        )
         word = "allowed" if result.allowed else "FAIL"
-        return [(word, f"{result.workload.id}: no eligible node ({why or 'no nodes'})")]
+        return [(word, f"{result.workload.id}: {no_node(result)}")]
     groups: dict[tuple[str, tuple[str, ...]], list[NodeResult]] = {}
     for node in result.nodes:
         if node.problems:

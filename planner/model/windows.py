@@ -8,7 +8,6 @@ and the verdict on one entry is selection (:mod:`planner.select`).
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from dataclasses import dataclass
 
@@ -49,10 +48,7 @@ class WindowsVersion:
         numeric fields with major and minor < 256 and build < 65536; anything
         else reads as 0.0.0, which no real host matches.
         """
-        if cls is WindowsVersion:
-            return _parse(text)  # index entries repeat across hosts: each text read once
-        parsed = _parse(text)
-        return None if parsed is None else cls(*dataclasses.astuple(parsed))
+        return _parse(text)  # index entries repeat across hosts: each text read once
 
     @property
     def prefix(self) -> str:
