@@ -16,16 +16,22 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from benchmarks.run import LINUX
-
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+LINUX = [
+    ("amd64", ""),
+    ("amd64", "v3"),
+    ("arm64", "v8"),
+    ("arm", "v7"),
+    ("arm", "v6"),
+    ("386", ""),
+    ("ppc64le", ""),
+    ("s390x", ""),
+]
+"""The Linux platforms of the benchmark images (benchmarks/run.py pushes these too)."""
 ARCHS = [*LINUX, ("riscv64", ""), ("mips64le", "")]
 
 

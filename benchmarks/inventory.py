@@ -32,7 +32,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.run import IMAGES, PLANNER, count, push_content  # noqa: E402
+from benchmarks.lab import IMAGES, PLANNER, count, push_content  # noqa: E402
 from tests.registry import Registry  # noqa: E402
 
 # (architecture, os, containerRuntimeVersion, kernelVersion / Windows build)

@@ -255,7 +255,7 @@ def many_images(work: Path, hosts: int, images: int, runs: int) -> dict[str, Any
 
 
 def one_cold_pull(work: Path, rtt_ms: int, runs: int) -> dict[str, Any]:
-    from benchmarks.run import DelayProxy, measure_delay, push_content, skopeo_command
+    from benchmarks.lab import DelayProxy, measure_delay, push_content, skopeo_command
 
     (work / "registry-rtt").mkdir()
     registry = Registry(work / "registry-rtt").start()

@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks import inventory  # noqa: E402
 from benchmarks.inventory import scratch_registry  # noqa: E402
-from benchmarks.run import PLANNER  # noqa: E402
+from benchmarks.lab import PLANNER  # noqa: E402
 from tests.registry import Registry  # noqa: E402
 
 LINUX = [
