@@ -164,7 +164,8 @@ def test_locations_report_the_cdn(
 ) -> None:
     registry, cdn = redirecting
     options = RegistryOptions(
-        use_cache=False, credentials=CredentialStore(Credential("user", "pw"))
+        use_cache=False,
+        credentials=CredentialStore(Credential("user", "pw"), registry=registry.host),
     )
     result = plan(f"{registry.host}/app:1", "linux/amd64", locations=True, registry=options)
     cdn_host = httpx.URL(cdn.base).netloc.decode()

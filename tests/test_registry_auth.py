@@ -29,6 +29,7 @@ from planner.transport.client import RegistryClient
 from planner.transport.credentials import Credential, CredentialStore
 from planner.transport.options import RegistryOptions
 from tests.cdn import RecordingCdn
+from tests.hostile_server import HostileServer, challenge
 from tests.registry import Registry
 from tests.token_server import TokenServer
 
@@ -447,7 +448,8 @@ def test_credentials_never_follow_a_redirect(
 ) -> None:
     registry, cdn = cdn_registry
     options = RegistryOptions(
-        credentials=CredentialStore(Credential(USER, PASSWORD)), use_cache=False
+        credentials=CredentialStore(Credential(USER, PASSWORD), registry=registry.host),
+        use_cache=False,
     )
     cdn.headers.clear()
     # single image: the config blob is fetched through the registry's 307 to the CDN
@@ -489,3 +491,145 @@ def test_plan_and_have_share_one_token(
     result = plan(ref, "linux/arm64", have=[ref], registry=RegistryOptions(use_cache=False))
     assert result.totals.download_bytes == 0
     assert len(server.requests) == 1
+
+
+# --------------------------------------------------------------------------- one login, one registry
+# Docker scopes a login to one registry (docker login HOST; docker/cli's credential store is
+# keyed by registry host): --username must never reach a second registry of the run.
+
+
+@pytest.fixture
+def other_registry() -> Iterator[HostileServer]:
+    """A second registry that asks every request for Basic credentials and records them."""
+    with HostileServer() as server:
+        server.route("/v2/other/app/manifests/1", challenge('Basic realm="other"'))
+        yield server
+
+
+def _password_run(
+    argv: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str]:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(PASSWORD + "\n"))
+    code = main([*argv, "--username", USER, "--password-stdin", "--no-cache"])
+    out, err = capsys.readouterr()
+    assert PASSWORD not in out + err
+    return code, err
+
+
+def test_username_on_images_of_two_registries_is_refused_without_registry_login(
+    basic_registry: Registry,
+    other_registry: HostileServer,
+    home: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    images = [f"{basic_registry.host}/private/app:1", f"{other_registry.host}/other/app:1"]
+    code, err = _password_run(["check", *images, "--platform", "linux/arm64"], monkeypatch, capsys)
+    assert code == 2
+    assert (
+        f"--username: the images are on 2 registries ({basic_registry.host},"
+        f" {other_registry.host}); name the one the credential is for with --registry-login HOST"
+    ) in err
+    assert other_registry.requests == [] and len(err.splitlines()) == 1
+
+
+def test_registry_login_sends_the_password_to_that_registry_only(
+    basic_registry: Registry,
+    other_registry: HostileServer,
+    home: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    images = [f"{basic_registry.host}/private/app:1", f"{other_registry.host}/other/app:1"]
+    mark = basic_registry.mark()
+    code, err = _password_run(
+        ["check", *images, "--platform", "linux/arm64", "--registry-login", basic_registry.host],
+        monkeypatch,
+        capsys,
+    )
+    assert code == 3  # the other registry wants credentials this run has none for
+    assert f"{other_registry.host} requires authentication" in err
+    assert other_registry.requests and all(r.authorization is None for r in other_registry.requests)
+    # the named registry was asked with the credential, and answered
+    assert ("GET", 200) in [(r["method"], r["status"]) for r in basic_registry.since(mark)]
+
+
+def test_a_have_image_on_another_registry_gets_no_password(
+    basic_registry: Registry,
+    other_registry: HostileServer,
+    home: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """plan SOURCE --have OTHER: the login is for SOURCE's registry, which is the only one named."""
+    argv = ["plan", f"{basic_registry.host}/private/app:1", "--platform", "linux/arm64"]
+    code, err = _password_run(
+        [*argv, "--have", f"{other_registry.host}/other/app:1"], monkeypatch, capsys
+    )
+    assert code == 3 and f"{other_registry.host} requires authentication" in err
+    assert other_registry.requests and all(r.authorization is None for r in other_registry.requests)
+
+
+def test_workload_images_on_two_registries(
+    basic_registry: Registry,
+    other_registry: HostileServer,
+    home: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """check -f: a chart whose images live on two registries (the issue's first report)."""
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "web"},
+        "spec": {
+            "containers": [
+                {"name": "a", "image": f"{basic_registry.host}/private/app:1"},
+                {"name": "b", "image": f"{other_registry.host}/other/app:1"},
+            ]
+        },
+    }
+    manifest_file = tmp_path / "pod.json"
+    manifest_file.write_text(json.dumps(pod))
+    argv = ["check", "-f", str(manifest_file), "--platform", "linux/arm64"]
+    code, err = _password_run(argv, monkeypatch, capsys)
+    assert code == 2 and "--username: the images are on 2 registries" in err
+    code, err = _password_run(
+        [*argv, "--registry-login", f"http://{basic_registry.host}/"], monkeypatch, capsys
+    )
+    assert code in (1, 3)
+    assert other_registry.requests and all(r.authorization is None for r in other_registry.requests)
+
+
+def test_registry_login_must_name_a_registry_of_the_run(
+    basic_registry: Registry,
+    home: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    argv = ["resolve", f"{basic_registry.host}/private/app:1", "--platform", "linux/arm64"]
+    code, err = _password_run([*argv, "--registry-login", "ghcr.io"], monkeypatch, capsys)
+    assert code == 2
+    assert (
+        f"--registry-login ghcr.io: no image of this run is on that registry (they are on {basic_registry.host})"
+        in err
+    )
+    code, err = _password_run([*argv, "--registry-login", "not a host"], monkeypatch, capsys)
+    assert code == 2 and "--registry-login: invalid registry host 'not a host'" in err
+    assert main([*argv, "--registry-login", basic_registry.host]) == 2
+    assert "--registry-login needs --username" in capsys.readouterr().err
+
+
+def test_an_explicit_credential_belongs_to_one_registry(home: Path) -> None:
+    """The library's store: an explicit credential answers for its registry (Docker Hub by
+    any of its names) and no other; one without a registry is refused."""
+    with pytest.raises(TypeError, match="an explicit credential needs registry="):
+        CredentialStore(Credential(USER, PASSWORD))
+    hub = CredentialStore(Credential(USER, PASSWORD), registry="https://index.docker.io/v1/")
+    assert hub.lookup("docker.io") is not None
+    assert hub.lookup("ghcr.io") is None
+    local = CredentialStore(Credential(USER, PASSWORD), registry="LOCALHOST:5000")
+    assert local.lookup("localhost:5000") is not None
+    assert local.lookup("localhost:5001") is None
+    assert local.lookup("docker.io") is None

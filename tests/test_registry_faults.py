@@ -342,7 +342,7 @@ def test_authorization_not_sent_to_other_origin(mock: MockRegistry) -> None:
         ),
     )
     mock.on("/blob/index", ok())
-    options = mock.options(credentials=CredentialStore(Credential("user", "pw")))
+    options = mock.options(credentials=CredentialStore(Credential("user", "pw"), registry=HOST))
     assert resolve(REF, "linux/amd64", registry=options).selected is not None
     registry_requests = [r for r in mock.requests if r.url.host == HOST]
     cdn_requests = [r for r in mock.requests if r.url.host == "cdn.test"]
@@ -424,7 +424,9 @@ def test_token_service_refusal(mock: MockRegistry) -> None:
     )
     mock.on("/token", status(401))
     options = mock.options(
-        credentials=CredentialStore(Credential("user", "wrong", origin="test config"))
+        credentials=CredentialStore(
+            Credential("user", "wrong", origin="test config"), registry=HOST
+        )
     )
     with pytest.raises(
         Unauthorized,
@@ -438,7 +440,7 @@ def test_credentials_not_sent_over_plain_http_to_remote_hosts(mock: MockRegistry
         MANIFEST_PATH,
         lambda r: httpx.Response(401, headers={"WWW-Authenticate": 'Basic realm="x"'}),
     )
-    options = mock.options(credentials=CredentialStore(Credential("user", "pw")))
+    options = mock.options(credentials=CredentialStore(Credential("user", "pw"), registry=HOST))
     options.plain_http = True
     with pytest.raises(
         Unauthorized, match=r"refusing to send credentials for registry\.test over plain HTTP"

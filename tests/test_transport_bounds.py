@@ -152,7 +152,7 @@ def test_notify_says_what_is_retried_and_when_without_secrets(server: HostileSer
         retries=4,
         backoff=0.01,
         notify=lines.append,
-        credentials=CredentialStore(Credential("u", password)),
+        credentials=CredentialStore(Credential("u", password), registry=server.host),
     )
     assert resolve(f"{server.host}/app:1", "linux/amd64", registry=registry).selected is not None
     assert len(lines) == 1, lines  # once, at the first failure

@@ -22,6 +22,7 @@ import pytest
 
 from planner import RegistryOptions, Unauthorized, resolve
 from planner.model.manifest import OCI_INDEX
+from planner.model.reference import Reference
 from planner.transport.credentials import Credential, CredentialStore
 from tests.content import Content
 from tests.hostile_server import (
@@ -45,9 +46,11 @@ MANIFEST = "/v2/app/manifests/1"
 TOKEN = json.dumps({"token": "t0k3n", "expires_in": 300}).encode()
 
 
-def with_credentials(tmp_path: Path, **kw: object) -> RegistryOptions:
+def with_credentials(tmp_path: Path, registry: str, **kw: object) -> RegistryOptions:
+    """The test's credential, for ``registry`` (a host, or the registry of a reference)."""
+    host = Reference.parse(registry).registry if "/" in registry else registry
     return RegistryOptions(
-        credentials=CredentialStore(Credential(USER, PASSWORD, origin="test")),
+        credentials=CredentialStore(Credential(USER, PASSWORD, origin="test"), registry=host),
         cache_dir=tmp_path / "cache",
         retries=0,
         **kw,  # type: ignore[arg-type]
@@ -96,7 +99,11 @@ def test_redirect_to_another_origin_carries_no_credentials_and_its_401_is_not_an
             match=rf"{registry.host} redirected manifest {registry.host}/app:1 to {other.host},"
             r" which asks for authentication; credentials are sent only to",
         ):
-            resolve(f"{registry.host}/app:1", "linux/amd64", registry=with_credentials(tmp_path))
+            resolve(
+                f"{registry.host}/app:1",
+                "linux/amd64",
+                registry=with_credentials(tmp_path, registry.host),
+            )
     assert [r.path for r in other.requests] == ["/elsewhere/index"]
     assert other.requests[0].authorization is None
     assert all(r.authorization is None for r in registry.requests)
@@ -116,7 +123,9 @@ def test_credentials_stay_with_the_registry_when_it_redirects_to_a_cdn(tmp_path:
         registry.route(MANIFEST, registry_manifest)
         cdn.route("/signed/index", manifest(INDEX, OCI_INDEX))
         result = resolve(
-            f"{registry.host}/app:1", "linux/amd64", registry=with_credentials(tmp_path)
+            f"{registry.host}/app:1",
+            "linux/amd64",
+            registry=with_credentials(tmp_path, registry.host),
         )
     assert result.selected is not None
     assert [r.authorization for r in registry.requests] == [None, BASIC]
@@ -145,7 +154,11 @@ def test_loopback_registry_naming_a_plain_http_realm_elsewhere_gets_no_credentia
             match=rf"refusing to send credentials for {registry.host} to {TOKEN_NAME}:{token.port}"
             r" over plain HTTP",
         ):
-            resolve(f"{registry.host}/app:1", "linux/amd64", registry=with_credentials(tmp_path))
+            resolve(
+                f"{registry.host}/app:1",
+                "linux/amd64",
+                registry=with_credentials(tmp_path, registry.host),
+            )
         assert token.requests == []
         # with nothing secret to send, the same realm is asked anonymously
         result = resolve(f"{registry.host}/app:1", "linux/amd64", registry=anonymous(tmp_path))
@@ -158,7 +171,9 @@ def test_plain_http_realm_on_loopback_may_receive_credentials(tmp_path: Path) ->
         registry.route(MANIFEST, bearer_guarded("t0k3n", f"{token.url}/token"))
         token.route("/token", answer(200, TOKEN, [("Content-Type", "application/json")]))
         result = resolve(
-            f"{registry.host}/app:1", "linux/amd64", registry=with_credentials(tmp_path)
+            f"{registry.host}/app:1",
+            "linux/amd64",
+            registry=with_credentials(tmp_path, registry.host),
         )
     assert result.selected is not None
     assert [r.authorization for r in token.requests] == [BASIC]
@@ -204,7 +219,9 @@ def test_a_cached_realm_elsewhere_never_receives_credentials(
     path.parent.mkdir(parents=True)
     path.write_text(json.dumps({"scheme": "bearer", "realm": server.realm, "service": "x"}))
     ref = registry_content.ref("multi:oci")
-    assert resolve(ref, "linux/arm64", registry=with_credentials(tmp_path)).selected is not None
+    assert (
+        resolve(ref, "linux/arm64", registry=with_credentials(tmp_path, ref)).selected is not None
+    )
     assert server.requests == []
     # anonymous: the cached realm may save the 401 round trip (nothing secret is sent)
     assert resolve(ref, "linux/arm64", registry=anonymous(tmp_path)).selected is not None
@@ -239,7 +256,9 @@ def test_token_service_on_another_host_over_tls_gets_credentials_from_a_live_cha
     registry, server = tls_token_registry, trust_token_host
     ref = f"{registry.host}/private/app:1"
     mark = registry.mark()
-    assert resolve(ref, "linux/arm64", registry=with_credentials(tmp_path)).selected is not None
+    assert (
+        resolve(ref, "linux/arm64", registry=with_credentials(tmp_path, ref)).selected is not None
+    )
     assert [(r["method"], r["status"]) for r in registry.since(mark)] == [
         ("GET", 401),
         ("GET", 200),
@@ -250,7 +269,9 @@ def test_token_service_on_another_host_over_tls_gets_credentials_from_a_live_cha
 
     server.requests.clear()
     mark = registry.mark()
-    assert resolve(ref, "linux/arm64", registry=with_credentials(tmp_path)).selected is not None
+    assert (
+        resolve(ref, "linux/arm64", registry=with_credentials(tmp_path, ref)).selected is not None
+    )
     assert [(r["method"], r["status"]) for r in registry.since(mark)] == [
         ("HEAD", 401),
         ("HEAD", 200),

@@ -40,7 +40,7 @@ def _run_fleet(
         return run_fleet(
             images,
             hosts,
-            registry=options.registry_for(args, *images, *(s for h in hosts for s in h.have)),
+            registry=options.registry_for(args, *images, have=[s for h in hosts for s in h.have]),
             allow=options.allowances(getattr(args, "allow_missing", []), hosts, images),
             plans=plans,
             present=options.present_digests(args),
@@ -149,7 +149,7 @@ def run_plan(args: argparse.Namespace) -> int:
         have_digests=options.present_digests(args),
         locations=args.locations,
         bandwidth=options.bandwidth(args),
-        registry=options.registry_for(args, args.source, *args.have),
+        registry=options.registry_for(args, args.source, have=args.have),
     )
     if args.quiet:
         write("".join(f"{b.descriptor.digest}\n" for b in result.blobs if b.duplicate_of is None))

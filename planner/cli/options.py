@@ -14,8 +14,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from planner.model.errors import InvalidInput, InvalidPlatform, PlannerError, RegistryError
+from planner.model.errors import (
+    InvalidInput,
+    InvalidPlatform,
+    InvalidReference,
+    PlannerError,
+    RegistryError,
+)
 from planner.model.platform import Platform
+from planner.model.reference import Reference, registry_name
+from planner.model.text import one_line
 from planner.policy.loader import load_rules
 from planner.policy.ruleset import DEFAULT_RULES, RuleSet
 
@@ -31,6 +39,7 @@ __all__ = [
     "check_hosts",
     "fleet_hosts",
     "local_hosts",
+    "login_registry",
     "present_digests",
     "registry_for",
     "registry_options",
@@ -225,23 +234,77 @@ def bandwidth(args: argparse.Namespace) -> float | None:
 # --------------------------------------------------------------------------- registries
 
 
-def registry_for(args: argparse.Namespace, *sources: str) -> RegistryOptions | None:
-    """Registry options when some SOURCE is a registry reference, else None."""
+def registry_for(
+    args: argparse.Namespace, *sources: str, have: Sequence[str] = ()
+) -> RegistryOptions | None:
+    """Registry options when some SOURCE (pulled) or ``have`` image is a registry
+    reference, else None. ``--username`` belongs to the registry of the pulled ones."""
     from planner.sources import is_registry_spec
 
-    if not any(is_registry_spec(s) for s in sources):
+    pulled = [s for s in sources if is_registry_spec(s)]
+    if not pulled and not any(is_registry_spec(s) for s in have):
         return None
-    return registry_options(args, reads_stdin="-" in sources)
+    registries = {Reference.parse(s).registry: None for s in pulled}
+    also = {Reference.parse(s).registry: None for s in have if is_registry_spec(s)}
+    return registry_options(
+        args, reads_stdin="-" in sources, registries=list(registries), also=list(also)
+    )
 
 
-def registry_options(args: argparse.Namespace, reads_stdin: bool) -> RegistryOptions:
-    """RegistryOptions from the flags."""
+def login_registry(
+    args: argparse.Namespace, registries: Sequence[str], also: Sequence[str] = ()
+) -> str | None:
+    """The one registry ``--username`` is for (None without it).
+
+    Docker scopes a login to one registry (``docker login HOST``); so does the
+    command line: the registry of the images named, or ``--registry-login HOST``
+    when they are on several. Credentials are never offered to another registry.
+    """
+    if args.registry_login is not None and not args.username:
+        raise InvalidInput("--registry-login needs --username (and --password-stdin)")
+    if not args.username:
+        return None
+    known = list(dict.fromkeys(registry_name(r) for r in (*registries, *also)))
+    if args.registry_login is not None:
+        try:
+            chosen = registry_name(args.registry_login)
+        except InvalidReference as exc:
+            raise InvalidInput(f"--registry-login: {exc}") from None
+        if chosen not in known:
+            raise InvalidInput(
+                f"--registry-login {one_line(args.registry_login)}: no image of this run is on"
+                f" that registry (they are on {', '.join(known) or 'no registry'})"
+            )
+        return chosen
+    named = list(dict.fromkeys(registry_name(r) for r in registries))
+    if len(named) == 1:
+        return named[0]
+    if not named:
+        raise InvalidInput(
+            "--username: no image to pull names a registry; name the one the credential is"
+            " for with --registry-login HOST"
+        )
+    raise InvalidInput(
+        f"--username: the images are on {len(named)} registries ({', '.join(named)});"
+        " name the one the credential is for with --registry-login HOST"
+    )
+
+
+def registry_options(
+    args: argparse.Namespace,
+    reads_stdin: bool,
+    registries: Sequence[str] = (),
+    also: Sequence[str] = (),
+) -> RegistryOptions:
+    """RegistryOptions from the flags; ``registries`` are those of the images pulled,
+    ``also`` those of other images the run reads (``have:``)."""
     if args.password_stdin and not args.username:
         raise InvalidInput("--password-stdin needs --username")
     if args.username and not args.password_stdin:
         raise InvalidInput(
             "--username needs --password-stdin (passwords are never taken as arguments)"
         )
+    login = login_registry(args, registries, also)
     if args.password_stdin and reads_stdin:
         raise InvalidInput("SOURCE - and --password-stdin both read standard input")
     if args.timeout <= 0:
@@ -261,7 +324,7 @@ def registry_options(args: argparse.Namespace, reads_stdin: bool) -> RegistryOpt
             raise InvalidInput("--password-stdin: no password on standard input")
         explicit = Credential(args.username, secret, origin="--username")
     return RegistryOptions(
-        credentials=CredentialStore(explicit),
+        credentials=CredentialStore(explicit, registry=login),
         cache_dir=Path(args.cache_dir).expanduser() if args.cache_dir else None,
         use_cache=not args.no_cache,
         plain_http=args.plain_http,

@@ -109,9 +109,19 @@ def _registry_arguments(parser: argparse.ArgumentParser) -> None:
         "Credentials come from --username, $REGISTRY_AUTH_FILE, Docker's config.json (auths,"
         " credHelpers, credsStore) or podman's auth.json, in that order.",
     )
-    group.add_argument("--username", "-u", help="registry user name (with --password-stdin)")
+    group.add_argument(
+        "--username",
+        "-u",
+        help="registry user name (with --password-stdin), for the registry of the images"
+        " named; sent to no other registry",
+    )
     group.add_argument(
         "--password-stdin", action="store_true", help="read the password or token from stdin"
+    )
+    group.add_argument(
+        "--registry-login",
+        metavar="HOST",
+        help="the registry --username is for, when the images are on several",
     )
     group.add_argument(
         "--plain-http",

@@ -68,7 +68,7 @@ def run_workload_check(args: argparse.Namespace) -> int:
             manifests.workloads,
             hosts,
             skipped=manifests.skipped,
-            registry=options.registry_for(args, *images, *(s for h in hosts for s in h.have))
+            registry=options.registry_for(args, *images, have=[s for h in hosts for s in h.have])
             if images
             else None,
             allow=allow,

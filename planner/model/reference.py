@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from planner.model.errors import InvalidReference
 from planner.model.manifest import validate_digest
 
-__all__ = ["DOCKER_HUB", "DOCKER_HUB_API", "Reference", "is_loopback"]
+__all__ = ["DOCKER_HUB", "DOCKER_HUB_API", "Reference", "is_loopback", "registry_name"]
 
 DOCKER_HUB = "docker.io"
 DOCKER_HUB_API = "registry-1.docker.io"
@@ -153,6 +153,31 @@ def _explain(remainder: str) -> str:
             " '.', '_', '__', '-' or '/')"
         )
     return "invalid reference format"
+
+
+def registry_name(text: str) -> str:
+    """A registry as ``docker login HOST`` takes it, in the spelling references use.
+
+    ``https://`` or ``http://`` and a trailing ``/`` are dropped, Docker Hub's
+    other names (``index.docker.io``, ``registry-1.docker.io``,
+    ``https://index.docker.io/v1/``) are ``docker.io``, as the credential store
+    keys them (docker/cli ``registry.ConvertToHostname``); host names compare in
+    lower case.
+    """
+    host = text.strip()
+    for scheme in ("https://", "http://"):
+        if host.lower().startswith(scheme):
+            host = host[len(scheme) :]
+            break
+    host = host.rstrip("/")
+    if host.lower().endswith("docker.io/v1"):
+        host = host[: -len("/v1")]
+    host = host.lower()
+    if host in (_LEGACY_HUB, DOCKER_HUB_API):
+        host = DOCKER_HUB
+    if not host or not _DOMAIN.fullmatch(host):
+        raise InvalidReference(f"invalid registry host {text!r} (HOST or HOST:PORT)")
+    return host
 
 
 def is_loopback(host: str) -> bool:

@@ -1,7 +1,9 @@
 """Where registry credentials come from, in the order they are tried.
 
 1. the explicit credential given to the store (the command line's user name and
-   password from standard input), for every registry of the run;
+   password from standard input), for the one registry it was given for and no
+   other: Docker scopes a login to one registry (``docker login HOST``), so a
+   second registry of the run that asks gets its own stored credentials or none;
 2. ``$REGISTRY_AUTH_FILE`` (podman, skopeo, buildah);
 3. Docker's ``config.json`` (``$DOCKER_CONFIG/config.json`` or ``~/.docker/config.json``):
    ``credHelpers[registry]``, then ``auths[registry]``, then ``credsStore``;
@@ -29,7 +31,7 @@ from typing import Any
 
 from planner.model.errors import InvalidInput, SourceError
 from planner.model.files import path_kind, read_capped
-from planner.model.reference import DOCKER_HUB
+from planner.model.reference import DOCKER_HUB, registry_name
 from planner.model.text import one_line
 
 __all__ = ["Credential", "CredentialStore"]
@@ -70,10 +72,19 @@ class CredentialStore:
         self,
         explicit: Credential | None = None,
         *,
+        registry: str | None = None,
         env: Mapping[str, str] | None = None,
         home: Path | None = None,
     ) -> None:
+        """``explicit`` is used for ``registry`` only (``docker.io``, ``ghcr.io``,
+        ``localhost:5000``, as references write it); a credential without the registry
+        it belongs to is refused rather than offered to every registry that asks."""
+        if explicit is not None and registry is None:
+            raise TypeError(
+                "CredentialStore: an explicit credential needs registry= (its registry)"
+            )
         self.explicit = explicit
+        self.explicit_registry = registry_name(registry) if registry is not None else None
         self.env = os.environ if env is None else env
         self.home = home or Path(self.env.get("HOME", str(Path.home())))
         self._memo: dict[str, Credential | None] = {}
@@ -123,7 +134,7 @@ class CredentialStore:
         return self._memo[registry]
 
     def _lookup(self, registry: str) -> Credential | None:
-        if self.explicit is not None:
+        if self.explicit is not None and registry_name(registry) == self.explicit_registry:
             return self.explicit
         keys = _keys_for(registry)
         for path, is_docker in self._auth_files():
