@@ -12,7 +12,7 @@ The library first, the CLI on top::
 One package per layer; a layer imports only the layers after it (a test walks
 every import, function-level ones too, and fails on an upward one or a cycle):
 
-layers: cli > app > sources > transport > select > policy > model
+layers: cli > report > workloads > app > hosts > sources > transport > select > policy > model
 
 * ``model``: values (platforms, references, manifests, Windows builds, errors,
   units, stats) and the YAML reader with its validator;
@@ -20,9 +20,13 @@ layers: cli > app > sources > transport > select > policy > model
 * ``select``: the judge and the selector, verdicts as data and their English;
 * ``transport``: the Distribution API over httpx: auth, credentials, cache;
 * ``sources``: JSON files, OCI layouts and registries behind one interface;
-* ``app``: resolve, plan, fleet and workload checks, host inventories (no flags,
-  no printing);
-* ``cli``: the parser, the command table, renderers.
+* ``hosts``: host records, profiles and their schema, the inventories hosts
+  produce (kubectl, docker info, podman info), this machine;
+* ``app``: the answers: resolve, plan, compare, fleets (no flags, no printing);
+* ``workloads``: Kubernetes and Compose files as workloads, scheduling, the
+  workload check and its suggested fix;
+* ``report``: every result in every format (:func:`render`), the terminal layout;
+* ``cli``: the parser, the command table, what flags mean, exit codes.
 """
 
 import importlib as _importlib
@@ -56,31 +60,31 @@ from planner.select.verdicts import Code, Notice, NoticeCode, Verdict
 
 if _typing.TYPE_CHECKING:
     from planner.app.fleet import FleetReport, PairResult, run_fleet
-    from planner.app.hosts import HostProfile, InvalidInventory, InvalidProfile, Taint
-    from planner.app.inventory import load_inventory
-    from planner.app.localhost import LocalHost, Machine, read_machine
-    from planner.app.manifests import Manifests, read_manifests
     from planner.app.plan import Plan, PlannedBlob, Totals, plan
-    from planner.app.profiles import load_hosts
     from planner.app.resolve import Resolution, resolve
-    from planner.app.workloads import WorkloadReport, WorkloadResult, check_workloads
-    from planner.app.workloads_model import Workload, WorkloadError
+    from planner.hosts.inventory import load_inventory
+    from planner.hosts.local import LocalHost, Machine, read_machine
+    from planner.hosts.profiles import load_hosts
+    from planner.hosts.records import HostProfile, InvalidInventory, InvalidProfile, Taint
     from planner.policy.loader import available_rule_sets, load_rules
     from planner.sources import Source, open_source
     from planner.transport.credentials import Credential, CredentialStore
     from planner.transport.options import RegistryOptions
+    from planner.workloads.check import WorkloadReport, WorkloadResult, check_workloads
+    from planner.workloads.files import Manifests, read_manifests
+    from planner.workloads.model import Workload, WorkloadError
 
 _LAZY = {
     "planner.app.fleet": ("FleetReport", "PairResult", "run_fleet"),
-    "planner.app.hosts": ("HostProfile", "InvalidInventory", "InvalidProfile", "Taint"),
-    "planner.app.inventory": ("load_inventory",),
-    "planner.app.localhost": ("LocalHost", "Machine", "read_machine"),
-    "planner.app.manifests": ("Manifests", "read_manifests"),
+    "planner.hosts.records": ("HostProfile", "InvalidInventory", "InvalidProfile", "Taint"),
+    "planner.hosts.inventory": ("load_inventory",),
+    "planner.hosts.local": ("LocalHost", "Machine", "read_machine"),
+    "planner.workloads.files": ("Manifests", "read_manifests"),
     "planner.app.plan": ("Plan", "PlannedBlob", "Totals", "plan"),
-    "planner.app.profiles": ("load_hosts",),
+    "planner.hosts.profiles": ("load_hosts",),
     "planner.app.resolve": ("Resolution", "resolve"),
-    "planner.app.workloads": ("WorkloadReport", "WorkloadResult", "check_workloads"),
-    "planner.app.workloads_model": ("Workload", "WorkloadError"),
+    "planner.workloads.check": ("WorkloadReport", "WorkloadResult", "check_workloads"),
+    "planner.workloads.model": ("Workload", "WorkloadError"),
     "planner.policy.loader": ("available_rule_sets", "load_rules"),
     "planner.sources": ("Source", "open_source"),
     "planner.transport.credentials": ("Credential", "CredentialStore"),

@@ -1,4 +1,4 @@
-"""Compose files as workloads (planner.app.compose), row by row against compose-go.
+"""Compose files as workloads (planner.workloads.compose), row by row against compose-go.
 
 Sources (compose-spec/compose-go, v2 at 2026-07):
   TPL     template/template.go and the cases of template/template_test.go
@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from planner.app.compose import _dotenv, interpolate
-from planner.app.manifests import read_manifests
-from planner.app.workloads_model import WorkloadError
 from planner.cli.main import main
 from planner.model.platform import Platform
+from planner.workloads.compose import _dotenv, interpolate
+from planner.workloads.files import read_manifests
+from planner.workloads.model import WorkloadError
 
 DEFAULTS = {"FOO": "first", "BAR": "", "JSON": '{"json":2}'}  # TPL: template_test.go defaults
 

@@ -13,8 +13,8 @@ import pytest
 import yaml
 
 from planner.app.fleet import run_fleet
-from planner.app.profiles import load_hosts
 from planner.cli import main
+from planner.hosts.profiles import load_hosts
 from planner.transport.options import RegistryOptions
 from tests.content import Content
 

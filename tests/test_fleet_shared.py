@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 from planner.app.fleet import FleetReport, run_fleet
-from planner.app.hosts import HostProfile
+from planner.hosts.records import HostProfile
 from planner.model.platform import Platform
 from planner.policy.loader import load_rules
 

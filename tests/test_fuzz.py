@@ -109,9 +109,9 @@ from pathlib import Path  # noqa: E402
 import yaml  # noqa: E402
 
 from planner import InvalidInput, InvalidReference, Reference  # noqa: E402
-from planner.app.inventory import load_inventory  # noqa: E402
 from planner.app.plan import read_digest_file  # noqa: E402
-from planner.app.profiles import load_hosts  # noqa: E402
+from planner.hosts.inventory import load_inventory  # noqa: E402
+from planner.hosts.profiles import load_hosts  # noqa: E402
 from planner.model.yamlfile import load as load_yaml  # noqa: E402
 from planner.policy.catalog import rules_dir  # noqa: E402
 from planner.sources import source_kind  # noqa: E402

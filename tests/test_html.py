@@ -25,14 +25,14 @@ from typing import Any, ClassVar
 import pytest
 
 from planner.app.fleet import run_fleet
-from planner.app.hosts import HostProfile
-from planner.app.inventory import load_inventory
 from planner.cli import main
-from planner.cli.html_fleet import fleet_matrix
-from planner.cli.html_model import Cell, Column, Matrix, Row, Section
-from planner.cli.html_report import render_html
+from planner.hosts.inventory import load_inventory
+from planner.hosts.records import HostProfile
 from planner.model.platform import Platform
 from planner.policy.loader import load_rules
+from planner.report.html.fleet import fleet_matrix
+from planner.report.html.matrix import Cell, Column, Matrix, Row, Section
+from planner.report.html.page import render_html
 from tests.browser import Browser, DomCells, dump_dom
 from tests.helpers import EXAMPLES, require_tool
 

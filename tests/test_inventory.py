@@ -18,10 +18,10 @@ import pytest
 import yaml
 
 import planner
-from planner.app.hosts import InvalidInventory, InvalidProfile, Taint, release_number
-from planner.app.inventory import load_inventory, sniff
-from planner.app.profile_schema import HOSTS_SCHEMA
 from planner.cli import main
+from planner.hosts.inventory import load_inventory, sniff
+from planner.hosts.records import InvalidInventory, InvalidProfile, Taint, release_number
+from planner.hosts.schema import HOSTS_SCHEMA
 from planner.model.yamlfile import load
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -880,7 +880,7 @@ def test_a_release_boundary_changes_the_pick() -> None:
 )
 def test_fast_json_reads_what_the_positioned_reading_reads(name: str) -> None:
     """JSON is read with :mod:`json` (30x faster); the hosts are those the YAML reading gives."""
-    from planner.app import inventory
+    from planner.hosts import inventory
 
     path = DATA / name
     fast = load_inventory(path)

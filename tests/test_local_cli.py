@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from planner.app import localhost
 from planner.cli import main
+from planner.hosts import local as localhost
 
 ROOT = Path(__file__).resolve().parent.parent
 CPUINFO = ROOT / "tests" / "data" / "cpuinfo"

@@ -22,9 +22,9 @@ from typing import NamedTuple
 import pytest
 
 import planner
-from planner.app import localhost
-from planner.app.cpuinfo import X86_LEVELS, CpuInfo, go_arch, x86_level
-from planner.app.localhost import read_machine
+from planner.hosts import local as localhost
+from planner.hosts.cpuinfo import X86_LEVELS, CpuInfo, go_arch, x86_level
+from planner.hosts.local import read_machine
 from planner.policy.loader import load_rules
 from planner.select.selector import select
 from tests.helpers import ROOT, index_json

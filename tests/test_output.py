@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from planner.cli.layout import Style, safe, table
 from planner.model.manifest import DOCKER_LIST, DOCKER_MANIFEST
+from planner.report.layout import Style, safe, table
 from tests.helpers import ROOT, SEED_INDEX
 
 ESC = "\x1b"
@@ -197,7 +197,7 @@ def test_quiet_prints_digests_only() -> None:
     ],
 )
 def test_markdown_makes_untrusted_text_inert(text: str, plain: str, code: str | None) -> None:
-    from planner.cli.layout import md_code, md_text
+    from planner.report.layout import md_code, md_text
 
     assert md_text(text) == plain
     if code is not None:

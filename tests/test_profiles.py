@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from planner.app.profiles import HOSTS_SCHEMA, InvalidProfile, load_hosts
 from planner.cli import main
 from planner.cli.options import select_hosts
+from planner.hosts.profiles import HOSTS_SCHEMA, InvalidProfile, load_hosts
 from planner.model.errors import InvalidInput
 
 ROOT = Path(__file__).resolve().parent.parent

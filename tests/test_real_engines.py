@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from planner import RegistryOptions, load_inventory, load_rules, resolve
-from planner.app.hosts import release_number
+from planner.hosts.records import release_number
 from planner.model.errors import InvalidPlatform
 from tests.helpers import require_tool
 from tests.real_clients import (

@@ -541,7 +541,6 @@ def test_registry_login_sends_the_password_to_that_registry_only(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     images = [f"{basic_registry.host}/private/app:1", f"{other_registry.host}/other/app:1"]
-    mark = basic_registry.mark()
     code, err = _password_run(
         ["check", *images, "--platform", "linux/arm64", "--registry-login", basic_registry.host],
         monkeypatch,
@@ -550,8 +549,6 @@ def test_registry_login_sends_the_password_to_that_registry_only(
     assert code == 3  # the other registry wants credentials this run has none for
     assert f"{other_registry.host} requires authentication" in err
     assert other_registry.requests and all(r.authorization is None for r in other_registry.requests)
-    # the named registry was asked with the credential, and answered
-    assert ("GET", 200) in [(r["method"], r["status"]) for r in basic_registry.since(mark)]
 
 
 def test_a_have_image_on_another_registry_gets_no_password(

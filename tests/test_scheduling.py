@@ -1,5 +1,5 @@
-"""Where a pod may run (planner.app.scheduling) and the affinity suggested for a
-failing workload (planner.app.suggest), row by row against the Kubernetes sources.
+"""Where a pod may run (planner.workloads.scheduling) and the affinity suggested for a
+failing workload (planner.workloads.suggest), row by row against the Kubernetes sources.
 
 Sources (kubernetes/kubernetes, 1.32-1.35):
   SEL   staging/src/k8s.io/apimachinery/pkg/labels/selector.go
@@ -26,8 +26,11 @@ from types import MappingProxyType
 import pytest
 
 from planner.app.fleet import Status
-from planner.app.hosts import HostProfile, Taint
-from planner.app.scheduling import (
+from planner.hosts.records import HostProfile, Taint
+from planner.model.platform import Platform
+from planner.policy.loader import load_rules
+from planner.workloads.model import Container, ContainerProblem, NodeResult, Workload
+from planner.workloads.scheduling import (
     ARCH_LABEL,
     BUILD_LABEL,
     HOSTNAME_LABEL,
@@ -45,10 +48,7 @@ from planner.app.scheduling import (
     node_labels,
     unfit_reason,
 )
-from planner.app.suggest import suggest
-from planner.app.workloads_model import Container, ContainerProblem, NodeResult, Workload
-from planner.model.platform import Platform
-from planner.policy.loader import load_rules
+from planner.workloads.suggest import suggest
 
 RULES = load_rules()
 

@@ -1,4 +1,4 @@
-"""Kubernetes manifests as workloads (planner.app.workloads_read, planner.app.manifests).
+"""Kubernetes manifests as workloads (planner.workloads.kubernetes, planner.workloads.files).
 
 Real-shaped input: ``helm template`` output (``# Source:`` comments, empty
 documents), ``kubectl get … -o yaml`` (``status``, ``managedFields``, ``kind:
@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from planner.app import manifests as manifests_module
-from planner.app.manifests import read_manifests
-from planner.app.scheduling import Requirement, Term, Toleration
-from planner.app.workloads_model import Workload, WorkloadError
 from planner.cli.main import main
+from planner.workloads import files as manifests_module
+from planner.workloads.files import read_manifests
+from planner.workloads.model import Workload, WorkloadError
+from planner.workloads.scheduling import Requirement, Term, Toleration
 
 
 def write(tmp_path: Path, text: str, name: str = "m.yaml") -> str:

@@ -1,1 +1,1 @@
-"""What the tool does, as a library: resolve, plan, fleet checks, host profiles."""
+"""The answers, as a library: resolve, plan and compare one image for one host; fleets."""

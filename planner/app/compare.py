@@ -132,7 +132,7 @@ def compare(
     """Resolve ``source`` for ``host`` under each rule set, and group the answers.
 
     ``host_for`` gives the host each rule set sees, when engines see one machine
-    differently (:meth:`planner.app.localhost.Machine.host_for`: Docker adds the
+    differently (:meth:`planner.hosts.local.Machine.host_for`: Docker adds the
     x86-64 level, containerd does not); ``host`` is then the one shown.
     """
     resolved: list[Resolution] = []

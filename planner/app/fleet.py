@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from planner.app.plan import Plan, build_plan, present_from
-from planner.app.profiles import HostProfile
 from planner.app.resolve import Resolution, resolve_source
+from planner.hosts.profiles import HostProfile
 from planner.model.stats import Stats
 from planner.select.verdicts import Notice
 from planner.sources.sourceset import SourceSet

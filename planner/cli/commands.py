@@ -7,14 +7,14 @@ import json
 from typing import TYPE_CHECKING
 
 from planner.cli import options
-from planner.cli.layout import Style, terminal_width
 from planner.cli.output import Progress, dump, error, report, write, write_files
 from planner.cli.status import EXIT_NO_MATCH, EXIT_OK
 from planner.model.errors import InvalidInput
+from planner.report.layout import Style, terminal_width
 
 if TYPE_CHECKING:
     from planner.app.fleet import FleetReport
-    from planner.app.profiles import HostProfile
+    from planner.hosts.profiles import HostProfile
     from planner.model.platform import Platform
     from planner.policy.ruleset import RuleSet
     from planner.select.host import HostView
@@ -69,7 +69,7 @@ def _finish_fleet(args: argparse.Namespace, fleet: FleetReport) -> int:
 def run_resolve(args: argparse.Namespace) -> int:
     """``pull-planner resolve SOURCE``: which entry the host pulls, every verdict."""
     from planner.app.resolve import resolve
-    from planner.cli.text import resolution_text
+    from planner.report.text import resolution_text
 
     hosts = options.fleet_hosts(args)
     if hosts is not None:
@@ -93,7 +93,7 @@ def run_resolve(args: argparse.Namespace) -> int:
 
 
 def _resolve_fleet(args: argparse.Namespace, hosts: list[HostProfile]) -> int:
-    from planner.cli.text import resolution_text
+    from planner.report.text import resolution_text
 
     fleet = _run_fleet(args, [args.source], hosts, plans=False)
     if args.quiet:  # one "HOST DIGEST" line per host that has an image
@@ -129,7 +129,7 @@ def _resolve_fleet(args: argparse.Namespace, hosts: list[HostProfile]) -> int:
 def run_plan(args: argparse.Namespace) -> int:
     """``pull-planner plan SOURCE``: the ordered download plan and its totals."""
     from planner.app.plan import plan
-    from planner.cli.text import plan_text
+    from planner.report.text import plan_text
 
     if "-" in args.have:
         raise InvalidInput("--have - is not supported: standard input holds at most one document")
@@ -162,8 +162,8 @@ def run_plan(args: argparse.Namespace) -> int:
 
 
 def _plan_fleet(args: argparse.Namespace, hosts: list[HostProfile]) -> int:
-    from planner.cli.fleet_report import fleet_footer
-    from planner.cli.text import plan_text
+    from planner.report.fleet_report import fleet_footer
+    from planner.report.text import plan_text
 
     fleet = _run_fleet(args, [args.source], hosts, plans=True)
     if args.quiet:  # one "HOST DIGEST" line per blob of each host's plan
@@ -198,7 +198,7 @@ def _plan_fleet(args: argparse.Namespace, hosts: list[HostProfile]) -> int:
 def run_check(args: argparse.Namespace) -> int:
     """``pull-planner check IMAGE... --hosts FILE``: the fleet matrix and the release gate;
     ``check -f FILE``: workloads (:func:`planner.cli.workload_check.run_workload_check`)."""
-    from planner.cli.fleet_report import fleet_junit, fleet_markdown, fleet_text
+    from planner.report.fleet_report import fleet_junit, fleet_markdown, fleet_text
 
     if args.filename:
         from planner.cli.workload_check import run_workload_check
@@ -241,10 +241,10 @@ def run_check(args: argparse.Namespace) -> int:
 
 def _fleet_html(args: argparse.Namespace, fleet: FleetReport) -> str:
     """The HTML page of a check, with the run's inputs and the time it was made."""
-    from planner.cli.html_fleet import fleet_matrix, page_inputs, stamp
-    from planner.cli.html_report import render_html
+    from planner.report.html.fleet import fleet_matrix, stamp
+    from planner.report.html.page import render_html
 
-    inventory, recorded = page_inputs(args)
+    inventory, recorded = options.page_inputs(args)
     matrix = fleet_matrix(
         fleet, expand=args.expand, plans=not args.no_plan, inventory=inventory, options=recorded
     )
@@ -257,7 +257,7 @@ def _fleet_html(args: argparse.Namespace, fleet: FleetReport) -> str:
 def run_compare(args: argparse.Namespace) -> int:
     """``pull-planner compare SOURCE --platform P [--rules A,B|all]``: engines side by side."""
     from planner.app.compare import compare, rule_sets
-    from planner.cli.text import comparison_text
+    from planner.report.text import comparison_text
 
     sets = rule_sets(args.rules)
     seen: dict[str, Platform] = {}
@@ -283,7 +283,7 @@ def run_compare(args: argparse.Namespace) -> int:
 def run_host(args: argparse.Namespace) -> int:
     """``pull-planner host [--rules A,B|all]``: this machine as each engine detects it."""
     from planner.app.compare import rule_sets
-    from planner.cli.text import local_text
+    from planner.report.text import local_text
 
     hosts = options.local_hosts(args, rule_sets(args.rules))
     if args.format == "text":
@@ -366,7 +366,7 @@ def run_schema(args: argparse.Namespace) -> int:
 
         print(json.dumps(json_schema(), indent=2))
     else:
-        from planner.app.profiles import HOSTS_SCHEMA
+        from planner.hosts.profiles import HOSTS_SCHEMA
 
         print(json.dumps(HOSTS_SCHEMA, indent=2))
     return EXIT_OK

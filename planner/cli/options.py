@@ -28,8 +28,8 @@ from planner.policy.loader import load_rules
 from planner.policy.ruleset import DEFAULT_RULES, RuleSet
 
 if TYPE_CHECKING:
-    from planner.app.localhost import LocalHost
-    from planner.app.profiles import HostProfile
+    from planner.hosts.local import LocalHost
+    from planner.hosts.profiles import HostProfile
     from planner.transport.options import RegistryOptions
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "fleet_hosts",
     "local_hosts",
     "login_registry",
+    "page_inputs",
     "present_digests",
     "registry_for",
     "registry_options",
@@ -84,7 +85,7 @@ def single_host(args: argparse.Namespace, rules: RuleSet | None = None) -> Platf
     """The host of ``--platform``, ``--os-version`` and ``--os-feature``.
 
     ``--platform local`` is this machine as the engine of ``rules`` (default:
-    ``--rules``) detects it (:meth:`planner.app.localhost.Machine.host_for`).
+    ``--rules``) detects it (:meth:`planner.hosts.local.Machine.host_for`).
     """
     if args.platform == LOCAL:
         return local_hosts(args, [rules or rules_option(args)])[0].platform
@@ -94,7 +95,7 @@ def single_host(args: argparse.Namespace, rules: RuleSet | None = None) -> Platf
 def local_hosts(args: argparse.Namespace, rule_sets: Sequence[RuleSet]) -> list[LocalHost]:
     """This machine, read once, as each of ``rule_sets`` sees it, with ``--os-version``
     and ``--os-feature`` applied."""
-    from planner.app.localhost import read_machine
+    from planner.hosts.local import read_machine
 
     machine = read_machine(os_version=args.os_version)
     if args.os_version is not None and machine.system != "windows":
@@ -170,7 +171,7 @@ def fleet_hosts(args: argparse.Namespace) -> list[HostProfile] | None:
         return None
     if single:
         raise InvalidInput(f"{single[0]} and --hosts do not mix: describe hosts in the profile")
-    from planner.app.inventory import load_inventory
+    from planner.hosts.inventory import load_inventory
 
     hosts = select_hosts(load_inventory(Path(args.hosts)), args.host, args.select)
     have = tuple(getattr(args, "have", ()))
@@ -185,7 +186,7 @@ def check_hosts(args: argparse.Namespace) -> list[HostProfile]:
     hosts = fleet_hosts(args)
     if hosts is not None:
         return hosts
-    from planner.app.profiles import HostProfile
+    from planner.hosts.profiles import HostProfile
 
     rules = rules_option(args)
     return [HostProfile(args.platform, single_host(args, rules), rules)]
@@ -338,6 +339,21 @@ def registry_options(
 
 def _stderr_log(line: str) -> None:
     """Request logs (--verbose) and retry notices: one escaped line each on stderr."""
-    from planner.cli.layout import safe
+    from planner.report.layout import safe
 
     print(f"pull-planner: {safe(line)}", file=sys.stderr)
+
+
+# --------------------------------------------------------------------------- reports
+
+
+def page_inputs(args: argparse.Namespace) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(inventory, options) of a ``check`` run, as the page records them."""
+    inventory = [("file", args.hosts)] if args.hosts else [("--platform", args.platform)]
+    inventory += [("-f", name) for name in args.filename]
+    inventory += [("--host", name) for name in args.host]
+    inventory += [("--select", label) for label in args.select]
+    options = [("--allow-missing", pattern) for pattern in args.allow_missing]
+    flags = (("--no-plan", args.no_plan), ("--expand", args.expand))
+    options += [(flag, "yes") for flag, on in flags if on]
+    return inventory, options

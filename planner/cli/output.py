@@ -10,8 +10,8 @@ from json.encoder import encode_basestring_ascii as _string
 from pathlib import Path
 from typing import Any
 
-from planner.cli.layout import Style, safe, terminal_width, wrap
 from planner.model.errors import SourceError
+from planner.report.layout import Style, safe, terminal_width, wrap
 
 __all__ = ["Progress", "dump", "error", "report", "write", "write_files"]
 

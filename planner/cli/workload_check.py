@@ -8,14 +8,14 @@ import sys
 from typing import TYPE_CHECKING
 
 from planner.cli import options
-from planner.cli.layout import Style, terminal_width
 from planner.cli.output import Progress, dump, error, report, write, write_files
 from planner.cli.status import EXIT_NO_MATCH, EXIT_OK
 from planner.model.errors import InvalidInput
 from planner.model.text import plural
+from planner.report.layout import Style, terminal_width
 
 if TYPE_CHECKING:
-    from planner.app.workloads import WorkloadReport
+    from planner.workloads.check import WorkloadReport
 
 __all__ = ["run_workload_check"]
 
@@ -25,27 +25,27 @@ def _stdin(limit: int) -> bytes:
 
 
 def _workload_html(args: argparse.Namespace, checked: WorkloadReport) -> str:
-    """The HTML page of a workload check (:mod:`planner.cli.html_workloads`)."""
-    from planner.cli.html_fleet import page_inputs, stamp
-    from planner.cli.html_report import render_html
-    from planner.cli.html_workloads import workload_matrix
+    """The HTML page of a workload check (:mod:`planner.report.html.workloads`)."""
+    from planner.report.html.fleet import stamp
+    from planner.report.html.page import render_html
+    from planner.report.html.workloads import workload_matrix
 
-    inventory, recorded = page_inputs(args)
+    inventory, recorded = options.page_inputs(args)
     matrix = workload_matrix(checked, plans=not args.no_plan, inventory=inventory, options=recorded)
     return render_html(matrix, generated=stamp())
 
 
 def run_workload_check(args: argparse.Namespace) -> int:
     """Read the workload files, check them on ``--hosts`` (or one ``--platform`` host), report."""
-    from planner.app.manifests import STDIN, read_manifests
-    from planner.app.workloads import check_workloads
-    from planner.app.workloads_model import workload_allowances
-    from planner.cli.workload_report import (
+    from planner.report.workload_report import (
         workload_junit,
         workload_markdown,
         workload_patches,
         workload_text,
     )
+    from planner.workloads.check import check_workloads
+    from planner.workloads.files import STDIN, read_manifests
+    from planner.workloads.model import workload_allowances
 
     reads_stdin = STDIN in args.filename
     if reads_stdin and args.password_stdin:

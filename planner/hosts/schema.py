@@ -1,6 +1,6 @@
 """The JSON Schema of host profile files (``pull-planner schema hosts``), for editors.
 
-The reader (:mod:`planner.app.profiles`) is the authority; this schema describes
+The reader (:mod:`planner.hosts.profiles`) is the authority; this schema describes
 the same keys so that an editor can complete and check them as they are typed.
 """
 

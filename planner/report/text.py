@@ -7,17 +7,17 @@ from typing import TYPE_CHECKING
 
 from planner.app.compare import position_of
 from planner.app.plan import FOREIGN_TYPES
-from planner.cli.layout import Style, safe, table, wrap
 from planner.model.manifest import DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST
 from planner.model.units import format_bandwidth, format_duration, human_size
+from planner.report.layout import Style, safe, table, wrap
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from planner.app.compare import Comparison
-    from planner.app.localhost import LocalHost
     from planner.app.plan import Plan
     from planner.app.resolve import Resolution
+    from planner.hosts.local import LocalHost
 
 __all__ = [
     "comparison_text",

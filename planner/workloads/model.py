@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from planner.app.fleet import PairResult, Status, pool_key
-from planner.app.hosts import HostProfile
-from planner.app.scheduling import POOL_LABELS, Placement
+from planner.hosts.records import HostProfile
 from planner.model.errors import InvalidInput
 from planner.model.platform import Platform
+from planner.workloads.scheduling import POOL_LABELS, Placement
 
 __all__ = [
     "Container",

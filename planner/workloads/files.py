@@ -15,12 +15,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from planner.app.compose import is_compose, read_compose
-from planner.app.workloads_model import Skipped, Workload, WorkloadError
-from planner.app.workloads_read import read_kubernetes
 from planner.model.documents import decode_text, looks_like_json
 from planner.model.files import path_kind, read_capped
 from planner.model.yamlfile import YamlError, load_all
+from planner.workloads.compose import is_compose, read_compose
+from planner.workloads.kubernetes import read_kubernetes
+from planner.workloads.model import Skipped, Workload, WorkloadError
 
 __all__ = ["MAX_MANIFEST_FILE_BYTES", "STDIN", "Manifests", "read_manifests"]
 

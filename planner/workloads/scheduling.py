@@ -33,7 +33,7 @@ filter plugins, ``pkg/scheduler/framework/plugins``, and the kubelet's admission
   ``kubernetes.io/os`` selector such a pod can be bound to a node of the other
   OS and fail there. :meth:`Placement.unfit` checks it last, as
   :class:`UnfitCode` ``OS``, so that a caller can count such a node as one the
-  pod lands on and fails on (:mod:`planner.app.workloads` does).
+  pod lands on and fails on (:mod:`planner.workloads.check` does).
 
 Tolerations Kubernetes adds by itself: every pod tolerates
 ``node.kubernetes.io/not-ready`` and ``…/unreachable`` (``NoExecute``, for 300 s:
@@ -59,7 +59,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
 
-from planner.app.hosts import HostProfile, Taint
+from planner.hosts.records import HostProfile, Taint
 
 __all__ = [
     "ARCH_LABEL",

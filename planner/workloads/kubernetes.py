@@ -20,7 +20,7 @@ Every other document (Service, ConfigMap, a PodTemplate, a CRD, …) is listed a
 :class:`Skipped`, with the reason, and is not an error. In a pod spec:
 ``containers``, ``initContainers`` (``restartPolicy: Always`` makes one a sidecar)
 and ``ephemeralContainers``, each with its ``image``; and what decides where the
-pod may run (:class:`~planner.app.scheduling.Placement`). A workload whose
+pod may run (:class:`~planner.workloads.scheduling.Placement`). A workload whose
 metadata has no namespace is in ``default``, as ``kubectl apply`` puts it with
 the default context.
 
@@ -34,7 +34,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from planner.app.scheduling import (
+from planner.model.errors import InvalidReference
+from planner.model.reference import Reference
+from planner.model.yamlfile import Checker, MarkedList, MarkedMap, describe
+from planner.workloads.meta import helm_test, owner, replicas
+from planner.workloads.model import Container, Skipped, Workload, WorkloadError
+from planner.workloads.scheduling import (
     OPERATORS,
     Placement,
     Requirement,
@@ -43,11 +48,6 @@ from planner.app.scheduling import (
     label_key_problem,
     label_value_problem,
 )
-from planner.app.workloads_meta import helm_test, owner, replicas
-from planner.app.workloads_model import Container, Skipped, Workload, WorkloadError
-from planner.model.errors import InvalidReference
-from planner.model.reference import Reference
-from planner.model.yamlfile import Checker, MarkedList, MarkedMap, describe
 
 __all__ = ["POD_SPEC_AT", "read_kubernetes"]
 

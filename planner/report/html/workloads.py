@@ -1,15 +1,15 @@
-"""The workload adapter of the HTML report: a :class:`~planner.app.workloads.WorkloadReport`
+"""The workload adapter of the HTML report: a :class:`~planner.workloads.check.WorkloadReport`
 as a matrix.
 
 Rows are node pools (:attr:`WorkloadReport.pools`), split where their nodes'
 answers differ (a nodeSelector on ``kubernetes.io/hostname`` makes one node
-of a pool eligible and not the next, and ``--allow-missing`` is per node), so
+of a pool eligible and not the next, and allowances are per node), so
 that every cell holds for every node of its row; columns are the workloads
 (``data-workload`` is ``KIND/NAMESPACE/NAME``); a cell is the node's result
 (``nodes[].status`` and ``.download_bytes`` of the JSON output), or none where
 the workload is not scheduled on those nodes. A cell's details have one
 section per container: the pair's resolution and plan, as for an image check
-(:func:`planner.cli.html_fleet.pair_section`). A workload no node may run has
+(:func:`planner.report.html.fleet.pair_section`). A workload no node may run has
 its problem in its column header.
 """
 
@@ -19,14 +19,14 @@ import dataclasses
 from collections import Counter
 from collections.abc import Sequence
 
-from planner.app.hosts import HostProfile
-from planner.app.workloads import WorkloadReport, WorkloadResult
-from planner.app.workloads_model import NodeResult
-from planner.cli.html_fleet import image_line, pair_section, stats_lines
-from planner.cli.html_model import Cell, Column, Matrix, Row, Section
-from planner.cli.layout import safe
-from planner.cli.workload_report import no_node
+from planner.hosts.records import HostProfile
 from planner.model.text import plural
+from planner.report.html.fleet import image_line, pair_section, stats_lines
+from planner.report.html.matrix import Cell, Column, Matrix, Row, Section
+from planner.report.layout import safe
+from planner.report.workload_report import no_node
+from planner.workloads.check import WorkloadReport, WorkloadResult
+from planner.workloads.model import NodeResult
 
 __all__ = ["workload_matrix"]
 
@@ -101,7 +101,7 @@ def workload_matrix(
     options: Sequence[tuple[str, str]] = (),
 ) -> Matrix:
     """The page's matrix of a workload check (``inventory``, ``options`` as for
-    :func:`planner.cli.html_fleet.fleet_matrix`)."""
+    :func:`planner.report.html.fleet.fleet_matrix`)."""
     nodes = [{n.host.name: n for n in result.nodes} for result in report.results]
     details: list[tuple[Section, ...]] = []
     seen: dict[tuple[object, ...], int] = {}

@@ -38,7 +38,7 @@ from typing import Any
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from planner.app.cpuinfo import (
+from planner.hosts.cpuinfo import (
     CpuInfo,
     Detected,
     X86Level,

@@ -5,10 +5,10 @@ from __future__ import annotations
 from xml.etree import ElementTree
 
 from planner.app.fleet import FleetReport, PairResult
-from planner.app.profiles import HostProfile
-from planner.cli.layout import Style, aligned, md_code, md_text, safe, wrap
+from planner.hosts.profiles import HostProfile
 from planner.model.text import plural
 from planner.model.units import human_size
+from planner.report.layout import Style, aligned, md_code, md_text, safe, wrap
 
 __all__ = [
     "MARK",
@@ -57,8 +57,8 @@ def row_groups(report: FleetReport, expand: bool = False) -> list[tuple[HostProf
 
     Hosts of one pool (:func:`planner.app.fleet.pools_of`: same platform, rules,
     isolation and ``have``) get the same answers, so they share one row, named
-    after the pool's first host, unless their statuses differ (``--allow-missing``
-    is per host).  ``expand`` gives every host its own row.
+    after the pool's first host, unless their statuses differ (allowances are
+    per host).  ``expand`` gives every host its own row.
     """
     return [(members[0], len(members) - 1) for members in row_members(report, expand)]
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from xml.etree import ElementTree
 
-from planner.app.scheduling import unfit_reason
-from planner.app.workloads import WorkloadReport, WorkloadResult
-from planner.app.workloads_model import NodePool, NodeResult
-from planner.cli.fleet_report import MARK
-from planner.cli.layout import Style, aligned, md_code, md_text, safe, wrap
 from planner.model.text import plural
 from planner.model.units import human_size
+from planner.report.fleet_report import MARK
+from planner.report.layout import Style, aligned, md_code, md_text, safe, wrap
+from planner.workloads.check import WorkloadReport, WorkloadResult
+from planner.workloads.model import NodePool, NodeResult
+from planner.workloads.scheduling import unfit_reason
 
 __all__ = ["no_node", "workload_junit", "workload_markdown", "workload_patches", "workload_text"]
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from planner.app.hosts import (
+from planner.hosts.records import (
     FormatChecker,
     HostProfile,
     InvalidInventory,

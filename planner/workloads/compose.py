@@ -30,14 +30,14 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from planner.app.scheduling import Placement
-from planner.app.workloads_model import Container, Skipped, Workload, WorkloadError
 from planner.model.errors import InvalidPlatform, InvalidReference
 from planner.model.files import read_capped
 from planner.model.platform import Platform
 from planner.model.reference import Reference
 from planner.model.text import one_line
 from planner.model.yamlfile import Checker, MarkedMap
+from planner.workloads.model import Container, Skipped, Workload, WorkloadError
+from planner.workloads.scheduling import Placement
 
 __all__ = ["KIND", "interpolate", "is_compose", "read_compose"]
 

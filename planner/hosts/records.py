@@ -2,8 +2,8 @@
 
 :class:`HostProfile` is one host: its platform, the rule set of its engine and
 release, what it already has, its labels and its taints. Each inventory reader
-(:mod:`planner.app.profiles`, :mod:`planner.app.inventory_kubectl`,
-:mod:`planner.app.inventory_docker`, :mod:`planner.app.inventory_podman`) turns
+(:mod:`planner.hosts.profiles`, :mod:`planner.hosts.kubectl`,
+:mod:`planner.hosts.docker`, :mod:`planner.hosts.podman`) turns
 its format into these records, each with the :class:`Place` it came from, so
 that a duplicate name can be reported at both places. The helpers here are the
 parts the readers share: engine releases to rule sets, the Windows build check,

@@ -28,8 +28,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from planner.app.hosts import HostProfile
-from planner.app.scheduling import (
+from planner.hosts.records import HostProfile
+from planner.workloads.model import NodeResult, Workload
+from planner.workloads.scheduling import (
     ARCH_LABEL,
     BUILD_LABEL,
     HOSTNAME_LABEL,
@@ -38,7 +39,6 @@ from planner.app.scheduling import (
     Requirement,
     Term,
 )
-from planner.app.workloads_model import NodeResult, Workload
 
 __all__ = ["Build", "Suggestion", "suggest"]
 

@@ -1,7 +1,7 @@
 """This machine's CPU as engines read it: /proc/cpuinfo lines, the x86-64 level, the ARM variant.
 
 Pure functions over the text of ``/proc/cpuinfo`` and the uname machine, each
-following one engine's code (cited per function); :mod:`planner.app.localhost`
+following one engine's code (cited per function); :mod:`planner.hosts.local`
 picks the function and its options for a rule set's family and release.
 
 * :class:`CpuInfo` reads lines as containerd's and containers/image's

@@ -11,16 +11,16 @@ format                                              recognised by (top level)
 ``kubectl get nodes -o json`` / ``-o yaml``         ``apiVersion`` and ``kind``
 ``docker info`` formatted as ``{{json .}}``         ``ServerVersion``, ``OSType`` or ``ServerErrors``
 ``podman info`` formatted as ``json``               ``host`` and ``version`` mappings
-host profile (:mod:`planner.app.profiles`)          ``hosts``, ``include`` or ``defaults``; or any
+host profile (:mod:`planner.hosts.profiles`)          ``hosts``, ``include`` or ``defaults``; or any
                                                     other YAML mapping (a hand-written profile with
                                                     a typo gets a did-you-mean)
 ==================================================  ===============================================
 
-Each format has its reader (``inventory_kubectl``, ``inventory_docker``,
-``inventory_podman``, ``profiles``), which knows nothing of the others. Every
+Each format has its reader (``kubectl``, ``docker``,
+``podman``, ``profiles``), which knows nothing of the others. Every
 error is one line, ``file:line:column: as FORMAT: where: problem``, naming the
-format assumed, and raised as :class:`~planner.app.hosts.InvalidInventory` (a
-host profile's as :class:`~planner.app.hosts.InvalidProfile`, its base).
+format assumed, and raised as :class:`~planner.hosts.records.InvalidInventory` (a
+host profile's as :class:`~planner.hosts.records.InvalidProfile`, its base).
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from planner.app import inventory_docker, inventory_kubectl, inventory_podman
-from planner.app.hosts import HostProfile, Includes, InvalidInventory, PlacedHost, check_unique
-from planner.app.profiles import read_profile
+from planner.hosts import docker, kubectl, podman
+from planner.hosts.profiles import read_profile
+from planner.hosts.records import HostProfile, Includes, InvalidInventory, PlacedHost, check_unique
 from planner.model.documents import decode_text, fast_json, looks_like_json
 from planner.model.errors import InvalidInput
 from planner.model.files import read_capped
@@ -86,22 +86,22 @@ def sniff(data: Any, *, json: bool = False) -> Sniffed | None:
         return None
     if "apiVersion" in data and "kind" in data:
         return Sniffed(
-            inventory_kubectl.FORMAT,
+            kubectl.FORMAT,
             "it has apiVersion and kind",
-            _tool(inventory_kubectl.read_nodes),
+            _tool(kubectl.read_nodes),
         )
-    docker = [k for k in _DOCKER_KEYS if k in data]
-    if docker:
+    docker_keys = [k for k in _DOCKER_KEYS if k in data]
+    if docker_keys:
         return Sniffed(
-            inventory_docker.FORMAT,
-            f"it has {' and '.join(docker)}",
-            _tool(inventory_docker.read_docker_info),
+            docker.FORMAT,
+            f"it has {' and '.join(docker_keys)}",
+            _tool(docker.read_docker_info),
         )
     if isinstance(data.get("host"), MarkedMap) and isinstance(data.get("version"), MarkedMap):
         return Sniffed(
-            inventory_podman.FORMAT,
+            podman.FORMAT,
             "it has host and version sections",
-            _tool(inventory_podman.read_podman_info),
+            _tool(podman.read_podman_info),
         )
     profile = [k for k in _PROFILE_KEYS if k in data]
     if profile:

@@ -1,8 +1,8 @@
 """Workload checks: every container of every workload on every node it may land on.
 
-For each workload (:mod:`planner.app.workloads_read`, :mod:`planner.app.compose`):
+For each workload (:mod:`planner.workloads.kubernetes`, :mod:`planner.workloads.compose`):
 
-1. the *eligible* nodes, as Kubernetes schedules (:mod:`planner.app.scheduling`;
+1. the *eligible* nodes, as Kubernetes schedules (:mod:`planner.workloads.scheduling`;
    Compose: every host). A DaemonSet runs on each of them; any other workload
    may land on any of them, so each must run every container. A workload with
    no eligible node fails on its own (it stays Pending);
@@ -42,17 +42,11 @@ from planner.app.fleet import (
     run_fleet,
     union_size,
 )
-from planner.app.hosts import HostProfile
 from planner.app.plan import Plan
-from planner.app.scheduling import (
-    HOSTNAME_LABEL,
-    Unfit,
-    UnfitCode,
-    node_labels,
-    unfit_reason,
-)
-from planner.app.suggest import Suggestion, suggest
-from planner.app.workloads_model import (
+from planner.hosts.records import HostProfile
+from planner.select import explain
+from planner.select.runs import requested_verdict
+from planner.workloads.model import (
     Container,
     ContainerProblem,
     NodePool,
@@ -61,8 +55,14 @@ from planner.app.workloads_model import (
     Workload,
     node_pools,
 )
-from planner.select import explain
-from planner.select.runs import requested_verdict
+from planner.workloads.scheduling import (
+    HOSTNAME_LABEL,
+    Unfit,
+    UnfitCode,
+    node_labels,
+    unfit_reason,
+)
+from planner.workloads.suggest import Suggestion, suggest
 
 if TYPE_CHECKING:
     from planner.transport.options import RegistryOptions
@@ -198,7 +198,7 @@ def check_workloads(
     """Check every workload on its eligible nodes (see the module docstring).
 
     ``allow`` holds (workload id, node name) pairs that may fail (see
-    :func:`~planner.app.workloads_model.workload_allowances`); ``present`` blob digests every node has.
+    :func:`~planner.workloads.model.workload_allowances`); ``present`` blob digests every node has.
     """
     allow = allow or set()
     labels = {h.name: node_labels(h) for h in hosts}

@@ -1,6 +1,6 @@
 """The fleet adapter of the HTML report: a :class:`~planner.app.fleet.FleetReport` as a matrix.
 
-Rows are the rows of the text matrix (:func:`planner.cli.fleet_report.row_members`:
+Rows are the rows of the text matrix (:func:`planner.report.fleet_report.row_members`:
 a node pool of like hosts shares one, unless ``expand``), columns the images,
 cells the pairs: status, the pick's platform and what each host of the row
 downloads. A cell's details are the pair's resolution (every candidate's
@@ -11,15 +11,15 @@ the hosts of one pool share one resolution and plan
 
 from __future__ import annotations
 
-import argparse
 import datetime
 from collections import Counter
 from collections.abc import Sequence
 from typing import Literal
 
 from planner.app.fleet import FleetReport, PairResult
-from planner.cli.fleet_report import row_members
-from planner.cli.html_model import (
+from planner.model.text import plural
+from planner.report.fleet_report import row_members
+from planner.report.html.matrix import (
     BlobLine,
     CandidateLine,
     Cell,
@@ -28,10 +28,9 @@ from planner.cli.html_model import (
     Row,
     Section,
 )
-from planner.cli.layout import safe
-from planner.model.text import plural
+from planner.report.layout import safe
 
-__all__ = ["fleet_matrix", "image_line", "page_inputs", "pair_section", "stamp", "stats_lines"]
+__all__ = ["fleet_matrix", "image_line", "pair_section", "stamp", "stats_lines"]
 
 
 def _candidates(pair: PairResult) -> tuple[CandidateLine, ...]:
@@ -206,18 +205,6 @@ def stats_lines(report: FleetReport) -> tuple[tuple[str, str], ...]:
         ("retries", str(figures["retries"])),
     ]
     return tuple(lines)
-
-
-def page_inputs(args: argparse.Namespace) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """(inventory, options) of a ``check`` run, as the page records them."""
-    inventory = [("file", args.hosts)] if args.hosts else [("--platform", args.platform)]
-    inventory += [("-f", name) for name in args.filename]
-    inventory += [("--host", name) for name in args.host]
-    inventory += [("--select", label) for label in args.select]
-    options = [("--allow-missing", pattern) for pattern in args.allow_missing]
-    flags = (("--no-plan", args.no_plan), ("--expand", args.expand))
-    options += [(flag, "yes") for flag, on in flags if on]
-    return inventory, options
 
 
 def stamp() -> str:

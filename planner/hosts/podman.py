@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from planner.app.hosts import (
+from planner.hosts.records import (
     FormatChecker,
     HostProfile,
     InvalidInventory,

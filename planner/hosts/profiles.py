@@ -25,7 +25,7 @@ profile), ``isolation`` (Windows only: ``process`` or ``hyperv``), ``have``
 schedulers). ``defaults`` applies to every host of this file.
 
 ``include`` names other inventories (a path or a list of paths, relative to the
-profile), in any format :func:`planner.app.inventory.load_inventory` reads;
+profile), in any format :func:`planner.hosts.inventory.load_inventory` reads;
 their hosts stand where the ``include`` key stands, in the order listed, as
 their own file describes them (``defaults`` do not apply to them). A host name
 may appear once across all the files. :data:`HOSTS_SCHEMA` is the JSON Schema
@@ -38,7 +38,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from planner.app.hosts import (
+from planner.hosts.records import (
     TAINT_EFFECTS,
     FormatChecker,
     HostProfile,
@@ -50,7 +50,7 @@ from planner.app.hosts import (
     check_unique,
     lacks_windows_build,
 )
-from planner.app.profile_schema import HOSTS_SCHEMA
+from planner.hosts.schema import HOSTS_SCHEMA
 from planner.model.errors import InvalidInput, InvalidPlatform
 from planner.model.platform import Platform
 from planner.model.yamlfile import MarkedList, MarkedMap, describe, load_file
@@ -360,6 +360,6 @@ def _read_profile_file(path: Path, include: Includes) -> list[PlacedHost]:
 
 def load_hosts(path: Path) -> list[HostProfile]:
     """Load and validate a host profile file (what it includes is read as profiles too;
-    :func:`planner.app.inventory.load_inventory` reads every inventory format)."""
+    :func:`planner.hosts.inventory.load_inventory` reads every inventory format)."""
     include = Includes.starting_at(path, _read_profile_file)
     return [p.host for p in _read_profile_file(path, include)]

@@ -1,8 +1,8 @@
 """The HTML report's data: a neutral matrix of rows (hosts, node pools) x columns (images, workloads).
 
 Every check that renders as a page (``check IMAGE...``; workloads later) is
-turned into one :class:`Matrix` by an adapter (:mod:`planner.cli.html_fleet`
-for fleets), and :func:`planner.cli.html_report.render_html` draws any matrix
+turned into one :class:`Matrix` by an adapter (:mod:`planner.report.html.fleet`
+for fleets), and :func:`planner.report.html.page.render_html` draws any matrix
 the same way. The matrix holds no report objects, only what the page shows:
 
 * **Keys** are raw, exactly as the JSON output spells them (``pairs[].host``,
@@ -10,7 +10,7 @@ the same way. The matrix holds no report objects, only what the page shows:
   ``KIND/NAMESPACE/NAME``): the page writes them into ``data-*`` attributes,
   escaped for HTML but otherwise unchanged, so scripts read the same values.
 * **Text** (labels, picks, reasons, warnings) is shown as the terminal shows
-  it: control characters as escapes (:func:`planner.cli.layout.safe`); the
+  it: control characters as escapes (:func:`planner.report.layout.safe`); the
   renderer escapes it for HTML on top.
 * **Cells** with the same answer (the hosts of one node pool) share one
   :class:`Section` list in :attr:`Matrix.details`, written once into the

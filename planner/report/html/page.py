@@ -1,4 +1,4 @@
-"""The HTML report: one self-contained page for any :class:`~planner.cli.html_model.Matrix`.
+"""The HTML report: one self-contained page for any :class:`~planner.report.html.matrix.Matrix`.
 
 The page is a record of the check that people open from a CI artifact or a
 file: the matrix (one row per host or node pool, one column per image or
@@ -11,7 +11,7 @@ Rules the page keeps:
 
 * **Nothing is fetched.** Style, script and chart are inline; a
   Content-Security-Policy (``default-src 'none'``) allows only the page's own
-  style and script by hash (:mod:`planner.cli.html_assets`) and ``data:``
+  style and script by hash (:mod:`planner.report.html.assets`) and ``data:``
   images, so even text that slipped through could not load anything.
 * **Everything is escaped.** Every value a registry or a file gave goes
   through :func:`html.escape`; attribute values also write control
@@ -33,12 +33,12 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from planner.cli.fleet_report import MARK
-from planner.cli.html_assets import SCRIPT, SCRIPT_HASH, STYLE, STYLE_HASH
-from planner.cli.html_model import STATUSES, Cell, Matrix, Row
 from planner.model.text import plural
 from planner.model.units import human_size
 from planner.model.version import __version__
+from planner.report.fleet_report import MARK
+from planner.report.html.assets import SCRIPT, SCRIPT_HASH, STYLE, STYLE_HASH
+from planner.report.html.matrix import STATUSES, Cell, Matrix, Row
 
 __all__ = ["CELL_BUDGET", "CSP", "MAX_BARS", "MAX_PROBLEMS", "render_html"]
 

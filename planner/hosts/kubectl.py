@@ -13,7 +13,7 @@ Per node:
 * rules: ``status.nodeInfo.containerRuntimeVersion``, ``RUNTIME://VERSION`` with
   RUNTIME ``containerd``, ``cri-o`` or ``docker`` (dockershim and cri-dockerd:
   Docker's classic image store) and the release read by
-  :func:`planner.app.hosts.release_number`;
+  :func:`planner.hosts.records.release_number`;
 * ``labels``: every label of ``metadata.labels``; ``taints``: every taint of
   ``spec.taints`` (key, value, effect; ``timeAdded`` is dropped).
 """
@@ -25,7 +25,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from planner.app.hosts import (
+from planner.hosts.records import (
     TAINT_EFFECTS,
     FormatChecker,
     HostProfile,

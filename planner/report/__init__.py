@@ -1,0 +1,1 @@
+"""Reports: every result as text, JSON/YAML, JUnit, Markdown and HTML, for people and CI."""

@@ -1,0 +1,2 @@
+"""The HTML report: a neutral matrix, the page, its assets, and the fleet and workload
+adapters."""
