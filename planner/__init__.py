@@ -67,6 +67,7 @@ if _typing.TYPE_CHECKING:
     from planner.hosts.profiles import load_hosts
     from planner.hosts.records import HostProfile, InvalidInventory, InvalidProfile, Taint
     from planner.policy.loader import available_rule_sets, load_rules
+    from planner.report.formats import FORMATS, RenderOptions, render
     from planner.sources import Source, open_source
     from planner.transport.credentials import Credential, CredentialStore
     from planner.transport.options import RegistryOptions
@@ -86,6 +87,7 @@ _LAZY = {
     "planner.workloads.check": ("WorkloadReport", "WorkloadResult", "check_workloads"),
     "planner.workloads.model": ("Workload", "WorkloadError"),
     "planner.policy.loader": ("available_rule_sets", "load_rules"),
+    "planner.report.formats": ("FORMATS", "RenderOptions", "render"),
     "planner.sources": ("Source", "open_source"),
     "planner.transport.credentials": ("Credential", "CredentialStore"),
     "planner.transport.options": ("RegistryOptions",),
@@ -118,6 +120,7 @@ __all__ = [
     "Denied",
     "Descriptor",
     "DigestMismatch",
+    "FORMATS",
     "FleetReport",
     "HostProfile",
     "ImageManifest",
@@ -146,6 +149,7 @@ __all__ = [
     "Reference",
     "RegistryError",
     "RegistryOptions",
+    "RenderOptions",
     "Resolution",
     "RuleSet",
     "Selection",
@@ -171,6 +175,7 @@ __all__ = [
     "plan",
     "read_machine",
     "read_manifests",
+    "render",
     "resolve",
     "run_fleet",
     "select",

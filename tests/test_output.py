@@ -197,7 +197,7 @@ def test_quiet_prints_digests_only() -> None:
     ],
 )
 def test_markdown_makes_untrusted_text_inert(text: str, plain: str, code: str | None) -> None:
-    from planner.report.layout import md_code, md_text
+    from planner.report.markdown import md_code, md_text
 
     assert md_text(text) == plain
     if code is not None:

@@ -7,7 +7,7 @@ import json
 from typing import TYPE_CHECKING
 
 from planner.cli import options
-from planner.cli.output import Progress, dump, error, report, write, write_files
+from planner.cli.output import Progress, dump, error, report, write, write_report
 from planner.cli.status import EXIT_NO_MATCH, EXIT_OK
 from planner.model.errors import InvalidInput
 from planner.report.layout import Style, terminal_width
@@ -69,7 +69,7 @@ def _finish_fleet(args: argparse.Namespace, fleet: FleetReport) -> int:
 def run_resolve(args: argparse.Namespace) -> int:
     """``pull-planner resolve SOURCE``: which entry the host pulls, every verdict."""
     from planner.app.resolve import resolve
-    from planner.report.text import resolution_text
+    from planner.report.text.answers import resolution_text
 
     hosts = options.fleet_hosts(args)
     if hosts is not None:
@@ -93,7 +93,7 @@ def run_resolve(args: argparse.Namespace) -> int:
 
 
 def _resolve_fleet(args: argparse.Namespace, hosts: list[HostProfile]) -> int:
-    from planner.report.text import resolution_text
+    from planner.report.text.answers import resolution_text
 
     fleet = _run_fleet(args, [args.source], hosts, plans=False)
     if args.quiet:  # one "HOST DIGEST" line per host that has an image
@@ -129,7 +129,7 @@ def _resolve_fleet(args: argparse.Namespace, hosts: list[HostProfile]) -> int:
 def run_plan(args: argparse.Namespace) -> int:
     """``pull-planner plan SOURCE``: the ordered download plan and its totals."""
     from planner.app.plan import plan
-    from planner.report.text import plan_text
+    from planner.report.text.answers import plan_text
 
     if "-" in args.have:
         raise InvalidInput("--have - is not supported: standard input holds at most one document")
@@ -162,8 +162,8 @@ def run_plan(args: argparse.Namespace) -> int:
 
 
 def _plan_fleet(args: argparse.Namespace, hosts: list[HostProfile]) -> int:
-    from planner.report.fleet_report import fleet_footer
-    from planner.report.text import plan_text
+    from planner.report.rows import fleet_footer
+    from planner.report.text.answers import plan_text
 
     fleet = _run_fleet(args, [args.source], hosts, plans=True)
     if args.quiet:  # one "HOST DIGEST" line per blob of each host's plan
@@ -198,8 +198,6 @@ def _plan_fleet(args: argparse.Namespace, hosts: list[HostProfile]) -> int:
 def run_check(args: argparse.Namespace) -> int:
     """``pull-planner check IMAGE... --hosts FILE``: the fleet matrix and the release gate;
     ``check -f FILE``: workloads (:func:`planner.cli.workload_check.run_workload_check`)."""
-    from planner.report.fleet_report import fleet_junit, fleet_markdown, fleet_text
-
     if args.filename:
         from planner.cli.workload_check import run_workload_check
 
@@ -216,39 +214,12 @@ def run_check(args: argparse.Namespace) -> int:
         )
     hosts = options.check_hosts(args)
     fleet = _run_fleet(args, list(dict.fromkeys(args.images)), hosts, plans=not args.no_plan)
-    if args.format == "text":
-        write(fleet_text(fleet, terminal_width(), Style(), expand=args.expand))
-    elif args.format in ("markdown", "junit"):
-        markdown = fleet_markdown(fleet, expand=args.expand)
-        write(markdown if args.format == "markdown" else fleet_junit(fleet))
-    elif args.format == "html":
-        write(_fleet_html(args, fleet))
-    else:
-        write(dump(fleet.to_dict(), args.format))
-    write_files(
-        (
-            (args.junit, lambda: fleet_junit(fleet)),
-            (args.markdown, lambda: fleet_markdown(fleet, args.expand)),
-            (args.html, lambda: _fleet_html(args, fleet)),
-        )
-    )
+    write_report(fleet, args.format, options.render_options(args), options.report_files(args))
     report((), fleet.stats.summary() if args.stats else None)
     if fleet.failures:
         error(f"{len(fleet.failures)} of {len(fleet.pairs)} checks failed")
         return EXIT_NO_MATCH
     return EXIT_OK
-
-
-def _fleet_html(args: argparse.Namespace, fleet: FleetReport) -> str:
-    """The HTML page of a check, with the run's inputs and the time it was made."""
-    from planner.report.html.fleet import fleet_matrix, stamp
-    from planner.report.html.page import render_html
-
-    inventory, recorded = options.page_inputs(args)
-    matrix = fleet_matrix(
-        fleet, expand=args.expand, plans=not args.no_plan, inventory=inventory, options=recorded
-    )
-    return render_html(matrix, generated=stamp())
 
 
 # --------------------------------------------------------------------------- compare
@@ -257,7 +228,7 @@ def _fleet_html(args: argparse.Namespace, fleet: FleetReport) -> str:
 def run_compare(args: argparse.Namespace) -> int:
     """``pull-planner compare SOURCE --platform P [--rules A,B|all]``: engines side by side."""
     from planner.app.compare import compare, rule_sets
-    from planner.report.text import comparison_text
+    from planner.report.text.answers import comparison_text
 
     sets = rule_sets(args.rules)
     seen: dict[str, Platform] = {}
@@ -283,7 +254,7 @@ def run_compare(args: argparse.Namespace) -> int:
 def run_host(args: argparse.Namespace) -> int:
     """``pull-planner host [--rules A,B|all]``: this machine as each engine detects it."""
     from planner.app.compare import rule_sets
-    from planner.report.text import local_text
+    from planner.report.text.answers import local_text
 
     hosts = options.local_hosts(args, rule_sets(args.rules))
     if args.format == "text":

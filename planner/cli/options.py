@@ -30,6 +30,7 @@ from planner.policy.ruleset import DEFAULT_RULES, RuleSet
 if TYPE_CHECKING:
     from planner.hosts.local import LocalHost
     from planner.hosts.profiles import HostProfile
+    from planner.report.formats import RenderOptions
     from planner.transport.options import RegistryOptions
 
 __all__ = [
@@ -44,6 +45,8 @@ __all__ = [
     "present_digests",
     "registry_for",
     "registry_options",
+    "render_options",
+    "report_files",
     "rules_option",
     "select_hosts",
     "single_host",
@@ -357,3 +360,34 @@ def page_inputs(args: argparse.Namespace) -> tuple[list[tuple[str, str]], list[t
     flags = (("--no-plan", args.no_plan), ("--expand", args.expand))
     options += [(flag, "yes") for flag, on in flags if on]
     return inventory, options
+
+
+def render_options(args: argparse.Namespace) -> RenderOptions:
+    """How ``check`` lays out its report: the terminal's width and colour, ``--expand``,
+    ``--suggest``, ``--no-plan``, and the inputs and time the HTML page records."""
+    from planner.report.formats import RenderOptions
+    from planner.report.html.fleet import stamp
+    from planner.report.layout import Style, terminal_width
+
+    inventory, recorded = page_inputs(args)
+    return RenderOptions(
+        width=terminal_width(),
+        color=Style().enabled,
+        expand=args.expand,
+        suggest=args.suggest,
+        plans=not args.no_plan,
+        inventory=tuple(inventory),
+        recorded=tuple(recorded),
+        generated=stamp(),
+    )
+
+
+def report_files(args: argparse.Namespace) -> list[tuple[str, str]]:
+    """(format, path) of each report ``check`` also writes to a file (``--junit FILE``…)."""
+    from planner.report.formats import FORMATS
+
+    return [
+        (f.name, getattr(args, f.name))
+        for f in FORMATS.values()
+        if f.to_file and getattr(args, f.name)
+    ]

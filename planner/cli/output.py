@@ -1,88 +1,24 @@
-"""Writing results: JSON/YAML documents, warnings and stats lines, the progress line."""
+"""Writing results: to standard output and files, warnings and stats lines, the progress line."""
 
 from __future__ import annotations
 
-import json
+import functools
 import sys
 import time
 from collections.abc import Callable, Sequence
-from json.encoder import encode_basestring_ascii as _string
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from planner.model.errors import SourceError
+from planner.report.data import dump
+from planner.report.formats import RenderOptions, render
+
+if TYPE_CHECKING:
+    from planner.app.fleet import FleetReport
+    from planner.workloads.check import WorkloadReport
 from planner.report.layout import Style, safe, terminal_width, wrap
 
-__all__ = ["Progress", "dump", "error", "report", "write", "write_files"]
-
-
-def dump(data: dict[str, Any], fmt: str) -> str:
-    """``json`` or ``yaml`` text of a result's ``to_dict()``."""
-    if fmt == "yaml":
-        import yaml
-
-        return str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000))
-    try:
-        return _indented(data) + "\n"
-    except (TypeError, RecursionError):  # a value only the json module knows how to write
-        return json.dumps(data, indent=2) + "\n"
-
-
-def _indented(data: object) -> str:
-    """``json.dumps(data, indent=2)``, byte for byte, about twice as fast.
-
-    The json module writes indented output with its pure-Python encoder (its C
-    encoder has no indentation); a fleet report of 50,000 pairs spends a second
-    there. Plain dicts with str keys, lists, tuples, str, int, float, bool and
-    None are written here; anything else raises TypeError and the caller falls
-    back to the json module.
-    """
-    out: list[str] = []
-    write = out.append
-
-    def value(item: object, pad: str) -> None:
-        kind = type(item)
-        if kind is str:
-            write(_string(item))  # type: ignore[arg-type]
-        elif kind is dict:
-            if not item:
-                write("{}")
-                return
-            inner = pad + "  "
-            head = "{\n"
-            for key, member in item.items():  # type: ignore[attr-defined]
-                if type(key) is not str:
-                    raise TypeError(key)
-                write(head + inner + _string(key) + ": ")
-                head = ",\n"
-                value(member, inner)
-            write("\n" + pad + "}")
-        elif kind is list or kind is tuple:
-            if not item:
-                write("[]")
-                return
-            inner = pad + "  "
-            head = "[\n"
-            for member in item:  # type: ignore[attr-defined]
-                write(head + inner)
-                head = ",\n"
-                value(member, inner)
-            write("\n" + pad + "]")
-        elif item is None:
-            write("null")
-        elif item is True:
-            write("true")
-        elif item is False:
-            write("false")
-        elif kind is int:
-            write(int.__repr__(item))
-        elif kind is float:
-            write(json.dumps(item))
-        else:
-            raise TypeError(kind)
-
-    value(data, "")
-    return "".join(out)
+__all__ = ["Progress", "dump", "error", "report", "write", "write_files", "write_report"]
 
 
 def write(text: str) -> None:
@@ -91,12 +27,25 @@ def write(text: str) -> None:
 
 def write_files(files: Sequence[tuple[str | None, Callable[[], str]]]) -> None:
     """Write each (path, render) whose path is set (``--junit FILE``, ``--markdown FILE``)."""
-    for path, render in files:
+    for path, make in files:
         if path:
             try:
-                Path(path).write_text(render(), encoding="utf-8")
+                Path(path).write_text(make(), encoding="utf-8")
             except OSError as exc:
                 raise SourceError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def write_report(
+    result: FleetReport | WorkloadReport,
+    fmt: str,
+    options: RenderOptions,
+    files: Sequence[tuple[str, str]] = (),
+) -> None:
+    """A check's report in ``fmt`` on standard output, then each (format, path) of
+    ``files`` written to its path (``--junit FILE``, ``--markdown FILE``, ``--html FILE``)."""
+    write(render(result, fmt, options))
+    for name, path in files:
+        write_files([(path, functools.partial(render, result, name, options))])
 
 
 def report(warnings: Sequence[str], stats_line: str | None, prefix: str = "") -> None:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from planner.cli.status import EXIT_INVALID
 from planner.model.version import __version__
+from planner.report.formats import FORMATS as REPORT_FORMATS
 
 __all__ = ["FORMATS", "build_parser"]
 
@@ -281,20 +282,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="with -f: print, for each failing workload, the node affinity under which it runs"
         " (a YAML patch) and the images that need more platforms",
     )
-    check.add_argument(
-        "--junit", metavar="FILE", help="also write a JUnit XML report to FILE (CI test reports)"
-    )
-    check.add_argument(
-        "--markdown", metavar="FILE", help="also write a Markdown report to FILE (job summaries)"
-    )
-    check.add_argument(
-        "--html",
-        metavar="FILE",
-        help="also write a self-contained HTML page to FILE (the matrix, sizes, every cell's"
-        " details; fetches nothing)",
-    )
+    for fmt in REPORT_FORMATS.values():
+        if fmt.to_file:
+            check.add_argument(
+                f"--{fmt.name}", metavar="FILE", help=f"also write {fmt.description}"
+            )
     _registry_arguments(check)
-    _format_argument(check, (*FORMATS, "junit", "markdown", "html"))
+    _format_argument(check, tuple(REPORT_FORMATS))
 
     compare = commands.add_parser(
         "compare",

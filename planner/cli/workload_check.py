@@ -8,14 +8,13 @@ import sys
 from typing import TYPE_CHECKING
 
 from planner.cli import options
-from planner.cli.output import Progress, dump, error, report, write, write_files
+from planner.cli.output import Progress, error, report, write_report
 from planner.cli.status import EXIT_NO_MATCH, EXIT_OK
 from planner.model.errors import InvalidInput
 from planner.model.text import plural
-from planner.report.layout import Style, terminal_width
 
 if TYPE_CHECKING:
-    from planner.workloads.check import WorkloadReport
+    pass
 
 __all__ = ["run_workload_check"]
 
@@ -24,25 +23,8 @@ def _stdin(limit: int) -> bytes:
     return sys.stdin.buffer.read(limit)
 
 
-def _workload_html(args: argparse.Namespace, checked: WorkloadReport) -> str:
-    """The HTML page of a workload check (:mod:`planner.report.html.workloads`)."""
-    from planner.report.html.fleet import stamp
-    from planner.report.html.page import render_html
-    from planner.report.html.workloads import workload_matrix
-
-    inventory, recorded = options.page_inputs(args)
-    matrix = workload_matrix(checked, plans=not args.no_plan, inventory=inventory, options=recorded)
-    return render_html(matrix, generated=stamp())
-
-
 def run_workload_check(args: argparse.Namespace) -> int:
     """Read the workload files, check them on ``--hosts`` (or one ``--platform`` host), report."""
-    from planner.report.workload_report import (
-        workload_junit,
-        workload_markdown,
-        workload_patches,
-        workload_text,
-    )
     from planner.workloads.check import check_workloads
     from planner.workloads.files import STDIN, read_manifests
     from planner.workloads.model import workload_allowances
@@ -79,25 +61,7 @@ def run_workload_check(args: argparse.Namespace) -> int:
         )
     finally:
         progress.clear()
-    if args.format == "text":
-        write(workload_text(checked, terminal_width(), Style()))
-        if args.suggest and checked.failures:
-            write("\n" + workload_patches(checked))
-    elif args.format == "markdown":
-        write(workload_markdown(checked))
-    elif args.format == "junit":
-        write(workload_junit(checked))
-    elif args.format == "html":
-        write(_workload_html(args, checked))
-    else:
-        write(dump(checked.to_dict(), args.format))
-    write_files(
-        (
-            (args.junit, lambda: workload_junit(checked)),
-            (args.markdown, lambda: workload_markdown(checked)),
-            (args.html, lambda: _workload_html(args, checked)),
-        )
-    )
+    write_report(checked, args.format, options.render_options(args), options.report_files(args))
     fleet = checked.fleet
     seen: dict[tuple[str, str], None] = {}
     for pair in fleet.pairs:  # each warning once per image, not once per node

@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import sys
 import textwrap
@@ -29,8 +28,6 @@ __all__ = [
     "MIN_WRAP",
     "Style",
     "aligned",
-    "md_code",
-    "md_text",
     "safe",
     "table",
     "terminal_width",
@@ -64,27 +61,6 @@ def wrap(text: str, width: int, indent: str = "", first: str = "") -> list[str]:
         break_on_hyphens=False,
         break_long_words=True,
     ) or [first.rstrip()]
-
-
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#!|~])")
-
-
-def md_text(text: str) -> str:
-    """Untrusted text for Markdown (a job summary): escaped for a terminal (:func:`safe`),
-    then every character Markdown or HTML could act on backslash-escaped, so a name such
-    as ``![x](http://…)`` is text, not an image (CommonMark: backslash escapes)."""
-    return _MD_SPECIAL.sub(r"\\\1", safe(text))
-
-
-def md_code(text: str) -> str:
-    """Untrusted text as a Markdown code span: a fence of more backticks than any run in
-    it, so it cannot close the span early (CommonMark: code spans); ``|`` escaped for
-    tables (GitHub's tables split cells even inside code spans)."""
-    body = safe(text).replace("|", "\\|")
-    longest = max((len(run) for run in re.findall("`+", body)), default=0)
-    fence = "`" * (longest + 1)
-    pad = " " if body.startswith("`") or body.endswith("`") else ""
-    return f"{fence}{pad}{body}{pad}{fence}"
 
 
 def aligned(rows: list[list[str]]) -> list[str]:
@@ -148,10 +124,14 @@ class Style:
         "ok": "32",
     }
 
-    def __init__(self, stream: TextIO | None = None) -> None:
+    def __init__(self, stream: TextIO | None = None, *, enabled: bool | None = None) -> None:
+        """``enabled`` decides outright (a library caller's choice); else ``stream``
+        (standard output by default) and the environment decide."""
         stream = stream or sys.stdout
         force = os.environ.get("FORCE_COLOR")
-        if "NO_COLOR" in os.environ:
+        if enabled is not None:
+            self.enabled = enabled
+        elif "NO_COLOR" in os.environ:
             self.enabled = False
         elif force is not None and force != "0":
             self.enabled = True

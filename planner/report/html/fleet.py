@@ -1,6 +1,6 @@
 """The fleet adapter of the HTML report: a :class:`~planner.app.fleet.FleetReport` as a matrix.
 
-Rows are the rows of the text matrix (:func:`planner.report.fleet_report.row_members`:
+Rows are the rows of the text matrix (:func:`planner.report.rows.row_members`:
 a node pool of like hosts shares one, unless ``expand``), columns the images,
 cells the pairs: status, the pick's platform and what each host of the row
 downloads. A cell's details are the pair's resolution (every candidate's
@@ -14,11 +14,10 @@ from __future__ import annotations
 import datetime
 from collections import Counter
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from planner.app.fleet import FleetReport, PairResult
 from planner.model.text import plural
-from planner.report.fleet_report import row_members
 from planner.report.html.matrix import (
     BlobLine,
     CandidateLine,
@@ -29,8 +28,12 @@ from planner.report.html.matrix import (
     Section,
 )
 from planner.report.layout import safe
+from planner.report.rows import row_members
 
-__all__ = ["fleet_matrix", "image_line", "pair_section", "stamp", "stats_lines"]
+if TYPE_CHECKING:
+    from planner.report.formats import RenderOptions
+
+__all__ = ["fleet_matrix", "image_line", "pair_section", "render", "stamp", "stats_lines"]
 
 
 def _candidates(pair: PairResult) -> tuple[CandidateLine, ...]:
@@ -211,3 +214,17 @@ def stamp() -> str:
     """When the page was made, for its footer."""
     now = datetime.datetime.now(datetime.timezone.utc)
     return f"generated {now:%Y-%m-%d %H:%M:%S} UTC"
+
+
+def render(report: FleetReport, options: RenderOptions) -> str:
+    """The ``html`` row of :data:`planner.report.formats.FORMATS`: the page of a fleet check."""
+    from planner.report.html.page import render_html
+
+    matrix = fleet_matrix(
+        report,
+        expand=options.expand,
+        plans=options.plans,
+        inventory=options.inventory,
+        options=options.recorded,
+    )
+    return render_html(matrix, generated=options.generated)

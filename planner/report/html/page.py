@@ -36,9 +36,9 @@ from typing import Any
 from planner.model.text import plural
 from planner.model.units import human_size
 from planner.model.version import __version__
-from planner.report.fleet_report import MARK
 from planner.report.html.assets import SCRIPT, SCRIPT_HASH, STYLE, STYLE_HASH
 from planner.report.html.matrix import STATUSES, Cell, Matrix, Row
+from planner.report.rows import MARK
 
 __all__ = ["CELL_BUDGET", "CSP", "MAX_BARS", "MAX_PROBLEMS", "render_html"]
 

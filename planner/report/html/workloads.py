@@ -18,17 +18,21 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from planner.hosts.records import HostProfile
 from planner.model.text import plural
 from planner.report.html.fleet import image_line, pair_section, stats_lines
 from planner.report.html.matrix import Cell, Column, Matrix, Row, Section
 from planner.report.layout import safe
-from planner.report.workload_report import no_node
+from planner.report.rows import no_node
 from planner.workloads.check import WorkloadReport, WorkloadResult
 from planner.workloads.model import NodeResult
 
-__all__ = ["workload_matrix"]
+if TYPE_CHECKING:
+    from planner.report.formats import RenderOptions
+
+__all__ = ["render", "workload_matrix"]
 
 
 def _rows(report: WorkloadReport) -> list[tuple[str, tuple[HostProfile, ...]]]:
@@ -183,3 +187,13 @@ def workload_matrix(
             for s in report.skipped
         ),
     )
+
+
+def render(report: WorkloadReport, options: RenderOptions) -> str:
+    """The ``html`` row of :data:`planner.report.formats.FORMATS`: the page of a workload check."""
+    from planner.report.html.page import render_html
+
+    matrix = workload_matrix(
+        report, plans=options.plans, inventory=options.inventory, options=options.recorded
+    )
+    return render_html(matrix, generated=options.generated)

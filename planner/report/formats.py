@@ -1,0 +1,125 @@
+"""Every format a check report is written in, in one table, and :func:`render`.
+
+A format is one renderer module and one row of :data:`FORMATS`: the ``check``
+command offers every row as an output format, the rows marked ``to_file`` can also
+be written to a file beside the main output (JUnit, Markdown, HTML), and the
+library's :func:`render` dispatches through the same rows. A row names its two
+renderers as ``module:function`` (one for a :class:`~planner.app.fleet.FleetReport`,
+one for a :class:`~planner.workloads.check.WorkloadReport`), imported when first
+used, so that writing JSON never loads the HTML page. Every renderer is
+``(report, options: RenderOptions) -> str``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from planner.app.fleet import FleetReport
+    from planner.workloads.check import WorkloadReport
+
+__all__ = ["FORMATS", "Format", "RenderOptions", "render"]
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """How a report is laid out; every field has the default a library caller wants."""
+
+    width: int = 80
+    """Text: the terminal width the matrix is fitted to."""
+    color: bool = False
+    """Text: ANSI colour on the pick, failures and the gate."""
+    expand: bool = False
+    """Fleets: one row per host, not per pool of like hosts."""
+    suggest: bool = False
+    """Workloads, text: the suggested affinity patches under the matrix."""
+    plans: bool = True
+    """HTML: the check planned downloads (sizes and blobs in the details)."""
+    inventory: tuple[tuple[str, str], ...] = ()
+    """HTML: where the hosts came from, as (what, value) lines of the page's inputs."""
+    recorded: tuple[tuple[str, str], ...] = ()
+    """HTML: the run's options, as (what, value) lines of the page's inputs."""
+    generated: str = ""
+    """HTML: the footer's line saying when the page was made."""
+
+
+@dataclass(frozen=True)
+class Format:
+    """One output format: its name and its two renderers."""
+
+    name: str
+    fleet: str
+    """``module:function`` rendering a FleetReport."""
+    workloads: str
+    """``module:function`` rendering a WorkloadReport."""
+    to_file: bool = False
+    """Also written to a file beside the main output (for CI: test reports, summaries, pages)."""
+    description: str = ""
+    """What is written and what it is for, in the CLI's help ("also write …")."""
+
+    def renderer(self, report: object) -> Callable[[Any, RenderOptions], str]:
+        from planner.workloads.check import WorkloadReport
+
+        target = self.workloads if isinstance(report, WorkloadReport) else self.fleet
+        module, _, function = target.partition(":")
+        found: Callable[[Any, RenderOptions], str] = getattr(
+            importlib.import_module(module), function
+        )
+        return found
+
+
+FORMATS: dict[str, Format] = {
+    f.name: f
+    for f in (
+        Format("text", "planner.report.text.fleet:render", "planner.report.text.workloads:render"),
+        Format("json", "planner.report.data:fleet_json", "planner.report.data:workloads_json"),
+        Format("yaml", "planner.report.data:fleet_yaml", "planner.report.data:workloads_yaml"),
+        Format(
+            "junit",
+            "planner.report.junit:fleet_junit",
+            "planner.report.junit:workload_junit",
+            to_file=True,
+            description="a JUnit XML report to FILE (CI test reports)",
+        ),
+        Format(
+            "markdown",
+            "planner.report.markdown:fleet_markdown",
+            "planner.report.markdown:workload_markdown",
+            to_file=True,
+            description="a Markdown report to FILE (job summaries)",
+        ),
+        Format(
+            "html",
+            "planner.report.html.fleet:render",
+            "planner.report.html.workloads:render",
+            to_file=True,
+            description="a self-contained HTML page to FILE (the matrix, sizes, every cell's"
+            " details; fetches nothing)",
+        ),
+    )
+}
+"""Every format, in the order the command line lists them."""
+
+
+def render(
+    report: FleetReport | WorkloadReport, fmt: str = "text", options: RenderOptions | None = None
+) -> str:
+    """``report`` (from :func:`planner.run_fleet` or :func:`planner.check_workloads`) in
+    format ``fmt`` (a key of :data:`FORMATS`): exactly what ``pull-planner check`` writes.
+    """
+    from planner.app.fleet import FleetReport
+    from planner.workloads.check import WorkloadReport
+
+    if not isinstance(report, (FleetReport, WorkloadReport)):
+        raise TypeError(
+            f"render: report must be a FleetReport or a WorkloadReport, not {type(report).__name__}"
+        )
+    found = FORMATS.get(fmt) if isinstance(fmt, str) else None
+    if found is None:
+        raise ValueError(f"render: unknown format {fmt!r} (one of: {', '.join(FORMATS)})")
+    if options is not None and not isinstance(options, RenderOptions):
+        raise TypeError(f"render: options must be RenderOptions, not {type(options).__name__}")
+    return found.renderer(report)(report, options or RenderOptions())
