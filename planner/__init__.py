@@ -113,6 +113,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "FORMATS",
     "Candidate",
     "Code",
     "Credential",
@@ -120,7 +121,6 @@ __all__ = [
     "Denied",
     "Descriptor",
     "DigestMismatch",
-    "FORMATS",
     "FleetReport",
     "HostProfile",
     "ImageManifest",

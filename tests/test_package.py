@@ -14,6 +14,7 @@ import planner
 from tests.helpers import ROOT, SEED_INDEX
 
 EXPECTED_API = [
+    "FORMATS",
     "Candidate",
     "Code",
     "Credential",
@@ -21,7 +22,6 @@ EXPECTED_API = [
     "Denied",
     "Descriptor",
     "DigestMismatch",
-    "FORMATS",
     "FleetReport",
     "HostProfile",
     "ImageManifest",
