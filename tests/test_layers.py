@@ -157,9 +157,3 @@ def test_no_flag_names_outside_cli(module: str) -> None:
         (line, text) for line, text in _strings(path) if set(_FLAG.findall(text)) - _FOREIGN_FLAGS
     ]
     assert not named, f"{path.name} names flags: {named}"
-
-
-@pytest.mark.parametrize("module", sorted(GRAPH))
-def test_modules_stay_small(module: str) -> None:
-    lines = len(_modules()[module].read_text(encoding="utf-8").splitlines())
-    assert lines <= 420, f"{module} has {lines} lines: split it by job"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -199,3 +201,29 @@ def test_wheel_ships_rule_sets(tmp_path: Path) -> None:
     assert out[0].startswith(str(tmp_path / "site"))
     assert out[1] == str(tmp_path / "site" / "planner" / "_rules")
     assert out[2] == "sha256:84662fc278c8595651064cf500c414f46680ccd1184d1f39efe42f384dcaaae8"
+
+
+def test_every_error_class_is_a_planner_error_listed_in_the_tree() -> None:
+    """Every exception class the library defines derives from PlannerError, and every public
+    one is drawn in planner/model/errors.py's tree, where users look for what to catch."""
+    import ast
+
+    from planner.model import errors
+
+    tree_text = errors.__doc__ or ""
+    root = Path(planner.__file__).parent
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        module = ".".join(path.relative_to(root.parent).with_suffix("").parts)
+        module = module.removesuffix(".__init__")
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if not isinstance(node, ast.ClassDef):
+                continue
+            value = getattr(importlib.import_module(module), node.name)
+            if isinstance(value, type) and issubclass(value, BaseException):
+                found.append(value)
+                assert issubclass(value, planner.PlannerError), f"{module}.{node.name}"
+                if not node.name.startswith("_"):
+                    listed = re.search(rf"[─ ]{node.name}[ (]", tree_text)
+                    assert listed, f"{node.name} is not in the error tree"
+    assert len(found) >= 20

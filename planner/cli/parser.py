@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from planner.cli.status import EXIT_INVALID
 from planner.model.version import __version__
+from planner.policy.catalog import available_rule_sets
 from planner.report.formats import FORMATS as REPORT_FORMATS
 
 __all__ = ["FORMATS", "build_parser"]
@@ -84,8 +85,8 @@ def _host_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--rules",
         metavar="NAME|FILE",
-        help="rule set: docker (default), containerd, containerd-1.6, podman, crane, or a rule"
-        " file",
+        help="rule set: a family (" + ", ".join(available_rule_sets()) + "; docker by default),"
+        " NAME@RELEASE (containerd@1.7.20), an alias (containerd-1.6), or a rule file",
     )
     group.add_argument(
         "--hosts",

@@ -8,7 +8,13 @@
     │   ├── InvalidRules                      a rule-set file (names file:line and key)
     │   ├── InvalidManifest                   a manifest, index or config document
     │   ├── InvalidReference                  an image reference (registry/repo:tag@digest)
-    │   └── InvalidSource                     a SOURCE argument we cannot interpret
+    │   ├── InvalidSource                     a SOURCE argument we cannot interpret
+    │   ├── YamlError                         a YAML document (model.yamlfile: file:line:column)
+    │   ├── InvalidProfile                    a host profile (hosts.records)
+    │   │   └── InvalidInventory              a kubectl/docker/podman inventory
+    │   ├── ReleaseError                      an engine release a host names (hosts.records)
+    │   ├── IncludeError                      an include: of a host profile (hosts.records)
+    │   └── WorkloadError                     a Kubernetes or Compose workload file (workloads.model)
     ├── NoCompatibleImage                     exit 1: the index offers nothing this host runs
     └── SourceError                           exit 3: reading the source failed
         ├── DigestMismatch                    content does not hash to the digest it was fetched by
@@ -20,7 +26,9 @@
 
 Messages name the bad input with ``!r`` and the rule it broke, on one line; the
 CLI prints ``str(error)`` and maps the class to an exit code in one place
-(:func:`planner.cli.main.exit_code_for`).
+(:func:`planner.cli.status.exit_code_for`). Every error class the library defines is
+in this tree (``tests/test_package.py`` walks the package and fails on one that is
+not a PlannerError or not listed here).
 """
 
 from __future__ import annotations
