@@ -187,7 +187,7 @@ def test_quiet_prints_digests_only() -> None:
     ("text", "plain", "code"),
     [
         # CommonMark "Backslash escapes": any ASCII punctuation may be escaped
-        ("![x](http://evil.invalid/t.png)", r"\!\[x\]\(http://evil.invalid/t.png\)", None),
+        ("![x](http://evil.invalid/t.png)", r"\!\[x\]\(http:&#8203;//evil.invalid/t.png\)", None),
         ("<img src=x onerror=alert(1)>", r"\<img src=x onerror=alert\(1\)\>", None),
         ("a|b", r"a\|b", "`a\\|b`"),
         # CommonMark "Code spans": a fence longer than any backtick run inside

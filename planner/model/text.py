@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-import re
-
 __all__ = ["one_line", "plural"]
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
 def one_line(text: str) -> str:
-    """``text`` with every control character (ANSI escapes, newlines...) shown as an escape."""
-    return _CONTROL.sub(lambda m: _NAMED.get(m.group(), f"\\x{ord(m.group()):02x}"), text)
+    """``text`` with every character that is not printable shown as Python's ``repr``
+    shows it: C0 and C1 controls (ANSI escapes, ``\\n``, ``\\r``, ``\\x1b``), format
+    characters (bidirectional overrides and isolates ``\\u202e``, ``\\u2066``, zero-width
+    characters ``\\u200b``, ``\\ufeff``), line and paragraph separators (``\\u2028``),
+    non-ASCII spaces, lone surrogates (``\\udc80``), noncharacters (``\\ufffe``) and
+    unassigned code points: everything ``str.isprintable`` refuses (Unicode categories
+    C* and Z* but the ASCII space). So no text can colour a terminal, forge a second
+    line, reorder what is shown around it (Trojan Source, CVE-2021-42574), hide
+    itself, or make a document (XML, UTF-8) that cannot be written.
+    Printable non-ASCII text (``é``, ``中文``) is kept as it is.
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def plural(count: int, noun: str, many: str | None = None) -> str:

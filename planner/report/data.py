@@ -24,7 +24,13 @@ def dump(data: dict[str, Any], fmt: str) -> str:
     if fmt == "yaml":
         import yaml
 
-        return str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000))
+        text = str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000))
+        if text.replace("\n", "").isprintable():
+            return text
+        # A character that reorders or hides text (bidi controls, zero-width characters,
+        # separators) is printable to PyYAML's emitter; written with escapes throughout,
+        # the document holds the same data and shows nothing raw.
+        return str(yaml.safe_dump(data, sort_keys=False, allow_unicode=False, width=1000))
     try:
         return _indented(data) + "\n"
     except (TypeError, RecursionError):  # a value only the json module knows how to write

@@ -1,6 +1,7 @@
 """JUnit XML for CI test reports: fleets (a suite per image, a case per host) and
 workloads (a suite per workload, a case per eligible node); text is escaped as for a
-terminal (control characters are not legal in XML 1.0)."""
+terminal (:func:`~planner.report.layout.safe`), which also keeps out every character
+XML 1.0 forbids (controls, lone surrogates, U+FFFE and U+FFFF), so expat reads it."""
 
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ def fleet_junit(report: FleetReport, options: RenderOptions | None = None) -> st
                 ElementTree.SubElement(case, "skipped", message=f"allowed: {safe(pair.problem)}")
             out = ElementTree.SubElement(case, "system-out")
             selected = pair.resolution.selected
-            details = [f"rules: {pair.host.rules.name}"]
+            details = [f"rules: {safe(pair.host.rules.name)}"]
             if selected is not None:
                 details.append(f"selected: {selected.digest} ({cell(pair)})")
             if pair.plan is not None:
@@ -111,7 +112,7 @@ def workload_junit(report: WorkloadReport, options: RenderOptions | None = None)
                 ElementTree.SubElement(case, "skipped", message=f"allowed: {safe(text)}")
             out = ElementTree.SubElement(case, "system-out")
             out.text = "\n".join(
-                [f"rules: {node.host.rules.name}", f"download: {node.download_bytes} bytes"]
+                [f"rules: {safe(node.host.rules.name)}", f"download: {node.download_bytes} bytes"]
             )
     ElementTree.indent(root)
     return (

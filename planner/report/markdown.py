@@ -30,14 +30,25 @@ if TYPE_CHECKING:
 
 __all__ = ["fleet_markdown", "md_code", "md_text", "workload_markdown"]
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#!|~])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#!|~&])")
+_ZERO_WIDTH = "&#8203;"
+_PINGS = re.compile(r"@(?=\w)|:(?=//)|www(?=\.)", re.IGNORECASE)
+"""Where a mention (``@org/team``, ``@user``, an e-mail address) or a bare link
+(``https://…``, ``www.…``) would start: GitHub turns them into pings and links in
+plain text (GFM autolink literals; team mentions notify every member)."""
 
 
 def md_text(text: str) -> str:
     """Untrusted text for Markdown (a job summary): escaped for a terminal (:func:`safe`),
     then every character Markdown or HTML could act on backslash-escaped, so a name such
-    as ``![x](http://…)`` is text, not an image (CommonMark: backslash escapes)."""
-    return _MD_SPECIAL.sub(r"\\\1", safe(text))
+    as ``![x](http://…)`` is text, not an image (CommonMark: backslash escapes), and
+    ``&`` so that no entity is spelled; then mentions and bare links are broken with a
+    zero-width space (``@&#8203;org/team``, ``https:&#8203;//…``, ``www&#8203;.``, as
+    Dependabot does in the release notes it quotes), so a name pings nobody and links
+    nowhere. Code spans (:func:`md_code`) need none of it: GitHub makes no mention or
+    link inside one."""
+    escaped = _MD_SPECIAL.sub(r"\\\1", safe(text))
+    return _PINGS.sub(r"\g<0>" + _ZERO_WIDTH, escaped)
 
 
 def md_code(text: str) -> str:

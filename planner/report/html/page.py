@@ -54,6 +54,9 @@ MAX_PROBLEMS = 500
 """Problem lines listed under the matrix; the cells still show every one."""
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+"""Lone surrogates (a JSON file's ``\\udc80``) cannot be written as UTF-8: the page shows
+them as their escape, as the terminal does."""
 
 
 def _t(text: object) -> str:
@@ -356,6 +359,10 @@ def render_html(matrix: Matrix, *, generated: str = "", cell_budget: int = CELL_
         "cells": [[c.status, c.pick, c.download_bytes, c.problem, c.detail] for c in kinds],
     }
     when = f", {_t(generated)}" if generated else ""
+    return _SURROGATE.sub(lambda c: f"\\u{ord(c.group()):04x}", _page(m, drawn, data, when))
+
+
+def _page(m: Matrix, drawn: int, data: dict[str, Any], when: str) -> str:
     title = f"{m.title}: {plural(m.checks, m.check_noun)}, {m.failures} failed"
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
