@@ -293,3 +293,41 @@ def test_version() -> None:
         [sys.executable, "-m", "planner", "--version"], capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "pull-planner 0.1.0"
+
+
+@pytest.mark.parametrize("columns", ["60", "80", "132"])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["rules"],
+        ["rules", "docker"],
+        [
+            "rules",
+            "containerd@1.7.20",
+            "--platform",
+            "windows/amd64",
+            "--os-version",
+            "10.0.26100.1",
+        ],
+        ["compare", str(SEED_INDEX), "--platform", "linux/arm64", "--rules", "all"],
+    ],
+)
+def test_text_fits_the_terminal_and_wraps_at_words(
+    argv: list[str],
+    columns: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Issue 22: `rules` printed lines of 143 columns; the compare summary broke words
+    ("entry 2: r / ank 0") when the engines' names filled the first line."""
+    monkeypatch.setenv("COLUMNS", columns)
+    assert main(argv) in (0, 1)
+    out = capsys.readouterr().out
+    for line in out.splitlines():
+        if "/work/" in line or line.strip().startswith("file"):
+            continue  # a path is one word
+        assert len(line) <= int(columns), line
+    monkeypatch.setenv("COLUMNS", "1000")
+    assert main(argv) in (0, 1)
+    words = set(capsys.readouterr().out.split())
+    assert [w for w in out.split() if w not in words] == []  # no word broken in two

@@ -136,10 +136,13 @@ def test_compare_explains_each_answer() -> None:
     answers = {a.rules: a for a in result.answers}
     assert answers[("containerd@1.7.20",)].position == 5
     assert "stable ABI" in answers[("containerd@1.7.20",)].why
-    # docker (older builds, list order) and podman 4.3 (os.version ignored) take ltsc2019
-    docker = answers[("docker", "podman@4.3.1")]
+    # docker (older builds, list order) and podman 4.3 (os.version ignored) take ltsc2019,
+    # each for its own reason (issue 22: one engine's reason was shown for both)
+    docker = answers[("docker",)]
     assert docker.position == 4 and "list order decides" in docker.why
     assert "older than host build 26100" in docker.why
+    podman = answers[("podman@4.3.1",)]
+    assert podman.position == 4 and podman.why.startswith("rank 0: exact match")
 
 
 def test_compare_cli_exit_status_and_json(capsys: pytest.CaptureFixture[str]) -> None:
@@ -153,7 +156,25 @@ def test_compare_cli_exit_status_and_json(capsys: pytest.CaptureFixture[str]) ->
     assert data["agree"] is False
     assert [r["rules"] for r in data["results"]] == ["docker", "podman", "crane"]
     positions = {tuple(a["rules"]): a["position"] for a in data["answers"]}
-    assert positions == {("docker", "podman"): 0, ("crane",): None}
+    assert positions == {("docker",): 0, ("podman",): 0, ("crane",): None}
+    ranks = {r["rules"]: (r["rank"], r["reason"].split(":")[0]) for r in data["results"]}
+    assert (
+        ranks["docker"] == (2, "rank 2") and ranks["crane"][0] is None
+    )  # amd64/v3 runs v1 (rank 2)
+
+
+def test_compare_gives_each_engine_its_own_reason() -> None:
+    """Engines agreeing on the pick are grouped only when their reasons are the same
+    (issue 22: on the seed index for linux/arm64, podman was shown Docker's "exact match
+    (linux/arm64/v8 normalizes to linux/arm64)" where it ranks the entry 1, an older
+    variant; containers/image platform_matcher.go keeps arm64/v8 a variant of its own)."""
+    result = compare(str(SEED_INDEX), planner.Platform.parse("linux/arm64"), rule_sets(["all"]))
+    assert result.agree  # one entry for all
+    why = {name: a.why for a in result.answers for name in a.rules}
+    assert why["podman"] == "rank 1: arm64 host runs the older variant arm64/v8"
+    assert why["crane"] == "rank 0: exact match"
+    assert why["docker"] == "rank 0: exact match (linux/arm64/v8 normalizes to linux/arm64)"
+    assert len({a.why for a in result.answers}) == len(result.answers)
 
 
 def test_compare_all_is_every_family() -> None:

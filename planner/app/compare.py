@@ -1,9 +1,12 @@
 """Compare engines: one source, one host, several rule sets; where they differ, and why.
 
 Each rule set resolves the same index for the same host (the index is read once).
-Rule sets that pick the same entry form one answer; with more than one answer the
-engines disagree, and each answer is explained from its verdict: the reason of
-the pick, and, when other matches had the same rank, the tie-break that decided.
+Rule sets that pick the same entry for the same reason form one answer: engines
+that agree on the pick but not on why (podman takes ``arm64/v8`` for an arm64 host
+as an older variant, Docker as an exact match after normalization) are separate
+answers, each in its own words. The engines disagree when the answers name more
+than one entry. Each answer is explained from its verdict: the reason of the pick,
+and, when other matches had the same rank, the tie-break that decided.
 """
 
 from __future__ import annotations
@@ -68,7 +71,9 @@ class Comparison:
 
     @property
     def agree(self) -> bool:
-        return len(self.answers) <= 1
+        """Every rule set pulls the same entry (or every one refuses the host)."""
+        outcomes = {None if a.refused else ("pick", a.position) for a in self.answers}
+        return len(outcomes) <= 1
 
     def to_dict(self) -> dict[str, Any]:
         results = []
@@ -79,6 +84,10 @@ class Comparison:
                     "releases": r.rules.releases or None,
                     "selected": r.selected.summary() if r.selected is not None else None,
                     "position": position_of(r),
+                    "rank": r.selection.chosen.rank
+                    if r.selection is not None and r.selection.chosen is not None
+                    else None,
+                    "reason": _why(r),
                     "preference": list(r.selection.preference) if r.selection else [],
                 }
             )
@@ -144,13 +153,13 @@ def compare(
                 resolved.append(resolve_source(opened, host_for(r) if host_for else host, r))
             except InvalidPlatform as exc:  # this release cannot read the host string
                 refused.append((r.name, str(exc)))
-    groups: dict[int | None, list[Resolution]] = {}
+    groups: dict[tuple[int | None, str], list[str]] = {}
     for resolution in resolved:
-        groups.setdefault(position_of(resolution), []).append(resolution)
-    answers = [
-        Answer(position, tuple(m.rules.name for m in members), _why(members[0]))
-        for position, members in groups.items()
-    ]
-    if refused:
-        answers.append(Answer(None, tuple(n for n, _ in refused), refused[0][1], refused=True))
+        key = (position_of(resolution), _why(resolution))
+        groups.setdefault(key, []).append(resolution.rules.name)
+    answers = [Answer(position, tuple(names), why) for (position, why), names in groups.items()]
+    refusals: dict[str, list[str]] = {}
+    for name, why in refused:
+        refusals.setdefault(why, []).append(name)
+    answers += [Answer(None, tuple(names), why, refused=True) for why, names in refusals.items()]
     return Comparison(source, host, tuple(resolved), tuple(answers), tuple(refused))

@@ -16,8 +16,6 @@ if TYPE_CHECKING:
     from planner.app.fleet import FleetReport
     from planner.hosts.profiles import HostProfile
     from planner.model.platform import Platform
-    from planner.policy.ruleset import RuleSet
-    from planner.select.host import HostView
 
 __all__ = [
     "run_check",
@@ -272,62 +270,23 @@ def run_rules(args: argparse.Namespace) -> int:
     from planner.policy.catalog import shipped_aliases
     from planner.policy.family import read_family
     from planner.policy.loader import available_rule_sets, load_rules
+    from planner.report.text.rules import families_text, host_runs_text, rule_set_text
 
     if args.name is None:
         if args.platform:
             raise InvalidInput("--platform needs a rule set NAME")
-        for name in available_rule_sets():
-            family = read_family(load_rules(name).path)
-            print(f"{name:12} {family.ranges[-1].summary}")
-            for release_range in family.ranges:
-                print(f"  {release_range.text or 'any release':22} {release_range.summary}")
-        aliases = ", ".join(f"{a} = {f}@{r}" for a, (f, r) in sorted(shipped_aliases().items()))
-        print(f"aliases      {aliases or 'none'}")
+        families = [(n, read_family(load_rules(n).path)) for n in available_rule_sets()]
+        write(families_text(families, shipped_aliases(), terminal_width()))
         return EXIT_OK
     rules = load_rules(args.name)
     if args.platform is None:
-        print(f"{rules.name}: {rules.summary}")
-        if rules.releases:
-            print(f"releases {rules.releases}")
-        if rules.range_source:
-            print(f"changed  {rules.range_source}")
-        print(f"file     {rules.path}")
-        if rules.clients:
-            print(f"clients  {rules.clients}")
-        for source in rules.sources:
-            print(f"source   {source}")
+        write(rule_set_text(rules, terminal_width()))
         return EXIT_OK
     from planner.select.host import host_view
 
     host = options.single_host(args, rules)
-    view = host_view(host, rules)
-    print(f"a {host.describe()} host runs, most preferred first ({rules.name}):")
-    for rank, entry in enumerate(view.runs):
-        print(f"  {rank}  {view.norm.os}/{entry}")
-    if not view.runs:
-        print("  nothing")
-    if view.is_windows:
-        print(f"windows builds: {_windows_builds(view, rules)}")
+    write(host_runs_text(host_view(host, rules), rules, terminal_width()))
     return EXIT_OK
-
-
-def _windows_builds(view: HostView, rules: RuleSet) -> str:
-    """Which Windows builds the host takes, and how ties are broken, in one line."""
-    ties = ", ".join(view.order) or "list order"
-    if view.strategy == "any-build":
-        return f"every build (the host gives no os.version); ties: {ties}"
-    host = view.windows_version
-    if view.strategy == "docker-classic" and host is not None:
-        return (
-            f"any build up to {host.build}, the host's own first, then list order"
-            " (older builds need Hyper-V isolation)"
-        )
-    abi = rules.windows.stable_abi
-    if view.strategy == "stable-abi" and host is not None and abi is not None:
-        low, high = abi.window(host)
-        span = f"{low}" if low == high else f"{low}-{high}"
-        return f"{span} (major.minor {host.major}.{host.minor}); ties: {ties}"
-    return "os.version is not compared"
 
 
 def run_schema(args: argparse.Namespace) -> int:

@@ -52,7 +52,13 @@ def terminal_width(stream: TextIO | None = None) -> int:
 
 
 def wrap(text: str, width: int, indent: str = "", first: str = "") -> list[str]:
-    """``first + text`` wrapped to ``width``, continuation lines indented by ``indent``."""
+    """``first + text`` wrapped to ``width`` at words, continuation lines indented by
+    ``indent``. When ``first`` (a label) leaves no room for the first word, the label
+    stands on its own line and the text starts under it; only a word longer than a whole
+    line (a digest in a narrow terminal) is broken."""
+    head = text.split(None, 1)[0] if text.strip() else ""
+    if first and len(first) + len(head) > width >= len(indent) + len(head):
+        return [first.rstrip(), *wrap(text, width, indent, indent)]
     return textwrap.wrap(
         text,
         width=width,
