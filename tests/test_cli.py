@@ -331,3 +331,38 @@ def test_text_fits_the_terminal_and_wraps_at_words(
     assert main(argv) in (0, 1)
     words = set(capsys.readouterr().out.split())
     assert [w for w in out.split() if w not in words] == []  # no word broken in two
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (
+            ["resolve", SEED, "--platform", "linux/arm64", "--platform", "linux/amd64"],
+            "--platform given twice (linux/arm64, then linux/amd64): it takes one value;"
+            " for several hosts, list them in a --hosts file",
+        ),
+        (
+            ["check", SEED, "--hosts", "a.json", "--hosts", "b.yaml"],
+            "--hosts given twice (a.json, then b.yaml): it takes one value",
+        ),
+        (["plan", SEED, "-u", "a", "--username", "b"], "--username given twice (a, then b)"),
+        (
+            ["resolve", SEED, "--platform", "linux/arm64", "--format", "json", "--format", "yaml"],
+            "--format given twice (json, then yaml)",
+        ),
+    ],
+)
+def test_a_repeated_single_value_flag_is_refused(
+    argv: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 22: argparse kept the last value in silence, answering for one of two hosts."""
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert said in err and len(err.splitlines()) == 1
+
+
+def test_repeatable_flags_stay_repeatable(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["resolve", SEED, "--platform", "windows/amd64", "--os-version", "10.0.17763.1"]
+    assert main([*argv, "--os-feature", "win32k", "--os-feature", "x", "-q"]) == 0

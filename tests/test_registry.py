@@ -318,3 +318,17 @@ def test_cache_shared_by_concurrent_processes(registry_content: Content, tmp_pat
     assert len(selected) == 1
     leftovers = [p for p in (tmp_path / "cache").rglob(".tmp-*")]
     assert leftovers == []
+
+
+def test_docker_transport_prefix_is_read_as_the_reference(
+    registry_content: Content, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 22: skopeo's and podman's spelling docker://REF was refused as "invalid
+    registry host 'docker:'"; containers/image reads it as transport docker, REF."""
+    ref = registry_content.ref("multi:oci")
+    assert main(["resolve", ref, "--platform", "linux/arm64", "-q", "--no-cache"]) == 0
+    plain = capsys.readouterr().out
+    assert (
+        main(["resolve", f"docker://{ref}", "--platform", "linux/arm64", "-q", "--no-cache"]) == 0
+    )
+    assert capsys.readouterr().out == plain and plain.startswith("sha256:")

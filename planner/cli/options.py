@@ -22,7 +22,7 @@ from planner.model.errors import (
     RegistryError,
 )
 from planner.model.platform import Platform
-from planner.model.reference import Reference, registry_name
+from planner.model.reference import registry_name
 from planner.model.text import one_line
 from planner.policy.loader import load_rules
 from planner.policy.ruleset import DEFAULT_RULES, RuleSet
@@ -243,13 +243,13 @@ def registry_for(
 ) -> RegistryOptions | None:
     """Registry options when some SOURCE (pulled) or ``have`` image is a registry
     reference, else None. ``--username`` belongs to the registry of the pulled ones."""
-    from planner.sources import is_registry_spec
+    from planner.sources import is_registry_spec, source_reference
 
     pulled = [s for s in sources if is_registry_spec(s)]
     if not pulled and not any(is_registry_spec(s) for s in have):
         return None
-    registries = {Reference.parse(s).registry: None for s in pulled}
-    also = {Reference.parse(s).registry: None for s in have if is_registry_spec(s)}
+    registries = {source_reference(s).registry: None for s in pulled}
+    also = {source_reference(s).registry: None for s in have if is_registry_spec(s)}
     return registry_options(
         args, reads_stdin="-" in sources, registries=list(registries), also=list(also)
     )

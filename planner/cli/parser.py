@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from typing import Any
 
 from planner.cli.status import EXIT_INVALID
 from planner.model.version import __version__
@@ -21,6 +22,49 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         """Usage errors look like every other error: one line, the same prefix, exit 2."""
         self.exit(EXIT_INVALID, f"pull-planner: error: {message} (see: {self.prog} --help)\n")
+
+
+_ONCE_HINTS = {
+    "--platform": "; for several hosts, list them in a --hosts file",
+    "--hosts": "; one profile can include others (include:)",
+    "--rules": "; compare and host take several (--rules A,B)",
+}
+
+
+class _Once(argparse._StoreAction):
+    """An option that takes one value: given twice, it is refused (one line, exit 2)
+    instead of argparse's silent last-one-wins, which answered for one of two hosts."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> None:
+        given: dict[str, object] = namespace.__dict__.setdefault("_given", {})
+        if self.dest in given and option_string is not None:
+            name = (
+                self.option_strings[-1]
+                if self.option_strings[-1].startswith("--")
+                else option_string
+            )
+            parser.error(
+                f"{name} given twice ({given[self.dest]}, then {values}): it takes one value"
+                + _ONCE_HINTS.get(name, "")
+            )
+        given[self.dest] = values
+        super().__call__(parser, namespace, values, option_string)
+
+
+def _once(parser: argparse.ArgumentParser) -> None:
+    """Every single-value option of ``parser`` and its commands refuses a second value."""
+    for action in parser._actions:
+        if type(action) is argparse._StoreAction and action.option_strings:
+            action.__class__ = _Once
+        elif isinstance(action, argparse._SubParsersAction):
+            for command in action.choices.values():
+                _once(command)
 
 
 def _positive_seconds(text: str) -> float:
@@ -359,4 +403,5 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument(
         "what", choices=("hosts", "rules"), help="hosts: a host profile; rules: a rule file"
     )
+    _once(parser)
     return parser

@@ -38,6 +38,7 @@ __all__ = [
     "is_registry_spec",
     "open_source",
     "source_kind",
+    "source_reference",
 ]
 
 SourceKind = Literal["stdin", "oci-layout", "json-file", "registry"]
@@ -103,12 +104,23 @@ def source_kind(spec: str) -> SourceKind:
     if _looks_like_path(spec):
         raise _missing(spec)
     try:
-        Reference.parse(spec)
+        source_reference(spec)
     except InvalidReference as exc:
         raise InvalidReference(
             f"{spec!r} is not a file, an OCI layout (oci:DIR) or a valid image reference: {exc}"
         ) from None
     return "registry"
+
+
+DOCKER_TRANSPORT = "docker://"
+"""skopeo's and podman's spelling of a registry reference (containers/image transport
+``docker``, transports/alltransports): ``docker://ghcr.io/org/app:1`` is read as
+``ghcr.io/org/app:1``."""
+
+
+def source_reference(spec: str) -> Reference:
+    """The image reference a registry SOURCE names (``docker://`` dropped)."""
+    return Reference.parse(spec.removeprefix(DOCKER_TRANSPORT))
 
 
 def is_registry_spec(spec: str) -> bool:
@@ -141,7 +153,7 @@ def open_source(
         return JsonFileSource(Path(spec))
     from planner.sources.remote import RegistrySource  # imports httpx only when needed
 
-    reference = Reference.parse(spec)
+    reference = source_reference(spec)
     if session is not None:
         return session.source(reference)
     return RegistrySource(reference, registry)
