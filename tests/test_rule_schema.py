@@ -99,6 +99,15 @@ compatible:
 
 _SIDE = "normalize:\n  host: {host}\n  candidates: none\n"
 
+
+def _local(extra: str = "", strategy: str = "containerd") -> str:
+    """A ``local`` block with the two required keys and ``extra`` (``, key: value``)."""
+    return f"local: {{engine: e, strategy: {strategy}{extra}}}\n"
+
+
+_FIXED = ", platform: linux/amd64, source: s"
+_CHANGE = ", changes: [{{since: '{since}', source: {source}, set: {{engine: {engine}}}}}]"
+
 # key path -> (YAML added to BASE, what it changes in the RuleSet)
 READS: dict[str, tuple[str, Callable[[RuleSet], Any]]] = {
     "schema": ("", lambda r: r.name),  # checked by test_broken_rule_files in test_rulesets
@@ -170,6 +179,81 @@ READS: dict[str, tuple[str, Callable[[RuleSet], Any]]] = {
         "windows: {strategy: stable-abi, ltsc_builds: [20348], floor: previous-ltsc,"
         " missing_host_build: any-build}\n",
         lambda r: r.windows.missing_host_build,
+    ),
+    "local": (_local(), lambda r: r.local),
+    "local.engine": (_local().replace("engine: e", "engine: f"), lambda r: r.local.base.engine),
+    "local.strategy": (_local(strategy="containers-image"), lambda r: r.local.base.strategy),
+    "local.platform": (
+        _local(_FIXED.replace("amd64", "arm64"), "fixed"),
+        lambda r: r.local.base.platform,
+    ),
+    "local.source": (
+        _local(_FIXED.replace("source: s", "source: t"), "fixed"),
+        lambda r: r.local.base.source,
+    ),
+    "local.normalize": (_local(", normalize: host"), lambda r: r.local.base.normalize),
+    "local.keeps": (_local(", keeps: [arm64/v8]"), lambda r: r.local.base.keeps),
+    "local.x86_level": (
+        _local(", x86_level: cpuinfo-flags, x86_levels: {v2: [popcnt]}"),
+        lambda r: r.local.base.x86_level,
+    ),
+    "local.x86_level_how": (_local(", x86_level_how: h"), lambda r: r.local.base.x86_level_how),
+    "local.x86_levels": (_local(", x86_levels: {v2: [popcnt]}"), lambda r: r.local.base.x86_levels),
+    "local.x86_levels.<level>": (
+        _local(", x86_levels: {v2: [popcnt]}"),
+        lambda r: r.local.base.x86_levels,
+    ),
+    "local.cpu_variants": (
+        _local(", cpu_variants: {'8': v8}"),
+        lambda r: dict(r.local.base.cpu_variants),
+    ),
+    "local.cpu_variant_default": (
+        _local(", cpu_variant_default: unknown"),
+        lambda r: r.local.base.cpu_variant_default,
+    ),
+    "local.arm_build": (
+        _local(", arm_build: {variants: {'8': v7}, how: h}"),
+        lambda r: r.local.base.arm_build,
+    ),
+    "local.arm_build.variants": (
+        _local(", arm_build: {variants: {'8': v7}, how: h}"),
+        lambda r: dict(r.local.base.arm_build.variants),
+    ),
+    "local.arm_build.how": (
+        _local(", arm_build: {variants: {'8': v7}, how: h2}"),
+        lambda r: r.local.base.arm_build.how,
+    ),
+    "local.armv6_compatible": (
+        _local(", armv6_compatible: containerd"),
+        lambda r: r.local.base.armv6_compatible,
+    ),
+    "local.uname_variants": (
+        _local(", uname_variants: {aarch64: '8'}"),
+        lambda r: r.local.base.uname_variants,
+    ),
+    "local.no_cpu": (
+        _local(", no_cpu: {windows: {arm64: v8}}"),
+        lambda r: {k: dict(v) for k, v in r.local.base.no_cpu.items()},
+    ),
+    "local.no_cpu.<system>": (
+        _local(", no_cpu: {windows: {arm64: v8}}"),
+        lambda r: {k: dict(v) for k, v in r.local.base.no_cpu.items()},
+    ),
+    "local.changes": (
+        _local(_CHANGE.format(since="2", source="s", engine="f")),
+        lambda r: r.local.changes,
+    ),
+    "local.changes[].since": (
+        _local(_CHANGE.format(since="3", source="s", engine="f")),
+        lambda r: [c.since for c in r.local.changes],
+    ),
+    "local.changes[].source": (
+        _local(_CHANGE.format(since="2", source="t", engine="f")),
+        lambda r: [c.source for c in r.local.changes],
+    ),
+    "local.changes[].set": (
+        _local(_CHANGE.format(since="2", source="s", engine="g")),
+        lambda r: [c.detection.engine for c in r.local.changes],
     ),
     "releases": ("releases: '>=1.0'\n", lambda r: r.releases),
     "ranges": (
@@ -265,6 +349,35 @@ BASELINES = {
     ),
     "windows": "",
     "windows.process_isolation": "",
+    # for local.* the baseline is a local block with that key at another value
+    **{
+        path: _local()
+        for path in (
+            "local.engine",
+            "local.strategy",
+            "local.normalize",
+            "local.keeps",
+            "local.x86_level_how",
+            "local.x86_levels",
+            "local.cpu_variants",
+            "local.cpu_variant_default",
+            "local.arm_build",
+            "local.armv6_compatible",
+            "local.uname_variants",
+            "local.no_cpu",
+            "local.changes",
+        )
+    },
+    "local.platform": _local(_FIXED, "fixed"),
+    "local.source": _local(_FIXED, "fixed"),
+    "local.x86_level": _local(", x86_levels: {v2: [popcnt]}"),
+    "local.x86_levels.<level>": _local(", x86_levels: {v2: [cx16]}"),
+    "local.arm_build.variants": _local(", arm_build: {variants: {'8': v8}, how: h}"),
+    "local.arm_build.how": _local(", arm_build: {variants: {'8': v7}, how: h}"),
+    "local.no_cpu.<system>": _local(", no_cpu: {windows: {arm: v7}}"),
+    "local.changes[].since": _local(_CHANGE.format(since="2", source="s", engine="f")),
+    "local.changes[].source": _local(_CHANGE.format(since="2", source="s", engine="f")),
+    "local.changes[].set": _local(_CHANGE.format(since="2", source="s", engine="f")),
 }
 
 

@@ -1,8 +1,11 @@
 """This machine's CPU as engines read it: /proc/cpuinfo lines, the x86-64 level, the ARM variant.
 
 Pure functions over the text of ``/proc/cpuinfo`` and the uname machine, each
-following one engine's code (cited per function); :mod:`planner.hosts.local`
-picks the function and its options for a rule set's family and release.
+following one engine's code (cited per function). They are mechanisms only:
+which one runs and every table and rule it is told (variant tables, the uname
+fallback, the armv6-compatible rule, systems read without a CPU, x86-64 levels)
+come from the rule file's ``local`` block (:class:`planner.policy.detection.Detection`),
+which :mod:`planner.hosts.local` applies.
 
 * :class:`CpuInfo` reads lines as containerd's and containers/image's
   ``getCPUInfo`` do: the first line, of any processor, whose text before the
@@ -17,14 +20,18 @@ picks the function and its options for a rule set's family and release.
   met whenever ``avx`` and ``avx512*`` are listed: the kernel clears those flags
   when it does not manage their state.
 * :func:`containerd_variant` is containerd's ``getCPUVariant`` (platforms
-  ``cpuinfo_linux.go``; the 1.6.0-1.6.21 ``cpuinfo.go``; moby 20.10's fork).
+  ``cpuinfo_linux.go``; the 1.6.0-1.6.21 ``cpuinfo.go``; moby 20.10's fork):
+  ``local.strategy: containerd``.
 * :func:`cimage_variant` is containers/image's ``getCPUVariant`` (G0, 5.30's
-  armv6-compatible rule, 5.31's darwin rule).
+  armv6-compatible rule, 5.31's darwin rule): ``local.strategy: containers-image``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+from planner.policy.detection import Detection
 
 __all__ = [
     "X86_LEVELS",
@@ -89,7 +96,9 @@ class CpuInfo:
         return None
 
 
-# Each level and the flags it adds, as Linux names them (_CPUID_NAME: where CPUID differs).
+# Each level and the flags it adds, as Linux names them (_CPUID_NAME: where CPUID differs):
+# the x86-64 psABI levels, which pull-planner names a CPU by. What an engine checks is its
+# rule file's local.x86_levels (go-archvariant's are these).
 X86_LEVELS: tuple[tuple[int, tuple[str, ...]], ...] = (
     (2, ("cx16", "lahf_lm", "pni", "popcnt", "sse4_1", "sse4_2", "ssse3")),
     (3, ("abm", "avx", "avx2", "bmi1", "bmi2", "f16c", "fma", "movbe", "xsave")),
@@ -132,8 +141,14 @@ class X86Level:
         return f"x86-64-v{self.level} (cpuinfo flags {'; '.join(parts)})"
 
 
-def x86_level(info: CpuInfo) -> X86Level | None:
-    """go-archvariant's level from processor 0's ``flags`` line; None without one."""
+def x86_level(
+    info: CpuInfo, levels: tuple[tuple[int, tuple[str, ...]], ...] = X86_LEVELS
+) -> X86Level | None:
+    """go-archvariant's level from processor 0's ``flags`` line; None without one.
+
+    ``levels``: each level and the flags it adds, ascending (a rule file's
+    ``local.x86_levels``); by default the psABI ones, :data:`X86_LEVELS`.
+    """
     flags_line = info.first("flags")
     if flags_line is None:
         return None
@@ -143,7 +158,7 @@ def x86_level(info: CpuInfo) -> X86Level | None:
     flags = set(flags_line.split())
     level = 1
     present: tuple[str, ...] = ()
-    for candidate, needed in X86_LEVELS:
+    for candidate, needed in levels:
         missing = tuple(f for f in needed if f not in flags)
         if missing:
             return X86Level(level, present, missing)
@@ -161,38 +176,18 @@ class Detected:
     """What was read and what it gave, for the ``how`` lines."""
 
 
-_ARM_TABLE = {
-    "8": "v8",
-    "aarch64": "v8",
-    "7": "v7",
-    "7m": "v7",
-    "?(12)": "v7",
-    "?(13)": "v7",
-    "?(14)": "v7",
-    "?(15)": "v7",
-    "?(16)": "v7",
-    "?(17)": "v7",
-    "6": "v6",
-    "6tej": "v6",
-    "5": "v5",
-    "5t": "v5",
-    "5te": "v5",
-    "5tej": "v5",
-    "4": "v4",
-    "4t": "v4",
-    "3": "v3",
-}
+def _from_uname(machine: str, table: Mapping[str, str]) -> str | None:
+    """containerd ``getCPUVariantFromArch``: the machine's value from ``table``, or None.
 
-
-def _from_uname(machine: str) -> str | None:
-    """containerd ``getCPUVariantFromArch``: ``aarch64`` -> 8, ``armvX...`` -> X, else None."""
+    The lower-cased machine when listed (``aarch64``), else for an ``armv``
+    machine its first five characters (``armv6l`` -> ``armv6``), and ``unknown``
+    when those are not listed; any other machine fails.
+    """
     arch = machine.lower()
-    if arch == "aarch64":
-        return "8"
+    if arch in table:
+        return table[arch]
     if arch.startswith("armv") and len(arch) >= 5:
-        return {"v8": "8", "v7": "7", "v6": "6", "v5": "5", "v4": "4", "v3": "3"}.get(
-            arch[3:5], "unknown"
-        )
+        return table.get(arch[:5], "unknown")
     return None
 
 
@@ -202,25 +197,25 @@ def containerd_variant(
     machine: str,
     info: CpuInfo | None,
     error: str,
-    *,
-    uname_fallback: bool,
-    moby_fork: bool = False,
+    rules: Detection,
 ) -> Detected:
     """containerd ``cpuVariant()``: read only for arm and arm64; '' when getCPUVariant fails.
 
-    ``uname_fallback``: containerd 1.6.22+ and 1.7.0+ ask uname when cpuinfo has no
-    ``CPU architecture`` line (commits 106e36ec3, 8d5c04543); before, the lookup
-    fails. ``moby_fork``: Docker 20.10's fork, which reads ``8`` as v7 in a 32-bit
-    arm build. An unreadable cpuinfo is an error, with no uname fallback.
+    ``rules`` (the family's ``local`` block at its release) gives the tables:
+    ``no_cpu`` (windows, darwin; freebsd from 1.6.22), ``cpu_variants``, the
+    Raspberry Pi rule (``armv6_compatible: containerd``), ``uname_variants`` (the
+    uname fallback of containerd 1.6.22+ and 1.7.0+, commits 8d5c04543 and
+    106e36ec3, when cpuinfo has no ``CPU architecture`` line; without it the
+    lookup fails) and ``arm_build`` (Docker 20.10's fork reads ``8`` as v7 in a
+    32-bit arm build). An unreadable cpuinfo is an error, with no uname fallback.
     """
     if goarch not in ("arm", "arm64"):
         return Detected("", f"containerd reads a variant only for arm and arm64, not {goarch}")
-    if system in ("windows", "darwin") or (system == "freebsd" and uname_fallback):
-        variant = {"arm64": "v8", "arm": "v7"}[goarch]
-        if system == "freebsd" and goarch == "arm":
-            variant = "unknown"
+    if system in rules.no_cpu:
+        variant = rules.no_cpu[system].get(goarch, "")
         return Detected(
-            variant, f"getCPUVariant gives {variant} on {system}/{goarch}, reading no CPU"
+            variant,
+            f"getCPUVariant gives {variant or 'no variant'} on {system}/{goarch}, reading no CPU",
         )
     if system != "linux":
         return Detected("", f"getCPUVariant is not implemented for {system}: no variant")
@@ -229,13 +224,13 @@ def containerd_variant(
     value = info.first("Cpu architecture")
     said = f"cpuinfo 'CPU architecture: {value}'"
     if value is None:
-        if not uname_fallback:
+        if rules.uname_variants is None:
             return Detected(
                 "",
                 "cpuinfo has no 'CPU architecture' line and this release has no uname"
                 " fallback (containerd 1.6.22 and 1.7.0 add it): getCPUVariant fails, no variant",
             )
-        value = _from_uname(machine)
+        value = _from_uname(machine, rules.uname_variants)
         if value is None:
             return Detected(
                 "",
@@ -246,18 +241,15 @@ def containerd_variant(
             f"cpuinfo has no 'CPU architecture' line and the uname fallback reads machine"
             f" {machine} as {value}, which"
         )
-    if goarch == "arm" and value == "7":
-        model = info.first("model name")
-        if model is not None and model.lower().startswith("armv6-compatible"):
-            value = "6"
-            said += f" with model name '{model}' (the Raspberry Pi ARMv6 rule)"
-    variant = _ARM_TABLE.get(value.lower(), "unknown")
-    if moby_fork and goarch == "arm" and variant == "v8":
-        return Detected(
-            "v7",
-            f"{said} is v7 to Docker 20.10's getCPUVariant (its fork: 8 is v7 in an arm build)",
-        )
-    return Detected(variant, f"{said} is {variant} to getCPUVariant")
+    armv6 = _armv6(rules, goarch, value, info, said, "getCPUVariant")
+    if armv6 is not None:
+        return armv6
+    build = rules.arm_build
+    if build is not None and goarch == "arm" and value.lower() in build.variants:
+        variant = build.variants[value.lower()]
+        return Detected(variant, f"{said} is {variant} to {build.how}")
+    variant = rules.cpu_variants.get(value.lower(), rules.cpu_variant_default)
+    return Detected(variant, f"{said} is {variant or 'no variant'} to getCPUVariant")
 
 
 def cimage_variant(
@@ -265,19 +257,19 @@ def cimage_variant(
     goarch: str,
     info: CpuInfo | None,
     error: str,
-    *,
-    armv6_rule: bool,
-    darwin_rule: bool,
+    rules: Detection,
 ) -> Detected:
     """containers/image ``getCPUVariant(runtime.GOOS, runtime.GOARCH)``.
 
-    ``armv6_rule`` (5.30+, da7e6b90): ``CPU architecture: 7`` is v6 when the model
-    name starts with ``armv6-compatible``, v7 otherwise, and no variant without a
-    model name line. ``darwin_rule`` (5.31+, 44324c2d): darwin is arm64 v8, arm v7
-    without reading the CPU, as Windows always was. No variant for any other arch.
+    ``rules`` gives ``no_cpu`` (windows always; darwin from 5.31, 44324c2d: arm64
+    v8, arm v7 without reading the CPU; no variant for any other arch),
+    ``cpu_variants`` and the armv6-compatible rule (``armv6_compatible:
+    containers-image``, 5.30+, da7e6b90): ``CPU architecture: 7`` is v6 when the
+    model name starts with ``armv6-compatible``, v7 otherwise, and no variant
+    without a model name line. There is no uname fallback in any release.
     """
-    if system == "windows" or (system == "darwin" and darwin_rule):
-        variant = {"arm64": "v8", "arm": "v7"}.get(goarch, "")
+    if system in rules.no_cpu:
+        variant = rules.no_cpu[system].get(goarch, "")
         return Detected(
             variant,
             f"getCPUVariant gives {variant or 'no variant'} on {system}/{goarch}, reading no CPU",
@@ -294,15 +286,34 @@ def cimage_variant(
     if value is None:
         return Detected("", "cpuinfo has no 'CPU architecture' line: no variant")
     said = f"cpuinfo 'CPU architecture: {value}'"
-    lowered = value.lower()
-    if armv6_rule and lowered == "7":
-        model = info.first("model name")
-        if model is None:
-            return Detected(
-                "", f"{said} without a 'model name' line is no variant to 5.30+ getCPUVariantArm"
-            )
-        variant = "v6" if model.lower().startswith("armv6-compatible") else "v7"
-        said += f" with model name '{model}'"
-    else:
-        variant = _ARM_TABLE.get(lowered, "")
+    armv6 = _armv6(rules, goarch, value, info, said, "getCPUVariantArm")
+    if armv6 is not None:
+        return armv6
+    variant = rules.cpu_variants.get(value.lower(), rules.cpu_variant_default)
     return Detected(variant, f"{said} is {variant or 'no variant'} to getCPUVariantArm")
+
+
+def _armv6(
+    rules: Detection, goarch: str, value: str, info: CpuInfo, said: str, function: str
+) -> Detected | None:
+    """``CPU architecture: 7`` and the model name, by ``armv6_compatible``; None: not decided.
+
+    ``containerd`` (every release; moby 20.10's fork too): in an arm build, v6 when
+    the model name starts with ``armv6-compatible`` (Raspberry Pi Zero and 1), else
+    as the table says. ``containers-image`` (5.30+, da7e6b90): v6 with such a model
+    name, v7 with another, no variant without a model name line.
+    """
+    if rules.armv6_compatible == "none" or value.lower() != "7":
+        return None
+    model = info.first("model name")
+    armv6 = model is not None and model.lower().startswith("armv6-compatible")
+    if rules.armv6_compatible == "containerd":
+        if goarch != "arm" or not armv6:
+            return None
+        variant = rules.cpu_variants.get("6", rules.cpu_variant_default)
+        how = f"{said} with model name '{model}' (the Raspberry Pi ARMv6 rule)"
+        return Detected(variant, f"{how} is {variant or 'no variant'} to {function}")
+    if model is None:
+        return Detected("", f"{said} without a 'model name' line is no variant to 5.30+ {function}")
+    variant = "v6" if armv6 else "v7"
+    return Detected(variant, f"{said} with model name '{model}' is {variant} to {function}")

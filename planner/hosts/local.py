@@ -10,22 +10,23 @@
 :func:`read_machine` reads ``<root>/proc/cpuinfo`` (``root`` is injectable, so
 tests feed recorded files of real CPUs) and takes the uname machine and the OS
 from :mod:`platform` unless given; nothing is read at import time.
-:meth:`Machine.host_for` then follows the code of the rule set's engine, at
-its release (``rules.release``; for a bare family, the newest release of the
-range, i.e. the newest behaviour):
+:meth:`Machine.host_for` then applies what the rule set's file declares under
+``local`` (``rules/README.md``), at its release (``rules.release``; for a bare
+family, the newest release of the range, i.e. the newest behaviour). No engine,
+family or release is named here: the file says, with its upstream sources,
 
-* the x86-64 level (go-archvariant ``AMD64Variant``): Docker's classic store
-  adds it from 23.0.0 (moby 482d1d15bf, ``maximumSpec``) and the containerd
-  store from 29.6.0 (944e805706, ``hostPlatformSpec``); Docker 20.10,
-  containerd and containers/image never detect it;
-* the ARM variant: containerd's ``getCPUVariant`` (Docker uses the one it
-  vendors) with its uname fallback from containerd 1.6.22 and 1.7.0 (Docker
-  23.0.7+, 24.0.6+, 25+); containers/image's with the armv6-compatible rule
-  from 5.30 (podman 5.0, buildah 1.35, skopeo 1.15, CRI-O 1.31) and the
-  darwin rule from 5.31;
-* containerd-based engines normalize what they detect (``arm64/v8`` is
-  ``arm64``); containers/image does not (the host is ``linux/arm64/v8``);
-* crane ignores the host: with no platform asked it resolves linux/amd64.
+* whether the engine adds the x86-64 level on amd64, and which flags each level
+  needs (Docker's classic store from 23.0.0, the containerd store from 29.6.0);
+* whose code reads the ARM variant (``strategy``: containerd's or
+  containers/image's ``getCPUVariant``, see :mod:`planner.hosts.cpuinfo`) and
+  its tables and rules at that release (the uname fallback, the
+  armv6-compatible rule, systems read without a CPU);
+* whether the detected platform is normalized (containerd-based engines:
+  ``arm64/v8`` is ``arm64``; containers/image keeps ``linux/arm64/v8``);
+* or a fixed platform whatever the host (crane: linux/amd64).
+
+A rule set without a ``local`` block (or whose file is not its family's) gets
+the plain os/architecture, and its ``how`` says so.
 """
 
 from __future__ import annotations
@@ -34,9 +35,6 @@ import platform as _platform
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.version import InvalidVersion, Version
 
 from planner.hosts.cpuinfo import (
     CpuInfo,
@@ -50,22 +48,13 @@ from planner.hosts.cpuinfo import (
 from planner.model.errors import PlannerError
 from planner.model.files import read_capped
 from planner.model.platform import Platform
+from planner.policy.detection import Detection
 from planner.policy.ruleset import RuleSet
 
 __all__ = ["CPUINFO_LIMIT", "LocalHost", "Machine", "read_machine"]
 
 CPUINFO_LIMIT = 16 << 20
 """The largest /proc/cpuinfo read (a 1024-CPU x86 machine prints about 2.5 MiB)."""
-
-_CONTAINERD_FAMILIES = ("docker", "docker-c8d", "containerd")
-# containers/image families: the first release vendoring c/image 5.30 (armv6-compatible
-# rule) and 5.31 (darwin rule); /work/notes cimage-family-releases.md section 2.
-_CIMAGE_FAMILIES = {
-    "podman": ("5.0.0", "5.1.0"),
-    "buildah": ("1.35.0", "1.36.0"),
-    "skopeo": ("1.15.0", "1.16.0"),
-    "cri-o": ("1.31.0", "1.31.0"),
-}
 
 
 @dataclass(frozen=True)
@@ -109,103 +98,71 @@ class Machine:
 
     def host_for(self, rules: RuleSet) -> LocalHost:
         """This machine as the engine of ``rules``, at its release, detects it."""
-        family = rules.family
-        if family == "crane":
-            return self._crane(rules)
-        arch_line = self._arch_line()
-        os_lines = self._os_lines()
-        if family in _CONTAINERD_FAMILIES:
-            detected = self._containerd_family(rules)
-            raw = Platform(self.system, self.architecture, detected.variant, self.os_version)
-            host = rules.host_normalizer(raw)
-            how = detected.how
-            if host.variant != raw.variant:
-                engine = "containerd" if family == "containerd" else "Docker"
-                how += f"; {engine} normalizes {_arch_variant(raw)} to {_arch_variant(host)}"
-        elif family in _CIMAGE_FAMILIES:
-            detected = self._cimage_family(rules)
-            host = Platform(self.system, self.architecture, detected.variant, self.os_version)
-            how = detected.how
-            if (host.architecture, host.variant) == ("arm64", "v8"):
-                how += "; containers/image keeps arm64/v8 (it does not normalize)"
-        else:
-            host = Platform(self.system, self.architecture, "", self.os_version)
+        detection = rules.local_detection()
+        if detection is None:
+            family = rules.family
             what = f"family {family!r}" if family else "a rule file without a family"
+            host = Platform(self.system, self.architecture, "", self.os_version)
             how = (
                 f"pull-planner does not know how the engine of rules {rules.name!r} ({what})"
                 " detects its host: the plain os/architecture"
             )
-        variant = f"variant {host.variant or 'none'}: {how}"
-        return LocalHost(host, (*os_lines, arch_line, variant), rules.name)
-
-    # -- the engines
-
-    def _containerd_family(self, rules: RuleSet) -> Detected:
-        family, arch = rules.family, self.architecture
-        if arch == "amd64":
-            return self._docker_level(rules)
-        if family == "docker":
-            fork = not _since(rules, "23.0.0")
-            # the vendored containerd: 1.6.22 in 23.0.7-23.0.18 and 24.0.6+, 1.6.21 in 24.0.0-24.0.5
-            fallback = _since(rules, "24.0.6")
-            fallback = fallback or (_since(rules, "23.0.7") and not _since(rules, "24.0.0"))
-        elif family == "docker-c8d":
-            fork, fallback = False, _since(rules, "24.0.6")
-        else:
-            fork, fallback = False, _since(rules, "1.6.22")
-        return containerd_variant(
-            self.system,
-            arch,
-            self.machine,
-            self.cpuinfo,
-            self.cpuinfo_error,
-            uname_fallback=fallback,
-            moby_fork=fork,
-        )
-
-    def _docker_level(self, rules: RuleSet) -> Detected:
-        """amd64: the x86-64 level, where the engine adds it."""
-        family = rules.family
-        if family == "docker" and _since(rules, "23.0.0"):
-            adds = "Docker adds it to a pull with no platform asked (maximumSpec, archvariant.AMD64Variant; 23.0.0+)"
-        elif family == "docker-c8d" and _since(rules, "29.6.0"):
-            adds = "the containerd image store adds it (hostPlatformSpec, archvariant.AMD64Variant; 29.6.0+)"
-        else:
-            why = {
-                "docker": "Docker 20.10 does not detect an x86-64 level (23.0.0+ does)",
-                "docker-c8d": "the containerd image store before 29.6.0 pulls with platforms.Default(), which has no x86-64 level",
-                "containerd": "containerd does not detect an x86-64 level",
-            }[family]
-            return Detected("", f"{why}; {self._level_text()}")
-        found = self.x86_level
-        if found is None:
-            return Detected("", f"{self._level_text()}; {adds}")
-        return Detected(found.variant, f"{found.describe()}; {adds}")
-
-    def _cimage_family(self, rules: RuleSet) -> Detected:
+            variant = f"variant none: {how}"
+            return LocalHost(host, (*self._os_lines(), self._arch_line(), variant), rules.name)
+        if detection.strategy == "fixed":
+            return self._fixed(rules, detection)
         if self.architecture == "amd64":
-            return Detected(
-                "",
-                f"containers/image does not detect an x86-64 level; {self._level_text()}",
+            detected = self._level(detection)
+        elif detection.strategy == "containerd":
+            detected = containerd_variant(
+                self.system,
+                self.architecture,
+                self.machine,
+                self.cpuinfo,
+                self.cpuinfo_error,
+                detection,
             )
-        armv6, darwin = _CIMAGE_FAMILIES[rules.family]
-        return cimage_variant(
-            self.system,
-            self.architecture,
-            self.cpuinfo,
-            self.cpuinfo_error,
-            armv6_rule=_since(rules, armv6),
-            darwin_rule=_since(rules, darwin),
-        )
+        else:
+            detected = cimage_variant(
+                self.system, self.architecture, self.cpuinfo, self.cpuinfo_error, detection
+            )
+        raw = Platform(self.system, self.architecture, detected.variant, self.os_version)
+        how, engine = detected.how, detection.engine
+        if detection.normalize == "host":
+            host = rules.host_normalizer(raw)
+            if host.variant != raw.variant:
+                how += f"; {engine} normalizes {_arch_variant(raw)} to {_arch_variant(host)}"
+        else:
+            host = raw
+            if _arch_variant(host) in detection.keeps:
+                how += f"; {engine} keeps {_arch_variant(host)} (it does not normalize)"
+        variant = f"variant {host.variant or 'none'}: {how}"
+        return LocalHost(host, (*self._os_lines(), self._arch_line(), variant), rules.name)
 
-    def _crane(self, rules: RuleSet) -> LocalHost:
-        host = Platform("linux", "amd64")
+    # -- the strategies' shared parts
+
+    def _level(self, detection: Detection) -> Detected:
+        """amd64: the x86-64 level, where the engine adds it (``local.x86_level``)."""
+        said = detection.x86_level_how
+        if detection.x86_level == "none":
+            return Detected("", f"{said}; {self._level_text()}")
+        found = None if self.cpuinfo is None else x86_level(self.cpuinfo, detection.x86_levels)
+        if found is None:
+            return Detected("", f"{self._level_text()}; {said}")
+        return Detected(found.variant, f"{found.describe()}; {said}")
+
+    def _fixed(self, rules: RuleSet, detection: Detection) -> LocalHost:
+        """``strategy: fixed``: the declared platform, whatever this machine is."""
+        host = detection.platform
+        assert host is not None  # the loader requires it for strategy fixed
+        engine, arch = detection.engine, host.architecture
         how = (
-            f"os linux: crane's default platform, not this machine's ({self.system})",
-            "architecture amd64: with no platform asked, crane pull resolves linux/amd64"
-            f" whatever the host (go-containerregistry remote defaultPlatform; this machine"
+            f"os {host.os}: {engine}'s default platform, not this machine's ({self.system})",
+            f"architecture {arch}: with no platform asked, {engine} pull resolves"
+            f" {host.format()} whatever the host ({detection.source}; this machine"
             f" is {self.machine})",
-            "variant none: crane's default platform has none",
+            f"variant {host.variant or 'none'}: {engine}'s default platform has"
+            f" {host.variant or 'none'}",
         )
         return LocalHost(host, how, rules.name)
 
@@ -237,34 +194,6 @@ class Machine:
 
 def _arch_variant(platform: Platform) -> str:
     return "/".join(p for p in (platform.architecture, platform.variant) if p)
-
-
-def _since(rules: RuleSet, first: str) -> bool:
-    """Whether the engine at the release of ``rules`` has a change first released in ``first``.
-
-    The release asked, else the newest release the range admits: a range whose
-    upper bound is at or below ``first`` does not reach it.
-    """
-    threshold = Version(first)
-    if rules.release:
-        try:
-            return Version(rules.release) >= threshold
-        except InvalidVersion:
-            return True
-    try:
-        specifiers = SpecifierSet(rules.releases)
-    except InvalidSpecifier:
-        return True
-    for spec in specifiers:
-        try:
-            bound = Version(spec.version)
-        except InvalidVersion:
-            continue
-        if spec.operator == "<" and bound <= threshold:
-            return False
-        if spec.operator in ("<=", "==", "===") and bound < threshold:
-            return False
-    return True
 
 
 def read_machine(

@@ -23,7 +23,7 @@ from packaging.version import InvalidVersion, Version
 from planner.model.errors import InvalidRules
 from planner.model.yamlfile import Checker, MarkedList, MarkedMap, load_file
 
-__all__ = ["FAMILY_KEYS", "Family", "Range", "read_family"]
+__all__ = ["FAMILY_KEYS", "Family", "Range", "merge", "read_family"]
 
 FAMILY_KEYS = ("releases", "ranges", "aliases")
 """Top-level keys of a family file that are not rules themselves."""
@@ -71,8 +71,12 @@ class Family:
         )
 
 
-def _merge(base: MarkedMap, change: MarkedMap) -> MarkedMap:
-    """``base`` with ``change`` merged in, keeping each key's position in its own file."""
+def merge(base: MarkedMap, change: MarkedMap) -> MarkedMap:
+    """``base`` with ``change`` merged in, keeping each key's position in its own file.
+
+    Mappings are merged key by key, other values replaced, ``null`` removes a key (a
+    range's ``set``, and a ``local.changes`` item's).
+    """
     out = MarkedMap(base)
     out.line, out.column = base.line, base.column
     out.key_lines, out.key_columns = dict(base.key_lines), dict(base.key_columns)
@@ -82,7 +86,7 @@ def _merge(base: MarkedMap, change: MarkedMap) -> MarkedMap:
             continue
         old = out.get(key)
         out[key] = (
-            _merge(old, value)
+            merge(old, value)
             if isinstance(old, MarkedMap) and isinstance(value, MarkedMap)
             else value
         )
@@ -137,7 +141,7 @@ def read_family(path: Path) -> Family:
             change = check.table(
                 node.get("set", MarkedMap()), f"{where}.set", parent=node, key="set"
             )
-            data = _merge(ranges[-1].data, change)
+            data = merge(ranges[-1].data, change)
             range_summary = check.string(node, "summary", f"{where}.summary", non_empty=True)
             data["summary"] = range_summary
             ranges.append(

@@ -58,8 +58,7 @@ def _table(prefix: str, doc: str = "") -> dict[str, Any]:
         if prefix and not k.path.startswith(prefix + "."):
             continue
         names.setdefault(rest.split(".", 1)[0], []).append(k)
-    if not prefix or prefix.endswith("[]"):
-        names = {n: ks for n, ks in names.items() if not n.endswith("[]")}
+    names = {n: ks for n, ks in names.items() if not n.endswith("[]")}  # item keys: range-list
     for name, keys in names.items():
         direct = next((k for k in keys if k.path == f"{prefix}.{name}".lstrip(".")), None)
         full = f"{prefix}.{name}".lstrip(".")

@@ -21,6 +21,7 @@ from planner.model.yamlfile import Checker, MarkedMap
 from planner.policy import schema
 from planner.policy.catalog import available_rule_sets, find_rules, rules_dir
 from planner.policy.family import Range, read_family
+from planner.policy.local_block import read_local
 from planner.policy.normalize import Normalizer
 from planner.policy.ruleset import (
     DEFAULT_RULES,
@@ -96,6 +97,7 @@ class _Reader:
                 "attestations",
                 "windows",
                 "host",
+                "local",
             ),
         )
         if top["schema"] != schema.SCHEMA_VERSION:
@@ -153,6 +155,7 @@ class _Reader:
             family=family,
             releases=release_range.text if release_range else "",
             range_source=release_range.source if release_range else "",
+            local=read_local(self.check, top),
         )
 
     def host(self, top: MarkedMap) -> HostRules:

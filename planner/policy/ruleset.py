@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 from planner.model.platform import Platform
+from planner.policy.detection import Detection, LocalRules
 from planner.policy.normalize import Normalizer
 from planner.policy.stable_abi import StableAbi
 
@@ -105,12 +106,25 @@ class RuleSet:
     """The release asked for (``1.7.20``); '' when the newest range was taken."""
     range_source: str = ""
     """Where this range's difference from the one before comes from."""
+    local: LocalRules | None = None
+    """``local``: how the engine detects its own host, per release; None when not declared."""
 
     def __hash__(self) -> int:
         return object.__hash__(self)  # equality is identity; every memo hashes rule sets
 
     def __eq__(self, other: object) -> bool:
         return self is other
+
+    def local_detection(self) -> Detection | None:
+        """How the engine of these rules, at their release, detects its host; None if unknown.
+
+        The ``local`` block describes the engine its file is named for: it applies when
+        the file's ``name`` is its family (the file name), so a shipped file copied under
+        another name keeps its selection rules but is not taken for that engine.
+        """
+        if self.local is None or self.local.name != self.family:
+            return None
+        return self.local.at(self.release, self.releases)
 
     def vector(self, host: Platform) -> tuple[ArchVariant, ...]:
         """What a normalized host runs, most preferred first (containerd ``platformVector``).

@@ -13,9 +13,10 @@ architecture name.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
+from planner.policy.schema_key import Key, Kind
+from planner.policy.schema_local import LOCAL_KEYS
 from planner.policy.stable_abi import FLOOR_RULES
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "TIE_BREAKS",
     "Key",
+    "Kind",
     "default",
     "key",
     "options",
@@ -32,34 +34,6 @@ SCHEMA_VERSION = 1
 
 TIE_BREAKS = ("more-os-features", "zstd-first", "os-version-desc", "revision-desc")
 """Tie-breaks among entries of equal rank, before list order (``order``, ``windows.order``)."""
-
-Kind = Literal[
-    "integer",
-    "string",
-    "strings",
-    "boolean",
-    "enum",
-    "enums",
-    "builds",
-    "string-map",
-    "platform-list",
-    "table",
-    "enum-or-platform",
-    "range-list",
-]
-
-
-@dataclass(frozen=True)
-class Key:
-    """One key of a rule file."""
-
-    path: str
-    kind: Kind
-    doc: str
-    choices: tuple[str, ...] = ()
-    default: Any = None
-    required: bool = False
-
 
 _SIDES = "normalize.<side>"
 
@@ -114,6 +88,7 @@ KEYS: tuple[Key, ...] = (
         choices=("keep", "drop"),
         default="keep",
     ),
+    *LOCAL_KEYS,
     Key(
         "normalize",
         "table",
