@@ -143,13 +143,18 @@ def test_a_made_up_system_without_cpuinfo(tmp_path: Path) -> None:
     assert "getCPUVariant gives no variant on plan9/arm64" in arm.how[-1]
 
 
-def test_a_block_under_another_file_name_is_not_that_engine(tmp_path: Path) -> None:
+def test_a_block_under_another_file_name_still_says_how_its_engine_detects(
+    tmp_path: Path,
+) -> None:
+    """The file says: the same block under another file name detects the same way."""
     path = tmp_path / "other.yaml"
     path.write_text(MINE)
-    rules = load_rules(path)
-    assert rules.local is not None and rules.local_detection() is None
+    mine = tmp_path / "myengine.yaml"
+    mine.write_text(MINE)
     local = read_machine(CPUINFO / "core-i7-4770-haswell", machine="x86_64", system="linux")
-    assert "does not know how the engine" in local.host_for(rules).how[-1]
+    other, same = local.host_for(load_rules(path)), local.host_for(load_rules(mine))
+    assert other.platform == same.platform and other.how == same.how
+    assert "does not know how the engine" not in other.how[-1]
 
 
 @pytest.mark.parametrize(

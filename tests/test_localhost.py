@@ -279,14 +279,30 @@ def test_a_range_without_a_release_takes_its_upper_end() -> None:
 
 
 def test_an_unknown_family_is_the_plain_platform(tmp_path: Path) -> None:
+    """A rule file without a ``local`` block: pull-planner does not guess the engine."""
+    import yaml
+
     mine = tmp_path / "mine.yaml"
-    shutil.copy(ROOT / "rules" / "crane.yaml", mine)
+    data = yaml.safe_load((ROOT / "rules" / "crane.yaml").read_text())
+    del data["local"]
+    mine.write_text(yaml.safe_dump(data, sort_keys=False))
     rules = load_rules(mine)
     assert rules.family == "mine"
     local = read_machine(DATA / HASWELL, machine="x86_64", system="linux").host_for(rules)
     assert local.platform.format() == "linux/amd64"
     assert "does not know how the engine" in local.how[-1]
     assert "family 'mine'" in local.how[-1]
+
+
+def test_a_family_file_of_ones_own_detects_as_it_declares(tmp_path: Path) -> None:
+    """Adding a family is a file: a copy of docker.yaml under another name, with its
+    ``local`` block, detects this machine as Docker does (the x86-64 level)."""
+    mine = tmp_path / "my-docker.yaml"
+    shutil.copy(ROOT / "rules" / "docker.yaml", mine)
+    local = read_machine(DATA / HASWELL, machine="x86_64", system="linux").host_for(
+        load_rules(mine)
+    )
+    assert local.platform.format() == "linux/amd64/v3"
 
 
 # -- reading: injectable root, defaults, other systems

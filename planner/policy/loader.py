@@ -20,8 +20,8 @@ from planner.model.platform import Platform
 from planner.model.yamlfile import Checker, MarkedMap
 from planner.policy import schema
 from planner.policy.catalog import available_rule_sets, find_rules, rules_dir
+from planner.policy.detection import read_local
 from planner.policy.family import Range, read_family
-from planner.policy.local_block import read_local
 from planner.policy.normalize import Normalizer
 from planner.policy.ruleset import (
     DEFAULT_RULES,

@@ -116,13 +116,9 @@ class RuleSet:
         return self is other
 
     def local_detection(self) -> Detection | None:
-        """How the engine of these rules, at their release, detects its host; None if unknown.
-
-        The ``local`` block describes the engine its file is named for: it applies when
-        the file's ``name`` is its family (the file name), so a shipped file copied under
-        another name keeps its selection rules but is not taken for that engine.
-        """
-        if self.local is None or self.local.name != self.family:
+        """How the engine of these rules, at their release, detects its host; None when the
+        file has no ``local`` block (a family added as a file needs no Python)."""
+        if self.local is None:
             return None
         return self.local.at(self.release, self.releases)
 
