@@ -8,6 +8,9 @@ closed, full or cannot encode the text.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,7 +18,7 @@ import pytest
 from planner import RegistryError, RegistryOptions, Unauthorized, resolve
 from planner.model.manifest import OCI_INDEX
 from planner.transport.credentials import CredentialStore
-from tests.helpers import cli
+from tests.helpers import ROOT, SEED_INDEX, cli
 from tests.hostile_server import HostileServer, answer, challenge, manifest, redirect
 from tests.test_hostile_inputs import one_line_error
 from tests.test_registry_faults import INDEX
@@ -98,3 +101,108 @@ def test_cli_redirect_to_javascript_is_one_line_exit_3(tmp_path: Path) -> None:
             "--cache-dir", str(tmp_path / "cache"),
         )  # fmt: skip
     assert code == 3 and "unusable location 'javascript:alert(1)'" in one_line_error(err)
+
+
+# --------------------------------------------------------------------------- standard streams
+
+RESOLVE = ["resolve", str(SEED_INDEX), "--platform", "linux/amd64"]
+
+
+def run(
+    *args: str, shell_redirect: str = "", env: dict[str, str] | None = None, **kw: object
+) -> tuple[int, str, str]:
+    """The CLI in a fresh process; ``shell_redirect`` is applied by ``sh`` (``>&-``, ``<&-``)."""
+    argv = [sys.executable, "-m", "planner", *args]
+    command = ["sh", "-c", 'exec "$@" ' + shell_redirect, "sh", *argv] if shell_redirect else argv
+    kw.setdefault("stdout", subprocess.PIPE)
+    kw.setdefault("stdin", subprocess.DEVNULL)
+    done = subprocess.run(
+        command,
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        timeout=30,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+        **kw,  # type: ignore[call-overload]
+    )
+    out = done.stdout.decode("utf-8", "replace") if done.stdout else ""
+    return done.returncode, out, done.stderr.decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_stdout_closed(fmt: str) -> None:
+    code, _, err = run(*RESOLVE, "--format", fmt, shell_redirect=">&-", stdout=None)
+    assert code == 3
+    assert "cannot write the output: standard output is closed" in one_line_error(err)
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "yaml"])
+def test_stdout_full(fmt: str) -> None:
+    with open("/dev/full", "wb") as full:
+        code, _, err = run(*RESOLVE, "--format", fmt, stdout=full)
+    assert code == 3
+    assert "cannot write the output: No space left on device" in one_line_error(err)
+
+
+def test_stdout_pipe_without_reader() -> None:
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        code, _, err = run(*RESOLVE, "--format", "json", stdout=write)
+    finally:
+        os.close(write)
+    assert code == 3 and "cannot write the output: Broken pipe" in one_line_error(err)
+
+
+def test_schema_to_a_full_disk() -> None:
+    """``print`` in a command, not only :func:`planner.cli.output.write`."""
+    with open("/dev/full", "wb") as full:
+        code, _, err = run("schema", "hosts", stdout=full)
+    assert code == 3 and "No space left on device" in one_line_error(err)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["resolve", "-", "--platform", "linux/amd64"], "SOURCE -: standard input is closed"),
+        (["check", "-f", "-", "--platform", "linux/amd64"], "-f -: standard input is closed"),
+        (
+            ["resolve", "127.0.0.1:9/app:1", "--platform", "linux/amd64", "-u", "me",
+             "--password-stdin", "--retries", "0"],
+            "--password-stdin: standard input is closed",
+        ),
+    ],
+    ids=["source", "filename", "password"],
+)  # fmt: skip
+def test_stdin_closed(args: list[str], message: str) -> None:
+    code, _, err = run(*args, shell_redirect="<&-", stdin=None)
+    assert code == 2 and message in one_line_error(err)
+
+
+@pytest.mark.parametrize("locale", ["C.UTF-8", "C"])
+def test_password_not_utf8(locale: str) -> None:
+    code, _, err = run(
+        "resolve", "127.0.0.1:9/app:1", "--platform", "linux/amd64", "-u", "me",
+        "--password-stdin", "--retries", "0",
+        input=b"\xff\xfesecret\n", stdin=None, env={"LC_ALL": locale},
+    )  # fmt: skip
+    assert code == 2
+    assert "the password on standard input is not UTF-8 text (byte 0)" in one_line_error(err)
+
+
+@pytest.mark.parametrize("columns", ["²", "٣٣", "9" * 5000, " 100 "])
+def test_columns_that_int_cannot_read(columns: str) -> None:
+    code, out, err = run(*RESOLVE, env={"COLUMNS": columns})
+    assert code == 0 and "selected" in out and err == ""
+
+
+def test_ascii_output_encoding() -> None:
+    """An os.feature (or any name) with non-ASCII characters, on an ASCII stdout and stderr."""
+    code, out, err = run(
+        *RESOLVE, "--os-feature", "é中", env={"PYTHONIOENCODING": "ascii", "LC_ALL": "C"}
+    )
+    assert "Traceback" not in err
+    assert code == 0 and "\\xe9\\u4e2d" in out
+    code, _, err = run(
+        "resolve", "é.json", "--platform", "linux/amd64", env={"PYTHONIOENCODING": "ascii"}
+    )
+    assert code == 2 and "\\xe9.json" in one_line_error(err)
