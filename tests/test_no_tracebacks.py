@@ -8,6 +8,7 @@ closed, full or cannot encode the text.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -15,10 +16,11 @@ from pathlib import Path
 
 import pytest
 
+import planner
 from planner import RegistryError, RegistryOptions, Unauthorized, resolve
 from planner.model.manifest import OCI_INDEX
 from planner.transport.credentials import CredentialStore
-from tests.helpers import ROOT, SEED_INDEX, cli
+from tests.helpers import ROOT, SEED_INDEX, OciLayout, cli, index_json
 from tests.hostile_server import HostileServer, answer, challenge, manifest, redirect
 from tests.test_hostile_inputs import one_line_error
 from tests.test_registry_faults import INDEX
@@ -206,3 +208,113 @@ def test_ascii_output_encoding() -> None:
         "resolve", "é.json", "--platform", "linux/amd64", env={"PYTHONIOENCODING": "ascii"}
     )
     assert code == 2 and "\\xe9.json" in one_line_error(err)
+
+
+# --------------------------------------------------------------------------- long numbers
+
+DATA = ROOT / "tests" / "data" / "inventories"
+LONG_BUILD = "10.0." + HUGE_DIGITS
+LONG_REVISION = "10.0.17763." + HUGE_DIGITS
+
+
+@pytest.mark.parametrize("version", [LONG_BUILD, LONG_REVISION, "10.0.17763.²"])
+@pytest.mark.parametrize("rules", ["docker", "containerd"])
+def test_long_os_version_in_an_index(tmp_path: Path, version: str, rules: str) -> None:
+    path = tmp_path / "index.json"
+    path.write_bytes(
+        index_json(
+            [
+                {"platform": {"os": "windows", "architecture": "amd64", "os.version": version}},
+                {"platform": {"os": "windows", "architecture": "amd64", "os.version": version}},
+            ]
+        )
+    )
+    code, _, err = cli(
+        "resolve", str(path), "--platform", "windows/amd64", "--os-version", "10.0.17763.1",
+        "--rules", rules,
+    )  # fmt: skip
+    assert "Traceback" not in err and code in (0, 1)
+
+
+@pytest.mark.parametrize("version", [LONG_BUILD, LONG_REVISION, "10.0.²"])
+def test_long_os_version_flag(version: str) -> None:
+    code, _, err = cli(
+        "resolve", str(SEED_INDEX), "--platform", "windows/amd64", "--os-version", version
+    )
+    assert "Traceback" not in err and code in (0, 1, 2)
+    if code == 2:
+        one_line_error(err)
+
+
+def test_long_os_version_in_a_host_profile(tmp_path: Path) -> None:
+    hosts = tmp_path / "hosts.yaml"
+    hosts.write_text(
+        "hosts:\n"
+        f"  - {{name: a, platform: windows/amd64, os.version: '{LONG_BUILD}'}}\n"
+        f"  - {{name: b, platform: windows/amd64, os.version: '{LONG_REVISION}'}}\n"
+    )
+    code, _, err = cli("check", str(SEED_INDEX), "--hosts", str(hosts))
+    assert "Traceback" not in err and code in (1, 2)
+    if code == 2:
+        one_line_error(err)
+
+
+@pytest.mark.parametrize("revision", [None, HUGE_DIGITS, "²"])
+def test_long_kernel_version_from_kubectl(tmp_path: Path, revision: str | None) -> None:
+    """A kernelVersion with a 5,000-digit build, or the node's build and such a revision."""
+    nodes = json.loads((DATA / "aks-windows-nodes.json").read_text())
+    for node in nodes["items"]:
+        build = node["metadata"]["labels"].get("node.kubernetes.io/windows-build")
+        kernel = LONG_BUILD if revision is None or build is None else f"{build}.{revision}"
+        node["status"]["nodeInfo"]["kernelVersion"] = kernel
+    path = tmp_path / "nodes.json"
+    path.write_text(json.dumps(nodes))
+    hosts = planner.load_inventory(path)
+    assert hosts
+    code, _, err = cli("check", str(SEED_INDEX), "--hosts", str(path), "--no-plan")
+    assert "Traceback" not in err and code in (0, 1)
+
+
+def test_go_int_never_raises() -> None:
+    from planner.model.units import go_int
+
+    assert [go_int(t) for t in ["12", "-3", "+4", "007", "0" * 30 + "5"]] == [12, -3, 4, 7, 5]
+    assert [go_int(t) for t in ["²", "٣", "", "-", HUGE_DIGITS, str(1 << 63), "1.5"]] == [None] * 7
+
+
+# --------------------------------------------------------------------------- URLs
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http://[bad]/x"])
+def test_foreign_layer_url_that_does_not_parse(tmp_path: Path, url: str) -> None:
+    layout = OciLayout(tmp_path / "layout")
+    config = layout.blob(b'{"os": "windows", "architecture": "amd64"}')
+    foreign = {
+        "mediaType": "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
+        "digest": "sha256:" + "f" * 64,
+        "size": 100,
+        "urls": [url, "https://mcr.microsoft.com/l/x"],
+    }
+    manifest = json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", **config},
+            "layers": [foreign],
+        }
+    ).encode()
+    descriptor = {
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        **layout.blob(manifest),
+    }
+    descriptor["platform"] = {
+        "os": "windows",
+        "architecture": "amd64",
+        "os.version": "10.0.20348.1",
+    }
+    layout.tag(layout.index([descriptor]), "1")
+    result = planner.plan(f"oci:{layout.root}:1", "windows(10.0.20348.1)/amd64")
+    assert result.blobs[-1].location == "https://mcr.microsoft.com/l/x"
+    assert ("mcr.microsoft.com", "foreign layers") in result.hosts
+    code, _, err = cli("plan", f"oci:{layout.root}:1", "--platform", "windows(10.0.20348.1)/amd64")
+    assert code == 0 and "Traceback" not in err

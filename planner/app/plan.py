@@ -270,6 +270,21 @@ def _fetched_on_the_way(
     return documents
 
 
+def _host_of(url: str) -> str:
+    """The host (and port) of a foreign layer's URL, never its userinfo; "" when the URL
+    does not parse (``http://[::1``: the image's text, not a host to name)."""
+    try:
+        return urlsplit(url).netloc.rpartition("@")[2]
+    except ValueError:
+        return ""
+
+
+def _first_url(urls: Sequence[str]) -> str | None:
+    """The first of a foreign layer's URLs that parses: engines try them in order,
+    and one that does not parse is no place to fetch from."""
+    return next((url for url in urls if _host_of(url)), None)
+
+
 def build_plan(
     source: Source,
     resolution: Resolution,
@@ -287,7 +302,9 @@ def build_plan(
     # Non-distributable layers with urls are fetched from those urls, not the registry.
     foreign = {d.digest: d for _, d in descriptors if d.media_type in FOREIGN_TYPES and d.urls}
     where: dict[str, str | None] = {
-        d.digest: foreign[d.digest].urls[0] if d.digest in foreign else source.blob_url(d.digest)
+        d.digest: _first_url(foreign[d.digest].urls)
+        if d.digest in foreign
+        else source.blob_url(d.digest)
         for _, d in descriptors
     }
 
@@ -311,7 +328,7 @@ def build_plan(
                 hosts.setdefault(location.host, "blobs (redirected)")
     for digest in sorted(foreign):
         for url in foreign[digest].urls:
-            url_host = urlsplit(url).netloc.rpartition("@")[2]  # never show userinfo
+            url_host = _host_of(url)
             if url_host:
                 hosts.setdefault(url_host, "foreign layers")
 

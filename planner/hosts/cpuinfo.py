@@ -26,6 +26,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from planner.model.units import go_int
+
 __all__ = [
     "X86_LEVELS",
     "CpuInfo",
@@ -138,8 +140,9 @@ def x86_level(info: CpuInfo) -> X86Level | None:
     if flags_line is None:
         return None
     cpuid = info.first("cpuid level")
-    if cpuid is not None and cpuid.isdigit() and int(cpuid) < 7:  # detectVersion: leaf 0 < 7
-        return X86Level(1, (), (), cpuid_level=int(cpuid))
+    leaf = go_int(cpuid) if cpuid is not None and cpuid.isdigit() else None
+    if leaf is not None and leaf < 7:  # detectVersion: leaf 0 < 7
+        return X86Level(1, (), (), cpuid_level=leaf)
     flags = set(flags_line.split())
     level = 1
     present: tuple[str, ...] = ()
