@@ -172,5 +172,5 @@ def _names(report: object, options: object) -> str:
 def test_render_refuses_what_it_cannot_render() -> None:
     from planner import render
 
-    with pytest.raises(TypeError, match="render: report must be a FleetReport or a WorkloadReport"):
+    with pytest.raises(TypeError, match="report must be a FleetReport or a WorkloadReport"):
         render("report", "text")  # type: ignore[arg-type]

@@ -22,8 +22,10 @@ from typing import TYPE_CHECKING, Any, Literal
 from planner.app.plan import Plan, build_plan, present_from
 from planner.app.resolve import Resolution, resolve_source
 from planner.hosts.profiles import HostProfile
+from planner.model.arguments import bandwidth_argument, items_argument
 from planner.model.stats import Stats
 from planner.select.verdicts import Notice
+from planner.sources import check_registry
 from planner.sources.sourceset import SourceSet
 
 if TYPE_CHECKING:
@@ -320,6 +322,10 @@ def run_fleet(
     listed in :attr:`FleetReport.unavailable` instead of failing the run, as a
     pull fails for the workloads that use it and no other.
     """
+    images = items_argument(images, str, "images", "image SOURCE strings")
+    hosts = items_argument(hosts, HostProfile, "hosts", "HostProfiles")
+    check_registry(registry)
+    bandwidth = bandwidth_argument(bandwidth)
     allow = allow or set()
     report = progress or (lambda stage, done, total: None)
     pools = pools_of(hosts)

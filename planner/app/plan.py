@@ -18,19 +18,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import urlsplit
 
 from planner.app.resolve import Resolution, check_types, resolve_source
+from planner.model.arguments import bandwidth_argument, items_argument
 from planner.model.errors import InvalidInput, InvalidManifest, SourceError
 from planner.model.files import read_capped
-from planner.model.manifest import Descriptor, ImageManifest, validate_digest
+from planner.model.manifest import Descriptor, ImageManifest, first_url, url_host, validate_digest
 from planner.model.platform import Platform
 from planner.model.stats import Stats
 from planner.policy.loader import load_rules
 from planner.policy.ruleset import DEFAULT_RULES, RuleSet
 from planner.select import explain
 from planner.select.verdicts import Notice, NoticeCode
-from planner.sources import Source
+from planner.sources import Source, check_registry
 from planner.sources.sourceset import SourceSet
 
 if TYPE_CHECKING:
@@ -287,7 +287,9 @@ def build_plan(
     # Non-distributable layers with urls are fetched from those urls, not the registry.
     foreign = {d.digest: d for _, d in descriptors if d.media_type in FOREIGN_TYPES and d.urls}
     where: dict[str, str | None] = {
-        d.digest: foreign[d.digest].urls[0] if d.digest in foreign else source.blob_url(d.digest)
+        d.digest: first_url(foreign[d.digest].urls)
+        if d.digest in foreign
+        else source.blob_url(d.digest)
         for _, d in descriptors
     }
 
@@ -311,9 +313,9 @@ def build_plan(
                 hosts.setdefault(location.host, "blobs (redirected)")
     for digest in sorted(foreign):
         for url in foreign[digest].urls:
-            url_host = urlsplit(url).netloc.rpartition("@")[2]  # never show userinfo
-            if url_host:
-                hosts.setdefault(url_host, "foreign layers")
+            host = url_host(url)
+            if host:
+                hosts.setdefault(host, "foreign layers")
 
     blobs: list[PlannedBlob] = []
     first: dict[str, int] = {}
@@ -385,9 +387,11 @@ def plan(
     check_types(source, host, rules)
     host = Platform.parse(host) if isinstance(host, str) else host
     rules = load_rules(rules) if isinstance(rules, str) else rules
-    if isinstance(have, str) or not all(isinstance(h, (str, Source)) for h in have):
-        raise InvalidInput("have must be a list of SOURCE strings or Sources")
-    present = {validate_digest(d, "have digest") for d in have_digests}
+    have = items_argument(have, (str, Source), "have", "SOURCE strings or Sources")
+    have_blobs: list[str] = items_argument(have_digests, str, "have_digests", "digest strings")
+    bandwidth = bandwidth_argument(bandwidth)
+    check_registry(registry)
+    present = {validate_digest(d, "have digest") for d in have_blobs}
     notices = []
     with SourceSet(registry) as sources:  # SOURCE and every have share one registry session
         main = sources.get(source) if isinstance(source, str) else source

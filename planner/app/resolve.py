@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from planner.model.errors import InvalidInput, NoCompatibleImage
+from planner.model.arguments import InvalidArgument
+from planner.model.errors import NoCompatibleImage
 from planner.model.manifest import (
     MAX_CONFIG_BYTES,
     Descriptor,
@@ -21,7 +22,7 @@ from planner.select import explain
 from planner.select.runs import RUNS, Isolation, judge_image_platform, run_verdict
 from planner.select.selector import Candidate, Selection, select
 from planner.select.verdicts import Code, Notice, NoticeCode, Verdict
-from planner.sources import Source, open_source
+from planner.sources import Source, check_registry, open_source
 
 if TYPE_CHECKING:
     from planner.transport.options import RegistryOptions
@@ -111,15 +112,15 @@ class Resolution:
 def check_types(source: object, host: object, rules: object) -> None:
     """Wrong argument types are InvalidInput, like any other bad input."""
     if not isinstance(source, (str, Source)):
-        raise InvalidInput(
+        raise InvalidArgument(
             f"source must be a SOURCE string or a Source, not {type(source).__name__}"
         )
     if not isinstance(host, (str, Platform)):
-        raise InvalidInput(
+        raise InvalidArgument(
             f"host must be a platform string or a Platform, not {type(host).__name__}"
         )
     if not isinstance(rules, (str, RuleSet)):
-        raise InvalidInput(
+        raise InvalidArgument(
             f"rules must be a rule-set name or a RuleSet, not {type(rules).__name__}"
         )
 
@@ -142,6 +143,9 @@ def resolve(
     host's (``process``, the default, or ``hyperv``), for :attr:`Resolution.runs`.
     """
     check_types(source, host, rules)
+    check_registry(registry)
+    if isolation not in (None, "process", "hyperv"):
+        raise InvalidArgument(f"isolation must be 'process', 'hyperv' or None, not {isolation!r}")
     host = Platform.parse(host) if isinstance(host, str) else host
     rules = load_rules(rules) if isinstance(rules, str) else rules
     if isinstance(source, str):

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import sys
 from collections.abc import Callable, Sequence
 
 from planner.cli import commands, output
 from planner.cli.options import hint_for
 from planner.cli.parser import build_parser
-from planner.cli.status import EXIT_INVALID, EXIT_OK, exit_code_for
+from planner.cli.status import EXIT_INVALID, EXIT_IO, exit_code_for
 from planner.model.errors import PlannerError
 
 __all__ = ["COMMANDS", "main"]
@@ -49,20 +50,33 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help(sys.stderr)
-        return EXIT_INVALID
+    if sys.stderr is None:  # closed: errors go nowhere rather than crash
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
+    output.tolerate_encodings()
+    if sys.stdout is None:
+        output.error("cannot write the output: standard output is closed")
+        return EXIT_IO
     try:
-        return COMMANDS[args.command](args)
-    except PlannerError as error:
-        output.error(f"{error}{hint_for(error)}")
-        return exit_code_for(error)
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:
-        return EXIT_OK
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help(sys.stderr)
+            return EXIT_INVALID
+        try:
+            code = COMMANDS[args.command](args)
+        except PlannerError as error:
+            output.error(f"{error}{hint_for(error)}")
+            return exit_code_for(error)
+        except KeyboardInterrupt:
+            return 130
+        sys.stdout.flush()  # a failure to write shows here, not at exit
+        return code
+    except OSError as exc:
+        problem = output.write_failure(exc)
+        if problem is None:
+            raise
+        output.error(f"cannot write the output: {problem}")
+        return EXIT_IO
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -21,6 +21,7 @@ from planner.model.errors import (
     PlannerError,
     RegistryError,
 )
+from planner.model.files import read_stdin
 from planner.model.platform import Platform
 from planner.model.reference import registry_name
 from planner.model.text import one_line
@@ -80,6 +81,8 @@ def build_host(
     return host.with_fields(**changes) if changes else host
 
 
+MAX_PASSWORD = 64 << 10
+"""Bytes of the one line --password-stdin reads (a token is a few KiB)."""
 LOCAL = "local"
 """``--platform local``: this machine, as the engine of the rule set detects it."""
 
@@ -323,7 +326,14 @@ def registry_options(
 
     explicit = None
     if args.username:
-        secret = sys.stdin.readline().rstrip("\r\n")
+        raw = read_stdin(MAX_PASSWORD, "--password-stdin", line=True)
+        try:
+            secret = raw.decode("utf-8").rstrip("\r\n")
+        except UnicodeDecodeError as exc:
+            raise InvalidInput(
+                f"--password-stdin: the password on standard input is not UTF-8 text"
+                f" (byte {exc.start})"
+            ) from None
         if not secret:
             raise InvalidInput("--password-stdin: no password on standard input")
         explicit = Credential(args.username, secret, origin="--username")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from typing import TYPE_CHECKING
 
 from planner.cli import options
 from planner.cli.output import Progress, error, report, write_report
 from planner.cli.status import EXIT_NO_MATCH, EXIT_OK
 from planner.model.errors import InvalidInput
+from planner.model.files import read_stdin
 from planner.model.text import plural
 
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ __all__ = ["run_workload_check"]
 
 
 def _stdin(limit: int) -> bytes:
-    return sys.stdin.buffer.read(limit)
+    return read_stdin(limit, "-f -")
 
 
 def run_workload_check(args: argparse.Namespace) -> int:

@@ -31,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from planner.model.units import go_int
 from planner.policy.detection import Detection
 
 __all__ = [
@@ -153,8 +154,9 @@ def x86_level(
     if flags_line is None:
         return None
     cpuid = info.first("cpuid level")
-    if cpuid is not None and cpuid.isdigit() and int(cpuid) < 7:  # detectVersion: leaf 0 < 7
-        return X86Level(1, (), (), cpuid_level=int(cpuid))
+    leaf = go_int(cpuid) if cpuid is not None and cpuid.isdigit() else None
+    if leaf is not None and leaf < 7:  # detectVersion: leaf 0 < 7
+        return X86Level(1, (), (), cpuid_level=leaf)
     flags = set(flags_line.split())
     level = 1
     present: tuple[str, ...] = ()

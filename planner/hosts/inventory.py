@@ -25,6 +25,7 @@ host profile's as :class:`~planner.hosts.records.InvalidProfile`, its base).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,7 @@ from typing import Any
 from planner.hosts import docker, kubectl, podman
 from planner.hosts.profiles import read_profile
 from planner.hosts.records import HostProfile, Includes, InvalidInventory, PlacedHost, check_unique
+from planner.model.arguments import path_argument
 from planner.model.documents import decode_text, fast_json, looks_like_json
 from planner.model.errors import InvalidInput
 from planner.model.files import read_capped
@@ -146,19 +148,21 @@ def _read(path: Path, include: Includes, fast: bool = False) -> list[PlacedHost]
     return sniffed.read(path, data, include)
 
 
-def load_inventory(path: Path) -> list[HostProfile]:
+def load_inventory(path: str | os.PathLike[str]) -> list[HostProfile]:
     """The hosts of one inventory file, in its order (an included file's where it is included).
 
     A host name appears once across every file read; a repeat is an error naming both places.
+    ``path`` is a ``str`` or ``os.PathLike``.
     """
+    where = path_argument(path, "path")
 
     def fast(path: Path, include: Includes) -> list[PlacedHost]:
         return _read(path, include, fast=True)
 
     try:
-        placed = fast(path, Includes.starting_at(path, fast))
+        placed = fast(where, Includes.starting_at(where, fast))
         check_unique(placed, InvalidInventory)
     except InvalidInput:  # read again with positions: the same problem, with file:line
-        placed = _read(path, Includes.starting_at(path, _read))
+        placed = _read(where, Includes.starting_at(where, _read))
         check_unique(placed, InvalidInventory)
     return [p.host for p in placed]

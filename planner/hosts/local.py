@@ -45,6 +45,7 @@ from planner.hosts.cpuinfo import (
     go_arch,
     x86_level,
 )
+from planner.model.arguments import optional_argument, path_argument
 from planner.model.errors import PlannerError
 from planner.model.files import read_capped
 from planner.model.platform import Platform
@@ -212,6 +213,14 @@ def read_machine(
     ``os_version`` the Windows build (default :func:`platform.version` on Windows).
     An unreadable cpuinfo is recorded, not raised: engines then find no variant.
     """
+    root = path_argument(root, "root")
+    for name, value in (
+        ("machine", machine),
+        ("system", system),
+        ("architecture", architecture),
+        ("os_version", os_version),
+    ):
+        optional_argument(value, str, name, "a string")
     system = (system if system is not None else _platform.system()).lower()
     machine = machine if machine is not None else _platform.machine()
     arch = architecture or go_arch(machine) or machine.lower()

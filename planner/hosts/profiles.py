@@ -34,6 +34,7 @@ of the file (``pull-planner schema hosts``).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -51,6 +52,7 @@ from planner.hosts.records import (
     lacks_windows_build,
 )
 from planner.hosts.schema import HOSTS_SCHEMA
+from planner.model.arguments import path_argument
 from planner.model.errors import InvalidInput, InvalidPlatform
 from planner.model.platform import Platform
 from planner.model.yamlfile import MarkedList, MarkedMap, describe, load_file
@@ -358,8 +360,9 @@ def _read_profile_file(path: Path, include: Includes) -> list[PlacedHost]:
     return read_profile(path, load_file(path, InvalidProfile), include)
 
 
-def load_hosts(path: Path) -> list[HostProfile]:
+def load_hosts(path: str | os.PathLike[str]) -> list[HostProfile]:
     """Load and validate a host profile file (what it includes is read as profiles too;
     :func:`planner.hosts.inventory.load_inventory` reads every inventory format)."""
+    path = path_argument(path, "path")
     include = Includes.starting_at(path, _read_profile_file)
     return [p.host for p in _read_profile_file(path, include)]

@@ -9,6 +9,7 @@
     │   ├── InvalidManifest                   a manifest, index or config document
     │   ├── InvalidReference                  an image reference (registry/repo:tag@digest)
     │   ├── InvalidSource                     a SOURCE argument we cannot interpret
+    │   ├── InvalidArgument (also TypeError)  a library call's argument of the wrong type (model.arguments)
     │   ├── YamlError                         a YAML document (model.yamlfile: file:line:column)
     │   ├── InvalidProfile                    a host profile (hosts.records)
     │   │   └── InvalidInventory              a kubectl/docker/podman inventory

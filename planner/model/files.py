@@ -20,12 +20,13 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import sys
 from pathlib import Path
 from typing import Literal
 
 from planner.model.errors import InvalidInput, PlannerError
 
-__all__ = ["PathKind", "path_kind", "read_capped"]
+__all__ = ["PathKind", "path_kind", "read_capped", "read_stdin"]
 
 PathKind = Literal["file", "directory", "missing", "other", "unreadable"]
 
@@ -104,3 +105,26 @@ def read_capped(
     if size > limit:
         raise invalid(f"{name}: more than the {limit}-byte limit")
     return b"".join(chunks)
+
+
+def read_stdin(limit: int, what: str, *, line: bool = False) -> bytes:
+    """At most ``limit`` bytes of standard input (``line``: its first line), for ``what``.
+
+    A closed standard input (``<&-``: Python has no ``sys.stdin``) is
+    :class:`InvalidInput`, as an empty one is to the callers; a read that fails
+    (standard input is a directory, an I/O error) is :class:`SourceError`.
+    """
+    from planner.model.errors import SourceError
+
+    stream = sys.stdin
+    if stream is None:
+        raise InvalidInput(f"{what}: standard input is closed")
+    try:
+        binary = stream.buffer
+        return binary.readline(limit) if line else binary.read(limit)
+    except AttributeError:  # a text stream without bytes under it (an embedding, a test)
+        text = stream.readline(limit) if line else stream.read(limit)
+        return text.encode("utf-8", "surrogateescape")
+    except (OSError, ValueError) as exc:  # ValueError: the stream was closed in Python
+        reason = _reason(exc) if isinstance(exc, OSError) else "closed"
+        raise SourceError(f"{what}: cannot read standard input: {reason}") from None

@@ -12,11 +12,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import urlsplit
 
+from planner.model.arguments import check_argument, optional_argument
 from planner.model.errors import DigestMismatch, InvalidManifest
 from planner.model.platform import Platform
 
@@ -34,9 +36,11 @@ __all__ = [
     "ImageManifest",
     "Index",
     "compute_digest",
+    "first_url",
     "load_json_object",
     "parse_config_platform",
     "parse_document",
+    "url_host",
     "validate_digest",
     "verify_content",
 ]
@@ -246,6 +250,11 @@ def parse_document(
     the Content-Type it was served with, used only when the document does not
     name its own.
     """
+    if not isinstance(data, bytes) or not isinstance(where, str):
+        check_argument(data, bytes, "data", "bytes")
+        check_argument(where, str, "where", "a string naming the document")
+    optional_argument(digest, str, "digest", "a digest string")
+    optional_argument(media_type, str, "media_type", "a media type string")
     obj = load_json_object(data, where, MAX_MANIFEST_BYTES)
     schema = obj.get("schemaVersion")
     declared = obj.get("mediaType")
@@ -310,3 +319,18 @@ def parse_config_platform(data: bytes, where: str) -> Platform:
     """The platform an image config declares (its top-level os/architecture fields)."""
     obj = load_json_object(data, where, MAX_CONFIG_BYTES)
     return Platform.from_oci(obj, where)
+
+
+def url_host(url: str) -> str:
+    """The host (and port) of a foreign layer's URL, never its userinfo; "" when the URL
+    does not parse (``http://[::1``: the image's text, not a host to name)."""
+    try:
+        return urlsplit(url).netloc.rpartition("@")[2]
+    except ValueError:
+        return ""
+
+
+def first_url(urls: Sequence[str]) -> str | None:
+    """The first of a foreign layer's URLs that parses: engines try them in order,
+    and one that does not parse is no place to fetch from."""
+    return next((url for url in urls if url_host(url)), None)

@@ -12,7 +12,22 @@ import re
 
 from planner.model.errors import InvalidInput
 
-__all__ = ["format_duration", "human_size", "parse_bandwidth"]
+__all__ = ["format_duration", "go_int", "human_size", "parse_bandwidth"]
+
+
+def go_int(text: str) -> int | None:
+    """Go's ``strconv.Atoi`` / ``ParseInt(text, 10, 64)``: an optional sign, ASCII digits,
+    within int64; None for anything else.
+
+    Never raises, unlike ``int``: ``"²".isdigit()`` is true but ``int("²")`` fails,
+    and 5,000 digits pass Python's int-string limit (4,300).
+    """
+    body = text[1:] if text[:1] in ("+", "-") else text
+    if not body or not body.isascii() or not body.isdigit() or len(body.lstrip("0")) > 19:
+        return None
+    value = int(text)
+    return value if -(1 << 63) <= value < (1 << 63) else None
+
 
 _SIZE_UNITS = ("B", "kB", "MB", "GB", "TB", "PB", "EB")
 

@@ -11,7 +11,16 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-__all__ = ["BUILD_NAMES", "WindowsVersion", "build_label", "docker_build", "docker_prefix_match"]
+from planner.model.units import go_int
+
+__all__ = [
+    "BUILD_NAMES",
+    "WindowsVersion",
+    "build_label",
+    "docker_build",
+    "docker_prefix_match",
+    "revision_of",
+]
 
 # hcsshim osversion/windowsbuilds.go names, for messages only.
 BUILD_NAMES = {
@@ -70,11 +79,20 @@ def _parse(text: str) -> WindowsVersion | None:
     fields = text.split(".")
     if len(fields) < 3 or not all(f.isdigit() and f.isascii() for f in fields[:3]):
         return None
-    major, minor, build = (int(f) for f in fields[:3])
-    if major > 0xFF or minor > 0xFF or build > 0xFFFF:
+    numbers = [go_int(f) for f in fields[:3]]  # 5,000 digits: not a number, as in Go
+    major, minor, build = (-1 if n is None else n for n in numbers)
+    if not (0 <= major <= 0xFF and 0 <= minor <= 0xFF and 0 <= build <= 0xFFFF):
         return None
-    revision = int(fields[3]) if len(fields) > 3 and fields[3].isdigit() else 0
-    return WindowsVersion(major, minor, build, revision)
+    return WindowsVersion(major, minor, build, revision_of(text))
+
+
+def revision_of(os_version: str) -> int:
+    """winRevision: the fourth field as a number; 0 when missing or not one (Go's
+    ``Atoi`` fails on ``²`` and past int64, so these read as 0 too)."""
+    fields = os_version.split(".", 4)
+    if len(fields) < 4 or not fields[3].isdigit():
+        return 0
+    return go_int(fields[3]) or 0
 
 
 def docker_build(os_version: str) -> int | None:
@@ -91,7 +109,7 @@ def docker_build(os_version: str) -> int | None:
     digits = build[1:] if build[:1] in "+-" and len(build) > 1 else build
     if not (digits.isdigit() and digits.isascii()):
         return None
-    return int(build)
+    return go_int(build)  # None past int64, where Atoi fails too
 
 
 def docker_prefix_match(os_version: str, host: WindowsVersion) -> bool:

@@ -15,6 +15,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, cast
 
+from planner.model.arguments import path_argument
 from planner.model.errors import InvalidPlatform, InvalidRules
 from planner.model.platform import Platform
 from planner.model.yamlfile import Checker, MarkedMap
@@ -42,6 +43,10 @@ __all__ = ["available_rule_sets", "load_rules", "read_rule_file"]
 def load_rules(name_or_path: str | Path = DEFAULT_RULES, *, base: Path | None = None) -> RuleSet:
     """A rule set: a family (``docker``: its newest range), a release (``containerd@1.7.20``),
     an alias (``containerd-1.6``), or a rule file by path."""
+    if not isinstance(name_or_path, str):
+        name_or_path = path_argument(name_or_path, "name_or_path")
+    if base is not None:
+        base = path_argument(base, "base")
     located = find_rules(name_or_path, base)
     shipped = located.path.parent == rules_dir() and not located.name.endswith((".yaml", ".yml"))
     return _rules_for(located.path, located.release, located.name if shipped else None)

@@ -111,15 +111,14 @@ def render(
     format ``fmt`` (a key of :data:`FORMATS`): exactly what ``pull-planner check`` writes.
     """
     from planner.app.fleet import FleetReport
+    from planner.model.arguments import InvalidArgument, check_argument
     from planner.workloads.check import WorkloadReport
 
-    if not isinstance(report, (FleetReport, WorkloadReport)):
-        raise TypeError(
-            f"render: report must be a FleetReport or a WorkloadReport, not {type(report).__name__}"
-        )
+    check_argument(
+        report, (FleetReport, WorkloadReport), "report", "a FleetReport or a WorkloadReport"
+    )
     found = FORMATS.get(fmt) if isinstance(fmt, str) else None
     if found is None:
-        raise ValueError(f"render: unknown format {fmt!r} (one of: {', '.join(FORMATS)})")
-    if options is not None and not isinstance(options, RenderOptions):
-        raise TypeError(f"render: options must be RenderOptions, not {type(options).__name__}")
+        raise InvalidArgument(f"fmt must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    check_argument(options, (RenderOptions, type(None)), "options", "RenderOptions or None")
     return found.renderer(report)(report, options or RenderOptions())

@@ -41,12 +41,16 @@ safe = one_line
 
 
 def terminal_width(stream: TextIO | None = None) -> int:
-    """``$COLUMNS``, else the terminal's width, else 80; never below 40."""
-    value = os.environ.get("COLUMNS", "")
-    if value.isdigit() and int(value) > 0:
+    """``$COLUMNS``, else the terminal's width, else 80; never below 40.
+
+    ``$COLUMNS`` counts only as ASCII digits of a sane length: ``²`` is a digit
+    to ``str.isdigit`` but not to ``int``, and 5,000 digits pass Python's
+    int-string limit."""
+    value = os.environ.get("COLUMNS", "").strip()
+    if value.isascii() and value.isdigit() and len(value) <= 6 and int(value) > 0:
         return max(40, int(value))
     stream = stream or sys.stdout
-    if stream.isatty():
+    if stream is not None and stream.isatty():
         return max(40, shutil.get_terminal_size((80, 24)).columns)
     return 80
 

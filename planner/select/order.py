@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from planner.model.manifest import OCI_INDEX, Descriptor
+from planner.model.windows import revision_of
 from planner.policy.ruleset import TieBreak
 
 __all__ = ["decided_by", "preference"]
@@ -52,9 +53,7 @@ def _tie_key(tie: TieBreak, desc: Descriptor, index_media_type: str) -> Any:
     if tie == "os-version-desc":
         return _Descending(platform.os_version if platform else "")
     # revision-desc: winRevision(), 0 when missing or not a number
-    fields = platform.os_version.split(".") if platform else []
-    revision = int(fields[3]) if len(fields) > 3 and fields[3].isdigit() else 0
-    return -revision
+    return -revision_of(platform.os_version) if platform else 0
 
 
 def preference(

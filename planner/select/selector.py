@@ -22,7 +22,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from planner.model.errors import InvalidInput, InvalidManifest
+from planner.model.arguments import check_argument
+from planner.model.errors import InvalidManifest
 from planner.model.manifest import Descriptor, Index
 from planner.model.platform import Platform
 from planner.policy.ruleset import RuleSet
@@ -245,10 +246,9 @@ def select(
         or not isinstance(host, Platform)
         or not isinstance(rules, RuleSet)
     ):
-        raise InvalidInput(
-            "select() takes an Index, a Platform and a RuleSet, not"
-            f" {type(index).__name__}, {type(host).__name__}, {type(rules).__name__}"
-        )
+        check_argument(index, Index, "index", "an Index")
+        check_argument(host, Platform, "host", "a Platform")
+        check_argument(rules, RuleSet, "rules", "a RuleSet")
     view = host_view(host, rules)
     key = (id(index), id(rules), view.key[0], load_index is not None)
     known = _memo.get(key)

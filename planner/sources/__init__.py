@@ -19,6 +19,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from planner.model.arguments import check_argument
 from planner.model.errors import InvalidInput, InvalidReference, InvalidSource
 from planner.model.files import path_kind
 from planner.model.reference import Reference
@@ -35,6 +36,7 @@ __all__ = [
     "OciLayoutSource",
     "Source",
     "SourceKind",
+    "check_registry",
     "is_registry_spec",
     "open_source",
     "source_kind",
@@ -131,6 +133,14 @@ def is_registry_spec(spec: str) -> bool:
         return False
 
 
+def check_registry(registry: object) -> None:
+    """``registry`` is None or a :class:`~planner.RegistryOptions` (imported only to check one)."""
+    if registry is not None:
+        from planner.transport.options import RegistryOptions
+
+        check_argument(registry, RegistryOptions, "registry", "a RegistryOptions or None")
+
+
 def open_source(
     spec: str, registry: RegistryOptions | None = None, *, session: RegistrySession | None = None
 ) -> Source:
@@ -140,6 +150,8 @@ def open_source(
     when SOURCE is an image reference; with ``session``, the source shares that
     session's connections and documents instead (and ``registry`` is unused).
     """
+    check_argument(spec, str, "spec", "a SOURCE string")
+    check_registry(registry)
     kind = source_kind(spec)
     if kind == "stdin":
         return JsonFileSource.from_stdin()

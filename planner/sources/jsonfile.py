@@ -9,10 +9,10 @@ or ``<hex>.json``, each verified against its digest. From stdin there are none.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from planner.model.errors import SourceError
+from planner.model.files import read_stdin
 from planner.model.manifest import (
     MAX_MANIFEST_BYTES,
     Descriptor,
@@ -41,7 +41,7 @@ class JsonFileSource(Source):
 
     @classmethod
     def from_stdin(cls) -> JsonFileSource:
-        data = sys.stdin.buffer.read(MAX_MANIFEST_BYTES + 1)
+        data = read_stdin(MAX_MANIFEST_BYTES + 1, "SOURCE -")
         return cls(None, data, name="-")
 
     def _read(self) -> bytes:

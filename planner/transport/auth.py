@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import json
 import re
 import time
 from collections.abc import AsyncGenerator
@@ -57,7 +56,7 @@ from planner.model.stats import KIND_EXTENSION
 from planner.transport.cache import Cache
 from planner.transport.challenge import Challenge, parse_challenges, usable_realm
 from planner.transport.credentials import Credential, CredentialStore
-from planner.transport.errors import quoted, status_text
+from planner.transport.errors import json_or_none, quoted, status_text
 
 __all__ = ["MAX_TOKEN_RESPONSE", "Answer", "RegistryAuth", "origin_of"]
 
@@ -335,10 +334,7 @@ class RegistryAuth:
                 f"the token service of {name} answered {status_text(answer.status)}",
                 answer.status,
             )
-        try:
-            body = json.loads(answer.body)
-        except ValueError:
-            body = None
+        body = json_or_none(answer.body)
         token = (body.get("token") or body.get("access_token")) if isinstance(body, dict) else None
         if (
             not isinstance(token, str)

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from planner.model.manifest import compute_digest, validate_digest
+from planner.transport.errors import json_or_none
 
 __all__ = ["Cache", "default_cache_dir"]
 
@@ -108,13 +109,10 @@ class Cache:
                 raw = handle.read(MAX_CHALLENGE_FILE + 1)
         except OSError:
             return None
-        try:
-            if len(raw) > MAX_CHALLENGE_FILE:
-                raise ValueError("too large")
-            return json.loads(raw)
-        except ValueError:
+        data = json_or_none(raw) if len(raw) <= MAX_CHALLENGE_FILE else None
+        if data is None:
             self.drop_challenge(origin)
-            return None
+        return data
 
     def set_challenge(self, origin: str, challenge: dict[str, Any]) -> None:
         self._write(self.root / "challenges" / _key(origin), json.dumps(challenge).encode())

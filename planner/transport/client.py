@@ -24,8 +24,6 @@ What it guarantees:
 
 from __future__ import annotations
 
-import json
-
 import httpx
 
 from planner.model.errors import InvalidManifest, InvalidReference, RegistryError, Unauthorized
@@ -44,7 +42,7 @@ from planner.model.stats import Stats, request_kind
 from planner.transport.auth import RegistryAuth, origin_of
 from planner.transport.body import declared_length
 from planner.transport.cache import Cache, default_cache_dir
-from planner.transport.errors import printable, quoted, registry_error
+from planner.transport.errors import json_or_none, printable, quoted, registry_error
 from planner.transport.options import BlobLocation, Fetched, RegistryOptions
 from planner.transport.sender import REDIRECTS, Reply, Sender, redirect_target
 
@@ -154,16 +152,14 @@ class RegistryClient:
             )
         codes: list[str] = []
         messages: list[str] = []
-        try:
-            errors = json.loads(reply.body).get("errors", [])
-            for error in errors[:MAX_ERRORS] if isinstance(errors, list) else []:
-                if isinstance(error, dict):
-                    if isinstance(error.get("code"), str):
-                        codes.append(printable(error["code"], 64))
-                    if isinstance(error.get("message"), str):
-                        messages.append(error["message"])
-        except (ValueError, AttributeError):
-            pass
+        body = json_or_none(reply.body)
+        errors = body.get("errors", []) if isinstance(body, dict) else []
+        for error in errors[:MAX_ERRORS] if isinstance(errors, list) else []:
+            if isinstance(error, dict):
+                if isinstance(error.get("code"), str):
+                    codes.append(printable(error["code"], 64))
+                if isinstance(error.get("message"), str):
+                    messages.append(error["message"])
         return registry_error(
             reply.status, tuple(codes), messages, ref, what, attempts=reply.attempts
         )

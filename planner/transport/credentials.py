@@ -209,7 +209,7 @@ class CredentialStore:
         try:
             answer = json.loads(done.stdout)
             username, secret = answer["Username"], answer["Secret"]
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):
             raise SourceError(
                 f"credential helper {program} printed no Username/Secret JSON"
             ) from None

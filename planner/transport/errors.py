@@ -11,17 +11,32 @@ server.
 from __future__ import annotations
 
 import http
+import json
+from typing import Any
 
 from planner.model.errors import Denied, NotFound, RateLimited, RegistryError, Unauthorized
 from planner.model.reference import Reference
 from planner.model.text import plural
 
-__all__ = ["MAX_TEXT", "printable", "quoted", "registry_error", "status_text"]
+__all__ = ["MAX_TEXT", "json_or_none", "printable", "quoted", "registry_error", "status_text"]
 
 MAX_TEXT = 200
 """Characters of one piece of registry-provided text kept in a message (escapes count)."""
 MAX_MESSAGES = 3
 """Error-body messages quoted in one error (registries send one; a hostile one sends many)."""
+
+
+def json_or_none(data: bytes | str) -> Any:
+    """What JSON text a server (or a file it influenced) sent says; None when it is not JSON.
+
+    Hostile JSON is not JSON here: nesting deep enough to exhaust the
+    interpreter's recursion (``RecursionError``), an integer longer than
+    Python's digit limit or bytes that are not UTF-8 (``ValueError``).
+    """
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError):
+        return None
 
 
 def printable(text: str, limit: int = MAX_TEXT) -> str:

@@ -141,13 +141,17 @@ class Sender:
         """Count and log every response; set aside a ``Location`` that is no URL.
 
         httpx parses ``Location`` even when it does not follow redirects, and
-        fails on one it cannot parse; moved to an extension, it is reported by
-        :func:`redirect_target` as the registry's mistake.
+        fails on one it cannot parse or one with a scheme but no host
+        (``javascript:…``, ``data:…``: it would put the request's host in);
+        moved to an extension, it is reported by :func:`redirect_target` as the
+        registry's mistake.
         """
         location = response.headers.get("location")
         if location is not None and response.status_code in REDIRECTS:
             try:
-                httpx.URL(location).host  # noqa: B018 - parses, and decodes IDNA
+                url = httpx.URL(location)
+                if url.scheme and not url.host:  # also decodes IDNA
+                    raise ValueError("a scheme without a host")
             except (httpx.InvalidURL, ValueError):
                 del response.headers["location"]
                 response.extensions[BAD_LOCATION] = location

@@ -44,8 +44,10 @@ from planner.app.fleet import (
 )
 from planner.app.plan import Plan
 from planner.hosts.records import HostProfile
+from planner.model.arguments import items_argument
 from planner.select import explain
 from planner.select.runs import requested_verdict
+from planner.sources import check_registry
 from planner.workloads.model import (
     Container,
     ContainerProblem,
@@ -200,6 +202,9 @@ def check_workloads(
     ``allow`` holds (workload id, node name) pairs that may fail (see
     :func:`~planner.workloads.model.workload_allowances`); ``present`` blob digests every node has.
     """
+    workloads = items_argument(workloads, Workload, "workloads", "Workloads")
+    hosts = items_argument(hosts, HostProfile, "hosts", "HostProfiles")
+    check_registry(registry)
     allow = allow or set()
     labels = {h.name: node_labels(h) for h in hosts}
     alike = _alike(hosts, labels)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from planner.model.arguments import InvalidArgument, optional_argument, paths_argument
 from planner.model.documents import decode_text, looks_like_json
 from planner.model.files import path_kind, read_capped
 from planner.model.yamlfile import YamlError, load_all
@@ -117,7 +118,7 @@ def _running(workloads: list[Workload]) -> tuple[list[Workload], list[Skipped]]:
 
 
 def read_manifests(
-    files: Sequence[str],
+    files: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
     *,
     stdin: Callable[[int], bytes] | None = None,
     environ: Mapping[str, str] | None = None,
@@ -125,8 +126,13 @@ def read_manifests(
     """The workloads of ``files`` (``-``: ``stdin(limit)`` gives standard input's bytes;
     a directory: its ``.yaml``, ``.yml`` and ``.json`` files, by name, not recursively).
 
-    ``environ`` gives Compose its variables (default: none).
+    ``environ`` gives Compose its variables (default: none). One path (a ``str`` or
+    ``os.PathLike``) is one file.
     """
+    files = paths_argument(files, "files")
+    if stdin is not None and not callable(stdin):
+        raise InvalidArgument(f"stdin must be a function of a byte limit or None, not {stdin!r}")
+    optional_argument(environ, Mapping, "environ", "a mapping of variables")
     workloads: list[Workload] = []
     skipped: list[Skipped] = []
     warnings: list[str] = []
