@@ -1,0 +1,153 @@
+"""Inputs that amplify: work and output bounded by the input, one line when refused.
+
+Aliases (one string named a thousand times, nested lists of aliases, merge-key
+bombs) may expand a YAML document only to a multiple of its size; Compose
+interpolation runs in time linear in its text and writes within a budget; a
+list read from outside (os.features, an index's entries) is shown by its first
+items. Each hostile case is built small and asserts the bound is enforced
+quickly, rather than running the blow-up. Also YAML merge keys: the mapping's
+own keys win over merged ones (https://yaml.org/type/merge.html).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from planner.model.platform import Platform
+from planner.model.yamlfile import MIN_EXPANSION, YamlError, load, load_all
+from planner.workloads.files import read_manifests
+from tests.helpers import cli
+
+# --------------------------------------------------------------------------- aliases
+
+BIG = "x" * (64 << 10)
+
+# Each expands to more than MIN_EXPANSION characters from a few KiB (or bytes) of text.
+AMPLIFIERS = {
+    "one string named many times": (
+        f"labels:\n  k: &big {BIG}\n" + "".join(f"  k{i}: *big\n" for i in range(100)),
+        65,
+    ),
+    "nested lists of aliases": (
+        "a: &a ["
+        + ", ".join(["xxxxxxxxxx"] * 10)
+        + "]\n"
+        + "".join(
+            f"{n}: &{n} [" + ", ".join([f"*{p}"] * 10) + "]\n"
+            for p, n in zip("abcdefg", "bcdefgh", strict=True)
+        ),
+        6,
+    ),
+    "merge-key bomb": (
+        "a: &a {x1: 1, x2: 2, x3: 3, x4: 4, x5: 5, x6: 6, x7: 7, x8: 8, x9: 9}\n"
+        + "".join(
+            f"{n}: &{n} {{<<: [" + ", ".join([f"*{p}"] * 9) + "]}\n"
+            for p, n in zip("abcdefghi", "bcdefghij", strict=True)
+        ),
+        7,
+    ),
+    "aliases as keys": (
+        f"a: &big {BIG}\nb:\n" + "".join(f"  - {{*big : {i}}}\n" for i in range(100)),
+        65,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(AMPLIFIERS))
+def test_aliases_may_not_expand_a_document_beyond_the_limit(name: str) -> None:
+    text, line = AMPLIFIERS[name]
+    started = time.monotonic()
+    with pytest.raises(YamlError) as caught:
+        load_all(text, "f.yaml")
+    assert time.monotonic() - started < 2
+    message = str(caught.value)
+    assert message.startswith(f"f.yaml:{line}:"), message
+    assert "aliases expand to more than 4 MiB" in message
+    assert "\n" not in message
+
+
+def test_aliases_within_the_limit_are_shared_not_copied() -> None:
+    text = f"labels:\n  k: &big {'x' * 1000}\n" + "".join(f"  k{i}: *big\n" for i in range(1000))
+    assert 8 * len(text) < 1001 * 1000 < MIN_EXPANSION  # the floor lets a small file do it
+    labels = load(text, "f.yaml")["labels"]
+    assert len(labels) == 1001 and labels["k7"] is labels["k"]
+
+
+def test_a_profile_whose_aliases_expand_too_far_exits_2(tmp_path: Path) -> None:
+    profile = tmp_path / "hosts.yaml"
+    profile.write_text(
+        "hosts:\n  - name: a\n    platform: linux/amd64\n    labels:\n"
+        f"      k: &big {BIG}\n" + "".join(f"      k{i}: *big\n" for i in range(100))
+    )
+    code, out, err = cli(
+        "check", "oci:examples/webapp:2.1", "--hosts", str(profile), "--format", "json"
+    )
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        f"pull-planner: error: {profile}:68:7: invalid YAML: aliases expand to more than 4 MiB"
+        " (the larger of 4 MiB and 8 times the file's size)"
+    ]
+
+
+# --------------------------------------------------------------------------- merge keys
+
+
+def test_a_mappings_own_keys_win_over_merged_ones() -> None:
+    document = load(
+        "x-base: &base {image: A, platform: linux/amd64}\n"
+        "x-more: &more {image: C, extra: 1, platform: P}\n"
+        "services:\n"
+        "  web: {<<: *base, image: B}\n"
+        "  two:\n"
+        "    <<: [*base, *more]\n"
+        "    image: D\n",
+        "f.yaml",
+    )
+    web, two = document["services"]["web"], document["services"]["two"]
+    assert web == {"image": "B", "platform": "linux/amd64"}
+    assert (web.line_of("image"), web.column_of("image")) == (4, 20)
+    assert (web.line_of("platform"), web.column_of("platform")) == (1, 26)  # where written
+    assert two == {"image": "D", "platform": "linux/amd64", "extra": 1}  # earlier merge wins
+    assert [two.line_of(k) for k in two] == [1, 2, 7]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a: 1\nb: 2\na: 3\n", "f.yaml:3:1: duplicate key 'a' (first at line 1)"),
+        (
+            "b: &b {x: 1}\nc: {<<: *b, x: 2, x: 3}\n",
+            "f.yaml:2:19: duplicate key 'x' (first at line 2)",
+        ),
+        (
+            "b: &b {x: 1}\nc: {<<: *b, <<: *b}\n",
+            "f.yaml:2:13: duplicate key '<<' (first at line 2)",
+        ),
+        (
+            "c: {<<: [{x: 1}, 3]}\n",
+            "f.yaml:1:18: invalid YAML: a merge key ('<<') takes a mapping or a list of mappings",
+        ),
+    ],
+)
+def test_only_a_key_written_twice_is_a_duplicate(text: str, message: str) -> None:
+    with pytest.raises(YamlError) as caught:
+        load(text, "f.yaml")
+    assert str(caught.value) == message
+
+
+def test_compose_services_extend_a_base_with_a_merge_key(tmp_path: Path) -> None:
+    path = tmp_path / "compose.yaml"
+    path.write_text(
+        "x-base: &base {image: nginx:1.27, platform: linux/arm64}\n"
+        "services:\n"
+        "  web: {<<: *base, image: 'registry.example.com/web:2'}\n"
+        "  proxy:\n"
+        "    <<: *base\n"
+    )
+    web, proxy = read_manifests([str(path)]).workloads
+    assert web.containers[0].image == "registry.example.com/web:2"
+    assert proxy.containers[0].image == "nginx:1.27"
+    assert proxy.containers[0].platform == Platform.parse("linux/arm64")
