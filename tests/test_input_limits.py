@@ -18,7 +18,10 @@ import pytest
 
 from planner.model.platform import Platform
 from planner.model.yamlfile import MIN_EXPANSION, YamlError, load, load_all
+from planner.workloads.compose import _dotenv
 from planner.workloads.files import read_manifests
+from planner.workloads.interpolation import interpolate
+from planner.workloads.model import WorkloadError
 from tests.helpers import cli
 
 # --------------------------------------------------------------------------- aliases
@@ -151,3 +154,26 @@ def test_compose_services_extend_a_base_with_a_merge_key(tmp_path: Path) -> None
     assert web.containers[0].image == "registry.example.com/web:2"
     assert proxy.containers[0].image == "nginx:1.27"
     assert proxy.containers[0].platform == Platform.parse("linux/arm64")
+
+
+# --------------------------------------------------------------------------- interpolation
+
+
+def test_interpolation_of_hostile_braces_is_refused_quickly() -> None:
+    """Each ${A:-{ opened a default that ran to the line's end: a scan per variable
+    to the end of the line (quadratic), nested as deep as the stack went."""
+    started = time.monotonic()
+    with pytest.raises(ValueError, match="variables nested too deeply to interpolate"):
+        interpolate("${A:-{}" * 30_000, {})
+    assert time.monotonic() - started < 1
+
+
+def test_dotenv_values_that_double_each_line_are_refused(tmp_path: Path) -> None:
+    lines = ["A0=xxxxxxxxxx"] + [f"A{i + 1}=${{A{i}}}${{A{i}}}" for i in range(22)]
+    (tmp_path / ".env").write_text("\n".join(lines) + "\n")
+    with pytest.raises(WorkloadError) as caught:
+        _dotenv(tmp_path, {})
+    assert str(caught.value) == (
+        f"{tmp_path / '.env'}:19: variables expand to more than 4 MiB"
+        " (the larger of 4 MiB and 8 times the .env file's size)"
+    )
