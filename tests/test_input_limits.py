@@ -11,18 +11,22 @@ own keys win over merged ones (https://yaml.org/type/merge.html).
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
 import pytest
 
 from planner.model.platform import Platform
+from planner.model.text import MAX_LISTED, listed
 from planner.model.yamlfile import MIN_EXPANSION, YamlError, load, load_all
+from planner.select.explain import no_image_error, reason
+from planner.select.verdicts import Code, Verdict
 from planner.workloads.compose import _dotenv
 from planner.workloads.files import read_manifests
 from planner.workloads.interpolation import interpolate
 from planner.workloads.model import WorkloadError
-from tests.helpers import cli
+from tests.helpers import OciLayout, cli
 
 # --------------------------------------------------------------------------- aliases
 
@@ -177,3 +181,35 @@ def test_dotenv_values_that_double_each_line_are_refused(tmp_path: Path) -> None
         f"{tmp_path / '.env'}:19: variables expand to more than 4 MiB"
         " (the larger of 4 MiB and 8 times the .env file's size)"
     )
+
+
+# --------------------------------------------------------------------------- lists shown
+
+
+def test_lists_from_outside_are_shown_by_their_first_items() -> None:
+    features = tuple(f"f{i}" for i in range(100_000))
+    assert listed(features[:MAX_LISTED]) == ", ".join(features[:MAX_LISTED])
+    assert listed(features, "+").endswith("+f15+… (99,984 more)")
+    platform = Platform(os="windows", architecture="amd64", os_features=features)
+    assert len(platform.describe()) < 200
+    missing = Verdict(Code.MISSING_OS_FEATURES, args={"missing": features, "host": features})
+    assert len(reason(missing)) < 400
+    assert len(no_image_error("src", "linux/amd64", "docker", features)) < 300
+
+
+def test_a_warning_about_an_image_with_many_os_features_is_short(tmp_path: Path) -> None:
+    layout = OciLayout(tmp_path / "layout")
+    platform = {
+        "os": "windows",
+        "architecture": "amd64",
+        "os.version": "10.0.17763.1",
+        "os.features": [f"{i:x}" for i in range(100_000)],
+    }
+    layout.tag(layout.image(platform), "1")
+    code, out, err = cli("resolve", f"oci:{tmp_path / 'layout'}:1", "--platform", "linux/amd64")
+    assert code == 0, err
+    assert len(out) + len(err) < 3000 and "(99,984 more)" in err
+    code, out, _ = cli(
+        "resolve", f"oci:{tmp_path / 'layout'}:1", "--platform", "linux/amd64", "--format", "json"
+    )
+    assert len(json.loads(out)["selected"]["platform"]["os.features"]) == 100_000  # data: whole
