@@ -28,6 +28,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from planner.model.errors import InvalidManifest, InvalidPlatform
+from planner.model.text import listed
 
 __all__ = ["KNOWN_ARCHITECTURES", "KNOWN_OSES", "Platform"]
 
@@ -246,7 +247,7 @@ class Platform:
         if self.os_version:
             text += f" {self.os_version}"
         if self.os_features:
-            text += " +" + "+".join(self.os_features)
+            text += " +" + listed(self.os_features, "+")
         return text
 
     def __str__(self) -> str:

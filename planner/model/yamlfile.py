@@ -5,6 +5,9 @@ is a :class:`MarkedMap` and every sequence a :class:`MarkedList`, which remember
 the line and column of each key or item. Duplicate keys, which PyYAML silently
 collapses to the last one, are an error here.
 
+Merge keys are resolved (own keys win), and aliases may not expand a document
+beyond :func:`~planner.model.yamltree.expansion_limit` (:mod:`planner.model.yamltree`).
+
 :class:`Checker` is the one validator every YAML input goes through (rule files,
 host profiles): every error is one line ``file:line:column: key.path: problem``,
 and an unknown key gets a did-you-mean from the allowed keys (or from a table
@@ -17,7 +20,6 @@ for it.
 from __future__ import annotations
 
 import difflib
-import functools
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -25,110 +27,32 @@ from typing import Any
 from planner.model.errors import InvalidInput
 from planner.model.files import read_capped
 from planner.model.text import one_line
+from planner.model.yamltree import (
+    EXPANSION_FACTOR,
+    MIN_EXPANSION,
+    MarkedList,
+    MarkedMap,
+    YamlError,
+    expanded_size,
+    expansion_limit,
+    loader_class,
+)
 
 __all__ = [
+    "EXPANSION_FACTOR",
+    "MIN_EXPANSION",
     "Checker",
     "MarkedList",
     "MarkedMap",
     "YamlError",
     "describe",
+    "expansion_limit",
     "load",
     "load_all",
     "load_file",
 ]
 
 MAX_YAML_BYTES = 1 << 20
-
-
-class YamlError(InvalidInput):
-    """The file is not well-formed YAML (or has a duplicate key)."""
-
-
-class MarkedMap(dict[Any, Any]):
-    """A mapping that knows its own position and that of each key (1-based)."""
-
-    line: int = 1
-    column: int = 1
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.key_lines: dict[Any, int] = {}
-        self.key_columns: dict[Any, int] = {}
-
-    def line_of(self, key: Any) -> int:
-        return self.key_lines.get(key, self.line)
-
-    def column_of(self, key: Any) -> int:
-        return self.key_columns.get(key, self.column)
-
-
-class MarkedList(list[Any]):
-    """A sequence that knows its own position and that of each item (1-based)."""
-
-    line: int = 1
-    column: int = 1
-
-    def __init__(self, *args: Any) -> None:
-        super().__init__(*args)
-        self.item_lines: list[int] = []
-        self.item_columns: list[int] = []
-
-    def line_of(self, index: int) -> int:
-        return self.item_lines[index] if 0 <= index < len(self.item_lines) else self.line
-
-    def column_of(self, index: int) -> int:
-        return self.item_columns[index] if 0 <= index < len(self.item_columns) else self.column
-
-
-def _construct_mapping(loader: Any, node: Any) -> MarkedMap:
-    loader.flatten_mapping(node)
-    result = MarkedMap()
-    result.line = node.start_mark.line + 1
-    result.column = node.start_mark.column + 1
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        line = key_node.start_mark.line + 1
-        try:
-            hash(key)
-        except TypeError:
-            raise YamlError(
-                f"{loader.source_name}:{line}:{key_node.start_mark.column + 1}:"
-                " a mapping key must be a scalar"
-            ) from None
-        if key in result.key_lines:
-            raise YamlError(
-                f"{loader.source_name}:{line}:{key_node.start_mark.column + 1}: duplicate key"
-                f" {key!r} (first at line {result.key_lines[key]})"
-            )
-        result.key_lines[key] = line
-        result.key_columns[key] = key_node.start_mark.column + 1
-        result[key] = loader.construct_object(value_node, deep=True)
-    return result
-
-
-def _construct_sequence(loader: Any, node: Any) -> MarkedList:
-    result = MarkedList(loader.construct_object(child, deep=True) for child in node.value)
-    result.line = node.start_mark.line + 1
-    result.column = node.start_mark.column + 1
-    result.item_lines = [child.start_mark.line + 1 for child in node.value]
-    result.item_columns = [child.start_mark.column + 1 for child in node.value]
-    return result
-
-
-@functools.cache
-def _loader_class() -> Any:
-    import yaml
-
-    base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-    class Loader(base):  # type: ignore[misc]
-        """SafeLoader building MarkedMap/MarkedList and refusing duplicate keys."""
-
-        source_name = "<yaml>"
-
-    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
-    return Loader
 
 
 def load(text: str, source_name: str) -> Any:
@@ -148,14 +72,24 @@ def load_all(text: str, source_name: str) -> list[Any]:
 def _parse(text: str, source_name: str, *, every: bool) -> Any:
     import yaml
 
-    loader = _loader_class()(text)
+    loader = loader_class()(text)
     loader.source_name = source_name
+    limit, spent = expansion_limit(len(text)), 0
+
+    def construct(node: Any) -> Any:
+        nonlocal spent
+        if node is None:
+            return None
+        spent = expanded_size(node, spent, limit, source_name)
+        return loader.construct_document(node)
+
     try:
         if not every:
-            return loader.get_single_data()
+            node = loader.get_single_node()
+            return construct(node)
         documents = []
-        while loader.check_data():
-            documents.append(loader.get_data())
+        while loader.check_node():
+            documents.append(construct(loader.get_node()))
         return documents
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from planner.model.text import listed
 from planner.model.windows import build_label
 from planner.select.verdicts import Code, Notice, NoticeCode, Verdict
 
@@ -83,7 +84,7 @@ _REJECTED: dict[Code, Callable[[Verdict], str]] = {
         " so this host matches nothing"
     ),
     Code.NOT_RUN_BY_HOST: lambda v: (
-        f"{_av(v['entry'])} is not among what {v['host']} runs ({', '.join(v['runs']) or 'nothing'})"
+        f"{_av(v['entry'])} is not among what {v['host']} runs ({listed(v['runs']) or 'nothing'})"
     ),
     Code.OS_VERSION_NOT_REQUESTED: lambda v: (
         f"os.version {v['entry'] or '(none)'} is not the requested {v['requested']}"
@@ -104,11 +105,11 @@ _REJECTED: dict[Code, Callable[[Verdict], str]] = {
         f" {v['host']} runs ({build_label(v['floor'])}, stable ABI)"
     ),
     Code.MISSING_OS_FEATURES: lambda v: (
-        f"needs os.features {', '.join(v['missing'])}, which the host does not have"
-        f" (host: {', '.join(v['host']) or 'none'})"
+        f"needs os.features {listed(v['missing'])}, which the host does not have"
+        f" (host: {listed(v['host']) or 'none'})"
     ),
     Code.LACKS_REQUESTED_OS_FEATURES: lambda v: (
-        f"lacks the requested os.features {', '.join(v['missing'])}"
+        f"lacks the requested os.features {listed(v['missing'])}"
     ),
     Code.ARCH_NOT_HOST: lambda v: (
         f"architecture {v['entry'] or '(none)'} is not the host's {v['host']}"
@@ -178,21 +179,21 @@ def problem(verdict: Verdict) -> str:
 
 def no_compatible(rules: str, offered: Sequence[str]) -> str:
     """The problem of a host that finds no image (fleet checks)."""
-    return f"no compatible image (rules {rules}); it offers: {', '.join(offered) or 'no entries'}"
+    return f"no compatible image (rules {rules}); it offers: {listed(offered) or 'no entries'}"
 
 
 def no_image_error(source: str, host: str, rules: str, offered: Sequence[str]) -> str:
     """The message of :class:`~planner.model.errors.NoCompatibleImage` (resolve, plan)."""
     return (
         f"no image in {source} runs on {host} under rules {rules};"
-        f" it offers: {', '.join(offered) or 'no entries'}"
+        f" it offers: {listed(offered) or 'no entries'}"
     )
 
 
 _NOTICES: dict[NoticeCode, Callable[[dict[str, Any]], str]] = {
     NoticeCode.NON_CANONICAL_VARIANT: lambda a: (
         f"entry {a['position']} ({a['platform']}) has the non-canonical variant {a['variant']!r};"
-        f" {a['rules']} knows {', '.join(a['known'])} for {a['architecture']}, so only a host with"
+        f" {a['rules']} knows {listed(a['known'])} for {a['architecture']}, so only a host with"
         " exactly that variant matches it"
     ),
     NoticeCode.NO_PLATFORM_PICKED: lambda a: (

@@ -35,115 +35,20 @@ from planner.model.files import read_capped
 from planner.model.platform import Platform
 from planner.model.reference import Reference
 from planner.model.text import one_line
-from planner.model.yamlfile import Checker, MarkedMap
+from planner.model.yamlfile import MIN_EXPANSION, Checker, MarkedMap, expansion_limit
+from planner.workloads.interpolation import Budget, interpolate
 from planner.workloads.model import Container, Skipped, Workload, WorkloadError
 from planner.workloads.scheduling import Placement
 
 __all__ = ["KIND", "interpolate", "is_compose", "read_compose"]
 
 KIND = "compose"
-_PATTERN = re.compile(
-    r"\$(?:(?P<escaped>\$)|(?P<named>[_a-z][_a-z0-9]*)"
-    r"|\{(?:(?P<braced>[_a-z][_a-z0-9]*(?::?[-+?].*)?)\}|(?P<invalid>)))",
-    re.IGNORECASE,
-)
-"""compose-go ``template.DefaultPattern`` (``.`` stops at a newline, as in Go)."""
-_START = re.compile(r"\$(?:\$|[_a-z][_a-z0-9]*|\{)", re.IGNORECASE)
-_OPERATOR = re.compile(r"([_a-z][_a-z0-9]*)(:?[-+?])?(.*)", re.IGNORECASE | re.DOTALL)
 MAX_DOTENV_BYTES = 1 << 20
 
 
 def is_compose(document: Any) -> bool:
     """A compose file: a mapping with ``services`` and no Kubernetes ``kind``."""
     return isinstance(document, MarkedMap) and "services" in document and "kind" not in document
-
-
-def _closing_brace(text: str, start: int, end: int) -> int:
-    """compose-go ``getFirstBraceClosingIndex`` in ``text[start:end]``: where the first
-    ``{`` closes, or -1."""
-    depth, i = 0, start
-    while i < end:
-        if text[i] == "}":
-            depth -= 1
-            if depth == 0:
-                return i
-        if text[i] == "{":
-            depth += 1
-            i += 1  # as compose-go does: the character after '{' is not looked at
-        i += 1
-    return -1
-
-
-def interpolate(text: str, environ: Mapping[str, str]) -> tuple[str, list[str]]:
-    """``text`` with its variables substituted, and the names of unset ones (Compose: blank).
-
-    As compose-go's ``template.Substitute`` (``compose-spec`` ``interpolation.md``):
-    ``$$`` is ``$``; ``$VAR`` and ``${VAR}``; ``${VAR:-default}`` (unset or
-    empty), ``${VAR-default}`` (unset); ``${VAR:?message}``, ``${VAR?message}``
-    (an error); ``${VAR:+other}``, ``${VAR+other}``; a default, message or other
-    value is interpolated in turn (``${A:-${B:-x}}``). A ``$`` before anything
-    else stays; ``${`` without a valid ``NAME[op…]}`` is an error.
-
-    Raises ValueError with Compose's message for a missing required variable
-    or an invalid template.
-    """
-    unset: list[str] = []
-    try:
-        return _substitute(text, environ, unset, text), unset
-    except RecursionError:
-        raise ValueError("variables nested too deeply to interpolate") from None
-
-
-def _substitute(text: str, environ: Mapping[str, str], unset: list[str], whole: str) -> str:
-    """Each variable replaced, left to right.
-
-    compose-go matches :data:`_PATTERN` greedily (``${A:-x}-${B}`` as one
-    match, up to the line's last ``}``), cuts the match where its first brace
-    closes and substitutes the rest on its own; going on from the cut is the
-    same, in linear time.
-    """
-    out: list[str] = []
-    at = 0
-    while (match := _START.search(text, at)) is not None:
-        start, end = match.span()
-        if match.group(0).endswith("{"):
-            line_end = text.find("\n", start)
-            closing = _closing_brace(text, start, len(text) if line_end < 0 else line_end)
-            if closing > -1:
-                end = closing + 1
-            elif (greedy := _PATTERN.match(text, start)) is not None:
-                end = greedy.end()
-        out += (text[at:start], _replace(text[start:end], environ, unset, whole))
-        at = end
-    out.append(text[at:])
-    return "".join(out)
-
-
-def _replace(substring: str, environ: Mapping[str, str], unset: list[str], whole: str) -> str:
-    """compose-go ``DefaultReplacementAppliedFunc`` for one (cut) match of :data:`_PATTERN`."""
-    match = _PATTERN.match(substring)
-    if match is None or match.group("escaped"):
-        return "$"
-    substitution = match.group("named") or match.group("braced") or ""
-    if not substitution:
-        raise ValueError(f"invalid interpolation format in {whole!r}")
-    name, op, arg = _OPERATOR.fullmatch(substitution).groups()  # type: ignore[union-attr]
-    value = environ.get(name)
-    if op is None:
-        if value is None:
-            unset.append(name)
-        return value or ""
-    present = value is not None and (value != "" or not op.startswith(":"))
-    if op.endswith("-"):
-        return str(value) if present else _substitute(arg, environ, unset, whole)
-    if op.endswith("+"):
-        return _substitute(arg, environ, unset, whole) if present else value or ""
-    if not present:
-        reason = _substitute(arg, environ, unset, whole)
-        raise ValueError(
-            f"required variable {name} is missing a value" + (f": {reason}" if reason else "")
-        )
-    return str(value)
 
 
 _ESCAPE = re.compile(r"\\(?:[abcfnrtv$\"\\]|0[0-9]{0,3})")
@@ -166,7 +71,9 @@ def _unescape(match: re.Match[str]) -> str:
     return "\\" + digits
 
 
-def _dotenv(directory: Path, environ: Mapping[str, str]) -> dict[str, str]:
+def _dotenv(
+    directory: Path, environ: Mapping[str, str], budget: Budget | None = None
+) -> dict[str, str]:
     """The ``.env`` file beside the compose file, as compose-go's ``dotenv`` parser reads it.
 
     ``KEY=VALUE`` or ``KEY: VALUE``, an optional ``export``, ``#`` comment
@@ -174,12 +81,16 @@ def _dotenv(directory: Path, environ: Mapping[str, str]) -> dict[str, str]:
     ``'single'`` quotes are literal; ``"double"`` quotes take escapes
     (``\\n``, ``\\"``…); unquoted and double-quoted values are interpolated
     from the environment, then the lines above; a line with a key alone takes
-    the environment's value. {} when there is no ``.env``.
+    the environment's value. {} when there is no ``.env``. What the values
+    expand to is charged to ``budget``, which the file's size raises
+    (:func:`~planner.model.yamlfile.expansion_limit`).
     """
     path = directory / ".env"
     if not path.is_file():
         return {}
     text = read_capped(path, MAX_DOTENV_BYTES, error=WorkloadError).decode("utf-8", "replace")
+    budget = budget or Budget(MIN_EXPANSION)
+    budget.allow(expansion_limit(len(text)))
     values: dict[str, str] = {}
     lookup = _Layered(environ, values)
     at = 0
@@ -205,12 +116,12 @@ def _dotenv(directory: Path, environ: Mapping[str, str]) -> dict[str, str]:
         if text[at : at + 1] in ("'", '"'):
             value, at = _quoted(path, text, at)
             if text[at - 1] == '"':
-                value = _env_value(path, text, start, value, lookup)
+                value = _env_value(path, text, start, value, lookup, budget)
             values[key] = value
             continue
         end = _UNQUOTED.match(text, at).end()  # type: ignore[union-attr]
         raw = text[at:end].split(" #", 1)[0].rstrip()
-        values[key] = _env_value(path, text, start, raw, lookup)
+        values[key] = _env_value(path, text, start, raw, lookup, budget)
         at = end
 
 
@@ -239,9 +150,11 @@ def _quoted(path: Path, text: str, at: int) -> tuple[str, int]:
     raise WorkloadError(one_line(f"{_line(path, text, at)}: an unterminated quoted value"))
 
 
-def _env_value(path: Path, text: str, at: int, raw: str, lookup: Mapping[str, str]) -> str:
+def _env_value(
+    path: Path, text: str, at: int, raw: str, lookup: Mapping[str, str], budget: Budget
+) -> str:
     try:
-        return interpolate(raw, lookup)[0]
+        return interpolate(raw, lookup, budget)[0]
     except ValueError as exc:
         raise WorkloadError(one_line(f"{_line(path, text, at)}: {exc}")) from None
 
@@ -263,7 +176,11 @@ class _Layered(Mapping[str, str]):
 
 
 def _project(
-    check: Checker, document: MarkedMap, path: Path | None, variables: Mapping[str, str]
+    check: Checker,
+    document: MarkedMap,
+    path: Path | None,
+    variables: Mapping[str, str],
+    budget: Budget,
 ) -> str:
     """``COMPOSE_PROJECT_NAME``, else the top-level ``name`` (interpolated, as every
     value is), else the directory's name, normalized as compose-go
@@ -271,7 +188,7 @@ def _project(
     name = variables.get("COMPOSE_PROJECT_NAME") or document.get("name")
     if isinstance(name, str) and name and name == document.get("name"):
         try:
-            name = interpolate(name, variables)[0]
+            name = interpolate(name, variables, budget)[0]
         except ValueError as exc:
             raise check.fail(document, "name", "name", str(exc)) from None
     if not isinstance(name, str) or not name:
@@ -285,8 +202,9 @@ def read_compose(
     """The services of one compose file as workloads, the skipped ones, and warnings."""
     check = Checker(path, WorkloadError)
     directory = path.resolve().parent if on_disk else Path.cwd()
-    variables = {**_dotenv(directory, environ), **environ}
-    project = _project(check, document, path if on_disk else None, variables)
+    budget = Budget(MIN_EXPANSION)
+    variables = {**_dotenv(directory, environ, budget), **environ}
+    project = _project(check, document, path if on_disk else None, variables, budget)
     services = check.table(document["services"], "services", parent=document, key="services")
     workloads: list[Workload] = []
     skipped: list[Skipped] = []
@@ -318,7 +236,9 @@ def read_compose(
             skipped.append(Skipped(f"service {name}", place, reason))
             continue
         raw = check.string(service, "image", f"{where}.image", non_empty=True)
-        image = _substituted(check, service, "image", f"{where}.image", raw, variables, warnings)
+        image = _substituted(
+            check, service, "image", f"{where}.image", raw, variables, budget, warnings
+        )
         try:
             reference = Reference.parse(image).pulled()
         except InvalidReference as exc:
@@ -332,7 +252,7 @@ def read_compose(
         if "platform" in service:
             text = check.string(service, "platform", f"{where}.platform", non_empty=True)
             text = _substituted(
-                check, service, "platform", f"{where}.platform", text, variables, warnings
+                check, service, "platform", f"{where}.platform", text, variables, budget, warnings
             )
             try:
                 platform = Platform.parse(text, default_os="linux")
@@ -354,10 +274,11 @@ def _substituted(
     where: str,
     text: str,
     variables: Mapping[str, str],
+    budget: Budget,
     warnings: list[str],
 ) -> str:
     try:
-        value, unset = interpolate(text, variables)
+        value, unset = interpolate(text, variables, budget)
     except ValueError as exc:
         raise check.fail(node, key, where, str(exc)) from None
     for name in unset:
