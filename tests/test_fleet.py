@@ -508,3 +508,32 @@ def test_pools_are_resolved_once(registry_content: Content, tmp_path: Path) -> N
     assert len(report.pools) == 4 and len(report.pairs) == 5000
     assert len([p for p in gets if "/manifests/" in p]) == 1 + 4
     assert not report.failures
+
+
+def test_without_plans_sizes_are_unknown_not_zero(capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 22: check --no-plan reported 0B downloads, which reads as 'nothing to pull'."""
+    argv = ["check", "examples/dotnet-core-runtime-3.0.json", "--no-plan"]
+    argv += ["--hosts", "examples/fleet-linux.yaml", "--allow-missing", "*:*"]
+    assert main([*argv, "--format", "json"]) == 0
+    fleet = json.loads(capsys.readouterr().out)["fleet"]
+    assert fleet["total_bytes"] is None and fleet["unique_bytes"] is None
+    assert set(fleet["hosts"].values()) == {None}
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert "0B" not in text and "download sizes: unknown" in text
+    assert all(line.rstrip().endswith("-") for line in text.splitlines()[3:8])
+    assert main([*argv, "--format", "markdown"]) == 0
+    assert "0B" not in capsys.readouterr().out
+
+
+def test_plan_quiet_lists_only_what_is_downloaded(capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 22: plan -q --have listed the blobs the host already has too."""
+    argv = ["plan", "oci:examples/webapp:2.1", "--platform", "linux/amd64", "-q"]
+    assert main(argv) == 0
+    every = capsys.readouterr().out.split()
+    assert main([*argv, "--have", "oci:examples/webapp:2.0"]) == 0
+    fetched = capsys.readouterr().out.split()
+    assert len(every) == 4 and fetched == [d for d in every if d in fetched] and len(fetched) == 2
+    assert main([*argv[:-1], "--have", "oci:examples/webapp:2.0", "--format", "json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert fetched == [b["digest"] for b in plan["blobs"] if not b["present"]]

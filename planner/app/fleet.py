@@ -104,6 +104,9 @@ class FleetReport:
     """Hosts that give the same answers, grouped (see :func:`pools_of`)."""
     unavailable: Mapping[str, str] = field(default_factory=dict)
     """Images the registry does not have (``missing_ok``), with what it said."""
+    planned: bool = True
+    """Download plans were made; without them every size is unknown (None in
+    :meth:`fleet_dict`), not zero: nothing was read past the indexes."""
 
     @functools.cached_property
     def _by_key(self) -> dict[tuple[str, str], PairResult]:
@@ -139,6 +142,15 @@ class FleetReport:
         return self._figures.unique
 
     def fleet_dict(self) -> dict[str, Any]:
+        """Download bytes per host, per image (total, unique) and for the fleet; every
+        figure None when no plans were made."""
+        if not self.planned:
+            return {
+                "hosts": {h.name: None for h in self.hosts},
+                "images": {i: {"total_bytes": None, "unique_bytes": None} for i in self.images},
+                "total_bytes": None,
+                "unique_bytes": None,
+            }
         return {
             "hosts": {h.name: self.host_bytes(h.name) for h in self.hosts},
             "images": {
@@ -407,7 +419,7 @@ def run_fleet(
                     status = "allowed"
                 pairs.append(PairResult(host, image, status, resolution, plan, problem))
         return FleetReport(
-            tuple(images), tuple(hosts), tuple(pairs), sources.stats, pools, unavailable
+            tuple(images), tuple(hosts), tuple(pairs), sources.stats, pools, unavailable, plans
         )
     finally:
         sources.close()

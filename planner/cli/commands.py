@@ -150,7 +150,7 @@ def run_plan(args: argparse.Namespace) -> int:
         registry=options.registry_for(args, args.source, have=args.have),
     )
     if args.quiet:
-        write("".join(f"{b.descriptor.digest}\n" for b in result.blobs if b.duplicate_of is None))
+        write("".join(f"{digest}\n" for digest in result.downloads()))
     elif args.format == "text":
         write(plan_text(result, terminal_width()))
     else:
@@ -164,14 +164,13 @@ def _plan_fleet(args: argparse.Namespace, hosts: list[HostProfile]) -> int:
     from planner.report.text.answers import plan_text
 
     fleet = _run_fleet(args, [args.source], hosts, plans=True)
-    if args.quiet:  # one "HOST DIGEST" line per blob of each host's plan
+    if args.quiet:  # one "HOST DIGEST" line per blob each host downloads
         write(
             "".join(
-                f"{p.host.name} {b.descriptor.digest}\n"
+                f"{p.host.name} {digest}\n"
                 for p in fleet.pairs
                 if p.plan
-                for b in p.plan.blobs
-                if b.duplicate_of is None
+                for digest in p.plan.downloads()
             )
         )
     elif args.format == "text":

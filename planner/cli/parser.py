@@ -277,7 +277,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _registry_arguments(plan)
     _format_argument(
-        plan, quiet="print only the digests of the blobs, one per line (with --hosts: HOST DIGEST)"
+        plan,
+        quiet="print only the digests of the blobs it downloads (not those it --have), one per"
+        " line (with --hosts: HOST DIGEST)",
     )
 
     check = commands.add_parser(

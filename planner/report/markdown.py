@@ -86,7 +86,11 @@ def fleet_markdown(report: FleetReport, options: RenderOptions | None = None) ->
             pair = report.pair(host.name, image)
             cells.append(f"{icon[pair.status]} {md_text(cell(pair))}")
         name = md_text(host.name) + (f" (+{more})" if more else "")
-        size = human_size(report.host_bytes(host.name)) + (" each" if more else "")
+        size = (
+            human_size(report.host_bytes(host.name)) + (" each" if more else "")
+            if report.planned
+            else "-"
+        )
         platform = md_code(host.platform.describe())
         lines.append(
             f"| {name} | {platform} | {md_text(host.rules.name)} | "

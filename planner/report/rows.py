@@ -61,6 +61,9 @@ def cell(pair: PairResult, compact: bool = False) -> str:
 
 
 def fleet_footer(report: FleetReport) -> list[str]:
+    """Download figures per image and for the fleet; unknown, not zero, without plans."""
+    if not report.planned:
+        return ["download sizes: unknown (no plans were made; only the indexes were read)"]
     lines = []
     for image in report.images:
         total, unique = report.image_bytes(image)

@@ -223,7 +223,7 @@ def render(report: FleetReport, options: RenderOptions) -> str:
     matrix = fleet_matrix(
         report,
         expand=options.expand,
-        plans=options.plans,
+        plans=options.plans and report.planned,
         inventory=options.inventory,
         options=options.recorded,
     )

@@ -34,8 +34,9 @@ def _matrix(
     for host, more in rows_of:
         cells = [cell(report.pair(host.name, image), compact) for image in report.images]
         about = [safe(host.platform.describe()), host.rules.name] if not hosts_apart else []
-        size = human_size(report.host_bytes(host.name))
-        rows.append([row_name(host, more), *about, *cells, f"{size} each" if more else size])
+        size = human_size(report.host_bytes(host.name)) if report.planned else "-"
+        each = f"{size} each" if more and report.planned else size
+        rows.append([row_name(host, more), *about, *cells, each])
     return rows
 
 
