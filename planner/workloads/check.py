@@ -140,11 +140,6 @@ class WorkloadReport:
     def failures(self) -> list[WorkloadResult]:
         return [r for r in self.results if r.failed]
 
-    @functools.cached_property
-    def pool_index(self) -> dict[str, int]:
-        """Each node's position in :attr:`pools`."""
-        return {h.name: i for i, pool in enumerate(self.pools) for h in pool.hosts}
-
     @property
     def total_bytes(self) -> int:
         return sum(self.node_bytes.values())
