@@ -113,7 +113,7 @@ class FleetReport:
 
     @functools.cached_property
     def _figures(self) -> _Figures:
-        return _Figures.of(self.hosts, self.images, self.pairs)
+        return _Figures.of(self.hosts, self.images, self.pairs, self.pools or pools_of(self.hosts))
 
     def host_bytes(self, host: str) -> int:
         """What one host downloads for all images (each distinct blob once)."""
@@ -162,10 +162,10 @@ class FleetReport:
 class _Figures:
     """Every fleet figure, from one pass over the pairs.
 
-    A plan is shared by the pairs that chose its manifest with the same
-    present blobs, so each distinct plan's downloads are listed once, and
-    hosts whose pairs have the same plans get the same sum without a second
-    union.
+    The hosts of a pool share each image's plan (:func:`run_fleet` resolves and
+    plans it once per pool), so each (image, pool) pair's downloads are listed
+    once, and hosts of one pool with the same images get the same sum without a
+    second union.
     """
 
     hosts: dict[str, int]
@@ -178,28 +178,31 @@ class _Figures:
         hosts: Sequence[HostProfile],
         images: Sequence[str],
         pairs: Sequence[PairResult],
+        pools: Sequence[Sequence[HostProfile]],
     ) -> _Figures:
-        downloads: dict[int, dict[str, int]] = {}
-        per_host: dict[str, list[dict[str, int]]] = {h.name: [] for h in hosts}
+        pool_of = {host.name: i for i, pool in enumerate(pools) for host in pool}
+        downloads: dict[tuple[str, int], dict[str, int]] = {}
+        per_host: dict[str, list[tuple[str, int]]] = {h.name: [] for h in hosts}
         per_image: dict[str, dict[int, dict[str, int]]] = {image: {} for image in images}
         totals: dict[str, int] = dict.fromkeys(images, 0)
         for pair in pairs:
             plan = pair.plan
             if plan is None:
                 continue
-            sizes = downloads.get(id(plan.blobs))  # shared by the pairs of one plan
+            key = (pair.image, pool_of[pair.host.name])  # the plan's name: its image and pool
+            sizes = downloads.get(key)
             if sizes is None:
-                sizes = downloads[id(plan.blobs)] = plan.downloads()
-            per_host[pair.host.name].append(sizes)
-            per_image[pair.image][id(sizes)] = sizes
+                sizes = downloads[key] = plan.downloads()
+            per_host[pair.host.name].append(key)
+            per_image[pair.image][key[1]] = sizes
             totals[pair.image] += sum(sizes.values())
-        by_plans: dict[tuple[int, ...], int] = {}
+        by_plans: dict[tuple[tuple[str, int], ...], int] = {}
         host_bytes: dict[str, int] = {}
-        for name, lists in per_host.items():
-            key = tuple(sorted({id(sizes) for sizes in lists}))
-            if key not in by_plans:
-                by_plans[key] = union_size(lists)
-            host_bytes[name] = by_plans[key]
+        for name, keys in per_host.items():
+            plans = tuple(keys)  # one pool's plans, in image order
+            if plans not in by_plans:
+                by_plans[plans] = union_size(downloads[key] for key in plans)
+            host_bytes[name] = by_plans[plans]
         image_bytes = {
             image: (totals[image], union_size(plans.values())) for image, plans in per_image.items()
         }
