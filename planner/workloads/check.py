@@ -192,8 +192,8 @@ def check_workloads(
     :func:`~planner.workloads.model.workload_allowances`); ``present`` blob digests every node has.
 
     A pod gets the same answers on every node of a pool (:class:`PoolResult`): its
-    images are resolved and planned per (image, :class:`~planner.app.fleet.PullHost`)
-    by :func:`~planner.app.fleet.run_pulls`, only for the pools some workload may use.
+    images are resolved and planned per (image, :class:`~planner.app.pulls.PullHost`)
+    by :func:`~planner.app.pulls.run_pulls`, only for the pools some workload may use.
     """
     allow = allow or set()
     labels = {h.name: node_labels(h) for h in hosts}

@@ -8,9 +8,10 @@ that every cell holds for every node of its row; columns are the workloads
 (``data-workload`` is ``KIND/NAMESPACE/NAME``); a cell is the node's result
 (``nodes[].status`` and ``.download_bytes`` of the JSON output), or none where
 the workload is not scheduled on those nodes. A cell's details have one
-section per container: the pair's resolution and plan, as for an image check
-(:func:`planner.report.html.fleet.pair_section`). A workload no node may run has
-its problem in its column header.
+section per container: its pull's resolution and plan
+(:class:`~planner.app.pulls.Pull`), as for an image check
+(:func:`planner.report.html.fleet.pair_section`). A workload no node may run
+has its problem in its column header.
 """
 
 from __future__ import annotations
