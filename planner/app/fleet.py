@@ -15,18 +15,17 @@ concurrently on one session (:class:`~planner.sources.remote.RegistrySession`).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from planner.app.plan import Plan, build_plan, present_from
-from planner.app.resolve import Resolution, resolve_source
+from planner.app.plan import Plan
+from planner.app.pulls import Progress, Pull, PullHost, Status, run_pulls, union_size
+from planner.app.resolve import Resolution
 from planner.hosts.profiles import HostProfile
 from planner.model.arguments import bandwidth_argument, items_argument
 from planner.model.stats import Stats
-from planner.select.verdicts import Notice
 from planner.sources import check_registry
-from planner.sources.sourceset import SourceSet
 
 if TYPE_CHECKING:
     from planner.transport.options import RegistryOptions
@@ -34,15 +33,13 @@ if TYPE_CHECKING:
 __all__ = [
     "FleetReport",
     "PairResult",
+    "Progress",
     "Status",
     "pool_key",
     "pools_of",
     "run_fleet",
     "union_size",
 ]
-
-Status = Literal["ok", "no-image", "will-not-run", "allowed"]
-Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +118,7 @@ class FleetReport:
 
     @functools.cached_property
     def _figures(self) -> _Figures:
-        return _Figures.of(self.hosts, self.images, self.pairs)
+        return _Figures.of(self.hosts, self.images, self.pairs, self.pools or pools_of(self.hosts))
 
     def host_bytes(self, host: str) -> int:
         """What one host downloads for all images (each distinct blob once)."""
@@ -179,10 +176,10 @@ class FleetReport:
 class _Figures:
     """Every fleet figure, from one pass over the pairs.
 
-    A plan is shared by the pairs that chose its manifest with the same
-    present blobs, so each distinct plan's downloads are listed once, and
-    hosts whose pairs have the same plans get the same sum without a second
-    union.
+    The hosts of a pool share each image's plan (:func:`run_fleet` resolves and
+    plans it once per pool), so each (image, pool) pair's downloads are listed
+    once, and hosts of one pool with the same images get the same sum without a
+    second union.
     """
 
     hosts: dict[str, int]
@@ -195,113 +192,45 @@ class _Figures:
         hosts: Sequence[HostProfile],
         images: Sequence[str],
         pairs: Sequence[PairResult],
+        pools: Sequence[Sequence[HostProfile]],
     ) -> _Figures:
-        downloads: dict[int, dict[str, int]] = {}
-        per_host: dict[str, list[dict[str, int]]] = {h.name: [] for h in hosts}
+        pool_of = {host.name: i for i, pool in enumerate(pools) for host in pool}
+        downloads: dict[tuple[str, int], dict[str, int]] = {}
+        per_host: dict[str, list[tuple[str, int]]] = {h.name: [] for h in hosts}
         per_image: dict[str, dict[int, dict[str, int]]] = {image: {} for image in images}
         totals: dict[str, int] = dict.fromkeys(images, 0)
         for pair in pairs:
             plan = pair.plan
             if plan is None:
                 continue
-            sizes = downloads.get(id(plan.blobs))  # shared by the pairs of one plan
+            key = (pair.image, pool_of[pair.host.name])  # the plan's name: its image and pool
+            sizes = downloads.get(key)
             if sizes is None:
-                sizes = downloads[id(plan.blobs)] = plan.downloads()
-            per_host[pair.host.name].append(sizes)
-            per_image[pair.image][id(sizes)] = sizes
+                sizes = downloads[key] = plan.downloads()
+            per_host[pair.host.name].append(key)
+            per_image[pair.image][key[1]] = sizes
             totals[pair.image] += sum(sizes.values())
-        by_plans: dict[tuple[int, ...], int] = {}
+        by_plans: dict[tuple[tuple[str, int], ...], int] = {}
         host_bytes: dict[str, int] = {}
-        for name, lists in per_host.items():
-            key = tuple(sorted({id(sizes) for sizes in lists}))
-            if key not in by_plans:
-                by_plans[key] = union_size(lists)
-            host_bytes[name] = by_plans[key]
+        for name, keys in per_host.items():
+            plans = tuple(keys)  # one pool's plans, in image order
+            if plans not in by_plans:
+                by_plans[plans] = union_size(downloads[key] for key in plans)
+            host_bytes[name] = by_plans[plans]
         image_bytes = {
             image: (totals[image], union_size(plans.values())) for image, plans in per_image.items()
         }
         return cls(host_bytes, image_bytes, union_size(downloads.values()))
 
 
-def union_size(downloads: Iterable[Mapping[str, int]]) -> int:
-    """Bytes of the distinct blobs of these download lists (:meth:`Plan.downloads`):
-    a blob two images share is downloaded once."""
-    sizes: dict[str, int] = {}
-    for one in downloads:
-        sizes.update(one)
-    return sum(sizes.values())
-
-
-class _SharedPlans:
-    """Plans made once per (image, chosen manifest and the indexes on the way, present blobs).
-
-    Hosts that choose the same manifest with the same blobs present download
-    the same blobs: the plan's blobs, totals and hosts are computed once and
-    shared; each pair's plan keeps its own resolution and warnings.
-    """
-
-    def __init__(self, sources: SourceSet, locations: bool, bandwidth: float | None) -> None:
-        self.sources = sources
-        self.locations = locations
-        self.bandwidth = bandwidth
-        self.made: dict[tuple[object, ...], tuple[Plan, tuple[Notice, ...]]] = {}
-
-    def plan(
-        self,
-        image: str,
-        resolution: Resolution,
-        present: frozenset[str],
-        extra: Sequence[Notice],
-    ) -> Plan:
-        key = (image, _path(resolution), present)
-        known = self.made.get(key)
-        if known is None:
-            made = build_plan(
-                self.sources.get(image),
-                resolution,
-                present=present,
-                locations=self.locations,
-                bandwidth=self.bandwidth,
-            )
-            known = self.made[key] = (made, made.notices[len(resolution.notices) :])
-            if not extra:
-                return made
-        made, repeated = known
-        if made.resolution is resolution and not extra:
-            return made
-        notices = (*resolution.notices, *extra, *repeated)
-        return Plan(  # not dataclasses.replace: 50,000 pairs feel its introspection
-            resolution=resolution,
-            manifest=made.manifest,
-            manifests=made.manifests,
-            blobs=made.blobs,
-            totals=made.totals,
-            notices=notices,
-            hosts=made.hosts,
-            bandwidth=made.bandwidth,
-            stats=made.stats,
-        )
-
-
-def _path(resolution: Resolution) -> tuple[str, ...]:
-    """The digests a plan reads on the way to the chosen manifest (index, nested, manifest)."""
-    assert resolution.selected is not None
-    path = [resolution.index.digest] if resolution.index is not None else []
-    selection = resolution.selection
-    while selection is not None and selection.chosen is not None:
-        path.append(selection.chosen.descriptor.digest)
-        selection = selection.chosen.nested
-    return (*path, resolution.selected.digest)
-
-
-def pool_key(host: HostProfile) -> tuple[object, ...]:
+def pool_key(host: HostProfile) -> PullHost:
     """What decides a host's answers: hosts with the same key get the same ones."""
-    return (host.platform, id(host.rules), host.isolation, host.have)
+    return PullHost.of(host)
 
 
 def pools_of(hosts: Sequence[HostProfile]) -> tuple[tuple[HostProfile, ...], ...]:
     """Hosts grouped by :func:`pool_key`, each pool in host order, pools by first host."""
-    pools: dict[tuple[object, ...], list[HostProfile]] = {}
+    pools: dict[PullHost, list[HostProfile]] = {}
     for host in hosts:
         pools.setdefault(pool_key(host), []).append(host)
     return tuple(tuple(members) for members in pools.values())
@@ -324,102 +253,53 @@ def run_fleet(
     """Resolve (and plan) every image for every host.
 
     Hosts that give the same answers (same platform, rule set, isolation and
-    ``have``: a node pool) are resolved and planned once, for the first of them.
-    ``allow`` lists (host, image) pairs that may fail; ``present`` blob digests
-    every host has (besides its profile's ``have``); ``locations`` and
-    ``bandwidth`` as for :func:`planner.plan`. ``only``: just these (host name,
-    image) pairs (a workload's eligible nodes): no other pair is resolved, planned
-    or reported, so no manifest is read for it. ``missing_ok``: an image the
+    ``have``: a node pool, one :class:`PullHost`) are resolved and planned once
+    (:func:`run_pulls`). ``allow`` lists (host, image) pairs that may fail;
+    ``present`` blob digests every host has (besides its profile's ``have``);
+    ``locations`` and ``bandwidth`` as for :func:`planner.plan`. ``only``: just
+    these (host name, image) pairs: no other pair is resolved, planned or
+    reported, so no manifest is read for it. ``missing_ok``: an image the
     registry does not have (a tag or digest it does not know) is left out and
-    listed in :attr:`FleetReport.unavailable` instead of failing the run, as a
-    pull fails for the workloads that use it and no other.
+    listed in :attr:`FleetReport.unavailable` instead of failing the run.
     """
     images = items_argument(images, str, "images", "image SOURCE strings")
     hosts = items_argument(hosts, HostProfile, "hosts", "HostProfiles")
     check_registry(registry)
     bandwidth = bandwidth_argument(bandwidth)
     allow = allow or set()
-    report = progress or (lambda stage, done, total: None)
     pools = pools_of(hosts)
-    leaders = [pool[0] for pool in pools]
-    leader_of = {host.name: pool[0].name for pool in pools for host in pool}
-    needed = None if only is None else {(leader_of[name], image) for name, image in only}
-    sources = SourceSet(registry)
-    try:
-        report("reading indexes", 0, len(images))
-        unavailable = sources.tops(images, missing_ok=missing_ok)
-        images = [image for image in images if image not in unavailable]
-        resolutions: dict[tuple[str, str], Resolution] = {}
-        total = len(images) * len(leaders) if needed is None else len(needed)
-        for image in images:
-            source = sources.get(image)
-            for host in leaders:
-                if needed is not None and (host.name, image) not in needed:
-                    continue
-                resolutions[(host.name, image)] = resolve_source(
-                    source, host.platform, host.rules, isolation=host.isolation
-                )
-                report("resolving", len(resolutions), total)
-
-        have: dict[str, set[str]] = {h.name: set(present or ()) for h in leaders}
-        extra: dict[str, list[Notice]] = {h.name: [] for h in leaders}
-        if plans:
-            have_specs = [spec for h in leaders for spec in h.have]
-            if have_specs:
-                sources.tops(have_specs)
-            have_resolutions = {
-                (h.name, spec): resolve_source(sources.get(spec), h.platform, h.rules)
-                for h in leaders
-                for spec in h.have
-            }
-            wanted = [
-                (sources.get(image), r.selected)
-                for (_, image), r in resolutions.items()
-                if r.selected is not None and r.index is not None
-            ] + [
-                (sources.get(spec), r.selected)
-                for (_, spec), r in have_resolutions.items()
-                if r.selected is not None and r.index is not None
-            ]
-            report("reading manifests", 0, len(wanted))
-            sources.documents(wanted)
-            for (name, spec), r in have_resolutions.items():
-                digests, notice = present_from(sources.get(spec), r)
-                have[name] |= digests
-                if notice:
-                    extra[name].append(notice)
-
-        shared = _SharedPlans(sources, locations, bandwidth)
-        answers: dict[tuple[str, str], tuple[Status, Resolution, Plan | None, str]] = {}
-        for leader in leaders:
-            present_here = frozenset(have[leader.name])
-            for image in images:
-                if (leader.name, image) not in resolutions:
-                    continue
-                resolution = resolutions[(leader.name, image)]
-                plan = None
-                problem = resolution.problem
-                status: Status = "ok"
-                if resolution.selected is None:
-                    status = "no-image"
-                else:
-                    if problem:
-                        status = "will-not-run"
-                    if plans:
-                        plan = shared.plan(image, resolution, present_here, extra[leader.name])
-                answers[(leader.name, image)] = (status, resolution, plan, problem)
-
-        pairs = []
-        for host in hosts:
-            for image in images:
-                if only is not None and (host.name, image) not in only:
-                    continue
-                status, resolution, plan, problem = answers[(leader_of[host.name], image)]
-                if status != "ok" and (host.name, image) in allow:
-                    status = "allowed"
-                pairs.append(PairResult(host, image, status, resolution, plan, problem))
-        return FleetReport(
-            tuple(images), tuple(hosts), tuple(pairs), sources.stats, pools, unavailable, plans
-        )
-    finally:
-        sources.close()
+    views = [pool_key(pool[0]) for pool in pools]
+    pool_of = {host.name: i for i, pool in enumerate(pools) for host in pool}
+    needed = None
+    if only is not None:
+        needed = {(image, views[pool_of[name]]) for name, image in only}
+    pulls = run_pulls(
+        images,
+        views,
+        only=needed,
+        registry=registry,
+        plans=plans,
+        present=present,
+        locations=locations,
+        bandwidth=bandwidth,
+        progress=progress,
+        missing_ok=missing_ok,
+    )
+    position = {view: i for i, view in enumerate(views)}
+    answers: list[dict[str, Pull]] = [{} for _ in views]
+    for (image, view), pull in pulls.by_key.items():
+        answers[position[view]][image] = pull
+    pairs = []
+    for host in hosts:
+        answered = answers[pool_of[host.name]]
+        for image in pulls.images:
+            if only is not None and (host.name, image) not in only:
+                continue
+            pull = answered[image]
+            status = pull.status
+            if status != "ok" and (host.name, image) in allow:
+                status = "allowed"
+            pairs.append(PairResult(host, image, status, pull.resolution, pull.plan, pull.problem))
+    return FleetReport(
+        pulls.images, tuple(hosts), tuple(pairs), pulls.stats, pools, pulls.unavailable, plans
+    )

@@ -62,16 +62,15 @@ def run_workload_check(args: argparse.Namespace) -> int:
     finally:
         progress.clear()
     write_report(checked, args.format, options.render_options(args), options.report_files(args))
-    fleet = checked.fleet
     seen: dict[tuple[str, str], None] = {}
-    for pair in fleet.pairs:  # each warning once per image, not once per node
-        if pair.status == "will-not-run":
+    for pull in checked.pulls:  # each warning once per image, not once per node
+        if pull.status == "will-not-run":
             continue  # the problem lines say it
-        for warning in pair.warnings:
-            seen[(pair.image, warning)] = None
+        for warning in pull.warnings:
+            seen[(pull.image, warning)] = None
     for image, warning in seen:
         report([warning], None, f"{image}: ")
-    report((), fleet.stats.summary() if args.stats else None)
+    report((), checked.stats.summary() if args.stats else None)
     if checked.failures:
         error(f"{len(checked.failures)} of {len(checked.results)} workloads failed")
         return EXIT_NO_MATCH

@@ -115,12 +115,9 @@ def problem_rows(
 
 
 def pool_nodes(report: WorkloadReport, result: WorkloadResult) -> list[list[NodeResult]]:
-    """The workload's eligible nodes, per node pool (in :attr:`WorkloadReport.pools` order)."""
-    index = report.pool_index
-    buckets: list[list[NodeResult]] = [[] for _ in report.pools]
-    for node in result.nodes:
-        buckets[index[node.host.name]].append(node)
-    return buckets
+    """The workload's eligible nodes, per node pool (in :attr:`WorkloadReport.pools` order:
+    :attr:`WorkloadResult.pools`)."""
+    return [list(pool.nodes) for pool in result.pools]
 
 
 def pool_cell(nodes: list[NodeResult], pool: NodePool, compact: bool) -> tuple[str, str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeGuard
 
 from planner.model.errors import NotFound
 from planner.model.manifest import Descriptor
@@ -55,12 +55,16 @@ class SourceSet:
         named = {spec: self.get(spec) for spec in dict.fromkeys(specs)}
         sources = list(named.values())
         remote = self._remote(sources)
-        unread = [s for s in remote if not s.has_top]  # no event loop for what is in memory
+        # by SOURCE string (each opened once); no event loop for what is in memory
+        unread = {
+            spec: r
+            for spec, r in named.items()
+            if self.session is not None and _registry(r) and not r.has_top
+        }
         missing: dict[str, str] = {}
         if unread and self.session is not None:
-            said = self.session.gather(_top(s, missing_ok) for s in unread)
-            by_source = {id(s): message for s, message in zip(unread, said, strict=True)}
-            missing = {spec: by_source[id(s)] for spec, s in named.items() if by_source.get(id(s))}
+            said = self.session.gather(_top(r, missing_ok) for r in unread.values())
+            missing = {spec: message for spec, message in zip(unread, said, strict=True) if message}
         for source in sources:
             if source not in remote:
                 source.read_top()
@@ -96,6 +100,13 @@ class SourceSet:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _registry(source: Source) -> TypeGuard[RegistrySource]:
+    """A registry source (asked only in a run with a session: httpx is imported already)."""
+    from planner.sources.remote import RegistrySource
+
+    return isinstance(source, RegistrySource)
 
 
 async def _top(source: RegistrySource, missing_ok: bool) -> str:

@@ -7,7 +7,9 @@ For each workload (:mod:`planner.workloads.kubernetes`, :mod:`planner.workloads.
    may land on any of them, so each must run every container. A workload with
    no eligible node fails on its own (it stays Pending);
 2. on each eligible node, the image each container pulls under the node's own
-   engine release, as ``check`` does for a fleet (:func:`planner.app.fleet.run_fleet`):
+   engine release, as ``check`` does for a fleet: per workload and node pool
+   (:mod:`planner.workloads.pools`), each (image, pull host) resolved and planned once
+   (:func:`planner.app.pulls.run_pulls`):
    ``ok``, ``no-image`` (the pull fails: ImagePullBackOff), ``will-not-run`` (a
    single-platform image for another platform, or a Windows build the node does
    not run: pulled, then "exec format error"), or ``allowed`` (a failure that
@@ -33,30 +35,26 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from planner.app.fleet import (
-    FleetReport,
-    PairResult,
+from planner.app.pulls import (
     Progress,
-    Status,
-    pool_key,
-    run_fleet,
-    union_size,
+    Pull,
+    PullHost,
+    run_pulls,
 )
-from planner.app.plan import Plan
 from planner.hosts.records import HostProfile
 from planner.model.arguments import items_argument
-from planner.select import explain
-from planner.select.runs import requested_verdict
+from planner.model.platform import Platform
+from planner.model.stats import Stats
 from planner.sources import check_registry
 from planner.workloads.model import (
-    Container,
-    ContainerProblem,
     NodePool,
     NodeResult,
+    PoolResult,
     Skipped,
     Workload,
     node_pools,
 )
+from planner.workloads.pools import node_figures, on_pool, pull_order
 from planner.workloads.scheduling import (
     HOSTNAME_LABEL,
     Unfit,
@@ -82,11 +80,15 @@ class WorkloadResult:
 
     workload: Workload
     nodes: tuple[NodeResult, ...]
+    """The eligible nodes' results, in host order."""
     ineligible: tuple[tuple[Unfit, tuple[str, ...]], ...]
     """Each reason a node is not eligible, with the nodes it keeps off."""
     suggestion: Suggestion | None = None
     allowed: bool = False
     """With no eligible node: a known gap (an allowance of the workload on every node)."""
+    pools: tuple[PoolResult, ...] = ()
+    """One per node pool of the report (:attr:`WorkloadReport.pools`), in its order: the
+    same node results, by pool."""
 
     @functools.cached_property
     def status(self) -> Literal["ok", "failed", "unschedulable"]:
@@ -130,17 +132,15 @@ class WorkloadReport:
     node_bytes: Mapping[str, int]
     unique_bytes: int
     skipped: tuple[Skipped, ...]
-    fleet: FleetReport
+    pulls: tuple[Pull, ...]
+    """Each (image, pull host) pull once, in the order the nodes first pull them (nodes in
+    the order workloads first land there, each node's images in workload order)."""
+    stats: Stats
     warnings: tuple[str, ...] = ()
 
     @property
     def failures(self) -> list[WorkloadResult]:
         return [r for r in self.results if r.failed]
-
-    @functools.cached_property
-    def pool_index(self) -> dict[str, int]:
-        """Each node's position in :attr:`pools`."""
-        return {h.name: i for i, pool in enumerate(self.pools) for h in pool.hosts}
 
     @property
     def total_bytes(self) -> int:
@@ -172,17 +172,8 @@ class WorkloadReport:
             "skipped": [s.to_dict() for s in self.skipped],
             "failures": len(self.failures),
             "warnings": list(self.warnings),
-            "stats": self.fleet.stats.to_dict(),
+            "stats": self.stats.to_dict(),
         }
-
-
-def _pull_host(node: HostProfile, container: Container) -> HostProfile:
-    """The host the image is resolved for: Compose ``platform:`` replaces the node's own."""
-    if container.platform is None:
-        return node
-    return dataclasses.replace(
-        node, name=f"{node.name}\0{container.platform}", platform=container.platform
-    )
 
 
 def check_workloads(
@@ -201,6 +192,10 @@ def check_workloads(
 
     ``allow`` holds (workload id, node name) pairs that may fail (see
     :func:`~planner.workloads.model.workload_allowances`); ``present`` blob digests every node has.
+
+    A pod gets the same answers on every node of a pool (:class:`PoolResult`): its
+    images are resolved and planned per (image, :class:`~planner.app.pulls.PullHost`)
+    by :func:`~planner.app.pulls.run_pulls`, only for the pools some workload may use.
     """
     workloads = items_argument(workloads, Workload, "workloads", "Workloads")
     hosts = items_argument(hosts, HostProfile, "hosts", "HostProfiles")
@@ -208,70 +203,75 @@ def check_workloads(
     allow = allow or set()
     labels = {h.name: node_labels(h) for h in hosts}
     alike = _alike(hosts, labels)
-    eligible: list[list[HostProfile]] = []
-    refusals: list[dict[str, Unfit]] = []
-    ineligible: list[tuple[tuple[Unfit, tuple[str, ...]], ...]] = []
-    for workload in workloads:
-        fits, refused, unfit = _eligible(workload, hosts, alike, labels)
-        eligible.append(fits)
-        refusals.append(refused)
-        ineligible.append(unfit)
+    pools = node_pools(hosts)
+    pool_of = {h.name: i for i, pool in enumerate(pools) for h in pool.hosts}
+    placed = [_eligible(workload, hosts, alike, labels) for workload in workloads]
 
-    pull_hosts: dict[str, HostProfile] = {}
-    only: set[tuple[str, str]] = set()
-    for workload, nodes, refused in zip(workloads, eligible, refusals, strict=True):
-        for node in nodes:
+    # what each node pulls, for each platform it pulls for (its own, a Compose platform:)
+    needs: dict[tuple[str, Platform | None], dict[str, None]] = {}
+    for workload, (fits, refused, _) in zip(workloads, placed, strict=True):
+        for node in fits:
             if node.name in refused:
                 continue  # refused before any pull
             for container in workload.containers:
-                pulled = _pull_host(node, container)
-                pull_hosts.setdefault(pulled.name, pulled)
-                only.add((pulled.name, container.reference))
-    needed = {image for _, image in only}
-    images = [c.reference for w in workloads for c in w.containers if c.reference in needed]
-    fleet = run_fleet(
-        list(dict.fromkeys(images)),
-        list(pull_hosts.values()),
+                key = (node.name, container.platform)
+                needs.setdefault(key, {})[container.reference] = None
+    pull_host: dict[tuple[int, Platform | None], PullHost] = {}
+    by_name = {h.name: h for h in hosts}
+    for name, platform in needs:
+        if (pool_of[name], platform) not in pull_host:
+            pull_host[(pool_of[name], platform)] = PullHost.of(by_name[name], platform)
+    needed = {image for images in needs.values() for image in images}
+    images = list(dict.fromkeys(c.reference for w in workloads for c in w.containers))
+    images = [image for image in images if image in needed]
+    only = {
+        (image, pull_host[(pool_of[name], platform)])
+        for (name, platform), wanted in needs.items()
+        for image in wanted
+    }
+    pulls = run_pulls(
+        images,
+        [pull_host[(pool_of[name], platform)] for name, platform in needs],
+        only=only,
         registry=registry,
         plans=plans,
         present=present,
         progress=progress,
-        only=only,
         missing_ok=True,
     )
+
     results = []
-    answers_of = {h.name: pool_key(h) for h in hosts}
-    for workload, nodes, refused, unfit in zip(
-        workloads, eligible, refusals, ineligible, strict=True
-    ):
-        answers: dict[tuple[object, ...], _Answer] = {}
-        node_results = []
-        for node in nodes:
-            allowed = (workload.id, node.name) in allow
-            if node.name in refused:
-                problem = ContainerProblem(None, "will-not-run", _refusal(refused[node.name]))
-                node_results.append(_Answer((problem,), 0, ()).on(node, allowed))
-                continue
-            key = answers_of[node.name]
-            if key not in answers:
-                answers[key] = _answer(workload, node, fleet)
-            node_results.append(answers[key].on(node, allowed))
-        result = WorkloadResult(
-            workload, tuple(node_results), unfit, allowed=(workload.id, "*") in allow
+    for workload, (fits, refused, unfit) in zip(workloads, placed, strict=True):
+        members: list[list[HostProfile]] = [[] for _ in pools]
+        for node in fits:
+            members[pool_of[node.name]].append(node)
+        of_node: dict[str, NodeResult] = {}
+        by_pool = []
+        for index, (pool, nodes) in enumerate(zip(pools, members, strict=True)):
+            result = on_pool(workload, pool, nodes, refused, allow, pulls, pull_host, index)
+            of_node.update((n.host.name, n) for n in result.nodes)
+            by_pool.append(result)
+        outcome = WorkloadResult(
+            workload,
+            tuple(of_node[node.name] for node in fits),
+            unfit,
+            allowed=(workload.id, "*") in allow,
+            pools=tuple(by_pool),
         )
-        if result.failed:
-            suggestion = suggest(workload, result.nodes, labels)
-            result = dataclasses.replace(result, suggestion=suggestion)
-        results.append(result)
-    node_bytes, unique = _figures(results, hosts)
+        if outcome.failed:
+            suggestion = suggest(workload, outcome.nodes, labels)
+            outcome = dataclasses.replace(outcome, suggestion=suggestion)
+        results.append(outcome)
+    node_bytes, unique = node_figures([r.pools for r in results], hosts, pool_of)
     return WorkloadReport(
         tuple(results),
         tuple(hosts),
-        node_pools(hosts),
+        pools,
         node_bytes,
         unique,
         tuple(skipped),
-        fleet,
+        pull_order(needs, images, pulls, pull_host, pool_of),
+        pulls.stats,
         tuple(warnings),
     )
 
@@ -286,10 +286,6 @@ def _alike(
         key = (frozenset(named.items()), host.taints, host.platform.os)
         groups.setdefault(key, []).append(host)
     return list(groups.values())
-
-
-def _refusal(unfit: Unfit) -> str:
-    return f"refused by the kubelet (PodOSNotSupported): {unfit_reason(unfit)}"
 
 
 def _eligible(
@@ -309,14 +305,15 @@ def _eligible(
     named = placement.by_name or HOSTNAME_LABEL in placement.label_keys()
     groups = [[h] for h in hosts] if named else alike
     verdict_of: dict[str, Unfit | None] = {}
+    number_of: dict[str, int] = {}
+    # equal verdicts (of different groups) are one entry: numbered by value, one hash a group
+    distinct: dict[Unfit, int] = {}
     for group in groups:
         verdict = placement.unfit(group[0], labels[group[0].name])
+        number = -1 if verdict is None else distinct.setdefault(verdict, len(distinct))
         for host in group:
             verdict_of[host.name] = verdict
-    # one verdict object per group; equal verdicts of different groups share one entry
-    distinct = {id(v): v for v in verdict_of.values() if v is not None}
-    canonical: dict[Unfit, int] = {}
-    entry = {key: canonical.setdefault(v, key) for key, v in distinct.items()}
+            number_of[host.name] = number
     fits: list[HostProfile] = []
     refused: dict[str, Unfit] = {}
     names: dict[int, list[str]] = {}
@@ -328,72 +325,7 @@ def _eligible(
             fits.append(host)  # the scheduler binds it; the kubelet then refuses it
             refused[host.name] = verdict
         else:
-            names.setdefault(entry[id(verdict)], []).append(host.name)
-    unfit = tuple((distinct[key], tuple(listed)) for key, listed in names.items())
+            names.setdefault(number_of[host.name], []).append(host.name)
+    verdicts = list(distinct)
+    unfit = tuple((verdicts[number], tuple(listed)) for number, listed in names.items())
     return fits, refused, unfit
-
-
-@dataclass(frozen=True)
-class _Answer:
-    """A workload's containers on one node, shared by the nodes with the same answers."""
-
-    problems: tuple[ContainerProblem, ...]
-    download_bytes: int
-    pairs: tuple[PairResult, ...]
-
-    def on(self, node: HostProfile, allowed: bool) -> NodeResult:
-        status: Status = "ok"
-        if self.problems:
-            failed = any(p.status == "no-image" for p in self.problems)
-            status = "allowed" if allowed else "no-image" if failed else "will-not-run"
-        return NodeResult(node, status, self.problems, self.download_bytes, self.pairs)
-
-
-def _answer(workload: Workload, node: HostProfile, fleet: FleetReport) -> _Answer:
-    pairs = []
-    problems = []
-    for container in workload.containers:
-        if container.reference in fleet.unavailable:  # ErrImagePull: manifest unknown
-            reason = f"the registry has no such image: {fleet.unavailable[container.reference]}"
-            problems.append(ContainerProblem(container, "no-image", reason))
-            continue
-        pair = fleet.pair(_pull_host(node, container).name, container.reference)
-        pairs.append(pair)
-        state, reason = pair.status, pair.problem
-        if container.platform is not None and pair.resolution.selected is not None:
-            runs = requested_verdict(
-                pair.resolution.platform,
-                container.platform,
-                node.platform,
-                node.rules,
-                isolation=node.isolation,
-            )
-            reason = explain.problem(runs)
-            state = "will-not-run" if reason else "ok"
-        if state == "no-image" or state == "will-not-run":
-            problems.append(ContainerProblem(container, state, reason))
-    download = union_size(p.plan.downloads() for p in pairs if p.plan is not None)
-    return _Answer(tuple(problems), download, tuple(pairs))
-
-
-def _figures(
-    results: Sequence[WorkloadResult], hosts: Sequence[HostProfile]
-) -> tuple[dict[str, int], int]:
-    """Per-node download bytes over every workload eligible there, and the mirror's unique bytes.
-
-    Nodes whose pairs are the same plans share one sum.
-    """
-    plans_of: dict[str, dict[int, Plan]] = {h.name: {} for h in hosts}
-    for result in results:
-        for node in result.nodes:
-            plans_of[node.host.name].update((id(p.plan), p.plan) for p in node.pairs if p.plan)
-    memo: dict[frozenset[int], int] = {}
-    every: dict[int, Plan] = {}
-    node_bytes: dict[str, int] = {}
-    for name, plans in plans_of.items():
-        key = frozenset(plans)
-        if key not in memo:
-            memo[key] = union_size(plan.downloads() for plan in plans.values())
-            every.update(plans)
-        node_bytes[name] = memo[key]
-    return node_bytes, union_size(plan.downloads() for plan in every.values())

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from planner.app.fleet import PairResult, Status, pool_key
+from planner.app.fleet import Status, pool_key
+from planner.app.pulls import Pull
 from planner.hosts.records import HostProfile
 from planner.model.errors import InvalidInput
 from planner.model.platform import Platform
@@ -18,6 +19,7 @@ __all__ = [
     "ContainerProblem",
     "NodePool",
     "NodeResult",
+    "PoolResult",
     "Skipped",
     "Workload",
     "WorkloadError",
@@ -142,9 +144,9 @@ class NodeResult:
     status: Status
     problems: tuple[ContainerProblem, ...]
     download_bytes: int
-    pairs: tuple[PairResult, ...]
-    """One per container whose image was read, in the workload's order (shared by the
-    nodes with the same answers)."""
+    pulls: tuple[Pull, ...]
+    """One per container whose image was read, in the workload's order (those of the
+    node's pool, :attr:`PoolResult.pulls`); none where the kubelet refuses the pod."""
 
     @property
     def ok(self) -> bool:
@@ -204,6 +206,29 @@ def _pool_name(members: list[HostProfile]) -> str:
         if value and all(h.labels.get(label) == value for h in members):
             return value
     return members[0].name + (f" (+{len(members) - 1})" if len(members) > 1 else "")
+
+
+@dataclass(frozen=True)
+class PoolResult:
+    """One workload on one node pool: what a pod pulls on the pool's nodes, and each
+    eligible node's result.
+
+    The nodes of a pool have one :class:`~planner.app.fleet.PullHost` (``pool_key``),
+    so a pod gets the same answers on each of them: one pull per container, for
+    the node's platform or the container's own (Compose ``platform:``), resolved
+    once whatever the number of nodes (:func:`planner.workloads.check.check_workloads`).
+    """
+
+    pool: NodePool
+    nodes: tuple[NodeResult, ...]
+    """The pool's nodes the workload may land on, in host order (none: it lands on none)."""
+    problems: tuple[ContainerProblem, ...] = ()
+    """The containers that fail on the pool's nodes the kubelet does not refuse the pod."""
+    download_bytes: int = 0
+    """What a node of the pool downloads for the pod: its containers' distinct blobs."""
+    pulls: tuple[Pull, ...] = ()
+    """One per container whose image was read, in the workload's order; none when
+    no node of the pool runs the pod's containers (none eligible, or the kubelet refuses)."""
 
 
 def node_pools(hosts: Sequence[HostProfile]) -> tuple[NodePool, ...]:

@@ -16,7 +16,10 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
-from planner.app.fleet import FleetReport, PairResult
+from planner.app.fleet import FleetReport, PairResult, pool_key
+from planner.app.pulls import Pull, PullHost
+from planner.app.resolve import Resolution
+from planner.model.stats import Stats
 from planner.model.text import plural
 from planner.report.html.matrix import (
     BlobLine,
@@ -36,7 +39,7 @@ if TYPE_CHECKING:
 __all__ = ["fleet_matrix", "image_line", "pair_section", "render", "stamp", "stats_lines"]
 
 
-def _candidates(pair: PairResult) -> tuple[CandidateLine, ...]:
+def _candidates(pair: PairResult | Pull) -> tuple[CandidateLine, ...]:
     r = pair.resolution
     order = r.selection.order_of() if r.selection is not None else {}
     lines = []
@@ -55,8 +58,9 @@ def _candidates(pair: PairResult) -> tuple[CandidateLine, ...]:
     return tuple(lines)
 
 
-def pair_section(pair: PairResult) -> Section:
-    """One pair's details: its resolution (every candidate) and plan (the blobs)."""
+def pair_section(pair: PairResult | Pull) -> Section:
+    """One pair's (or a workload's pull's) details: its resolution (every candidate) and
+    plan (the blobs)."""
     r, plan = pair.resolution, pair.plan
     blobs: list[BlobLine] = []
     if plan is not None:
@@ -99,10 +103,13 @@ def _pick(pair: PairResult) -> str:
     return safe(platform.describe()) if platform is not None else "(no platform)"
 
 
-def image_line(report: FleetReport, image: str) -> str:
-    """The image's index (or single manifest) digest, as read in this run."""
-    pair = next(p for p in report.pairs if p.image == image)
-    r = pair.resolution
+def _resolution(report: FleetReport, image: str) -> Resolution:
+    return next(p for p in report.pairs if p.image == image).resolution
+
+
+def image_line(r: Resolution) -> str:
+    """The image's index (or single manifest) digest, as read in this run (``r``: a
+    resolution of the image)."""
     if r.index is not None:
         return f"index {r.index.digest}, {plural(len(r.candidates), 'entry', 'entries')}"
     if r.selected is not None:
@@ -125,7 +132,7 @@ def fleet_matrix(
     choices of the run worth recording; both as (name, value) lines.
     """
     details: list[tuple[Section, ...]] = []
-    seen: dict[tuple[int, int, str, str], int] = {}
+    seen: dict[tuple[str, PullHost, str, str], int] = {}
     rows: list[Row] = []
     cells: list[tuple[Cell, ...]] = []
     for members in row_members(report, expand):
@@ -133,7 +140,8 @@ def fleet_matrix(
         line: list[Cell] = []
         for image in report.images:
             pair = report.pair(first.name, image)
-            key = (id(pair.resolution), id(pair.plan), pair.status, pair.problem)
+            # the hosts of a pool share each image's resolution and plan (run_fleet)
+            key = (image, pool_key(pair.host), pair.status, pair.problem)
             if key not in seen:
                 seen[key] = len(details)
                 details.append((pair_section(pair),))
@@ -167,7 +175,7 @@ def fleet_matrix(
     return Matrix(
         title="pull-planner check",
         columns=tuple(
-            Column(key=image, label=safe(image), about=image_line(report, image))
+            Column(key=image, label=safe(image), about=image_line(_resolution(report, image)))
             for image in report.images
         ),
         rows=tuple(rows),
@@ -180,7 +188,9 @@ def fleet_matrix(
         inputs=(
             (
                 "Images",
-                tuple((safe(image), image_line(report, image)) for image in report.images),
+                tuple(
+                    (safe(image), image_line(_resolution(report, image))) for image in report.images
+                ),
             ),
             ("Inventory", (*inventory, ("hosts", hosts_line))),
             (
@@ -192,13 +202,13 @@ def fleet_matrix(
             ),
             *((("Options", tuple(options)),) if options else ()),
         ),
-        stats=stats_lines(report),
+        stats=stats_lines(report.stats),
     )
 
 
-def stats_lines(report: FleetReport) -> tuple[tuple[str, str], ...]:
+def stats_lines(stats: Stats) -> tuple[tuple[str, str], ...]:
     """The run's registry figures, one (name, value) line each."""
-    figures = report.stats.to_dict()
+    figures = stats.to_dict()
     lines = [("requests", str(figures["requests"]))]
     lines += [(f"  {kind}", str(n)) for kind, n in figures["by_kind"].items()]
     lines += [

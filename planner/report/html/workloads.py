@@ -8,9 +8,10 @@ that every cell holds for every node of its row; columns are the workloads
 (``data-workload`` is ``KIND/NAMESPACE/NAME``); a cell is the node's result
 (``nodes[].status`` and ``.download_bytes`` of the JSON output), or none where
 the workload is not scheduled on those nodes. A cell's details have one
-section per container: the pair's resolution and plan, as for an image check
-(:func:`planner.report.html.fleet.pair_section`). A workload no node may run has
-its problem in its column header.
+section per container: its pull's resolution and plan
+(:class:`~planner.app.pulls.Pull`), as for an image check
+(:func:`planner.report.html.fleet.pair_section`). A workload no node may run
+has its problem in its column header.
 """
 
 from __future__ import annotations
@@ -57,29 +58,29 @@ def _container_problems(node: NodeResult) -> str:
 def _sections(result: WorkloadResult, node: NodeResult) -> tuple[Section, ...]:
     out = []
     # no pair: the kubelet refused the pod (spec.os.name), or the registry lacks the image
-    pulled = {pair.image: pair for pair in node.pairs}
+    pulled = {pull.image: pull for pull in node.pulls}
     for container in result.workload.containers:
         if container.reference not in pulled:
             continue
-        pair = pulled[container.reference]
+        pull = pulled[container.reference]
         kind = "init container" if container.init else "container"
         title = f"{kind} {container.name}: {container.image}"
-        out.append(dataclasses.replace(pair_section(pair), title=safe(title)))
+        out.append(dataclasses.replace(pair_section(pull), title=safe(title)))
     return tuple(out)
 
 
 def _cell(result: WorkloadResult, node: NodeResult, detail: int) -> Cell:
     if node.problems:
         pick = ", ".join(safe(p.container.name if p.container else "pod") for p in node.problems)
-    elif len(node.pairs) == 1:
-        platform = node.pairs[0].resolution.platform
+    elif len(node.pulls) == 1:
+        platform = node.pulls[0].resolution.platform
         pick = safe(platform.describe()) if platform is not None else ""
     else:
-        pick = plural(len(node.pairs), "image")
+        pick = plural(len(node.pulls), "image")
     return Cell(
         status=node.status,
         pick=pick,
-        download_bytes=node.download_bytes if node.pairs and node.pairs[0].plan else None,
+        download_bytes=node.download_bytes if node.pulls and node.pulls[0].plan else None,
         problem=safe(_container_problems(node)),
         detail=detail,
     )
@@ -119,11 +120,8 @@ def workload_matrix(
             if node is None:
                 line.append(None)
                 continue
-            key = (
-                index,
-                node.status,
-                tuple((id(p.resolution), id(p.plan), p.status) for p in node.pairs),
-            )
+            # one section list per (workload, status, pulls): pulls by (image, pull host)
+            key = (index, node.status, tuple(p.key for p in node.pulls))
             if key not in seen:
                 seen[key] = len(details)
                 details.append(_sections(result, node))
@@ -139,10 +137,10 @@ def workload_matrix(
             )
         )
         cells.append(tuple(line))
-    fleet = report.fleet
     rules = Counter(h.rules.name for h in report.hosts)
     summaries = {h.rules.name: h.rules.summary for h in report.hosts}
-    images = list(dict.fromkeys(p.image for p in fleet.pairs))
+    resolution_of = {p.image: p.resolution for p in reversed(report.pulls)}
+    images = list(dict.fromkeys(p.image for p in report.pulls))
     return Matrix(
         title="pull-planner check -f",
         columns=tuple(_column(result) for result in report.results),
@@ -160,7 +158,7 @@ def workload_matrix(
                 "Workloads",
                 tuple((safe(r.workload.id), safe(r.workload.place)) for r in report.results),
             ),
-            ("Images", tuple((safe(i), image_line(fleet, i)) for i in images)),
+            ("Images", tuple((safe(i), image_line(resolution_of[i])) for i in images)),
             (
                 "Inventory",
                 (
@@ -181,7 +179,7 @@ def workload_matrix(
             ),
             *((("Options", tuple(options)),) if options else ()),
         ),
-        stats=stats_lines(fleet),
+        stats=stats_lines(report.stats),
         notes=tuple(
             safe(f"skipped, not a workload: {s.what} at {s.place} ({s.reason})")
             for s in report.skipped

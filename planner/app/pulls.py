@@ -1,0 +1,270 @@
+"""Pulls: images resolved and planned for pull hosts, each (image, pull host) pair once.
+
+A :class:`PullHost` is what a host's answer for an image depends on (the
+platform it pulls for, its rule set, isolation and ``have``); hosts with equal
+ones (a node pool) get the same answers, so :func:`run_pulls` resolves and plans
+each image once per distinct pull host. Fleets (:func:`planner.app.fleet.run_fleet`)
+and workload checks (:func:`planner.workloads.check.check_workloads`) are built on it.
+
+Cost: each image's index is read once per run, whatever the number of hosts;
+each distinct chosen manifest once; independent registry reads run
+concurrently on one session (:class:`~planner.sources.remote.RegistrySession`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from planner.app.plan import Plan, build_plan, present_from
+from planner.app.resolve import Resolution, resolve_source
+from planner.hosts.profiles import HostProfile
+from planner.model.platform import Platform
+from planner.model.stats import Stats
+from planner.policy.ruleset import RuleSet
+from planner.select.runs import Isolation
+from planner.select.verdicts import Notice
+from planner.sources.sourceset import SourceSet
+
+if TYPE_CHECKING:
+    from planner.transport.options import RegistryOptions
+
+__all__ = [
+    "Progress",
+    "Pull",
+    "PullHost",
+    "Pulls",
+    "Status",
+    "run_pulls",
+    "union_size",
+]
+
+Status = Literal["ok", "no-image", "will-not-run", "allowed"]
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class PullHost:
+    """What a host's answer for an image depends on: the platform it pulls for, its
+    rule set, its isolation and what it already has (``have``).
+
+    Hosts with equal ones (a node pool) get the same answers (:func:`planner.app.fleet.pools_of`);
+    a Compose ``platform:`` pulls another platform under the node's rule set,
+    isolation and ``have`` (:func:`planner.workloads.check.check_workloads`).
+    Equal values are one key: rule sets compare by identity (:class:`RuleSet`).
+    """
+
+    platform: Platform
+    rules: RuleSet
+    isolation: Isolation | None = None
+    have: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, host: HostProfile, platform: Platform | None = None) -> PullHost:
+        """The host's own, or its own pulling ``platform`` instead of its platform."""
+        return cls(platform or host.platform, host.rules, host.isolation, host.have)
+
+
+@dataclass(frozen=True, slots=True)
+class Pull:
+    """One image for one :class:`PullHost`: the pick, whether it runs there, the plan."""
+
+    image: str
+    host: PullHost
+    status: Status
+    resolution: Resolution
+    plan: Plan | None
+    problem: str = ""
+    """Why it fails (no image for the host, or an image that will not run there)."""
+
+    @property
+    def key(self) -> tuple[str, PullHost]:
+        """(image, pull host): the pull's name in :attr:`Pulls.by_key`."""
+        return (self.image, self.host)
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """The plan's warnings (they include the resolution's), else the resolution's."""
+        return self.plan.warnings if self.plan is not None else self.resolution.warnings
+
+
+@dataclass(frozen=True)
+class Pulls:
+    """Every pull of a run (:func:`run_pulls`) by (image, pull host), and the run's figures."""
+
+    images: tuple[str, ...]
+    """The images read, in the order asked (those the registry lacks left out)."""
+    by_key: Mapping[tuple[str, PullHost], Pull]
+    stats: Stats
+    unavailable: Mapping[str, str] = field(default_factory=dict)
+    """Images the registry does not have (``missing_ok``), with what it said."""
+
+    def get(self, image: str, host: PullHost) -> Pull:
+        return self.by_key[(image, host)]
+
+
+def union_size(downloads: Iterable[Mapping[str, int]]) -> int:
+    """Bytes of the distinct blobs of these download lists (:meth:`Plan.downloads`):
+    a blob two images share is downloaded once."""
+    sizes: dict[str, int] = {}
+    for one in downloads:
+        sizes.update(one)
+    return sum(sizes.values())
+
+
+class _SharedPlans:
+    """Plans made once per (image, chosen manifest and the indexes on the way, present blobs).
+
+    Hosts that choose the same manifest with the same blobs present download
+    the same blobs: the plan's blobs, totals and hosts are computed once and
+    shared; each pair's plan keeps its own resolution and warnings.
+    """
+
+    def __init__(self, sources: SourceSet, locations: bool, bandwidth: float | None) -> None:
+        self.sources = sources
+        self.locations = locations
+        self.bandwidth = bandwidth
+        self.made: dict[tuple[object, ...], tuple[Plan, tuple[Notice, ...]]] = {}
+
+    def plan(
+        self,
+        image: str,
+        resolution: Resolution,
+        present: frozenset[str],
+        extra: Sequence[Notice],
+    ) -> Plan:
+        key = (image, _path(resolution), present)
+        known = self.made.get(key)
+        if known is None:
+            made = build_plan(
+                self.sources.get(image),
+                resolution,
+                present=present,
+                locations=self.locations,
+                bandwidth=self.bandwidth,
+            )
+            known = self.made[key] = (made, made.notices[len(resolution.notices) :])
+            if not extra:
+                return made
+        made, repeated = known
+        if made.resolution is resolution and not extra:
+            return made
+        notices = (*resolution.notices, *extra, *repeated)
+        return Plan(  # not dataclasses.replace: 50,000 pairs feel its introspection
+            resolution=resolution,
+            manifest=made.manifest,
+            manifests=made.manifests,
+            blobs=made.blobs,
+            totals=made.totals,
+            notices=notices,
+            hosts=made.hosts,
+            bandwidth=made.bandwidth,
+            stats=made.stats,
+        )
+
+
+def _path(resolution: Resolution) -> tuple[str, ...]:
+    """The digests a plan reads on the way to the chosen manifest (index, nested, manifest)."""
+    assert resolution.selected is not None
+    path = [resolution.index.digest] if resolution.index is not None else []
+    selection = resolution.selection
+    while selection is not None and selection.chosen is not None:
+        path.append(selection.chosen.descriptor.digest)
+        selection = selection.chosen.nested
+    return (*path, resolution.selected.digest)
+
+
+def run_pulls(
+    images: Sequence[str],
+    hosts: Sequence[PullHost],
+    *,
+    only: Collection[tuple[str, PullHost]] | None = None,
+    registry: RegistryOptions | None = None,
+    plans: bool = True,
+    present: set[str] | None = None,
+    locations: bool = False,
+    bandwidth: float | None = None,
+    progress: Progress | None = None,
+    missing_ok: bool = False,
+) -> Pulls:
+    """Resolve (and plan) every image for every pull host, each (image, host) pair once.
+
+    ``only``: just these (image, pull host) pairs: no other is resolved or planned,
+    so no manifest is read for it. ``present``: blob digests every host has
+    (besides its ``have``); ``locations``, ``bandwidth`` as for :func:`planner.plan`;
+    ``missing_ok``: an image the registry does not have is left out and listed in
+    :attr:`Pulls.unavailable` instead of failing the run. Each image's top document is read once,
+    each distinct chosen manifest once, concurrently on one session; a plan is
+    shared by the pulls that choose its manifest with the same blobs present
+    (:class:`_SharedPlans`).
+    """
+    report = progress or (lambda stage, done, total: None)
+    hosts = list(dict.fromkeys(hosts))
+    sources = SourceSet(registry)
+    try:
+        report("reading indexes", 0, len(images))
+        unavailable = sources.tops(images, missing_ok=missing_ok)
+        images = [image for image in images if image not in unavailable]
+        resolutions: dict[tuple[str, PullHost], Resolution] = {}
+        total = len(images) * len(hosts) if only is None else len(only)
+        for image in images:
+            source = sources.get(image)
+            for host in hosts:
+                if only is not None and (image, host) not in only:
+                    continue
+                resolutions[(image, host)] = resolve_source(
+                    source, host.platform, host.rules, isolation=host.isolation
+                )
+                report("resolving", len(resolutions), total)
+
+        have: dict[PullHost, set[str]] = {h: set(present or ()) for h in hosts}
+        extra: dict[PullHost, list[Notice]] = {h: [] for h in hosts}
+        if plans:
+            have_specs = [spec for h in hosts for spec in h.have]
+            if have_specs:
+                sources.tops(have_specs)
+            have_resolutions = {
+                (h, spec): resolve_source(sources.get(spec), h.platform, h.rules)
+                for h in hosts
+                for spec in h.have
+            }
+            wanted = [
+                (sources.get(image), r.selected)
+                for (image, _), r in resolutions.items()
+                if r.selected is not None and r.index is not None
+            ] + [
+                (sources.get(spec), r.selected)
+                for (_, spec), r in have_resolutions.items()
+                if r.selected is not None and r.index is not None
+            ]
+            report("reading manifests", 0, len(wanted))
+            sources.documents(wanted)
+            for (host, spec), r in have_resolutions.items():
+                digests, notice = present_from(sources.get(spec), r)
+                have[host] |= digests
+                if notice:
+                    extra[host].append(notice)
+
+        shared = _SharedPlans(sources, locations, bandwidth)
+        pulls: dict[tuple[str, PullHost], Pull] = {}
+        for host in hosts:
+            present_here = frozenset(have[host])
+            for image in images:
+                resolution = resolutions.get((image, host))
+                if resolution is None:
+                    continue
+                plan = None
+                problem = resolution.problem
+                status: Status = "ok"
+                if resolution.selected is None:
+                    status = "no-image"
+                else:
+                    if problem:
+                        status = "will-not-run"
+                    if plans:
+                        plan = shared.plan(image, resolution, present_here, extra[host])
+                pulls[(image, host)] = Pull(image, host, status, resolution, plan, problem)
+        return Pulls(tuple(images), pulls, sources.stats, unavailable)
+    finally:
+        sources.close()
