@@ -557,3 +557,15 @@ def test_an_image_the_registry_lacks_is_asked_for_once(shop: Shop, tmp_path: Pat
     asked = [r["path"] for r in shop.registry.since(mark) if "/manifests/" in r["path"]]
     assert asked.count("/v2/shop/web/manifests/9.9") == 1
     assert asked.count("/v2/shop/metrics-proxy/manifests/0.9") == 1
+
+
+def test_without_plans_workload_sizes_are_unknown_not_zero(shop: Shop, tmp_path: Path) -> None:
+    """Issue 22: --no-plan reported 0B per node and for the cluster (nothing was planned)."""
+    code, out, err = check(helm_template(shop), tmp_path, "--no-plan", "--format", "json")
+    assert code == 1, err
+    report = json.loads(out)
+    assert report["fleet"]["total_bytes"] is None and report["fleet"]["unique_bytes"] is None
+    assert {p["download_bytes"] for p in report["fleet"]["pools"]} == {None}
+    assert {n["download_bytes"] for w in report["workloads"] for n in w["nodes"]} == {None}
+    code, out, err = check(helm_template(shop), tmp_path, "--no-plan")
+    assert "0B" not in out and "download sizes: unknown" in out

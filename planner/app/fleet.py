@@ -301,5 +301,11 @@ def run_fleet(
                 status = "allowed"
             pairs.append(PairResult(host, image, status, pull.resolution, pull.plan, pull.problem))
     return FleetReport(
-        pulls.images, tuple(hosts), tuple(pairs), pulls.stats, pools, pulls.unavailable, plans
+        pulls.images,
+        tuple(hosts),
+        tuple(pairs),
+        pulls.stats,
+        pools,
+        pulls.unavailable,
+        pulls.planned,
     )

@@ -99,6 +99,8 @@ class Pulls:
     stats: Stats
     unavailable: Mapping[str, str] = field(default_factory=dict)
     """Images the registry does not have (``missing_ok``), with what it said."""
+    planned: bool = True
+    """Download plans were made (else sizes are unknown, not zero)."""
 
     def get(self, image: str, host: PullHost) -> Pull:
         return self.by_key[(image, host)]
@@ -265,6 +267,6 @@ def run_pulls(
                     if plans:
                         plan = shared.plan(image, resolution, present_here, extra[host])
                 pulls[(image, host)] = Pull(image, host, status, resolution, plan, problem)
-        return Pulls(tuple(images), pulls, sources.stats, unavailable)
+        return Pulls(tuple(images), pulls, sources.stats, unavailable, plans)
     finally:
         sources.close()

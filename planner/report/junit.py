@@ -111,9 +111,10 @@ def workload_junit(report: WorkloadReport, options: RenderOptions | None = None)
             elif node.status == "allowed":
                 ElementTree.SubElement(case, "skipped", message=f"allowed: {safe(text)}")
             out = ElementTree.SubElement(case, "system-out")
-            out.text = "\n".join(
-                [f"rules: {safe(node.host.rules.name)}", f"download: {node.download_bytes} bytes"]
-            )
+            details = [f"rules: {safe(node.host.rules.name)}"]
+            if node.download_bytes is not None:
+                details.append(f"download: {node.download_bytes} bytes")
+            out.text = "\n".join(details)
     ElementTree.indent(root)
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'

@@ -127,8 +127,9 @@ def pool_cell(nodes: list[NodeResult], pool: NodePool, compact: bool) -> tuple[s
         return "-", "-"
     worst = max(nodes, key=lambda n: RANK[n.status])
     text = MARK[worst.status]
-    if worst.status == "ok" and not compact:
-        text += " " + human_size(max(n.download_bytes for n in nodes))
+    sizes = [n.download_bytes for n in nodes if n.download_bytes is not None]
+    if worst.status == "ok" and not compact and sizes:  # no sizes: not planned
+        text += " " + human_size(max(sizes))
     if len(nodes) < len(pool.hosts):
         text += f" {len(nodes)}/{len(pool.hosts)}"
     return worst.status, text
@@ -169,6 +170,9 @@ def workload_problems(result: WorkloadResult) -> list[tuple[str, str]]:
 
 
 def workload_footer(report: WorkloadReport) -> list[str]:
+    """Download figures per node pool and for the cluster; unknown, not zero, without plans."""
+    if not report.planned:
+        return ["download sizes: unknown (no plans were made; only the indexes were read)"]
     lines = []
     for pool in report.pools:
         count = plural(len(pool.hosts), "node")

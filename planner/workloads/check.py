@@ -137,6 +137,8 @@ class WorkloadReport:
     the order workloads first land there, each node's images in workload order)."""
     stats: Stats
     warnings: tuple[str, ...] = ()
+    planned: bool = True
+    """Download plans were made; without them every size is unknown (None), not zero."""
 
     @property
     def failures(self) -> list[WorkloadResult]:
@@ -150,6 +152,17 @@ class WorkloadReport:
         return sum(self.node_bytes[h.name] for h in pool.hosts)
 
     def fleet_dict(self) -> dict[str, Any]:
+        """Download bytes per node, per pool and for the cluster; None without plans."""
+        if not self.planned:
+            return {
+                "nodes": dict.fromkeys(self.node_bytes),
+                "pools": [
+                    {"name": p.name, "hosts": [h.name for h in p.hosts], "download_bytes": None}
+                    for p in self.pools
+                ],
+                "total_bytes": None,
+                "unique_bytes": None,
+            }
         return {
             "nodes": dict(self.node_bytes),
             "pools": [
@@ -273,6 +286,7 @@ def check_workloads(
         pull_order(needs, images, pulls, pull_host, pool_of),
         pulls.stats,
         tuple(warnings),
+        pulls.planned,
     )
 
 

@@ -143,7 +143,8 @@ class NodeResult:
     host: HostProfile
     status: Status
     problems: tuple[ContainerProblem, ...]
-    download_bytes: int
+    download_bytes: int | None
+    """What the node downloads for the pod; None when no plans were made (unknown, not 0)."""
     pulls: tuple[Pull, ...]
     """One per container whose image was read, in the workload's order (those of the
     node's pool, :attr:`PoolResult.pulls`); none where the kubelet refuses the pod."""

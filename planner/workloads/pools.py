@@ -73,18 +73,19 @@ def on_pool(
         allowed = (workload.id, node.name) in allow
         if node.name in refused:
             problem = ContainerProblem(None, "will-not-run", refusal(refused[node.name]))
-            node_results.append(_node(node, (problem,), 0, (), allowed))
+            node_results.append(_node(node, (problem,), 0 if pulls.planned else None, (), allowed))
             continue
         if pod is None:
             pod = _pod(workload, pool, node, pulls, pull_host, index)
-        node_results.append(_node(node, pod.problems, pod.download_bytes, pod.pulls, allowed))
+        size = pod.download_bytes if pulls.planned else None
+        node_results.append(_node(node, pod.problems, size, pod.pulls, allowed))
     return dataclasses.replace(pod or PoolResult(pool, ()), nodes=tuple(node_results))
 
 
 def _node(
     host: HostProfile,
     problems: tuple[ContainerProblem, ...],
-    download_bytes: int,
+    download_bytes: int | None,
     pulls: tuple[Pull, ...],
     allowed: bool,
 ) -> NodeResult:

@@ -192,6 +192,9 @@ def render(report: WorkloadReport, options: RenderOptions) -> str:
     from planner.report.html.page import render_html
 
     matrix = workload_matrix(
-        report, plans=options.plans, inventory=options.inventory, options=options.recorded
+        report,
+        plans=options.plans and report.planned,
+        inventory=options.inventory,
+        options=options.recorded,
     )
     return render_html(matrix, generated=options.generated)
