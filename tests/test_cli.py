@@ -87,7 +87,8 @@ def test_ws2022_docker_vs_containerd(capsys: pytest.CaptureFixture[str], rules: 
         "--rules", rules, "--format", "json",
     )  # fmt: skip
     if rules == "docker":  # classic Windows path: first older build in list order
-        assert code == 0
+        assert code == 1  # picked, and its process isolation cannot run it (issue 22, item 11)
+        assert "the pick will not run on this host" in err
         warnings = json.loads(out)["warnings"]
         assert any("Hyper-V" in w for w in warnings) and any("closer build" in w for w in warnings)
         assert err.count("warning:") == len(warnings)

@@ -207,7 +207,7 @@ def test_a_warning_about_an_image_with_many_os_features_is_short(tmp_path: Path)
     }
     layout.tag(layout.image(platform), "1")
     code, out, err = cli("resolve", f"oci:{tmp_path / 'layout'}:1", "--platform", "linux/amd64")
-    assert code == 0, err
+    assert code == 1, err  # a single Windows image on a Linux host: pulled, will not run
     assert len(out) + len(err) < 3000 and "(99,984 more)" in err
     code, out, _ = cli(
         "resolve", f"oci:{tmp_path / 'layout'}:1", "--platform", "linux/amd64", "--format", "json"

@@ -152,7 +152,8 @@ def test_single_image_platform_from_config(layout: OciLayout) -> None:
     assert ok.warnings == ()
     mismatch = resolve(f"oci:{layout.root}:single", "linux/amd64")
     assert mismatch.selected is not None  # pulled anyway, as every client does
-    assert len(mismatch.warnings) == 1 and "will not run on this host" in mismatch.warnings[0]
+    assert len(mismatch.warnings) == 1 and "is pulled all the same" in mismatch.warnings[0]
+    assert mismatch.problem.startswith("the tag is a single linux/arm64 image")
 
 
 def test_single_image_without_config(layout: OciLayout) -> None:
@@ -173,3 +174,24 @@ def test_source_errors_are_typed(layout: OciLayout) -> None:
     )
     with pytest.raises(SourceError, match="is missing"):
         resolve(f"oci:{layout.root}:gone", "linux/amd64")
+
+
+def test_a_single_image_for_another_platform_is_the_pick_and_fails(
+    layout: OciLayout, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 22: the row said 'rejected' under the '>' of the pick, and resolve exited 0.
+    Every client pulls a single-image tag whatever its platform (the engine's pick), so the
+    row says it is pulled and will not run, and resolve and plan exit 1."""
+    from planner.cli import main
+
+    layout.tag(layout.image(ARM64), "single")
+    argv = [f"oci:{layout.root}:single", "--platform", "linux/amd64"]
+    assert main(["resolve", *argv]) == 1
+    out, err = capsys.readouterr()
+    assert [line[:5] for line in out.splitlines() if line.startswith(">")] == [">  0 "]
+    words = " ".join(out.split())  # the table wraps its verdicts
+    assert "rejected" not in words and "pulled as it is; will not run here" in words
+    assert "WILL NOT RUN: the tag is a single linux/arm64 image" in out
+    assert "error: the pick will not run on this host" in err
+    assert main(["plan", *argv, "-q"]) == 1
+    assert main(["resolve", f"oci:{layout.root}:single", "--platform", "linux/arm64"]) == 0

@@ -98,7 +98,8 @@ def test_single_image_tag(registry_content: Content, tmp_path: Path) -> None:
     image = registry_content.images["single"][0]
     assert result.resolution.index is None
     assert result.totals.bytes == sum(len(b) for b in image.blobs)
-    assert "will not run on this host" in result.warnings[0]
+    assert "is pulled all the same" in result.warnings[0]
+    assert result.resolution.problem.startswith("the tag is a single")
     assert result.to_dict()["index"] is None
 
 

@@ -84,7 +84,7 @@ def test_single_image_reads_config(registry_content: Content, tmp_path: Path) ->
     assert ok.warnings == ()
     mismatch = resolve(registry_content.ref("single:1"), "linux/amd64", registry=options(tmp_path))
     assert mismatch.selected is not None
-    assert "will not run on this host" in mismatch.warnings[0]
+    assert "is pulled all the same" in mismatch.warnings[0] and mismatch.problem
 
 
 def test_nested_index(registry_content: Content, tmp_path: Path) -> None:

@@ -55,10 +55,10 @@ def _finish_fleet(args: argparse.Namespace, fleet: FleetReport) -> int:
     for pair in fleet.pairs:
         report(pair.warnings, None, f"{pair.host.name}: ")
     report((), fleet.stats.summary() if args.stats else None)
-    missing = [p for p in fleet.pairs if p.resolution.selected is None]
-    for pair in missing:
+    failed = [p for p in fleet.pairs if p.status in ("no-image", "will-not-run")]
+    for pair in failed:
         error(f"{pair.host.name}: {pair.problem}")
-    return EXIT_NO_MATCH if missing else EXIT_OK
+    return EXIT_NO_MATCH if failed else EXIT_OK
 
 
 # --------------------------------------------------------------------------- resolve
@@ -87,7 +87,7 @@ def run_resolve(args: argparse.Namespace) -> int:
     report(result.warnings, result.stats.summary() if args.stats else None)
     if result.selected is None:
         raise result.no_image_error()
-    return EXIT_OK
+    return _runs(result.problem)
 
 
 def _resolve_fleet(args: argparse.Namespace, hosts: list[HostProfile]) -> int:
@@ -156,6 +156,15 @@ def run_plan(args: argparse.Namespace) -> int:
     else:
         write(dump(result.to_dict(), args.format))
     report(result.warnings, result.stats.summary() if args.stats else None)
+    return _runs(result.resolution.problem)
+
+
+def _runs(problem: str) -> int:
+    """Exit 1 when the pick will not run here (a single image for another platform, a
+    Windows build the isolation cannot run), as when there is no compatible image."""
+    if problem:
+        error(f"the pick will not run on this host: {problem}")
+        return EXIT_NO_MATCH
     return EXIT_OK
 
 

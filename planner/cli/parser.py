@@ -242,7 +242,8 @@ def build_parser() -> argparse.ArgumentParser:
             "Resolve SOURCE for a host and explain every entry. SOURCE is an image reference"
             " (ubuntu:24.04, ghcr.io/org/app@sha256:...), a saved manifest list or index (JSON"
             " file, or - for stdin), or an OCI layout (oci:DIR[:TAG|@DIGEST])."
-            " Exit status: 0 selected, 1 no compatible image, 2 invalid input, 3 I/O failure."
+            " Exit status: 0 selected, 1 no compatible image or the pick will not run here, 2 invalid"
+            " input, 3 I/O failure."
         ),
     )
     resolve.add_argument("source", metavar="SOURCE")

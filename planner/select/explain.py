@@ -121,15 +121,26 @@ _REJECTED: dict[Code, Callable[[Verdict], str]] = {
 }
 
 
-def reason(verdict: Verdict) -> str:
-    """The one-line reason: ``rank N: why[; note]...`` or ``rejected: why``."""
+def reason(verdict: Verdict, ranked: bool = True) -> str:
+    """The one-line reason: ``rank N: why[; note]...`` or ``rejected: why``; without
+    ``ranked``, no ``rank N:`` (a table whose pick column already orders the entries).
+
+    A single image is pulled whatever its platform (every client does, with a warning at
+    most): one that does not run here says so, never "rejected", since it is the pick.
+    """
     if verdict.code is Code.SINGLE_IMAGE:
         platform = verdict.args.get("platform")
         if verdict.inner is None or platform is None:
             return (
                 "single image; its platform is unknown (config blob not available from this source)"
             )
-        return f"single image ({platform.describe()}); {reason(verdict.inner)}"
+        inner = reason(verdict.inner, ranked)
+        if verdict.inner.rank is None:
+            why = inner.removeprefix("rejected: ")
+            return (
+                f"single image ({platform.describe()}), pulled as it is; will not run here: {why}"
+            )
+        return f"single image ({platform.describe()}); {inner}"
     taken = (
         f"no platform, taken as {verdict.taken_as.format()}; "
         if verdict.taken_as is not None
@@ -138,12 +149,12 @@ def reason(verdict: Verdict) -> str:
     if verdict.rank is None:
         return f"rejected: {taken}{_REJECTED[verdict.code](verdict)}"
     parts = [_ACCEPTED[verdict.code](verdict), *(_ACCEPTED[n.code](n) for n in verdict.notes)]
-    return f"rank {verdict.rank}: {taken}" + "; ".join(parts)
+    return (f"rank {verdict.rank}: " if ranked else "") + taken + "; ".join(parts)
 
 
-def candidate_reason(verdict: Verdict, nested_found: bool | None) -> str:
+def candidate_reason(verdict: Verdict, nested_found: bool | None, ranked: bool = True) -> str:
     """A candidate's reason; a followed nested index in which nothing matched says so."""
-    text = reason(verdict)
+    text = reason(verdict, ranked)
     return text + ("; nothing inside matches, next entry tried" if nested_found is False else "")
 
 
@@ -217,8 +228,8 @@ _NOTICES: dict[NoticeCode, Callable[[dict[str, Any]], str]] = {
         " it runs on this host is unknown; clients pull it anyway"
     ),
     NoticeCode.WILL_NOT_RUN: lambda a: (
-        f"the image is {a['platform']} and will not run on this host ({reason(a['verdict'])});"
-        " docker and podman pull it with a warning, containerd silently"
+        f"the {a['platform']} image is pulled all the same: docker and podman with a warning,"
+        " containerd silently"
     ),
     NoticeCode.REPEATED_LAYER: lambda a: (
         f"layer {a['order']} ({a['digest']}) repeats blob {a['first']}; it is downloaded once"

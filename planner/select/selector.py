@@ -67,8 +67,12 @@ class Candidate:
     @property
     def reason(self) -> str:
         """The verdict in one line (``rank 2: ...``, ``rejected: ...``)."""
+        return self.reason_text()
+
+    def reason_text(self, ranked: bool = True) -> str:
+        """:attr:`reason`; without ``ranked``, no ``rank N:`` (a table that shows the order)."""
         found = None if self.nested is None else self.nested.image is not None
-        return explain.candidate_reason(self.verdict, found)
+        return explain.candidate_reason(self.verdict, found, ranked)
 
     def to_dict(self, preference: int | None, seen: set[str] | None = None) -> dict[str, Any]:
         """The JSON form; ``preference`` is this entry's place in the host's order (1 = the

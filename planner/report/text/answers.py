@@ -95,7 +95,7 @@ def resolution_text(result: Resolution, width: int = 80, style: Style | None = N
                 safe(platform.describe()) if platform is not None else "(no platform)",
                 _short(candidate.descriptor.digest),
                 str(order.get(candidate.position, "-")) if result.selection else "1",
-                safe(candidate.reason),
+                safe(candidate.reason_text(ranked=False)),
             ]
         )
 
@@ -114,6 +114,11 @@ def resolution_text(result: Resolution, width: int = 80, style: Style | None = N
             f"{media_type_label(result.selected.media_type)}, {result.selected.size} bytes)",
             width,
         )
+        if result.problem:  # pulled, and it will not run: the engine's pick all the same
+            lines += [
+                paint("fail", line)
+                for line in wrap(safe(result.problem), width, "  ", "WILL NOT RUN: ")
+            ]
     else:
         lines.append(paint("fail", "selected nothing: no entry runs on this host"))
     return "\n".join(lines) + "\n"
