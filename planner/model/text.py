@@ -6,13 +6,24 @@ import re
 
 __all__ = ["one_line", "plural"]
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+"""C0 and C1 controls, line and paragraph separators, and the bidirectional controls
+(marks, embeddings, overrides, isolates) that reorder what a terminal shows."""
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
-def one_line(text: str) -> str:
-    """``text`` with every control character (ANSI escapes, newlines...) shown as an escape."""
-    return _CONTROL.sub(lambda m: _NAMED.get(m.group(), f"\\x{ord(m.group()):02x}"), text)
+def _escape(char: str) -> str:
+    code = ord(char)
+    return _NAMED.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+def one_line(text: str, limit: int | None = None) -> str:
+    """``text`` with every control character (ANSI escapes, newlines, bidirectional
+    overrides...) shown as an escape; cut to ``limit`` characters (then ``…``) if given."""
+    if limit is None:
+        return _CONTROL.sub(lambda m: _escape(m.group()), text)
+    shown = _CONTROL.sub(lambda m: _escape(m.group()), text[: limit + 1])
+    return shown if len(shown) <= limit else shown[:limit] + "…"
 
 
 def plural(count: int, noun: str, many: str | None = None) -> str:
