@@ -11,6 +11,11 @@ Writes go to a temporary file in the same directory and are renamed into
 place, so readers (other processes included) see a whole file or none.
 Nothing secret is written: no tokens, no credentials. A file that fails its
 digest check is deleted and treated as a miss.
+
+Every read is the one safe read of :func:`planner.model.files.read_capped`: a
+regular file, at most so many bytes. An entry that is anything else (a FIFO,
+which would block, a link to ``/dev/zero``, which never ends, a socket, a
+device) is never read: it is a miss, and its name is removed (never a directory).
 """
 
 from __future__ import annotations
@@ -19,15 +24,27 @@ import contextlib
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
 
+from planner.model.errors import PlannerError
+from planner.model.files import read_capped
 from planner.model.manifest import compute_digest, validate_digest
 
 __all__ = ["Cache", "default_cache_dir"]
 
 MAX_CHALLENGE_FILE = 16 << 10
+MAX_TAG_FILE = 1 << 10
+
+
+class _Miss(PlannerError):
+    """The entry cannot be read (missing, permissions): a miss."""
+
+
+class _Bad(PlannerError):
+    """The entry is not a regular file, or is too large: a miss, and its name is dropped."""
 
 
 def default_cache_dir(env: dict[str, str] | None = None) -> Path:
@@ -51,6 +68,29 @@ class Cache:
         algorithm, _, encoded = validate_digest(digest, "cache").partition(":")
         return self.root / "blobs" / algorithm / encoded
 
+    @staticmethod
+    def _read(path: Path, limit: int) -> bytes | None:
+        """At most ``limit`` bytes of the regular file ``path``; None for anything else.
+
+        A name that is not a regular file or is too large is removed (unless it
+        is a directory); nothing at it is ever opened for reading but a regular file.
+        """
+        try:
+            if not stat.S_ISREG(os.stat(path).st_mode):  # not even opened: a device may act on open
+                raise _Bad("not a regular file")
+            return read_capped(path, limit, error=_Miss, invalid=_Bad)
+        except (OSError, ValueError, _Miss):
+            return None
+        except _Bad:
+            Cache._drop(path)
+            return None
+
+    @staticmethod
+    def _drop(path: Path) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            if not stat.S_ISDIR(os.lstat(path).st_mode):
+                path.unlink()
+
     def _write(self, path: Path, data: bytes) -> None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -69,13 +109,9 @@ class Cache:
     def get(self, digest: str, limit: int) -> bytes | None:
         """Content for ``digest`` if cached and intact."""
         path = self._blob_path(digest)
-        try:
-            with path.open("rb") as handle:
-                data = handle.read(limit + 1)
-        except OSError:
-            return None
-        if len(data) > limit or compute_digest(data, digest.partition(":")[0]) != digest:
-            path.unlink(missing_ok=True)
+        data = self._read(path, limit)
+        if data is not None and compute_digest(data, digest.partition(":")[0]) != digest:
+            self._drop(path)
             return None
         return data
 
@@ -86,10 +122,10 @@ class Cache:
             self._write(path, data)
 
     def tag_hint(self, reference: str) -> str | None:
+        raw = self._read(self.root / "tags" / _key(reference), MAX_TAG_FILE)
         try:
-            text = (self.root / "tags" / _key(reference)).read_text().strip()
-            return validate_digest(text, "cache")
-        except (OSError, ValueError):
+            return validate_digest(raw.decode("ascii").strip(), "cache") if raw else None
+        except ValueError:  # also UnicodeDecodeError
             return None
 
     def set_tag_hint(self, reference: str, digest: str) -> None:
@@ -103,16 +139,12 @@ class Cache:
         (:meth:`planner.transport.challenge.Challenge.from_saved`).
         """
         path = self.root / "challenges" / _key(origin)
-        try:
-            with path.open("rb") as handle:
-                raw = handle.read(MAX_CHALLENGE_FILE + 1)
-        except OSError:
+        raw = self._read(path, MAX_CHALLENGE_FILE)
+        if raw is None:
             return None
         try:
-            if len(raw) > MAX_CHALLENGE_FILE:
-                raise ValueError("too large")
             return json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             self.drop_challenge(origin)
             return None
 
