@@ -112,13 +112,17 @@ class RegistryAuth:
         cache: Cache | None = None,
         *,
         notify: Callable[[str], None] | None = None,
+        helper_time: Callable[[], float | None] | None = None,
     ) -> None:
-        """``notify`` hears once that the cache's challenges are not believed, and why."""
+        """``notify`` hears once that the cache's challenges are not believed, and why;
+        ``helper_time`` says how many seconds a credential helper may take now (None: its own
+        limit), so that the run's timeout and deadline bound it too."""
         self.credentials = credentials
         self.registries = registries
         """origin (scheme://host:port) -> registry name as users write it, for credential lookup"""
         self.cache = cache
         self.notify = notify
+        self.helper_time = helper_time
         self._live: dict[str, Challenge] = {}
         """Challenges answered by each origin in this run."""
         self._told = False
@@ -134,7 +138,11 @@ class RegistryAuth:
 
     def _credential(self, origin: str) -> Credential | None:
         registry = self.registries.get(origin)
-        return self.credentials.lookup(registry) if registry else None
+        if not registry:
+            return None
+        return self.credentials.lookup(
+            registry, timeout=self.helper_time() if self.helper_time is not None else None
+        )
 
     def _saved_challenge(self, origin: str) -> Challenge | None:
         if origin not in self._saved:
