@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -342,3 +343,106 @@ def test_a_bad_cached_challenge_is_ignored_and_rewritten(
     ref = f"{registry.host}/public/app:1"
     assert resolve(ref, "linux/arm64", registry=anonymous(tmp_path)).selected is not None
     assert json.loads(path.read_text())["realm"] == server.realm
+
+
+# --------------------------------------------------------------------------- (d) a shared cache
+
+
+def _plant(cache: Path, registry: HostileServer, realm: str) -> Path:
+    """A challenge for ``registry`` naming ``realm``, as someone who can write the cache would."""
+    path = challenge_file(cache, registry.url)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"scheme": "bearer", "realm": realm, "service": "x"}))
+    path.chmod(0o600)
+    return path
+
+
+def _cache_options(cache: Path, registry: str | None, notices: list[str]) -> RegistryOptions:
+    return RegistryOptions(
+        credentials=(
+            CredentialStore(Credential(USER, PASSWORD, origin="test"), registry=registry)
+            if registry is not None
+            else CredentialStore(env={}, home=cache / "no-home")
+        ),
+        cache_dir=cache,
+        retries=0,
+        notify=notices.append,
+    )
+
+
+LOOSE = {
+    "cache-dir": lambda shared, cache, path: cache.chmod(0o777),
+    "challenges-dir": lambda shared, cache, path: path.parent.chmod(0o770),
+    "challenge-file": lambda shared, cache, path: path.chmod(0o666),
+    "dir-above": lambda shared, cache, path: shared.chmod(0o777),
+    "link-in-dir-above": lambda shared, cache, path: None,
+}
+
+
+@pytest.mark.parametrize("loose", list(LOOSE))
+def test_a_challenge_planted_in_a_cache_others_can_write_is_never_believed(
+    tmp_path: Path, loose: str
+) -> None:
+    """Someone who can write to the cache directory (or a directory above it) plants a
+    challenge naming a realm on another port of the registry's host: the registry never
+    asks, so believing the cache would hand the user's credentials to that port. The
+    cache's challenges are ignored, one notice says why, and nothing reaches the realm."""
+    shared = tmp_path / "shared"
+    cache = shared / "cache"
+    with HostileServer() as registry, HostileServer() as planted:
+        registry.route(MANIFEST, manifest(INDEX, OCI_INDEX))  # needs no credentials at all
+        planted.route("/token", answer(200, TOKEN, [("Content-Type", "application/json")]))
+        path = _plant(cache, registry, f"{planted.url}/token")
+        LOOSE[loose](shared, cache, path)
+        given = cache
+        if loose == "link-in-dir-above":  # the cache reached through a link in /tmp-like dir
+            (tmp_path / "open").mkdir(mode=0o777)
+            (tmp_path / "open").chmod(0o777)
+            given = tmp_path / "open" / "cache"
+            given.symlink_to(cache)
+        notices: list[str] = []
+        for _ in range(2):
+            result = resolve(
+                f"{registry.host}/app:1",
+                "linux/amd64",
+                registry=_cache_options(given, registry.host, notices),
+            )
+            assert result.selected is not None
+    assert planted.requests == []
+    assert [r.authorization for r in registry.requests] == [None, None]
+    assert len(notices) == 2  # once per run
+    assert "ignoring the authentication challenges saved in the cache" in notices[0]
+    assert "writable by others" in notices[0] and "\n" not in notices[0]
+
+
+def test_a_challenge_file_of_another_user_is_never_believed(tmp_path: Path) -> None:
+    if os.getuid() != 0:
+        pytest.skip("only root can give a file to another user")
+    with HostileServer() as registry, HostileServer() as planted:
+        registry.route(MANIFEST, manifest(INDEX, OCI_INDEX))
+        planted.route("/token", answer(200, TOKEN, [("Content-Type", "application/json")]))
+        path = _plant(tmp_path / "cache", registry, f"{planted.url}/token")
+        os.chown(path, 65534, 65534)
+        notices: list[str] = []
+        options = _cache_options(tmp_path / "cache", registry.host, notices)
+        assert resolve(f"{registry.host}/app:1", "linux/amd64", registry=options).selected
+    assert planted.requests == []
+    assert len(notices) == 1 and "belongs to another user (uid 65534)" in notices[0]
+
+
+def test_a_private_cache_under_a_sticky_shared_directory_is_believed(tmp_path: Path) -> None:
+    """/tmp-like: a world-writable sticky directory above a cache of mode 0700 is fine."""
+    shared = tmp_path / "shared"
+    with HostileServer() as registry, HostileServer() as realm:
+        registry.route(MANIFEST, bearer_guarded("t0k3n", f"{realm.url}/token"))
+        realm.route("/token", answer(200, TOKEN, [("Content-Type", "application/json")]))
+        _plant(shared / "cache", registry, f"{realm.url}/token")
+        (shared / "cache").chmod(0o700)
+        (shared / "cache" / "challenges").chmod(0o700)
+        shared.chmod(0o1777)
+        notices: list[str] = []
+        options = _cache_options(shared / "cache", None, notices)
+        assert resolve(f"{registry.host}/app:1", "linux/amd64", registry=options).selected
+    assert notices == []
+    assert [r.authorization for r in registry.requests] == ["Bearer t0k3n"]  # no 401 first
+    assert [r.authorization for r in realm.requests] == [None]

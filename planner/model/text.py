@@ -10,7 +10,7 @@ MAX_LISTED = 16
 """A message shows this many items of a list at most."""
 
 
-def one_line(text: str) -> str:
+def one_line(text: str, limit: int | None = None) -> str:
     """``text`` with every character that is not printable shown as Python's ``repr``
     shows it: C0 and C1 controls (ANSI escapes, ``\\n``, ``\\r``, ``\\x1b``), format
     characters (bidirectional overrides and isolates ``\\u202e``, ``\\u2066``, zero-width
@@ -20,11 +20,17 @@ def one_line(text: str) -> str:
     C* and Z* but the ASCII space). So no text can colour a terminal, forge a second
     line, reorder what is shown around it (Trojan Source, CVE-2021-42574), hide
     itself, or make a document (XML, UTF-8) that cannot be written.
-    Printable non-ASCII text (``é``, ``中文``) is kept as it is.
+    Printable non-ASCII text (``é``, ``中文``) is kept as it is. With ``limit``, the
+    shown text is cut to that many characters (then ``…``), in time that does not grow
+    with ``text``.
     """
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    part = text if limit is None else text[: limit + 1]
+    shown = (
+        part
+        if part.isprintable()
+        else "".join(c if c.isprintable() else repr(c)[1:-1] for c in part)
+    )
+    return shown if limit is None or len(shown) <= limit else shown[:limit] + "…"
 
 
 def plural(count: int, noun: str, many: str | None = None) -> str:

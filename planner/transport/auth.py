@@ -32,7 +32,12 @@ The flow (distribution ``docs/spec/auth/token.md``, as Docker and containerd do 
   credentials to the registry itself; a cached
   challenge that does not parse (:meth:`Challenge.from_saved`), or whose token
   request fails in any way, is dropped and the request goes without, so that
-  the registry's ``401`` rewrites it.
+  the registry's ``401`` rewrites it;
+* and only from a cache nobody else can write to (:meth:`Cache.challenges_distrusted`,
+  ssh's rule for its files): a challenge planted in a shared cache would send the
+  credentials to a realm of the planter's choosing (another port of the
+  registry's host) before the registry asks. Such a cache's challenges are not
+  read, and ``notify`` hears why, once.
 
 The flow does no I/O: it yields requests and receives :class:`Answer`\\ s, and
 the sender drives it, reading token responses with a 1 MiB cap.
@@ -44,7 +49,7 @@ import asyncio
 import base64
 import re
 import time
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -56,7 +61,7 @@ from planner.model.stats import KIND_EXTENSION
 from planner.transport.cache import Cache
 from planner.transport.challenge import Challenge, parse_challenges, usable_realm
 from planner.transport.credentials import Credential, CredentialStore
-from planner.transport.errors import json_or_none, quoted, status_text
+from planner.transport.errors import json_or_none, printable, quoted, status_text
 
 __all__ = ["MAX_TOKEN_RESPONSE", "Answer", "RegistryAuth", "origin_of"]
 
@@ -104,13 +109,22 @@ class RegistryAuth:
         credentials: CredentialStore,
         registries: dict[str, str],
         cache: Cache | None = None,
+        *,
+        notify: Callable[[str], None] | None = None,
+        helper_time: Callable[[], float | None] | None = None,
     ) -> None:
+        """``notify`` hears once that the cache's challenges are not believed, and why;
+        ``helper_time`` says how many seconds a credential helper may take now (None: its own
+        limit), so that the run's timeout and deadline bound it too."""
         self.credentials = credentials
         self.registries = registries
         """origin (scheme://host:port) -> registry name as users write it, for credential lookup"""
         self.cache = cache
+        self.notify = notify
+        self.helper_time = helper_time
         self._live: dict[str, Challenge] = {}
         """Challenges answered by each origin in this run."""
+        self._told = False
         self._saved: dict[str, Challenge | None] = {}
         """Challenges read from the cache (None: none, or not to be used)."""
         self._tokens: dict[tuple[str, str, str], tuple[str, float]] = {}
@@ -123,16 +137,35 @@ class RegistryAuth:
 
     def _credential(self, origin: str) -> Credential | None:
         registry = self.registries.get(origin)
-        return self.credentials.lookup(registry) if registry else None
+        if not registry:
+            return None
+        return self.credentials.lookup(
+            registry, timeout=self.helper_time() if self.helper_time is not None else None
+        )
 
     def _saved_challenge(self, origin: str) -> Challenge | None:
         if origin not in self._saved:
-            data = self.cache.challenge(origin) if self.cache is not None else None
+            data = None
+            if self.cache is not None:
+                data = self.cache.challenge(origin)
+                self._tell_doubt()
             saved = Challenge.from_saved(data) if data is not None else None
             if data is not None and saved is None:
                 self._distrust(origin)
             self._saved[origin] = saved
         return self._saved[origin]
+
+    def _tell_doubt(self) -> None:
+        """Say, once, that a saved challenge was ignored as someone else's writing."""
+        assert self.cache is not None
+        why = self.cache.doubt
+        if why is not None and not self._told and self.notify is not None:
+            self._told = True
+            said = (
+                f"ignoring the authentication challenges saved in the cache {self.cache.root}:"
+                f" {why}; registries are asked first"
+            )
+            self.notify(printable(said, 1000))
 
     def _distrust(self, origin: str) -> None:
         """Forget the cached challenge: this run asks the registry, whose 401 rewrites it."""

@@ -75,7 +75,13 @@ class RegistryClient:
         """origin -> registry name as written, for credentials and messages"""
         self._origins: dict[str, str] = {}
         """scheme://host as the reference writes it -> origin"""
-        self._auth = RegistryAuth(self.options.credentials, self._registries, self.cache)
+        self._auth = RegistryAuth(
+            self.options.credentials,
+            self._registries,
+            self.cache,
+            notify=self.options.notify,
+            helper_time=lambda: self._sender.time_left(),
+        )
         self._sender = Sender(self.options, self.stats, self._auth)
 
     async def aclose(self) -> None:

@@ -20,10 +20,14 @@ for them, and never logged, printed or cached on disk.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
+import selectors
 import shutil
+import signal
 import subprocess
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +42,12 @@ __all__ = ["Credential", "CredentialStore"]
 
 _HUB_KEYS = ("https://index.docker.io/v1/", "index.docker.io", "docker.io", "registry-1.docker.io")
 HELPER_TIMEOUT = 30
+"""Seconds a credential helper may take at most (less when the run's timeout or deadline is
+nearer: :meth:`CredentialStore.lookup` ``timeout``)."""
+MAX_HELPER_OUTPUT = 1 << 20
+"""Bytes of a helper's stdout, and of its stderr, read at most (an answer is under 1 KiB)."""
+MAX_HELPER_TEXT = 200
+"""Characters of a helper's error output, or of its name, shown in a message."""
 MAX_CREDENTIALS_FILE = 1 << 20
 
 
@@ -127,13 +137,17 @@ class CredentialStore:
 
     # ------------------------------------------------------------------ lookup
 
-    def lookup(self, registry: str) -> Credential | None:
-        """Credentials for ``registry`` (as in a reference, e.g. ``docker.io``), or None."""
+    def lookup(self, registry: str, *, timeout: float | None = None) -> Credential | None:
+        """Credentials for ``registry`` (as in a reference, e.g. ``docker.io``), or None.
+
+        ``timeout``: seconds a credential helper may take (at most :data:`HELPER_TIMEOUT`);
+        a helper still running then is killed, with everything it started.
+        """
         if registry not in self._memo:
-            self._memo[registry] = self._lookup(registry)
+            self._memo[registry] = self._lookup(registry, timeout)
         return self._memo[registry]
 
-    def _lookup(self, registry: str) -> Credential | None:
+    def _lookup(self, registry: str, timeout: float | None = None) -> Credential | None:
         if self.explicit is not None and registry_name(registry) == self.explicit_registry:
             return self.explicit
         keys = _keys_for(registry)
@@ -145,13 +159,13 @@ class CredentialStore:
             if is_docker and isinstance(helpers, dict):
                 for key, helper in helpers.items():
                     if _server_key(key) in keys and isinstance(helper, str):
-                        return self._from_helper(helper, registry, path)
+                        return self._from_helper(helper, registry, path, timeout)
             found = self._from_auths(data.get("auths") or {}, keys, path)
             if found is not None:
                 return found
             store = data.get("credsStore")
             if is_docker and isinstance(store, str) and store:
-                found = self._from_helper(store, registry, path)
+                found = self._from_helper(store, registry, path, timeout)
                 if found is not None:
                     return found
         return None
@@ -179,43 +193,136 @@ class CredentialStore:
                 return Credential(entry["username"], entry["password"], origin=origin)
         return None
 
-    def _from_helper(self, helper: str, registry: str, path: Path) -> Credential | None:
-        program = f"docker-credential-{helper}"
+    def _from_helper(
+        self, helper: str, registry: str, path: Path, timeout: float | None = None
+    ) -> Credential | None:
+        program = _helper_program(helper, path)
         executable = shutil.which(program, path=self.env.get("PATH"))
         if executable is None:
             raise SourceError(
                 f"credential helper {program} (configured in {path}) is not installed or not on PATH"
             )
         server = "https://index.docker.io/v1/" if registry == DOCKER_HUB else registry
-        try:
-            done = subprocess.run(
-                [executable, "get"],
-                input=server,
-                capture_output=True,
-                text=True,
-                timeout=HELPER_TIMEOUT,
-                env=dict(self.env),
-                check=False,
-            )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise SourceError(f"credential helper {program} failed: {exc}") from None
-        if done.returncode != 0:
-            if "credentials not found" in (done.stdout + done.stderr).lower():
+        limit = HELPER_TIMEOUT if timeout is None else max(0.0, min(timeout, HELPER_TIMEOUT))
+        code, out, err = _run_helper(executable, program, server, dict(self.env), limit)
+        if code != 0:
+            said = (out + err).decode("utf-8", "replace")
+            if "credentials not found" in said.lower():
                 return None
-            detail = (done.stderr or done.stdout).strip().splitlines()
-            raise SourceError(
-                f"credential helper {program} failed for {server}: {detail[0] if detail else 'exit ' + str(done.returncode)}"
-            )
+            lines = (err or out).decode("utf-8", "replace").strip().splitlines()
+            detail = one_line(lines[0], MAX_HELPER_TEXT) if lines else f"exit {code}"
+            raise SourceError(f"credential helper {program} failed for {server}: {detail}")
+        problem = f"credential helper {program} printed no Username/Secret JSON"
         try:
-            answer = json.loads(done.stdout)
-            username, secret = answer["Username"], answer["Secret"]
-        except (ValueError, KeyError, TypeError, RecursionError):
-            raise SourceError(
-                f"credential helper {program} printed no Username/Secret JSON"
-            ) from None
+            answer = json.loads(out.decode("utf-8"))
+        except RecursionError:
+            raise SourceError(f"{problem} (nested too deeply)") from None
+        except UnicodeDecodeError:
+            raise SourceError(f"{problem} (not UTF-8)") from None
+        except ValueError:
+            raise SourceError(problem) from None
+        username = answer.get("Username") if isinstance(answer, dict) else None
+        secret = answer.get("Secret") if isinstance(answer, dict) else None
         if not isinstance(username, str) or not isinstance(secret, str):
-            raise SourceError(f"credential helper {program} printed no Username/Secret JSON")
+            raise SourceError(problem)
         origin = f"credential helper {program}"
         if username == "<token>":
             return Credential("", secret, identity_token=True, origin=origin)
         return Credential(username, secret, origin=origin)
+
+
+def _helper_program(helper: str, path: Path) -> str:
+    """``docker-credential-NAME`` for a plain NAME; InvalidInput naming ``path`` otherwise.
+
+    A name with a path separator or ``..`` would run a program outside PATH
+    (``docker-credential-x/../../tmp/evil``), and a leading ``-`` reads as an option.
+    """
+    if (
+        not helper
+        or any(bad in helper for bad in ("/", "\\", "..", "\x00"))
+        or helper.startswith("-")
+        or one_line(helper) != helper
+    ):
+        raise InvalidInput(
+            f"{path}: credential helper {one_line(repr(helper), MAX_HELPER_TEXT)} is not a plain"
+            " name (docker-credential-NAME runs a program on PATH; NAME has no '/', '\\', '..',"
+            " control characters or leading '-')"
+        )
+    return f"docker-credential-{helper}"
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    """Kill the helper and everything it started (its own process group), and reap it."""
+    with contextlib.suppress(OSError):
+        os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(OSError):
+        process.kill()
+    process.wait()
+
+
+def _run_helper(
+    executable: str, program: str, server: str, env: dict[str, str], limit: float
+) -> tuple[int, bytes, bytes]:
+    """Run ``executable get`` with ``server`` on stdin: (exit code, stdout, stderr).
+
+    Its output is read as it comes, at most :data:`MAX_HELPER_OUTPUT` bytes of each
+    stream; past that, or past ``limit`` seconds, the helper is killed with its
+    process group and the run fails with one line.
+    """
+    deadline = time.monotonic() + limit
+    try:
+        process = subprocess.Popen(
+            [executable, "get"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            start_new_session=True,  # its own process group, killed as one
+        )
+    except (OSError, ValueError) as exc:
+        raise SourceError(f"credential helper {program} failed: {one_line(str(exc))}") from None
+    assert process.stdin is not None and process.stdout is not None
+    assert process.stderr is not None
+    try:
+        with contextlib.suppress(OSError):  # BrokenPipeError: it did not read its input
+            process.stdin.write(server.encode())
+        with contextlib.suppress(OSError):
+            process.stdin.close()
+        out_fd, err_fd = process.stdout.fileno(), process.stderr.fileno()
+        streams = {out_fd: bytearray(), err_fd: bytearray()}
+        with selectors.DefaultSelector() as selector:
+            for fd in streams:
+                os.set_blocking(fd, False)
+                selector.register(fd, selectors.EVENT_READ)
+            while selector.get_map():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise SourceError(
+                        f"credential helper {program} did not answer for {server} within"
+                        f" {limit:g} s (stopped)"
+                    )
+                for key, _ in selector.select(left):
+                    fd = int(key.fd)
+                    chunk = os.read(fd, 1 << 16)
+                    if not chunk:
+                        selector.unregister(fd)
+                        continue
+                    streams[fd] += chunk
+                    if len(streams[fd]) > MAX_HELPER_OUTPUT:
+                        raise SourceError(
+                            f"credential helper {program} printed more than"
+                            f" {MAX_HELPER_OUTPUT >> 20} MiB for {server} (stopped)"
+                        )
+        try:
+            code = process.wait(max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            raise SourceError(
+                f"credential helper {program} did not finish for {server} within"
+                f" {limit:g} s (stopped)"
+            ) from None
+    finally:
+        if process.returncode is None:
+            _kill_group(process)
+        for stream in (process.stdout, process.stderr):
+            stream.close()
+    return code, bytes(streams[out_fd]), bytes(streams[err_fd])

@@ -223,6 +223,12 @@ class Sender:
                 continue
             return dataclasses.replace(reply, attempts=attempt + 1)
 
+    def time_left(self) -> float:
+        """Seconds that work done now may take: the timeout, or less when the deadline is nearer."""
+        if self._deadline_at is None:
+            return self.options.timeout
+        return max(0.0, min(self.options.timeout, self._deadline_at - time.monotonic()))
+
     async def _bounded(self, work: Coroutine[Any, Any, T], what: str, host: str) -> T:
         """``work`` within ``timeout``, and within the deadline when there is one."""
         limit = self.options.timeout
