@@ -253,6 +253,7 @@ def test_rules_command(capsys: pytest.CaptureFixture[str]) -> None:
         "docker",
         "docker-c8d",
         "podman",
+        "regctl",
         "skopeo",
         "aliases",
     ]

@@ -68,6 +68,9 @@ ROWS = [
     Row("xeon-8259cl-cascadelake-ec2", "x86_64", "containerd@1.7.20", "linux/amd64", ("containerd does not detect",), "no archvariant in containerd"),
     Row("this-machine-xeon-kvm", "x86_64", "docker", "linux/amd64/v4", ("x86-64-v4",), "this machine's own cpuinfo"),
     Row("this-machine-xeon-kvm", "x86_64", "skopeo", "linux/amd64", ("containers/image does not detect",), "getCPUVariant"),
+    Row(HASWELL, "x86_64", "regctl", "linux/amd64/v3", ("x86-64-v3", "regctl adds it"), "regclient 8063956 (v0.7.1) cpuinfo_x86.go lookupCPUVariant"),
+    Row(HASWELL, "x86_64", "regctl@0.6.0", "linux/amd64", ("bitIsSet", "this CPU is x86-64-v3"), "regclient 4a113ea (v0.6.0): (value & bits) == value"),
+    Row(HASWELL, "x86_64", "regctl@0.5.7", "linux/amd64", ("regctl before 0.6.0 reads no x86-64 level",), "regclient v0.5.7 cpuinfo.go: arm and arm64 only"),
     # -- Raspberry Pi Zero: CPU architecture 7 with an ARMv6-compatible model name
     Row("raspberry-pi-zero-w", "armv6l", "containerd", "linux/arm/v6", ("'CPU architecture: 7'", "ARMv6-compatible", "Raspberry Pi ARMv6 rule", "v6 to getCPUVariant"), "getCPUVariant, GOARCH arm, model name armv6-compatible"),
     Row("raspberry-pi-zero-w", "armv6l", "containerd@1.6.0", "linux/arm/v6", ("ARMv6-compatible",), "1.6.0 cpuinfo.go has the same rule"),
@@ -89,6 +92,7 @@ ROWS = [
     Row("cubieboard2-a20-linux-3.4", "armv7l", "podman", "linux/arm", ("without a 'model name' line",), "c/image 5.30+ on a real ARMv7"),
     Row("cubieboard2-a20-linux-3.4", "armv7l", "skopeo@1.9.3", "linux/arm/v7", ("is v7",), "c/image 5.22"),
     Row("cubieboard2-a20-linux-3.4", "armv7l", "containerd", "linux/arm/v7", ("is v7 to getCPUVariant",), "getCPUVariant"),
+    Row("raspberry-pi-zero-w", "armv6l", "regctl", "linux/arm/v6", ("ARMv6-compatible", "v6 to getCPUVariant"), "regclient cpuinfo_armx.go: GOARCH arm, 7 and armv6-compatible -> 6"),
     # -- arm64: containerd normalizes v8 away, containers/image keeps it
     Row("raspberry-pi-3-b-arm64", "aarch64", "containerd", "linux/arm64", ("'CPU architecture: 8'", "normalizes arm64/v8 to arm64"), "getCPUVariant 8 -> v8; Only() normalizes"),
     Row("raspberry-pi-3-b-arm64", "aarch64", "docker", "linux/arm64", ("Docker normalizes arm64/v8 to arm64",), "Normalize(withDefault(p))"),

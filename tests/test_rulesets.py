@@ -13,7 +13,17 @@ from planner.model.platform import Platform
 from planner.policy.catalog import rules_dir
 from planner.policy.loader import available_rule_sets, load_rules
 
-SHIPPED = ["buildah", "containerd", "crane", "cri-o", "docker", "docker-c8d", "podman", "skopeo"]
+SHIPPED = [
+    "buildah",
+    "containerd",
+    "crane",
+    "cri-o",
+    "docker",
+    "docker-c8d",
+    "podman",
+    "regctl",
+    "skopeo",
+]
 
 MINIMAL = """\
 schema: 1
@@ -110,7 +120,7 @@ def test_custom_rule_file(tmp_path: Path) -> None:
 def test_unknown_rule_set_lists_available() -> None:
     with pytest.raises(
         InvalidRules,
-        match=r"unknown rule set 'dokcer' \(did you mean 'docker'\?\); available: buildah, containerd, crane, cri-o, docker, docker-c8d, podman, skopeo \(each as NAME or NAME@RELEASE; aliases: containerd-1.6;",
+        match=r"unknown rule set 'dokcer' \(did you mean 'docker'\?\); available: buildah, containerd, crane, cri-o, docker, docker-c8d, podman, regctl, skopeo \(each as NAME or NAME@RELEASE; aliases: containerd-1.6;",
     ):
         load_rules("dokcer")
 

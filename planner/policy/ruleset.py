@@ -17,6 +17,7 @@ from typing import Literal
 from planner.model.platform import Platform
 from planner.policy.detection import Detection, LocalRules
 from planner.policy.normalize import Normalizer
+from planner.policy.numeric import numeric_vector
 from planner.policy.stable_abi import StableAbi
 
 __all__ = ["DEFAULT_RULES", "ArchVariant", "HostRules", "RuleSet", "TieBreak", "WindowsPolicy"]
@@ -25,7 +26,7 @@ DEFAULT_RULES = "docker"
 
 ArchVariant = tuple[str, str]
 Unlisted = Literal["exact", "exact-then-no-variant", "none"]
-VariantMatch = Literal["equal", "if-requested"]
+VariantMatch = Literal["equal", "if-requested", "numeric"]
 OsVersionMatch = Literal["windows-strategy", "ignore", "equal-if-requested"]
 OsFeaturesMatch = Literal["subset", "host-subset", "ignore"]
 TieBreak = Literal["more-os-features", "zstd-first", "os-version-desc", "revision-desc"]
@@ -128,7 +129,11 @@ class RuleSet:
         A host listed in ``compatible`` runs its list; any other host runs what
         ``unlisted`` says for its architecture: its own platform (``exact``), that
         and the variant-less platform (``exact-then-no-variant``), or nothing.
+        Under ``match.variant: numeric`` the list is its own architecture's
+        variants by number (:func:`planner.policy.numeric.numeric_vector`).
         """
+        if self.variant_match == "numeric":
+            return numeric_vector(host.architecture, host.variant)
         key = (host.architecture, host.variant)
         if key in self.compatible:
             return self.compatible[key]

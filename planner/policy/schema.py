@@ -343,8 +343,10 @@ KEYS: tuple[Key, ...] = (
         "match.variant",
         "enum",
         "equal = (architecture, variant) must be in the host's list; if-requested = a host without"
-        " a variant takes any variant of its architecture",
-        choices=("equal", "if-requested"),
+        " a variant takes any variant of its architecture; numeric = the host's architecture, a"
+        " variant whose number (v dropped, not a number = 0) is at most the host's; its own"
+        " first, then larger numbers (regclient)",
+        choices=("equal", "if-requested", "numeric"),
         default="equal",
     ),
     Key(

@@ -19,6 +19,7 @@ from __future__ import annotations
 from planner.model.manifest import OCI_INDEX, Descriptor
 from planner.model.platform import Platform
 from planner.model.windows import WindowsVersion, docker_build, docker_prefix_match
+from planner.policy.numeric import numeric_rank
 from planner.policy.ruleset import RuleSet
 from planner.select.host import HostView, format_arch_variant
 from planner.select.verdicts import Code, Verdict, accept, reject
@@ -91,7 +92,10 @@ def judge_platform(
         return reject(Code.OS_MISMATCH, entry=cand_os, host=view.norm.os)
 
     arch_variant = (cand.architecture, cand.variant)
-    if rules.variant_match == "if-requested" and not view.norm.variant:
+    if rules.variant_match == "numeric":
+        same_arch = cand.architecture == view.norm.architecture
+        rank = numeric_rank(view.norm.variant, cand.variant) if same_arch else None
+    elif rules.variant_match == "if-requested" and not view.norm.variant:
         rank = view.arch_ranks.get(cand.architecture)
     else:
         rank = view.ranks.get(arch_variant)
