@@ -43,6 +43,9 @@ __all__ = [
 
 Status = Literal["ok", "no-image", "will-not-run", "allowed"]
 Progress = Callable[[str, int, int], None]
+"""Told (phase, done, total): each phase once at its start, then as each request of it
+finishes (``reading indexes``, ``reading present images``, ``reading manifests``) or each
+answer is worked out (``resolving``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -334,8 +337,11 @@ def run_fleet(
     needed = None if only is None else {(leader_of[name], image) for name, image in only}
     sources = SourceSet(registry)
     try:
-        report("reading indexes", 0, len(images))
-        unavailable = sources.tops(images, missing_ok=missing_ok)
+        unavailable = sources.tops(
+            images,
+            missing_ok=missing_ok,
+            counter=lambda done, total: report("reading indexes", done, total),
+        )
         images = [image for image in images if image not in unavailable]
         resolutions: dict[tuple[str, str], Resolution] = {}
         total = len(images) * len(leaders) if needed is None else len(needed)
@@ -354,7 +360,10 @@ def run_fleet(
         if plans:
             have_specs = [spec for h in leaders for spec in h.have]
             if have_specs:
-                sources.tops(have_specs)
+                sources.tops(
+                    have_specs,
+                    counter=lambda done, total: report("reading present images", done, total),
+                )
             have_resolutions = {
                 (h.name, spec): resolve_source(sources.get(spec), h.platform, h.rules)
                 for h in leaders
@@ -369,8 +378,7 @@ def run_fleet(
                 for (_, spec), r in have_resolutions.items()
                 if r.selected is not None and r.index is not None
             ]
-            report("reading manifests", 0, len(wanted))
-            sources.documents(wanted)
+            sources.documents(wanted, lambda done, total: report("reading manifests", done, total))
             for (name, spec), r in have_resolutions.items():
                 digests, notice = present_from(sources.get(spec), r)
                 have[name] |= digests
