@@ -58,7 +58,7 @@ class PlannerError(Exception):
 
     problems: tuple[str, ...] = ()
     """Every problem found, one line each, when a validator reports several at once (the
-    message is then these lines); empty for an error that is its message."""
+    message is then the first, and how many more); empty for an error that is its message."""
 
 
 class InvalidInput(PlannerError, ValueError):

@@ -203,14 +203,16 @@ class Checker:
             self.found.append(str(problem))
 
     def done(self) -> None:
-        """Raise the file's problems noted so far, if any, as one error (a line each, at
-        most :data:`MAX_PROBLEMS`, then how many more)."""
+        """Raise the file's problems noted so far, if any, as one error: its message the
+        first problem (one line, as every message), its ``problems`` a line each, at most
+        :data:`MAX_PROBLEMS`, then how many more."""
         if not self.found:
             return
         lines = self.found[:MAX_PROBLEMS]
         if len(self.found) > MAX_PROBLEMS:
             lines.append(f"{self.path}: \u2026 and {len(self.found) - MAX_PROBLEMS} more")
-        exc = self.error("\n".join(lines))
+        more = len(self.found) - 1
+        exc = self.error(lines[0] + (f" (and {more} more: see .problems)" if more else ""))
         exc.problems = tuple(lines)
         raise exc
 
