@@ -216,7 +216,7 @@ def test_select_hosts() -> None:
         select_hosts(hosts, ["pi5"])
     with pytest.raises(InvalidInput, match="expected label=value"):
         select_hosts(hosts, selectors=["role"])
-    with pytest.raises(InvalidInput, match="no host matches"):
+    with pytest.raises(InvalidInput, match="'role=none' matches no host; the hosts have"):
         select_hosts(hosts, selectors=["role=none"])
 
 

@@ -42,6 +42,9 @@ __all__ = [
 
 Status = Literal["ok", "no-image", "will-not-run", "allowed"]
 Progress = Callable[[str, int, int], None]
+"""Told (phase, done, total): each phase once at its start, then as each request of it
+finishes (``reading indexes``, ``reading present images``, ``reading manifests``) or each
+answer is worked out (``resolving``)."""
 
 
 @dataclass(frozen=True)
@@ -205,8 +208,11 @@ def run_pulls(
     hosts = list(dict.fromkeys(hosts))
     sources = SourceSet(registry)
     try:
-        report("reading indexes", 0, len(images))
-        unavailable = sources.tops(images, missing_ok=missing_ok)
+        unavailable = sources.tops(
+            images,
+            missing_ok=missing_ok,
+            counter=lambda done, total: report("reading indexes", done, total),
+        )
         images = [image for image in images if image not in unavailable]
         resolutions: dict[tuple[str, PullHost], Resolution] = {}
         total = len(images) * len(hosts) if only is None else len(only)
@@ -225,7 +231,10 @@ def run_pulls(
         if plans:
             have_specs = [spec for h in hosts for spec in h.have]
             if have_specs:
-                sources.tops(have_specs)
+                sources.tops(
+                    have_specs,
+                    counter=lambda done, total: report("reading present images", done, total),
+                )
             have_resolutions = {
                 (h, spec): resolve_source(sources.get(spec), h.platform, h.rules)
                 for h in hosts
@@ -240,8 +249,7 @@ def run_pulls(
                 for (_, spec), r in have_resolutions.items()
                 if r.selected is not None and r.index is not None
             ]
-            report("reading manifests", 0, len(wanted))
-            sources.documents(wanted)
+            sources.documents(wanted, lambda done, total: report("reading manifests", done, total))
             for (host, spec), r in have_resolutions.items():
                 digests, notice = present_from(sources.get(spec), r)
                 have[host] |= digests

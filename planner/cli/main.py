@@ -65,7 +65,9 @@ def _main(argv: Sequence[str] | None) -> int:
         try:
             code = COMMANDS[args.command](args)
         except PlannerError as error:
-            output.error(f"{error}{hint_for(error)}")
+            for line in error.problems[:-1]:  # a file's problems: one error line each
+                output.error(line)
+            output.error(f"{error.problems[-1] if error.problems else error}{hint_for(error)}")
             return exit_code_for(error)
         except KeyboardInterrupt:
             return 130

@@ -24,7 +24,7 @@ from planner.model.errors import (
 from planner.model.files import read_stdin
 from planner.model.platform import Platform
 from planner.model.reference import registry_name
-from planner.model.text import one_line
+from planner.model.text import one_line, plural
 from planner.policy.loader import load_rules
 from planner.policy.ruleset import DEFAULT_RULES, RuleSet
 
@@ -151,10 +151,36 @@ def select_hosts(
         label, sep, value = selector.partition("=")
         if not sep or not label:
             raise InvalidInput(f"--select {selector!r}: expected label=value")
-        chosen = [h for h in chosen if h.labels.get(label) == value]
-    if not chosen:
-        raise InvalidInput("no host matches --host/--select")
+        left = [h for h in chosen if h.labels.get(label) == value]
+        if not left:
+            raise InvalidInput(
+                f"--select {selector!r} matches no host; {_labels_of(chosen, label)}"
+            )
+        chosen = left
     return chosen
+
+
+def _labels_of(hosts: Sequence[HostProfile], label: str, most: int = 12) -> str:
+    """What the hosts have instead: the values of ``label`` (and how many hosts have each),
+    or, when none has it, the label keys they do have."""
+    values: dict[str, int] = {}
+    keys: dict[str, int] = {}
+    for host in hosts:
+        if label in host.labels:
+            values[host.labels[label]] = values.get(host.labels[label], 0) + 1
+        for key in host.labels:
+            keys[key] = keys.get(key, 0) + 1
+    if values:
+        found, what = {f"{label}={v}": n for v, n in values.items()}, "the hosts have"
+    elif keys:
+        close = difflib.get_close_matches(label, list(keys), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        found, what = keys, f"no host has the label {label!r}{hint}; their labels are"
+    else:
+        return f"none of the {plural(len(hosts), 'host')} has a label"
+    shown = [f"{name} ({n})" if n > 1 else name for name, n in list(found.items())[:most]]
+    more = f", and {len(found) - most} more" if len(found) > most else ""
+    return f"{what}: {', '.join(shown)}{more}"
 
 
 def fleet_hosts(args: argparse.Namespace) -> list[HostProfile] | None:

@@ -7,6 +7,7 @@ import errno
 import functools
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -112,21 +113,66 @@ def write_failure(exc: OSError) -> str | None:
 
 
 class Progress:
-    """A progress line on stderr, only on a terminal and only once the work takes a moment."""
+    """A progress line on stderr, only on a terminal and only once the work takes a moment.
+
+    Each phase keeps its count (``reading indexes 12/12, resolving 48/48, reading
+    manifests 17/35``), told as each request finishes (:data:`planner.app.fleet.Progress`).
+    The line appears :data:`DELAY` seconds in, even while the first requests are still
+    out (a timer draws it), then is redrawn at most every :data:`EVERY` seconds, and at
+    once when a phase starts or completes; past the terminal's width the earliest phases
+    make way for the current one.
+    """
+
+    DELAY = 0.5
+    EVERY = 0.05
 
     def __init__(self) -> None:
         self.start = time.monotonic()
         self.enabled = sys.stderr.isatty()
         self.shown = False
+        self.closed = False
+        self.drawn = 0.0
+        self.phases: dict[str, tuple[int, int]] = {}
+        self.lock = threading.Lock()
+        self.timer: threading.Timer | None = None
+        if self.enabled:
+            self.timer = threading.Timer(self.DELAY, self._draw)
+            self.timer.daemon = True
+            self.timer.start()
 
     def __call__(self, stage: str, done: int, total: int) -> None:
-        if not self.enabled or time.monotonic() - self.start < 0.5:
+        if not self.enabled:
             return
-        sys.stderr.write(f"\rpull-planner: {stage} {done}/{total}\x1b[K")
-        sys.stderr.flush()
-        self.shown = True
+        with self.lock:
+            edge = stage not in self.phases or done == total
+            self.phases[stage] = (done, total)
+        now = time.monotonic()
+        if now - self.start >= self.DELAY and (edge or now - self.drawn >= self.EVERY):
+            self._draw()
+
+    def _draw(self) -> None:
+        with self.lock:
+            if self.closed or not self.phases:
+                return
+            parts = [safe(f"{name} {d}/{t}") for name, (d, t) in self.phases.items()]
+            room = max(terminal_width(sys.stderr) - 1, 20)
+            while len(parts) > 1 and len("pull-planner: " + ", ".join(parts)) > room:
+                del parts[0]  # the earliest phases make way for the current one
+            line = ("pull-planner: " + ", ".join(parts))[:room]
+            try:
+                sys.stderr.write(f"\r{line}\x1b[K")
+                sys.stderr.flush()
+            except (OSError, ValueError):  # the terminal went away: no more progress
+                self.closed = True
+                return
+            self.shown = True
+            self.drawn = time.monotonic()
 
     def clear(self) -> None:
-        if self.shown:
-            sys.stderr.write("\r\x1b[K")
-            sys.stderr.flush()
+        with self.lock:
+            self.closed = True
+            if self.timer is not None:
+                self.timer.cancel()
+            if self.shown:
+                sys.stderr.write("\r\x1b[K")
+                sys.stderr.flush()

@@ -35,9 +35,10 @@ of the file (``pull-planner schema hosts``).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 from planner.hosts.records import (
     TAINT_EFFECTS,
@@ -62,6 +63,7 @@ from planner.select.runs import Isolation
 
 __all__ = ["HOSTS_SCHEMA", "HostProfile", "InvalidProfile", "Taint", "load_hosts", "read_profile"]
 
+_T = TypeVar("_T")
 _HOST_FIELDS = (
     "name",
     "platform",
@@ -101,7 +103,15 @@ class _Reader:
 
     def __init__(self, path: Path, fmt: str = "") -> None:
         self.path = path
-        self.check = FormatChecker(path, InvalidProfile, fmt, _ALIASES)
+        self.check = FormatChecker(path, InvalidProfile, fmt, _ALIASES, collect=True)
+
+    def attempt(self, make: Callable[..., _T], *args: Any) -> _T | None:
+        """``make(*args)``, or None when it finds a problem (noted: the file goes on being read)."""
+        try:
+            return make(*args)
+        except InvalidProfile as exc:
+            self.check.note(exc)
+            return None
 
     def fail(self, node: Any, key: Any, where: str, message: str) -> InvalidInput:
         return self.check.fail(node, key, where, message)
@@ -165,8 +175,57 @@ class _Reader:
         merged: dict[str, tuple[Any, MarkedMap]],
         where: str,
         rules_cache: dict[str, RuleSet],
-    ) -> HostProfile:
-        """A host from its own fields over the defaults; each value remembers the mapping it came from."""
+        *,
+        unknown_keys: bool = False,
+    ) -> HostProfile | None:
+        """A host from its own fields over the defaults; each value remembers the mapping it
+        came from. None when a field has a problem: every field's is noted. A host with an
+        unknown key is not told it lacks a platform (the key's did-you-mean says it)."""
+
+        def at(key: str) -> MarkedMap:
+            return merged[key][1]
+
+        before = len(self.check.found)
+        platform = None
+        if not unknown_keys or "platform" in merged or "os" in merged:
+            platform = self.attempt(lambda: self.platform(merged, where))
+        isolation = self.attempt(lambda: self.isolation(merged, where, platform))
+        rules = self.attempt(lambda: self.rules(merged, where, rules_cache))
+        if platform is not None and rules is not None and lacks_windows_build(platform, rules):
+            self.check.note(
+                self.fail(
+                    merged["name"][1],
+                    "name",
+                    where,
+                    f"a Windows host needs 'os.version' (rules {rules.name} choose Windows"
+                    " images by build)",
+                )
+            )
+        have = self.attempt(
+            lambda: self.strings(at("have"), "have", where) if "have" in merged else ()
+        )
+        labels = self.attempt(
+            lambda: self.labels(at("labels"), "labels", where) if "labels" in merged else {}
+        )
+        taints = self.attempt(
+            lambda: self.taints(at("taints"), "taints", where) if "taints" in merged else ()
+        )
+        if len(self.check.found) > before or platform is None or rules is None:
+            return None  # a problem noted, or a misspelt key left no platform (noted)
+        if have is None or labels is None or taints is None:
+            return None
+        return HostProfile(
+            name=merged["name"][0],
+            platform=platform,
+            rules=rules,
+            isolation=isolation,
+            have=have,
+            labels=MappingProxyType(labels),
+            taints=taints,
+        )
+
+    def platform(self, merged: dict[str, tuple[Any, MarkedMap]], where: str) -> Platform:
+        """``platform`` (or ``os``/``architecture``/``variant``), ``os.version``, ``os.features``."""
 
         def at(key: str) -> MarkedMap:
             return merged[key][1]
@@ -234,6 +293,13 @@ class _Reader:
             )
         if changes:
             platform = platform.with_fields(**changes)
+        return platform
+
+    def isolation(
+        self, merged: dict[str, tuple[Any, MarkedMap]], where: str, platform: Platform | None
+    ) -> Isolation | None:
+        def at(key: str) -> MarkedMap:
+            return merged[key][1]
 
         isolation: Isolation | None = None
         if "isolation" in merged:
@@ -245,7 +311,7 @@ class _Reader:
                     f"{where}.isolation",
                     f"{value!r} is not one of: process, hyperv",
                 )
-            if platform.os.lower() != "windows":
+            if platform is not None and platform.os.lower() != "windows":
                 raise self.fail(
                     at("isolation"),
                     "isolation",
@@ -253,6 +319,13 @@ class _Reader:
                     "applies to Windows hosts only",
                 )
             isolation = value
+        return isolation
+
+    def rules(
+        self, merged: dict[str, tuple[Any, MarkedMap]], where: str, rules_cache: dict[str, RuleSet]
+    ) -> RuleSet:
+        def at(key: str) -> MarkedMap:
+            return merged[key][1]
 
         rules_name = (
             self.string(at("rules"), "rules", where) if "rules" in merged else DEFAULT_RULES
@@ -262,41 +335,29 @@ class _Reader:
                 rules_cache[rules_name] = load_rules(rules_name, base=self.path.parent)
             except InvalidInput as exc:
                 raise self.fail(at("rules"), "rules", f"{where}.rules", str(exc)) from None
-        rules = rules_cache[rules_name]
-        if lacks_windows_build(platform, rules):
-            raise self.fail(
-                merged["name"][1],
-                "name",
-                where,
-                f"a Windows host needs 'os.version' (rules {rules.name} choose Windows images by build)",
-            )
-
-        return HostProfile(
-            name=merged["name"][0],
-            platform=platform,
-            rules=rules,
-            isolation=isolation,
-            have=self.strings(at("have"), "have", where) if "have" in merged else (),
-            labels=MappingProxyType(
-                self.labels(at("labels"), "labels", where) if "labels" in merged else {}
-            ),
-            taints=self.taints(at("taints"), "taints", where) if "taints" in merged else (),
-        )
+        return rules_cache[rules_name]
 
     def profile(self, data: Any, include: Includes) -> list[PlacedHost]:
         """Every host of the file and of what it includes, in the file's order."""
         top = self.fields(data, "(top level)", ("defaults", "hosts", "include"), data, None)
-        defaults = MarkedMap()
-        if "defaults" in top:
-            defaults = self.fields(top["defaults"], "defaults", _DEFAULT_FIELDS, top, "defaults")
-        if "hosts" not in top and "include" not in top:
-            raise self.fail(top, None, "(top level)", "missing 'hosts' (or 'include')")
+        misspelt = bool(self.check.found)
         out: list[PlacedHost] = []
-        for key in top:
-            if key == "hosts":
-                out += self.own_hosts(top, defaults)
-            elif key == "include":
-                out += self.included(top, include)
+        try:
+            defaults = MarkedMap()
+            if "defaults" in top:
+                defaults = self.fields(
+                    top["defaults"], "defaults", _DEFAULT_FIELDS, top, "defaults"
+                )
+            if "hosts" not in top and "include" not in top and not misspelt:
+                raise self.fail(top, None, "(top level)", "missing 'hosts' (or 'include')")
+            for key in top:
+                if key == "hosts":
+                    out += self.attempt(self.own_hosts, top, defaults) or []
+                elif key == "include":
+                    out += self.attempt(self.included, top, include) or []
+        except InvalidProfile as exc:  # a problem that leaves nothing more to read
+            self.check.note(exc)
+        self.check.done()
         check_unique(out, InvalidProfile)
         return out
 
@@ -320,7 +381,9 @@ class _Reader:
             try:
                 out += include(self.path.parent / Path(text).expanduser())
             except IncludeError as exc:
-                raise self.fail(node, key, where, str(exc)) from None
+                self.check.note(self.fail(node, key, where, str(exc)))
+            except InvalidProfile as exc:  # the included file's own problems, as they are
+                self.check.note(exc)
         return out
 
     def own_hosts(self, top: MarkedMap, defaults: MarkedMap) -> list[PlacedHost]:
@@ -331,24 +394,40 @@ class _Reader:
         rules_cache: dict[str, RuleSet] = {}
         out = []
         for i, entry in enumerate(hosts):
-            where = f"hosts[{i}]"
-            node = self.fields(entry, where, _HOST_FIELDS, hosts, i)
-            if "name" not in node:
-                raise self.fail(hosts, i, where, "missing 'name'")
-            name = self.string(node, "name", where)
-            if name in seen:
-                raise self.fail(
-                    node,
-                    "name",
-                    f"{where}.name",
-                    f"duplicate host name {name!r} (first at line {seen[name]})",
-                )
-            seen[name] = node.line_of("name")
-            place = self.check.place(node, "name", f"{where}.name")
-            merged = {k: (v, defaults) for k, v in defaults.items()}
-            merged.update({k: (v, node) for k, v in node.items()})
-            out.append(PlacedHost(self.host(merged, f"{where} ({name})", rules_cache), place))
+            placed = self.attempt(self.own_host, hosts, i, entry, defaults, seen, rules_cache)
+            if placed is not None:
+                out.append(placed)
         return out
+
+    def own_host(
+        self,
+        hosts: MarkedList,
+        i: int,
+        entry: Any,
+        defaults: MarkedMap,
+        seen: dict[str, int],
+        rules_cache: dict[str, RuleSet],
+    ) -> PlacedHost | None:
+        where = f"hosts[{i}]"
+        before = len(self.check.found)
+        node = self.fields(entry, where, _HOST_FIELDS, hosts, i)
+        unknown = len(self.check.found) > before
+        if "name" not in node:
+            raise self.fail(hosts, i, where, "missing 'name'")
+        name = self.string(node, "name", where)
+        if name in seen:
+            raise self.fail(
+                node,
+                "name",
+                f"{where}.name",
+                f"duplicate host name {name!r} (first at line {seen[name]})",
+            )
+        seen[name] = node.line_of("name")
+        place = self.check.place(node, "name", f"{where}.name")
+        merged = {k: (v, defaults) for k, v in defaults.items() if k not in node}
+        merged.update({k: (v, node) for k, v in node.items() if k in _HOST_FIELDS})
+        host = self.host(merged, f"{where} ({name})", rules_cache, unknown_keys=unknown)
+        return None if host is None else PlacedHost(host, place)
 
 
 def read_profile(path: Path, data: Any, include: Includes, fmt: str = "") -> list[PlacedHost]:

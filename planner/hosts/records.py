@@ -160,8 +160,10 @@ class FormatChecker(Checker):
         error: type[InvalidInput],
         fmt: str = "",
         aliases: Mapping[str, str] | None = None,
+        *,
+        collect: bool = False,
     ) -> None:
-        super().__init__(path, error, aliases)
+        super().__init__(path, error, aliases, collect=collect)
         self.fmt = fmt
 
     def fail(self, node: Any, key: Any, where: str, problem: str) -> InvalidInput:

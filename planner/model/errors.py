@@ -56,6 +56,10 @@ __all__ = [
 class PlannerError(Exception):
     """Base class of every error raised by pull-planner."""
 
+    problems: tuple[str, ...] = ()
+    """Every problem found, one line each, when a validator reports several at once (the
+    message is then the first, and how many more); empty for an error that is its message."""
+
 
 class InvalidInput(PlannerError, ValueError):
     """The input is malformed; nothing was attempted."""

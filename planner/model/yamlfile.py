@@ -40,6 +40,7 @@ from planner.model.yamltree import (
 
 __all__ = [
     "EXPANSION_FACTOR",
+    "MAX_PROBLEMS",
     "MIN_EXPANSION",
     "Checker",
     "MarkedList",
@@ -165,19 +166,55 @@ def _position(node: Any, key: Any) -> tuple[int, int]:
     return getattr(node, "line", 1), getattr(node, "column", 1)
 
 
+MAX_PROBLEMS = 20
+"""Problems of one file listed at most; the rest are counted ("… and K more")."""
+
+
 class Checker:
     """Validates one parsed YAML file; errors are ``error('file:line:column: where: problem')``.
 
     ``where`` is the dotted key path (``match.variant``, ``hosts[2].platform``); the
     position is that of ``key`` in ``node`` when given, else that of ``node`` itself.
+
+    A reader that goes on after a problem (``collect=True``) notes it (:meth:`note`;
+    unknown keys are noted by :meth:`mapping` itself, which then ignores them) and calls
+    :meth:`done` at the end, which raises one error listing every problem noted.
     """
 
     def __init__(
-        self, path: Path, error: type[InvalidInput], aliases: Mapping[str, str] | None = None
+        self,
+        path: Path,
+        error: type[InvalidInput],
+        aliases: Mapping[str, str] | None = None,
+        *,
+        collect: bool = False,
     ) -> None:
         self.path = path
         self.error = error
         self.aliases = aliases or {}
+        self.collect = collect
+        self.found: list[str] = []
+
+    def note(self, problem: InvalidInput) -> None:
+        """A problem to report with the others when the file is read (:meth:`done`)."""
+        if problem.problems:
+            self.found += problem.problems
+        else:
+            self.found.append(str(problem))
+
+    def done(self) -> None:
+        """Raise the file's problems noted so far, if any, as one error: its message the
+        first problem (one line, as every message), its ``problems`` a line each, at most
+        :data:`MAX_PROBLEMS`, then how many more."""
+        if not self.found:
+            return
+        lines = self.found[:MAX_PROBLEMS]
+        if len(self.found) > MAX_PROBLEMS:
+            lines.append(f"{self.path}: \u2026 and {len(self.found) - MAX_PROBLEMS} more")
+        more = len(self.found) - 1
+        exc = self.error(lines[0] + (f" (and {more} more: see .problems)" if more else ""))
+        exc.problems = tuple(lines)
+        raise exc
 
     def position(self, node: Any, key: Any) -> tuple[int, int]:
         """(line, column) of ``key`` in ``node`` when given, else of ``node`` itself."""
@@ -218,12 +255,15 @@ class Checker:
                 if suggestion not in allowed:
                     suggestion = next(iter(difflib.get_close_matches(str(k), allowed, n=1)), None)
                 hint = f" (did you mean {suggestion!r}?)" if suggestion else ""
-                raise self.fail(
+                problem = self.fail(
                     table,
                     k,
                     f"{where}.{k}" if where else str(k),
                     f"unknown key{hint}; expected one of: {', '.join(allowed)}",
                 )
+                if not self.collect:
+                    raise problem
+                self.note(problem)
         for k in required:
             if k not in table:
                 raise self.fail(table, None, where or "(top level)", f"missing required key {k!r}")

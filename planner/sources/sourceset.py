@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, TypeGuard
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING, TypeGuard, TypeVar
 
 from planner.model.errors import NotFound
 from planner.model.manifest import Descriptor
@@ -14,7 +14,34 @@ if TYPE_CHECKING:
     from planner.sources.remote import RegistrySession, RegistrySource
     from planner.transport.options import RegistryOptions
 
-__all__ = ["SourceSet"]
+__all__ = ["Counter", "SourceSet"]
+
+Counter = Callable[[int, int], None]
+"""Told (done, total) as the requests of a phase finish (a progress display)."""
+_T = TypeVar("_T")
+
+
+class _Count:
+    """Counts finished reads of one phase and tells ``counter`` each time."""
+
+    def __init__(self, counter: Counter | None, total: int) -> None:
+        self.counter = counter
+        self.total = total
+        self.done = 0
+        self.tell()
+
+    def tell(self) -> None:
+        if self.counter is not None:
+            self.counter(self.done, self.total)
+
+    def one(self) -> None:
+        self.done += 1
+        self.tell()
+
+    async def after(self, work: Awaitable[_T]) -> _T:
+        result = await work
+        self.one()
+        return result
 
 
 class SourceSet:
@@ -46,13 +73,18 @@ class SourceSet:
 
         return [s for s in sources if isinstance(s, RegistrySource)]
 
-    def tops(self, specs: Iterable[str], *, missing_ok: bool = False) -> dict[str, str]:
+    def tops(
+        self, specs: Iterable[str], *, missing_ok: bool = False, counter: Counter | None = None
+    ) -> dict[str, str]:
         """Read the top documents of these sources, registry ones concurrently.
 
         ``missing_ok``: a registry that does not have one (NotFound) does not stop
         the others; the result maps each such SOURCE to what the registry said.
+        ``counter`` is told (done, total) as each is read.
         """
-        named = {spec: self.get(spec) for spec in dict.fromkeys(specs)}
+        specs = list(dict.fromkeys(specs))
+        count = _Count(counter, len(specs))
+        named = {spec: self.get(spec) for spec in specs}
         sources = list(named.values())
         remote = self._remote(sources)
         # by SOURCE string (each opened once); no event loop for what is in memory
@@ -61,29 +93,40 @@ class SourceSet:
             for spec, r in named.items()
             if self.session is not None and _registry(r) and not r.has_top
         }
+        count.done += sum(1 for s in named.values() if s in remote and s.has_top)
         missing: dict[str, str] = {}
         if unread and self.session is not None:
-            said = self.session.gather(_top(r, missing_ok) for r in unread.values())
+            said = self.session.gather(count.after(_top(r, missing_ok)) for r in unread.values())
             missing = {spec: message for spec, message in zip(unread, said, strict=True) if message}
         for source in sources:
             if source not in remote:
                 source.read_top()
+                count.one()
         return missing
 
-    def documents(self, wanted: Iterable[tuple[Source, Descriptor]]) -> None:
-        """Read these documents (each distinct digest once), registry ones concurrently."""
+    def documents(
+        self, wanted: Iterable[tuple[Source, Descriptor]], counter: Counter | None = None
+    ) -> None:
+        """Read these documents (each distinct digest once), registry ones concurrently;
+        ``counter`` is told (done, total) as each is read."""
         unique: dict[str, tuple[Source, Descriptor]] = {}
         for source, descriptor in wanted:
             unique.setdefault(descriptor.digest, (source, descriptor))
+        count = _Count(counter, len(unique))
         remote = self._remote(dict.fromkeys(s for s, _ in unique.values()))
         if remote and self.session is not None:
             held = self.session.documents
             missing = [(s, d) for s, d in unique.values() if d.digest not in held]
+            count.done += sum(1 for s, _ in unique.values() if s in remote) - len(missing)
             if missing:
-                self.session.gather(r.document(d) for r in remote for s, d in missing if s is r)
+                self.session.gather(
+                    count.after(r.document(d)) for r in remote for s, d in missing if s is r
+                )
         for source, descriptor in unique.values():
-            if source not in remote and source.can_read_children:
-                source.read_document(descriptor)
+            if source not in remote:
+                if source.can_read_children:
+                    source.read_document(descriptor)
+                count.one()
 
     @property
     def stats(self) -> Stats:

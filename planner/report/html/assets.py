@@ -42,17 +42,18 @@ select,button{font:inherit;color:inherit}
 .scroll{overflow:auto;max-height:75vh;border:1px solid var(--line);border-radius:.4rem}
 table{border-collapse:separate;border-spacing:0}
 #matrix th,#matrix td{border-bottom:1px solid var(--line);border-right:1px solid var(--line);
-padding:0;text-align:left;vertical-align:top;white-space:nowrap}
+padding:0;text-align:left;vertical-align:top;word-break:keep-all;overflow-wrap:normal}
 #matrix thead th{position:sticky;top:0;z-index:2;background:var(--head);padding:.3rem .5rem;
 font-weight:600}
 #matrix tbody th{position:sticky;left:0;z-index:1;background:var(--head);padding:.3rem .5rem;
 font-weight:600}
 #matrix thead th:first-child{left:0;z-index:3}
-#matrix td.about,#matrix td.dl{padding:.3rem .5rem}#matrix td.dl{text-align:right}
+#matrix td.about,#matrix td.dl{padding:.3rem .5rem}
+#matrix td.dl{text-align:right;white-space:nowrap}
 #matrix th.col button{border:0;background:none;padding:0;cursor:pointer;font-weight:600;
-max-width:14rem;overflow:hidden;text-overflow:ellipsis;display:block}
+max-width:14rem;display:block;text-align:left}
 #matrix th[aria-sort] button::after{content:" \\25BE"}
-#matrix td.c button{display:block;width:100%;min-width:7.5rem;border:0;margin:0;
+#matrix td.c button{display:block;width:100%;min-width:6.5rem;border:0;margin:0;
 padding:.3rem .5rem;text-align:left;cursor:pointer;background:transparent;line-height:1.3}
 #matrix td.c small{display:block;opacity:.85}
 .s-ok{background:var(--ok);color:var(--ok-fg)}
@@ -69,20 +70,21 @@ outline:3px solid var(--focus);outline-offset:-3px}
 details.members summary{cursor:pointer;font-weight:400;color:var(--muted)}
 details.members ul{margin:.25rem 0;padding-left:1.1rem;font-weight:400;max-height:12rem;
 overflow:auto}
-#details{position:fixed;top:0;right:0;bottom:0;z-index:10;width:min(27rem,100vw);
+#details{position:fixed;top:0;right:0;bottom:0;z-index:10;width:min(32rem,100vw);
 overflow:auto;padding:.5rem 1rem;background:var(--bg);border-left:1px solid var(--line);
 box-shadow:-6px 0 18px rgba(0,0,0,.18)}#details[hidden]{display:none}
 #details .close{float:right;margin-top:.9rem}.hint{color:var(--muted);font-size:.85rem}
 #details table,.inputs table{border-collapse:collapse;font-size:.85rem;width:100%}
 #details td,#details th,.inputs td,.inputs th{border-bottom:1px solid var(--line);
 padding:.15rem .35rem;text-align:left;vertical-align:top}
-#details table{table-layout:fixed}#details td{overflow-wrap:anywhere}
-#details .cand th:nth-child(1),#details .blobs th:nth-child(1){width:1.8rem}
-#details .cand th:nth-child(2){width:34%}#details .cand th:nth-child(3){width:2.6rem}
-#details .blobs th:nth-child(2){width:3.2rem}#details .blobs th:nth-child(3){width:7.5rem}
-#details .blobs th:nth-child(4){width:4.5rem}
-#details dl{display:grid;grid-template-columns:max-content 1fr;gap:.1rem .75rem;margin:.25rem 0}
-#details dt{color:var(--muted)}#details dd{margin:0;overflow-wrap:anywhere}
+#details{word-break:keep-all;overflow-wrap:break-word}
+#details td,#details th{overflow-wrap:normal}
+#details .blobs td:nth-child(-n+4),#details .cand td:nth-child(-n+3){white-space:nowrap}
+#details .cand td:nth-child(2){white-space:normal;min-width:9rem}
+#details dl{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.1rem .75rem;
+margin:.25rem 0}
+#details dt{color:var(--muted)}#details dd{margin:0}
+#details dd.hash{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 tr.pick td{font-weight:600}
 .chart svg{max-width:100%;height:auto}.chart text{fill:var(--fg);font-size:12px}
 .chart .v{fill:var(--muted)}.chart .bar{fill:var(--bar)}.chart .bar2{fill:var(--bar2)}
@@ -127,6 +129,27 @@ SCRIPT = """
     if (cls) e.className = cls;
     return e;
   }
+  // text with a <wbr> after each separator (/ : @ , = _, a dot before no digit) of a long
+  // token: lines break there (or at spaces, after a hyphen), never inside a name, a
+  // version or a digest
+  function wb(e, text) {
+    String(text).split(/(\\s+)/).forEach(function (t) {
+      if (t.length < 16 || /\\s/.test(t)) { if (t) e.append(t); return; }
+      t.split(/(?<=[\\/:@,=_])(?=[^\\s\\/:.@,=_])|(?<=\\.)(?=[^\\s\\/:.@,=_\\d])/)
+        .forEach(function (p, i) {
+          if (i) e.append(el("wbr"));
+          e.append(p);
+        });
+    });
+    return e;
+  }
+  // a digest in a heading or a message: its first 12 hex digits, the whole text in the title
+  function brief(tag, text) {
+    var short = String(text).replace(/([0-9a-f]{12})[0-9a-f]{20,}/g, "$1\\u2026");
+    var e = wb(el(tag), short);
+    if (short !== String(text)) e.title = text;
+    return e;
+  }
   function cellEl(key, at, c) {
     var td = el("td", null, "c s-" + c[0]), b = el("button");
     td.setAttribute("data-" + rowKind, key);
@@ -139,8 +162,8 @@ SCRIPT = """
     b.tabIndex = -1;
     if (c[0] !== "ok") {
       b.append(el("b", mark[c[0]]));
-      if (c[1]) b.append(el("br"), c[1]);
-    } else b.append(c[1]);
+      if (c[1]) { b.append(el("br")); wb(b, c[1]); }
+    } else wb(b, c[1]);
     if (c[2] !== null && (c[0] === "ok" || c[0] === "allowed")) b.append(el("small", human(c[2])));
     td.append(b);
     return td;
@@ -152,7 +175,7 @@ SCRIPT = """
     return td;
   }
   function rowEl(r, order) {
-    var tr = el("tr"), th = el("th", r[1]), n = r[2].length, each = r[4];
+    var tr = el("tr"), th = wb(el("th"), r[1]), n = r[2].length, each = r[4];
     tr.setAttribute("data-" + rowKind, r[0]);
     tr.dataset.label = r[1];
     tr.dataset.hosts = n;
@@ -165,7 +188,7 @@ SCRIPT = """
       var d = el("details", null, "members"), ul = el("ul");
       d.append(el("summary", "+" + (n - 1) + " like it"));
       r[2].forEach(function (name) {
-        var li = el("li", name);
+        var li = wb(el("li"), name);
         li.setAttribute("data-" + rowKind, name);
         ul.append(li);
       });
@@ -173,7 +196,7 @@ SCRIPT = """
       th.append(d);
     }
     tr.append(th);
-    r[3].forEach(function (v) { tr.append(el("td", v, "about")); });
+    r[3].forEach(function (v) { tr.append(wb(el("td", null, "about"), v)); });
     r[5].forEach(function (c, at) {
       tr.append(c < 0 ? naEl(r[0], at) : cellEl(r[0], at, data.cells[c]));
     });
@@ -208,7 +231,9 @@ SCRIPT = """
   function pairs(dl, items) {
     items.forEach(function (item) {
       if (item[1] === null || item[1] === undefined || item[1] === "") return;
-      dl.append(el("dt", item[0]), el("dd", item[1]));
+      var dd = item[2] ? el("dd", item[1], item[2]) : brief("dd", item[1]);
+      if (item[2]) dd.title = item[1];
+      dl.append(el("dt", item[0]), dd);
     });
   }
   function grid2(cls, head, lines, pick) {
@@ -218,7 +243,7 @@ SCRIPT = """
     t.tHead.append(tr);
     lines.forEach(function (line) {
       var r = el("tr", null, pick && pick(line) ? "pick" : "");
-      line.forEach(function (v) { r.append(el("td", v)); });
+      line.forEach(function (v) { r.append(wb(el("td"), v)); });
       tb.append(r);
     });
     t.append(tb);
@@ -232,12 +257,12 @@ SCRIPT = """
     var col = heads[cellsOf().get(tr).indexOf(td)];
     aside.hidden = false;
     panel.replaceChildren();
-    panel.append(el("h3", tr.dataset.label + (n > 1 ? " (+" + (n - 1) + ")" : "") +
+    panel.append(brief("h3", tr.dataset.label + (n > 1 ? " (+" + (n - 1) + ")" : "") +
       " \\u00d7 " + col.dataset.label));
     (data.details[+td.dataset.d] || []).forEach(function (s) {
-      panel.append(el("h4", s.title));
+      panel.append(brief("h4", s.title));
       var dl = el("dl");
-      pairs(dl, [["status", s.status], ["problem", s.problem], ["pick", s.selected],
+      pairs(dl, [["status", s.status], ["problem", s.problem], ["pick", s.selected, "hash"],
         ["platform", s.platform], ["rules", s.rules],
         ["download", s.download === null ? null : human(s.download) + " (" + s.download +
           " bytes)"], ["image size", s.total === null ? null : human(s.total)],
@@ -245,7 +270,7 @@ SCRIPT = """
       panel.append(dl);
       if (s.warnings.length) {
         var ul = el("ul");
-        s.warnings.forEach(function (w) { ul.append(el("li", w)); });
+        s.warnings.forEach(function (w) { ul.append(brief("li", w)); });
         panel.append(el("h4", "Warnings"), ul);
       }
       if (s.candidates.length) {

@@ -64,6 +64,22 @@ def _t(text: object) -> str:
     return html.escape(str(text), quote=False)
 
 
+_TOKEN = re.compile(r"\S{16,}")
+_SEPARATOR = re.compile(r"(?<=[/:@,=_])(?=[^\s/:.@,=_])|(?<=\.)(?=[^\s/:.@,=_\d])")
+
+
+def _w(text: object) -> str:
+    """Text content, escaped, with ``<wbr>`` after each separator (``/ : @ , = _``, a dot
+    before no digit) of a long token, as the page's script writes it: lines break there,
+    at spaces or after a hyphen, never inside a name, a version or a digest."""
+    parts = _TOKEN.split(str(text))
+    tokens = _TOKEN.findall(str(text))
+    out = [_t(parts[0])]
+    for token, after in zip(tokens, parts[1:], strict=True):
+        out.append("<wbr>".join(_t(piece) for piece in _SEPARATOR.split(token)) + _t(after))
+    return "".join(out)
+
+
 def _a(value: object) -> str:
     """An attribute value, escaped; control characters as references (so they read back)."""
     return _CONTROL.sub(lambda m: f"&#{ord(m.group())};", html.escape(str(value), quote=True))
@@ -153,18 +169,18 @@ def _row(m: Matrix, order: int, row: Row, line: tuple[Cell | None, ...]) -> str:
     out = [
         f'<tr data-{_a(m.row_kind)}="{_a(row.key)}" data-label="{_a(row.label)}"'
         f' data-hosts="{count}" data-order="{order}" data-fail="{fails}"'
-        f' data-total="{total}"><th scope="row">{_t(row.label)}'
+        f' data-total="{total}"><th scope="row">{_w(row.label)}'
     ]
     if count > 1:
         members = "".join(
-            f'<li data-{_a(m.row_kind)}="{_a(name)}">{_t(name)}</li>' for name in row.members
+            f'<li data-{_a(m.row_kind)}="{_a(name)}">{_w(name)}</li>' for name in row.members
         )
         out.append(
             f'<details class="members"><summary>+{count - 1} like it</summary>'
             f"<ul>{members}</ul></details>"
         )
     out.append("</th>")
-    out += [f'<td class="about">{_t(value)}</td>' for value in row.about]
+    out += [f'<td class="about">{_w(value)}</td>' for value in row.about]
     for col, cell in zip(m.columns, line, strict=True):
         if cell is None:
             out.append(
@@ -174,7 +190,7 @@ def _row(m: Matrix, order: int, row: Row, line: tuple[Cell | None, ...]) -> str:
             continue
         size = f' data-bytes="{cell.download_bytes}"' if cell.download_bytes is not None else ""
         title = f' title="{_a(cell.problem)}"' if cell.problem else ""
-        shown = _t(cell.pick)
+        shown = _w(cell.pick)
         if cell.status != "ok":
             shown = f"<b>{_t(MARK[cell.status])}</b>" + (f"<br>{shown}" if shown else "")
         if cell.download_bytes is not None and cell.status in ("ok", "allowed"):
@@ -214,7 +230,7 @@ def _matrix(m: Matrix, drawn: int) -> str:
         out.append(
             f'<th scope="col" class="col" data-{_a(kind)}="{_a(col.key)}"'
             f' data-label="{_a(col.label)}" data-fail="{fails}">'
-            f'<button type="button" title="{_a(title)}">{_t(short)}</button>{problem}</th>'
+            f'<button type="button" title="{_a(title)}">{_w(short)}</button>{problem}</th>'
         )
     out.append('<th scope="col">download</th></tr></thead><tbody>')
     rows = zip(m.rows[:drawn], m.cells[:drawn], strict=True)
@@ -230,11 +246,15 @@ def _matrix(m: Matrix, drawn: int) -> str:
     return "".join(out)
 
 
+_DIGEST = re.compile(r"(?<=[:@])([0-9a-f]{12})[0-9a-f]{20,}")
+
+
 def _short(label: str) -> str:
-    """A column header: the last path part of a long reference (the full one is its title)."""
+    """A column header: the last path part of a long reference, a digest's first 12 hex
+    digits and an ellipsis (the full reference is its title)."""
     if len(label) <= 24:
         return label
-    return label.rsplit("/", 1)[-1]
+    return _DIGEST.sub("\\1\u2026", label.rsplit("/", 1)[-1])
 
 
 def _bars(lines: Iterable[tuple[str, int, str, str]], title: str, chart_id: str) -> str:
