@@ -62,7 +62,9 @@ _ACCEPTED: dict[Code, Callable[[Verdict], str]] = {
     Code.STABLE_ABI_BUILD: lambda v: (
         f"windows build {build_label(v['image'])} runs on host build {v['host']} (stable ABI)"
     ),
-    Code.ANY_BUILD: lambda v: "the host gives no os.version, so every windows build matches",
+    Code.ANY_BUILD: lambda v: (
+        "the platform requested gives no os.version, so every windows build matches"
+    ),
 }
 
 _REJECTED: dict[Code, Callable[[Verdict], str]] = {
@@ -222,6 +224,12 @@ _NOTICES: dict[NoticeCode, Callable[[dict[str, Any]], str]] = {
     ),
     NoticeCode.REPEATED_LAYER: lambda a: (
         f"layer {a['order']} ({a['digest']}) repeats blob {a['first']}; it is downloaded once"
+    ),
+    NoticeCode.REQUEST_DECIDED: lambda a: (
+        f"{a['platform']} gives no os.version: taken as a platform requested from a daemon"
+        f" (--platform on a host of another OS); {a['rules']} then matches every Windows"
+        " build, best architecture first, then list order: the request decided, not a host"
+        " build"
     ),
     NoticeCode.HOST_READ_AS: lambda a: (
         f"{a['rules']} splits the platform {a['platform']!r} at its first '/' only: the"

@@ -170,7 +170,11 @@ def host_view(host: Platform, rules: RuleSet) -> HostView:
         and not norm.os_version
         and rules.windows.missing_host_build == "any-build"
     ):
+        # A platform asked for, not a host: the matcher has no build to compare.
         strategy = "any-build"
+        notices += (
+            Notice(NoticeCode.REQUEST_DECIDED, {"rules": rules.name, "platform": str(host)}),
+        )
     if strategy in ("stable-abi", "docker-classic"):
         windows_version = WindowsVersion.parse(norm.os_version) if norm.os_version else None
         if windows_version is None:

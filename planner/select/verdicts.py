@@ -148,6 +148,9 @@ class NoticeCode(enum.Enum):
     REPEATED_LAYER = "repeated-layer"
     HAVE_HAS_NO_IMAGE = "have-has-no-image"
     HOST_READ_AS = "host-read-as"
+    REQUEST_DECIDED = "request-decided"
+    """a Windows platform asked for without os.version (``--platform windows/amd64`` on a
+    daemon of another OS): the request, not a host build, chose; args: ``rules``, ``platform``"""
 
 
 @dataclass(frozen=True, slots=True)
