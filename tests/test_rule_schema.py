@@ -180,6 +180,11 @@ READS: dict[str, tuple[str, Callable[[RuleSet], Any]]] = {
         " missing_host_build: any-build}\n",
         lambda r: r.windows.missing_host_build,
     ),
+    "windows.entry_os": (
+        "windows: {strategy: stable-abi, ltsc_builds: [20348], floor: previous-ltsc,"
+        " entry_os: as-written}\n",
+        lambda r: r.windows.entry_os,
+    ),
     "local": (_local(), lambda r: r.local),
     "local.engine": (_local().replace("engine: e", "engine: f"), lambda r: r.local.base.engine),
     "local.strategy": (_local(strategy="containers-image"), lambda r: r.local.base.strategy),
@@ -333,6 +338,7 @@ READS: dict[str, tuple[str, Callable[[RuleSet], Any]]] = {
 # at another value, so that the change seen is the key's own.
 BASELINES = {
     "windows.missing_host_build": "windows: {strategy: stable-abi, ltsc_builds: [20348], floor: previous-ltsc}\n",
+    "windows.entry_os": "windows: {strategy: stable-abi, ltsc_builds: [20348], floor: previous-ltsc}\n",
     "windows.strategy": "windows: {strategy: none}\n",
     "windows.compatible": "windows: {strategy: stable-abi, ltsc_builds: [20348], floor: previous-ltsc}\n",
     "windows.ltsc_builds": "windows: {strategy: stable-abi, ltsc_builds: [20348], floor: previous-ltsc}\n",

@@ -253,6 +253,7 @@ class _Reader:
             "empty_os_version",
             "order",
             "missing_host_build",
+            "entry_os",
         )
         section = check.mapping(
             top["windows"],
@@ -291,6 +292,7 @@ class _Reader:
                 missing_host_build=cast(
                     Any, _choice(check, section, "missing_host_build", "windows.missing_host_build")
                 ),
+                entry_os=cast(Any, _choice(check, section, "entry_os", "windows.entry_os")),
             )
         for k in stable_only:
             if k in section:

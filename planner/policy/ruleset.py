@@ -46,6 +46,9 @@ class WindowsPolicy:
     missing_host_build: Literal["error", "any-build"] = "error"
     """A Windows host without os.version: an error, or every Windows build matches
     (containerd: a matcher without os.version accepts any build, list order)."""
+    entry_os: Literal["normalized", "as-written"] = "normalized"
+    """A Windows host with its build: the entry's os normalized (an empty os is the host's),
+    or compared as written with ``windows`` (containerd 1.6.18-1.6.39 ``matchComparer``)."""
 
     @property
     def needs_host_build(self) -> bool:

@@ -462,6 +462,14 @@ KEYS: tuple[Key, ...] = (
         default="error",
     ),
     Key(
+        "windows.entry_os",
+        "enum",
+        "stable-abi: on a Windows host with its build, an entry's os is normalized (an empty os"
+        " is the host's) or compared as written with windows",
+        choices=("normalized", "as-written"),
+        default="normalized",
+    ),
+    Key(
         "windows.order",
         "enums",
         "stable-abi: tie-breaks among Windows matches (instead of order)",

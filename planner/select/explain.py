@@ -81,6 +81,14 @@ _REJECTED: dict[Code, Callable[[Verdict], str]] = {
         f"no platform; {v['rules']} never selects such an entry here"
     ),
     Code.OS_MISMATCH: lambda v: f"os {v['entry'] or '(none)'} does not run on a {v['host']} host",
+    Code.ENTRY_OS_NOT_WINDOWS: lambda v: (
+        f"os {v['entry'] or '(none)'}: {v['rules']}"
+        + (
+            " compares the os as written with 'windows' on a Windows host"
+            if v["how"] == "as-written"
+            else " takes an entry without os as the requesting daemon's own os, not windows"
+        )
+    ),
     Code.HOST_MATCHES_NOTHING: lambda v: (
         f"{v['rules']} knows no {v['architecture']} variant {v['variant']!r},"
         " so this host matches nothing"

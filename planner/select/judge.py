@@ -39,6 +39,7 @@ DECIDED_BEFORE_HOST_OS_VERSION = frozenset(
         Code.NO_PLATFORM_SKIPPED,
         Code.NO_PLATFORM,
         Code.OS_MISMATCH,
+        Code.ENTRY_OS_NOT_WINDOWS,
         Code.HOST_MATCHES_NOTHING,
         Code.NOT_RUN_BY_HOST,
     }
@@ -84,6 +85,10 @@ def judge_platform(
 ) -> Verdict:
     """Judge one platform against the host (vector-based rule sets)."""
     cand = rules.candidate_normalizer(platform)
+    if view.is_windows and platform.os != "windows":
+        refused = _judge_windows_entry_os(platform, view, rules)
+        if refused is not None:
+            return refused
     cand_os = cand.os or (view.norm.os if rules.empty_os == "host" else "")
     if cand_os != view.norm.os:
         if attestation:
@@ -126,6 +131,24 @@ def judge_platform(
         return refused
     code, rank, args = _rank_code(view, arch_variant, rank, platform, cand)
     return accept(code, rank, tuple(notes), **args)
+
+
+def _judge_windows_entry_os(platform: Platform, view: HostView, rules: RuleSet) -> Verdict | None:
+    """An entry whose os is not written ``windows``, on a Windows host (vector-based rules).
+
+    With the host's build, ``windows.entry_os: as-written`` compares the raw os
+    (containerd 1.6.18-1.6.39 ``matchComparer.Match``: ``p.OS == "windows"``).
+    Without it (``any-build``: a platform requested from a daemon of another OS),
+    an empty os is what the daemon's ``normalizeOS("")`` gives, its own GOOS, never
+    the windows asked for.
+    """
+    if view.strategy == "stable-abi" and rules.windows.entry_os == "as-written":
+        how = "as-written"
+    elif view.strategy == "any-build" and not platform.os and rules.empty_os == "host":
+        how = "daemon-os"
+    else:
+        return None
+    return reject(Code.ENTRY_OS_NOT_WINDOWS, entry=platform.os, rules=rules.name, how=how)
 
 
 def _rank_code(

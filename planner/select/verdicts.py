@@ -79,6 +79,10 @@ class Code(enum.Enum):
     """docker classic on Windows compares architecture exactly; args: ``entry``, ``host``"""
     OS_NOT_WINDOWS = "os-not-windows"
     """docker classic on Windows; args: ``entry``"""
+    ENTRY_OS_NOT_WINDOWS = "entry-os-not-windows"
+    """an entry whose os, as the client reads it, is not the windows asked for; args:
+    ``entry`` (the os as written), ``rules``, ``how`` (as-written: the Windows matcher
+    compares the raw os; daemon-os: an empty os is the requesting daemon's own os)"""
 
     # notes on accepted verdicts
     OS_VERSION_NOT_COMPARED = "os-version-not-compared"
