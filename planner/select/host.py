@@ -188,7 +188,8 @@ def host_view(host: Platform, rules: RuleSet) -> HostView:
             )
     exact = strategy == "stable-abi" and rules.windows.compatible == "exact"
     vector, ranks, arch_ranks, runs = _vector(rules, norm.architecture, norm.variant, exact)
-    order = rules.windows.order if strategy == "stable-abi" else rules.order
+    # docker-classic is moby's own Windows sort (manifestsByVersion), never the Linux ties
+    order = rules.windows.order if strategy in ("stable-abi", "docker-classic") else rules.order
     compared = norm.os_version if rules.os_version_match == "equal-if-requested" else ""
     build = (
         None
