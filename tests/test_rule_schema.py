@@ -285,6 +285,14 @@ READS: dict[str, tuple[str, Callable[[RuleSet], Any]]] = {
     ),
     # read by the catalog for shipped families: tests/test_engines.py test_aliases_name_a_release
     "aliases": ("", lambda r: r.name),
+    # read by the family for a release with the build's suffix: tests/test_engines.py
+    # test_a_build_suffix_takes_the_build
+    "builds": ("", lambda r: r.name),
+    "builds[].suffix": ("", lambda r: r.name),
+    "builds[].releases": ("", lambda r: r.name),
+    "builds[].summary": ("", lambda r: r.name),
+    "builds[].source": ("", lambda r: r.name),
+    "builds[].set": ("", lambda r: r.name),
     "windows": (
         "windows: {strategy: docker-classic, process_isolation: {ltsc_builds: [20348],"
         " floor: previous-ltsc}}\n",

@@ -22,7 +22,7 @@ from planner.model.yamlfile import Checker, MarkedMap
 from planner.policy import schema
 from planner.policy.catalog import available_rule_sets, find_rules, rules_dir
 from planner.policy.detection import read_local
-from planner.policy.family import Range, read_family
+from planner.policy.family import Range, merge, read_family, split_release
 from planner.policy.normalize import Normalizer
 from planner.policy.ruleset import (
     DEFAULT_RULES,
@@ -55,19 +55,29 @@ def load_rules(name_or_path: str | Path = DEFAULT_RULES, *, base: Path | None = 
 @functools.lru_cache(maxsize=256)
 def _rules_for(path: Path, release: str | None, name: str | None) -> RuleSet:
     """One range, named as asked: shipped sets by their spec, files by the name they declare."""
-    index, _ = read_family(path).pick(release)
-    rules = read_rule_file(path, index)
+    family = read_family(path)
+    index, _ = family.pick(release)
+    rules = read_rule_file(path, index, family.build_of(release))
     if name is None and release is None:
         return rules
-    return dataclasses.replace(rules, name=name or f"{rules.name}@{release}", release=release or "")
+    number = split_release(release)[0] if release else ""
+    return dataclasses.replace(rules, name=name or f"{rules.name}@{release}", release=number)
 
 
 @functools.lru_cache(maxsize=128)
-def read_rule_file(path: Path, index: int = -1) -> RuleSet:
-    """Read and validate one range of a rule file (the newest by default; cached)."""
+def read_rule_file(path: Path, index: int = -1, build: int | None = None) -> RuleSet:
+    """Read and validate one range of a rule file (the newest by default; cached), as
+    upstream or as one of its ``builds`` (a distribution's build of that range)."""
     family = read_family(path)
     chosen = family.ranges[index]
-    return _Reader(path).rule_set(chosen.data, family=family.name, release_range=chosen)
+    if build is None:
+        return _Reader(path).rule_set(chosen.data, family=family.name, release_range=chosen)
+    made = family.builds[build]
+    data = merge(chosen.data, made.change)
+    data["summary"] = made.summary
+    built = Range(chosen.releases, chosen.text, made.summary, made.source, data)
+    rules = _Reader(path).rule_set(data, family=family.name, release_range=built)
+    return dataclasses.replace(rules, build=made.suffix)
 
 
 def _choice(check: Checker, node: MarkedMap, key: str, path: str) -> str:

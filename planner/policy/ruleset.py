@@ -109,6 +109,8 @@ class RuleSet:
     """The release asked for (``1.7.20``); '' when the newest range was taken."""
     range_source: str = ""
     """Where this range's difference from the one before comes from."""
+    build: str = ""
+    """The distribution build these rules are (its version suffix, ``+dfsg``); '' = upstream."""
     local: LocalRules | None = None
     """``local``: how the engine detects its own host, per release; None when not declared."""
 

@@ -245,6 +245,32 @@ KEYS: tuple[Key, ...] = (
     Key(
         "aliases", "string-map", "names for single releases (containerd-1.6: '1.6.39')", default={}
     ),
+    Key(
+        "builds",
+        "range-list",
+        "distributions' builds that select differently from upstream, named by the release's"
+        " version suffix (docker@20.10.24+dfsg1)",
+    ),
+    Key(
+        "builds[].suffix",
+        "string",
+        "the version suffix naming the build, matched as a prefix ('+dfsg' names '+dfsg1');"
+        " starts with '-', '+' or '~'",
+        required=True,
+    ),
+    Key("builds[].releases", "string", "the releases built so, a version specifier", required=True),
+    Key("builds[].summary", "string", "one line: whose build, and what differs", required=True),
+    Key(
+        "builds[].source",
+        "string",
+        "where the difference comes from (package, build dependency)",
+        required=True,
+    ),
+    Key(
+        "builds[].set",
+        "table",
+        "the rule keys the build changes from its release range's (merged as ranges[].set)",
+    ),
     Key("host", "table", "how the client reads the host platform it is given"),
     Key(
         "host.dotted",

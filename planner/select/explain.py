@@ -235,7 +235,7 @@ _NOTICES: dict[NoticeCode, Callable[[dict[str, Any]], str]] = {
     ),
     NoticeCode.REQUEST_DECIDED: lambda a: (
         f"{a['platform']} gives no os.version: taken as a platform requested from a daemon"
-        f" (--platform on a host of another OS); {a['rules']} then matches every Windows"
+        f" on a host of another OS; {a['rules']} then matches every Windows"
         " build, best architecture first, then list order: the request decided, not a host"
         " build"
     ),

@@ -153,7 +153,7 @@ class NoticeCode(enum.Enum):
     HAVE_HAS_NO_IMAGE = "have-has-no-image"
     HOST_READ_AS = "host-read-as"
     REQUEST_DECIDED = "request-decided"
-    """a Windows platform asked for without os.version (``--platform windows/amd64`` on a
+    """a Windows platform asked for without os.version (``windows/amd64`` requested from a
     daemon of another OS): the request, not a host build, chose; args: ``rules``, ``platform``"""
 
 
