@@ -81,6 +81,10 @@ _REJECTED: dict[Code, Callable[[Verdict], str]] = {
         f"no platform; {v['rules']} never selects such an entry here"
     ),
     Code.OS_MISMATCH: lambda v: f"os {v['entry'] or '(none)'} does not run on a {v['host']} host",
+    Code.FALLBACK_UNUSED: lambda v: (
+        f"{v['host']} host would take {v['entry']} only if no entry matched it (any variant"
+        " of its architecture, as a last resort), and one does"
+    ),
     Code.ENTRY_OS_NOT_WINDOWS: lambda v: (
         f"os {v['entry'] or '(none)'}: {v['rules']}"
         + (

@@ -29,6 +29,7 @@ __all__ = [
     "judge",
     "judge_docker_windows",
     "judge_platform",
+    "settle_fallbacks",
 ]
 
 DECIDED_BEFORE_HOST_OS_VERSION = frozenset(
@@ -80,6 +81,24 @@ def judge(desc: Descriptor, view: HostView, rules: RuleSet, index_media_type: st
     return judge_platform(platform, view, rules, attestation=desc.is_attestation)
 
 
+def settle_fallbacks(verdicts: tuple[Verdict, ...]) -> tuple[Verdict, ...]:
+    """An index's verdicts with ``match.arch_fallback`` entries dropped when another matched.
+
+    moby 20.10 ``filterManifests`` tries the "deprecated partial match" only when
+    ``len(matches) == 0``: its preference order is the exact matches alone, or the
+    partial matches alone, never both.
+    """
+    partial = [v.code is Code.FALLBACK and v["via"] == "any-variant" for v in verdicts]
+    if not any(partial) or not any(
+        v.match and not is_partial for v, is_partial in zip(verdicts, partial, strict=True)
+    ):
+        return verdicts
+    return tuple(
+        reject(Code.FALLBACK_UNUSED, host=v["host"], entry=v["entry"]) if is_partial else v
+        for v, is_partial in zip(verdicts, partial, strict=True)
+    )
+
+
 def judge_platform(
     platform: Platform, view: HostView, rules: RuleSet, *, attestation: bool = False
 ) -> Verdict:
@@ -101,8 +120,14 @@ def judge_platform(
     else:
         rank = view.ranks.get(arch_variant)
     fallback = platform.architecture in rules.arch_fallback
-    if rank is None and fallback and platform.architecture == view.norm.architecture:
-        # moby 20.10 filterManifests: the "deprecated partial match" of os and architecture
+    if (
+        rank is None
+        and fallback
+        and platform.architecture == view.norm.architecture
+        and platform.os == view.norm.os
+    ):
+        # moby 20.10 filterManifests: the "deprecated partial match" of os and architecture,
+        # as written (only when nothing else matched: settle_fallbacks)
         return accept(
             Code.FALLBACK,
             len(view.vector),

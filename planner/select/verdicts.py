@@ -77,6 +77,9 @@ class Code(enum.Enum):
     """args: ``missing``"""
     ARCH_NOT_HOST = "arch-not-host"
     """docker classic on Windows compares architecture exactly; args: ``entry``, ``host``"""
+    FALLBACK_UNUSED = "fallback-unused"
+    """an entry only ``match.arch_fallback`` takes, while another entry matched (moby 20.10
+    tries the partial match only when nothing matched); args: ``host``, ``entry``"""
     OS_NOT_WINDOWS = "os-not-windows"
     """docker classic on Windows; args: ``entry``"""
     ENTRY_OS_NOT_WINDOWS = "entry-os-not-windows"
