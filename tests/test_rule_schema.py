@@ -175,6 +175,7 @@ READS: dict[str, tuple[str, Callable[[RuleSet], Any]]] = {
     "host": ("host: {variant: drop}\n", lambda r: r.host_rules),
     "host.dotted": ("host: {dotted: reject}\n", lambda r: r.host_rules.dotted),
     "host.variant": ("host: {variant: drop}\n", lambda r: r.host_rules.variant),
+    "host.bare": ("host: {bare: os}\n", lambda r: r.host_rules.bare),
     "windows.missing_host_build": (
         "windows: {strategy: stable-abi, ltsc_builds: [20348], floor: previous-ltsc,"
         " missing_host_build: any-build}\n",

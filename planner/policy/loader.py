@@ -180,13 +180,14 @@ class _Reader:
         node = self.check.mapping(
             top["host"],
             "host",
-            optional=("dotted", "variant"),
+            optional=("dotted", "variant", "bare"),
             parent=top,
             key="host",
         )
         return HostRules(
             dotted=cast(Any, _choice(self.check, node, "dotted", "host.dotted")),
             variant=cast(Any, _choice(self.check, node, "variant", "host.variant")),
+            bare=cast(Any, _choice(self.check, node, "bare", "host.bare")),
         )
 
     # -- sections

@@ -72,6 +72,10 @@ class HostRules:
 
     dotted: Literal["accept", "reject", "raw-values", "raw-architecture"] = "accept"
     variant: Literal["keep", "drop"] = "keep"
+    bare: Literal["architecture", "os"] = "architecture"
+    """A platform of one word (``arm64``): a known ``architecture`` on Linux (containerd
+    ``platforms.Parse``), or the ``os`` (podman ``pull`` splits the platform at ``/``:
+    ``arm64`` is the OS, the architecture the machine's)."""
 
 
 @dataclass(frozen=True)

@@ -281,6 +281,14 @@ KEYS: tuple[Key, ...] = (
         default="accept",
     ),
     Key(
+        "host.bare",
+        "enum",
+        "a platform of one word (arm64): an architecture on linux (containerd Parse, Docker),"
+        " or os (the word is the OS: podman pull splits the platform at '/')",
+        choices=("architecture", "os"),
+        default="architecture",
+    ),
+    Key(
         "host.variant",
         "enum",
         "keep the host's variant, or drop it (podman 4.0-4.2 with a platform given)",
