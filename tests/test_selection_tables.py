@@ -69,7 +69,7 @@ def _index(row: dict[str, Any]) -> Index:
     return document
 
 
-def _host(row: dict[str, Any], rules: RuleSet) -> Platform:
+def _host(row: dict[str, Any], rules: RuleSet | None = None) -> Platform:
     """The host as the client reads the row's platform text (``arm64`` alone: see
     :func:`~planner.select.host.read_platform`)."""
     host = read_platform(row["host"], rules)
