@@ -180,3 +180,19 @@ def test_judge_image_platform() -> None:
     )
     assert not verdict.match and verdict.code is Code.NOT_RUN_BY_HOST
     assert reason(verdict).startswith("rejected:")
+
+
+@pytest.mark.parametrize(
+    ("rules", "fails"),
+    [("docker@20.10.24", True), ("docker@20.10.24+dfsg1", True), ("docker@23.0.0", False)],
+)
+def test_a_release_known_to_fail_on_its_pick_says_so(rules: str, fails: bool) -> None:
+    """moby v20.10.24 picks a "Linux/AMD64" entry, then panics: no layer store for "Linux"
+    (distribution/xfer/download.go; live: tests/test_real_engines.py CLIENT_ERRORS)."""
+    index = make_index({"os": "Linux", "architecture": "AMD64"})
+    selection = select(index, Platform.parse("linux/amd64"), load_rules(rules))
+    assert selection.chosen is not None and selection.chosen.position == 0
+    codes = [n.code for n in selection.notices]
+    assert codes == ([NoticeCode.KNOWN_FAILURE] if fails else [])
+    if fails:
+        assert "known to fail on it" in selection.warnings[0]

@@ -176,6 +176,7 @@ READS: dict[str, tuple[str, Callable[[RuleSet], Any]]] = {
     "host.dotted": ("host: {dotted: reject}\n", lambda r: r.host_rules.dotted),
     "host.variant": ("host: {variant: drop}\n", lambda r: r.host_rules.variant),
     "host.bare": ("host: {bare: os}\n", lambda r: r.host_rules.bare),
+    "fails_on": ("fails_on: [os-case]\n", lambda r: r.fails_on),
     "windows.missing_host_build": (
         "windows: {strategy: stable-abi, ltsc_builds: [20348], floor: previous-ltsc,"
         " missing_host_build: any-build}\n",

@@ -110,6 +110,7 @@ class _Reader:
                 "no_platform",
                 "empty_platform",
                 "attestations",
+                "fails_on",
                 "windows",
                 "host",
                 "local",
@@ -164,6 +165,7 @@ class _Reader:
             empty_platform_is_missing=_choice(check, top, "empty_platform", "empty_platform")
             == "missing",
             attestations=cast(Any, _choice(check, top, "attestations", "attestations")),
+            fails_on=self.fails_on(top),
             windows=self.windows(top),
             known_variants=_known_variants(compatible, (cand_norm, host_norm)),
             host_rules=self.host(top),
@@ -215,6 +217,13 @@ class _Reader:
         for value in values:
             self.check.check_choice(parent, key, where, value, schema.options("order"))
         return cast(tuple[TieBreak, ...], values)
+
+    def fails_on(self, top: MarkedMap) -> tuple[str, ...]:
+        """``fails_on``: entries the release is known to fail on once it picks them."""
+        values = self.check.strings(top, "fails_on", "fails_on")
+        for value in values:
+            self.check.check_choice(top, "fails_on", "fails_on", value, schema.options("fails_on"))
+        return values
 
     def no_platform(self, top: MarkedMap) -> NoPlatform | Platform:
         value = self.check.string(

@@ -103,6 +103,8 @@ class RuleSet:
     empty_platform_is_missing: bool
     attestations: Literal["reject", "by-platform"]
     windows: WindowsPolicy
+    fails_on: tuple[str, ...] = ()
+    """Entries the release is known to fail on once it picks them (``os-case``)."""
     known_variants: Mapping[str, frozenset[str]] = field(default_factory=dict)
     host_rules: HostRules = field(default_factory=lambda: HostRules())
     family: str = ""

@@ -426,6 +426,14 @@ KEYS: tuple[Key, ...] = (
         default=(),
     ),
     Key(
+        "fails_on",
+        "enums",
+        "entries the release is known to fail on once it picks them: os-case = an os not"
+        " written in lower case (Docker 20.10: no layer store for it, dockerd panics)",
+        choices=("os-case",),
+        default=(),
+    ),
+    Key(
         "no_platform",
         "enum-or-platform",
         "an entry without a platform: last-resort = taken after every match;"

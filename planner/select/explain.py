@@ -243,6 +243,14 @@ _NOTICES: dict[NoticeCode, Callable[[dict[str, Any]], str]] = {
         " build, best architecture first, then list order: the request decided, not a host"
         " build"
     ),
+    NoticeCode.KNOWN_FAILURE: lambda a: (
+        f"{a['rules']} picks entry {a['position']} ({a['platform']}) but is known to fail on"
+        " it: "
+        + {
+            "os-case": "its os is not written in lower case, and the daemon has no layer"
+            " store for that os (Docker 20.10 panics); the pull does not complete",
+        }[a["what"]]
+    ),
     NoticeCode.HOST_READ_AS: lambda a: (
         f"{a['rules']} splits the platform {a['platform']!r} at its first '/' only: the"
         f" architecture is {a['architecture']!r}, which no entry has (newer releases read the"

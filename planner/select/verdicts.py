@@ -155,6 +155,9 @@ class NoticeCode(enum.Enum):
     REPEATED_LAYER = "repeated-layer"
     HAVE_HAS_NO_IMAGE = "have-has-no-image"
     HOST_READ_AS = "host-read-as"
+    KNOWN_FAILURE = "known-failure"
+    """the release picks this entry and is known to fail on it (``fails_on``); args:
+    ``rules``, ``position``, ``platform`` (formatted), ``what`` (os-case)"""
     REQUEST_DECIDED = "request-decided"
     """a Windows platform asked for without os.version (``windows/amd64`` requested from a
     daemon of another OS): the request, not a host build, chose; args: ``rules``, ``platform``"""
