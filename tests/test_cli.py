@@ -368,3 +368,16 @@ def test_a_repeated_single_value_flag_is_refused(
 def test_repeatable_flags_stay_repeatable(capsys: pytest.CaptureFixture[str]) -> None:
     argv = ["resolve", SEED, "--platform", "windows/amd64", "--os-version", "10.0.17763.1"]
     assert main([*argv, "--os-feature", "win32k", "--os-feature", "x", "-q"]) == 0
+
+
+def test_bare_architecture_follows_each_front_end(capsys: pytest.CaptureFixture[str]) -> None:
+    """``--platform arm64``: Docker reads linux/arm64; podman's pull takes the word as the OS
+    (pull.go splits at '/'), which pull-planner refuses with the reason."""
+    code, out, _ = run(capsys, "resolve", SEED, "--platform", "arm64", "--rules", "docker", "-q")
+    assert (code, out.strip()) == (0, ARM64)
+    code, _, err = run(capsys, "resolve", SEED, "--platform", "arm64", "--rules", "podman@4.3.1")
+    assert code != 0 and "read the platform 'arm64' as an OS" in err
+    code, out, _ = run(
+        capsys, "compare", SEED, "--platform", "arm64", "--rules", "docker,podman@4.3.1"
+    )
+    assert "podman@4.3.1" in out and "as an OS" in out

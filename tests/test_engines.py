@@ -15,6 +15,8 @@ import pytest
 import planner
 from planner.app.compare import compare, rule_sets
 from planner.cli import main
+from planner.hosts.records import engine_rules
+from planner.model.platform import Platform
 from planner.policy.loader import available_rule_sets, load_rules
 from planner.select.selector import select
 from tests.helpers import SEED_INDEX, index_json
@@ -80,6 +82,23 @@ def test_aliases_name_a_release() -> None:
     assert alias.windows == release.windows and alias.compatible == release.compatible
     result = planner.resolve(str(SEED_INDEX), "linux/arm64", rules="containerd-1.6")
     assert result.to_dict()["rules"] == "containerd-1.6"  # JSON names it as asked
+
+
+def test_a_build_suffix_takes_the_build() -> None:
+    """Debian's docker.io 20.10 is built against containerd 1.6 (rules/docker.yaml builds)."""
+    upstream = load_rules("docker@20.10.24")
+    debian = load_rules("docker@20.10.24+dfsg1")
+    assert (upstream.build, debian.build) == ("", "+dfsg")
+    assert debian.summary.startswith("Debian's docker.io")
+    assert debian.releases == upstream.releases and debian.release == "20.10.24"
+    # a suffix no build names is upstream; the release range is the number's
+    assert load_rules("docker@20.10.24-0ubuntu1").build == ""
+    assert load_rules("docker@23.0.0+dfsg1").build == ""  # the build is of 20.10 only
+    v1 = Platform.parse("linux/amd64/v1")
+    assert upstream.candidate_normalizer(v1).variant == "v1"
+    assert debian.candidate_normalizer(v1).variant == ""
+    assert engine_rules("docker", "20.10.24+dfsg1").name == "docker@20.10.24+dfsg1"
+    assert engine_rules("containerd", "1.7.20+azure-1").name == "containerd@1.7.20"
 
 
 def test_host_profiles_name_releases(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from planner import InvalidPlatform, Platform, load_rules, parse_document, selec
 from planner.model.manifest import Index
 from planner.select.explain import reason
 from planner.select.runs import judge_image_platform
-from planner.select.verdicts import Code
+from planner.select.verdicts import Code, NoticeCode
 from tests.helpers import index_json
 
 
@@ -122,16 +122,21 @@ def test_unknown_arm64_variant_reason() -> None:
     assert "knows no arm64 variant 'v10'" in candidate.reason
 
 
-@pytest.mark.parametrize("rules", ["docker", "docker@20.10.24", "docker-c8d"])
+@pytest.mark.parametrize("rules", ["docker", "docker@20.10.24"])
 def test_windows_host_needs_build(rules: str) -> None:
-    """Docker's daemon always knows its build: a Windows host without one is an error."""
+    """Docker's classic store pulls no Windows image on a Linux daemon (IsOSSupported), and a
+    Windows daemon always knows its build: a Windows host without one is an error."""
     with pytest.raises(InvalidPlatform, match=r"a Windows host needs its os\.version"):
         select(make_index(), Platform.parse("windows/amd64"), load_rules(rules))
 
 
-@pytest.mark.parametrize("rules", ["containerd", "containerd-1.6", "containerd@1.7.20"])
+@pytest.mark.parametrize(
+    "rules",
+    ["containerd", "containerd-1.6", "containerd@1.7.20", "docker-c8d", "docker-c8d@24.0.9"],
+)
 def test_containerd_without_host_build_takes_every_build(rules: str) -> None:
-    """ctr pull --platform windows/amd64: a matcher without os.version matches any build."""
+    """ctr pull --platform windows/amd64 (and Docker's containerd store on a Linux daemon):
+    a matcher without os.version matches any build; the request decided, and says so."""
     index = make_index(
         {"os": "windows", "architecture": "amd64", "os.version": "10.0.26100.2314"},
         {"os": "windows", "architecture": "amd64", "os.version": "10.0.17763.6054"},
@@ -139,6 +144,8 @@ def test_containerd_without_host_build_takes_every_build(rules: str) -> None:
     selection = select(index, Platform.parse("windows/amd64"), load_rules(rules))
     assert selection.preference == (0, 1)  # every build, in list order
     assert "every windows build matches" in selection.candidates[1].reason
+    assert [n.code for n in selection.notices] == [NoticeCode.REQUEST_DECIDED]
+    assert "the request decided" in selection.warnings[0]
 
 
 @pytest.mark.parametrize("rules", ["podman", "crane"])
@@ -173,3 +180,19 @@ def test_judge_image_platform() -> None:
     )
     assert not verdict.match and verdict.code is Code.NOT_RUN_BY_HOST
     assert reason(verdict).startswith("rejected:")
+
+
+@pytest.mark.parametrize(
+    ("rules", "fails"),
+    [("docker@20.10.24", True), ("docker@20.10.24+dfsg1", True), ("docker@23.0.0", False)],
+)
+def test_a_release_known_to_fail_on_its_pick_says_so(rules: str, fails: bool) -> None:
+    """moby v20.10.24 picks a "Linux/AMD64" entry, then panics: no layer store for "Linux"
+    (distribution/xfer/download.go; live: tests/test_real_engines.py CLIENT_ERRORS)."""
+    index = make_index({"os": "Linux", "architecture": "AMD64"})
+    selection = select(index, Platform.parse("linux/amd64"), load_rules(rules))
+    assert selection.chosen is not None and selection.chosen.position == 0
+    codes = [n.code for n in selection.notices]
+    assert codes == ([NoticeCode.KNOWN_FAILURE] if fails else [])
+    if fails:
+        assert "known to fail on it" in selection.warnings[0]

@@ -175,10 +175,17 @@ READS: dict[str, tuple[str, Callable[[RuleSet], Any]]] = {
     "host": ("host: {variant: drop}\n", lambda r: r.host_rules),
     "host.dotted": ("host: {dotted: reject}\n", lambda r: r.host_rules.dotted),
     "host.variant": ("host: {variant: drop}\n", lambda r: r.host_rules.variant),
+    "host.bare": ("host: {bare: os}\n", lambda r: r.host_rules.bare),
+    "fails_on": ("fails_on: [os-case]\n", lambda r: r.fails_on),
     "windows.missing_host_build": (
         "windows: {strategy: stable-abi, ltsc_builds: [20348], floor: previous-ltsc,"
         " missing_host_build: any-build}\n",
         lambda r: r.windows.missing_host_build,
+    ),
+    "windows.entry_os": (
+        "windows: {strategy: stable-abi, ltsc_builds: [20348], floor: previous-ltsc,"
+        " entry_os: as-written}\n",
+        lambda r: r.windows.entry_os,
     ),
     "local": (_local(), lambda r: r.local),
     "local.engine": (_local().replace("engine: e", "engine: f"), lambda r: r.local.base.engine),
@@ -280,6 +287,14 @@ READS: dict[str, tuple[str, Callable[[RuleSet], Any]]] = {
     ),
     # read by the catalog for shipped families: tests/test_engines.py test_aliases_name_a_release
     "aliases": ("", lambda r: r.name),
+    # read by the family for a release with the build's suffix: tests/test_engines.py
+    # test_a_build_suffix_takes_the_build
+    "builds": ("", lambda r: r.name),
+    "builds[].suffix": ("", lambda r: r.name),
+    "builds[].releases": ("", lambda r: r.name),
+    "builds[].summary": ("", lambda r: r.name),
+    "builds[].source": ("", lambda r: r.name),
+    "builds[].set": ("", lambda r: r.name),
     "windows": (
         "windows: {strategy: docker-classic, process_isolation: {ltsc_builds: [20348],"
         " floor: previous-ltsc}}\n",
@@ -333,6 +348,7 @@ READS: dict[str, tuple[str, Callable[[RuleSet], Any]]] = {
 # at another value, so that the change seen is the key's own.
 BASELINES = {
     "windows.missing_host_build": "windows: {strategy: stable-abi, ltsc_builds: [20348], floor: previous-ltsc}\n",
+    "windows.entry_os": "windows: {strategy: stable-abi, ltsc_builds: [20348], floor: previous-ltsc}\n",
     "windows.strategy": "windows: {strategy: none}\n",
     "windows.compatible": "windows: {strategy: stable-abi, ltsc_builds: [20348], floor: previous-ltsc}\n",
     "windows.ltsc_builds": "windows: {strategy: stable-abi, ltsc_builds: [20348], floor: previous-ltsc}\n",

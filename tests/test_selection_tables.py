@@ -16,6 +16,8 @@ from planner.model.errors import InvalidPlatform
 from planner.model.manifest import Index, parse_document
 from planner.model.platform import Platform
 from planner.policy.loader import available_rule_sets, load_rules
+from planner.policy.ruleset import RuleSet
+from planner.select.host import read_platform
 from planner.select.selector import select
 from tests.helpers import index_json
 
@@ -67,8 +69,10 @@ def _index(row: dict[str, Any]) -> Index:
     return document
 
 
-def _host(row: dict[str, Any]) -> Platform:
-    host = Platform.parse(row["host"])
+def _host(row: dict[str, Any], rules: RuleSet | None = None) -> Platform:
+    """The host as the client reads the row's platform text (``arm64`` alone: see
+    :func:`~planner.select.host.read_platform`)."""
+    host = read_platform(row["host"], rules)
     if "host_os_features" in row:
         host = host.with_fields(os_features=tuple(row["host_os_features"]))
     return host
@@ -77,11 +81,12 @@ def _host(row: dict[str, Any]) -> Platform:
 @pytest.mark.parametrize(("row", "rules_name"), CASES)
 def test_selection(row: dict[str, Any], rules_name: str) -> None:
     expected = row["expect"][rules_name]
+    rules = load_rules(rules_name)
     if expected == "parse-error":  # this release refuses the host's platform string
         with pytest.raises(InvalidPlatform):
-            select(_index(row), _host(row), load_rules(rules_name))
+            select(_index(row), _host(row, rules), rules)
         return
-    selection = select(_index(row), _host(row), load_rules(rules_name))
+    selection = select(_index(row), _host(row, rules), rules)
     chosen = selection.chosen.position if selection.chosen else None
     if isinstance(expected, list):
         assert list(selection.preference) == expected, [c.reason for c in selection.candidates]

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from planner.app.fleet import FleetReport
     from planner.hosts.profiles import HostProfile
     from planner.model.platform import Platform
+    from planner.policy.ruleset import RuleSet
 
 __all__ = [
     "run_check",
@@ -72,10 +73,11 @@ def run_resolve(args: argparse.Namespace) -> int:
     hosts = options.fleet_hosts(args)
     if hosts is not None:
         return _resolve_fleet(args, hosts)
+    rules = options.rules_option(args)
     result = resolve(
         args.source,
-        options.single_host(args),
-        options.rules_option(args),
+        options.single_host(args, rules),
+        rules,
         registry=options.registry_for(args, args.source),
     )
     if args.quiet:
@@ -139,10 +141,11 @@ def run_plan(args: argparse.Namespace) -> int:
     hosts = options.fleet_hosts(args)
     if hosts is not None:
         return _plan_fleet(args, hosts)
+    rules = options.rules_option(args)
     result = plan(
         args.source,
-        options.single_host(args),
-        options.rules_option(args),
+        options.single_host(args, rules),
+        rules,
         have=args.have,
         have_digests=options.present_digests(args),
         locations=args.locations,
@@ -240,12 +243,24 @@ def run_compare(args: argparse.Namespace) -> int:
     seen: dict[str, Platform] = {}
     if args.platform == options.LOCAL:  # each engine sees this machine its own way
         seen = {h.rules: h.platform for h in options.local_hosts(args, sets)}
+    elif args.platform and "/" not in args.platform:  # one word: an architecture, or an OS (podman)
+        seen = {
+            r.name: options.build_host(args.platform, args.os_version, args.os_feature, r)
+            for r in sets
+            if r.host_rules.bare == "architecture"
+        }
+
+    def host_for(rules: RuleSet) -> Platform:
+        if rules.name in seen:
+            return seen[rules.name]
+        return options.build_host(args.platform, args.os_version, args.os_feature, rules)
+
     result = compare(
         args.source,
-        seen[sets[0].name] if seen else options.single_host(args),
+        next(iter(seen.values())) if seen else options.single_host(args),
         sets,
         registry=options.registry_for(args, args.source),
-        host_for=(lambda rules: seen[rules.name]) if seen else None,
+        host_for=host_for if seen or "/" not in (args.platform or "/") else None,
     )
     if args.format == "text":
         write(comparison_text(result, terminal_width()))

@@ -27,6 +27,7 @@ from planner.model.reference import registry_name
 from planner.model.text import one_line, plural
 from planner.policy.loader import load_rules
 from planner.policy.ruleset import DEFAULT_RULES, RuleSet
+from planner.select.host import read_platform
 
 if TYPE_CHECKING:
     from planner.hosts.local import LocalHost
@@ -55,14 +56,17 @@ __all__ = [
 
 
 def build_host(
-    platform: str, os_version: str | None = None, os_features: Sequence[str] = ()
+    platform: str,
+    os_version: str | None = None,
+    os_features: Sequence[str] = (),
+    rules: RuleSet | None = None,
 ) -> Platform:
     """A host from ``--platform``, ``--os-version`` and ``--os-feature`` values.
 
     An architecture alone (``--platform arm64``) means ``linux/arm64``, as Docker
-    on Linux reads it.
+    on Linux reads it, unless ``rules`` read one word as the OS (podman: refused).
     """
-    host = Platform.parse(platform, default_os="linux")
+    host = read_platform(platform, rules)
     changes: dict[str, object] = {}
     if os_version is not None:
         if os_version == "" or any(c.isspace() for c in os_version):
@@ -95,7 +99,7 @@ def single_host(args: argparse.Namespace, rules: RuleSet | None = None) -> Platf
     """
     if args.platform == LOCAL:
         return local_hosts(args, [rules or rules_option(args)])[0].platform
-    return build_host(args.platform, args.os_version, args.os_feature)
+    return build_host(args.platform, args.os_version, args.os_feature, rules)
 
 
 def local_hosts(args: argparse.Namespace, rule_sets: Sequence[RuleSet]) -> list[LocalHost]:

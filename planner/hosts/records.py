@@ -214,7 +214,14 @@ def engine_rules(family: str, version: str, cache: dict[str, RuleSet] | None = N
     Raises :class:`ReleaseError` (the version has no usable release) or
     :class:`~planner.model.errors.InvalidRules` (no range holds it; the message lists them).
     """
-    spec = f"{family}@{release_number(version)}"
+    number = release_number(version)
+    spec = f"{family}@{number}"
+    # A distribution's build the family knows by its suffix (Debian's '+dfsg1') is named so
+    built = f"{family}@{number}{version.strip().lstrip('v')[len(number) :]}"
+    if cache is not None and built in cache:
+        return cache[built]
+    if built != spec and load_rules(built).build:
+        spec = built
     if cache is not None and spec in cache:
         return cache[spec]
     rules = load_rules(spec)

@@ -7,6 +7,10 @@ change (commit, file, function) and ``set``, only the keys that changed. A
 range's rules are the previous range's with ``set`` merged in: mappings are
 merged key by key, anything else (lists, strings) is replaced, and ``null``
 removes a key. ``aliases`` names single releases (``containerd-1.6: 1.6.39``).
+``builds`` are distributions' builds of some releases that select differently
+from upstream (Debian's ``docker.io`` 20.10): a release written with the
+build's version suffix (``docker@20.10.24+dfsg1``, as ``docker info`` reports
+it) takes its range's rules with the build's ``set`` merged in.
 
 A rule file without ``ranges`` is a family of one range.
 """
@@ -14,6 +18,7 @@ A rule file without ``ranges`` is a family of one range.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,9 +28,24 @@ from packaging.version import InvalidVersion, Version
 from planner.model.errors import InvalidRules
 from planner.model.yamlfile import Checker, MarkedList, MarkedMap, load_file
 
-__all__ = ["FAMILY_KEYS", "Family", "Range", "merge", "read_family"]
+__all__ = ["FAMILY_KEYS", "Build", "Family", "Range", "merge", "read_family", "split_release"]
 
-FAMILY_KEYS = ("releases", "ranges", "aliases")
+FAMILY_KEYS = ("releases", "ranges", "aliases", "builds")
+
+_RELEASE = re.compile(r"(?P<number>\d+(?:\.\d+){1,2})(?P<suffix>[-+~].*)?", re.ASCII)
+
+
+def split_release(release: str) -> tuple[str, str]:
+    """``("20.10.24", "+dfsg1")`` from ``20.10.24+dfsg1``; the suffix is '' when none.
+
+    A text that is not ``MAJOR.MINOR[.PATCH]`` with a ``-``, ``+`` or ``~`` suffix
+    is returned whole, as the number (the caller reports it)."""
+    match = _RELEASE.fullmatch(release)
+    if match is None:
+        return release, ""
+    return match.group("number"), match.group("suffix") or ""
+
+
 """Top-level keys of a family file that are not rules themselves."""
 
 
@@ -43,6 +63,24 @@ class Range:
 
 
 @dataclass(frozen=True)
+class Build:
+    """A distribution's build of some releases (``builds`` in a family file)."""
+
+    suffix: str
+    """The version suffix that names the build, matched as a prefix (``+dfsg``: ``+dfsg1``)."""
+    releases: SpecifierSet
+    text: str
+    summary: str
+    source: str
+    change: MarkedMap
+    """The rule keys the build changes, merged into its range's rules."""
+
+    def names(self, number: str, suffix: str) -> bool:
+        """Whether ``number`` with ``suffix`` is this build."""
+        return bool(self.suffix) and suffix.startswith(self.suffix) and number in self.releases
+
+
+@dataclass(frozen=True)
 class Family:
     """A family file, read: its ranges oldest first, and its aliases."""
 
@@ -50,11 +88,24 @@ class Family:
     name: str
     ranges: tuple[Range, ...]
     aliases: dict[str, str]
+    builds: tuple[Build, ...] = ()
+
+    def build_of(self, release: str | None) -> int | None:
+        """The build a release names by its suffix (``20.10.24+dfsg1``), None for upstream."""
+        if release is None:
+            return None
+        number, suffix = split_release(release)
+        for index, build in enumerate(self.builds):
+            if suffix and build.names(number, suffix):
+                return index
+        return None
 
     def pick(self, release: str | None) -> tuple[int, Range]:
-        """The range a release falls in (the newest when ``release`` is None)."""
+        """The range a release falls in (the newest when ``release`` is None); a build suffix
+        (``+dfsg1``, ``-0ubuntu4``) does not change the range."""
         if release is None:
             return len(self.ranges) - 1, self.ranges[-1]
+        release = split_release(release)[0]
         try:
             version = Version(release)
         except InvalidVersion:
@@ -149,10 +200,39 @@ def read_family(path: Path) -> Family:
                     spec, text, range_summary, check.string(node, "source", f"{where}.source"), data
                 )
             )
+    builds = _builds(check, top)
     aliases: dict[str, str] = {}
     if "aliases" in top:
         for alias, release in check.str_map(
             top["aliases"], "aliases", parent=top, key="aliases"
         ).items():
             aliases[alias] = release
-    return Family(path, path.stem, tuple(ranges), aliases)
+    return Family(path, path.stem, tuple(ranges), aliases, builds)
+
+
+def _builds(check: Checker, top: MarkedMap) -> tuple[Build, ...]:
+    items = top.get("builds", MarkedList())
+    if not isinstance(items, MarkedList):
+        raise check.fail(top, "builds", "builds", "must be a list of distribution builds")
+    builds = []
+    for i, item in enumerate(items):
+        where = f"builds[{i}]"
+        node = check.mapping(
+            item,
+            where,
+            required=("suffix", "releases", "summary", "source"),
+            optional=("set",),
+            parent=items,
+            key=i,
+        )
+        suffix = check.string(node, "suffix", f"{where}.suffix", non_empty=True)
+        if suffix[0] not in "-+~":
+            raise check.fail(
+                node, "suffix", f"{where}.suffix", f"{suffix!r} must start with '-', '+' or '~'"
+            )
+        spec, text = _specifier(check, node, f"{where}.releases")
+        change = check.table(node.get("set", MarkedMap()), f"{where}.set", parent=node, key="set")
+        summary = check.string(node, "summary", f"{where}.summary", non_empty=True)
+        source = check.string(node, "source", f"{where}.source", non_empty=True)
+        builds.append(Build(suffix, spec, text, summary, source, change))
+    return tuple(builds)

@@ -22,7 +22,7 @@ from planner.model.yamlfile import Checker, MarkedMap
 from planner.policy import schema
 from planner.policy.catalog import available_rule_sets, find_rules, rules_dir
 from planner.policy.detection import read_local
-from planner.policy.family import Range, read_family
+from planner.policy.family import Range, merge, read_family, split_release
 from planner.policy.normalize import Normalizer
 from planner.policy.ruleset import (
     DEFAULT_RULES,
@@ -55,19 +55,29 @@ def load_rules(name_or_path: str | Path = DEFAULT_RULES, *, base: Path | None = 
 @functools.lru_cache(maxsize=256)
 def _rules_for(path: Path, release: str | None, name: str | None) -> RuleSet:
     """One range, named as asked: shipped sets by their spec, files by the name they declare."""
-    index, _ = read_family(path).pick(release)
-    rules = read_rule_file(path, index)
+    family = read_family(path)
+    index, _ = family.pick(release)
+    rules = read_rule_file(path, index, family.build_of(release))
     if name is None and release is None:
         return rules
-    return dataclasses.replace(rules, name=name or f"{rules.name}@{release}", release=release or "")
+    number = split_release(release)[0] if release else ""
+    return dataclasses.replace(rules, name=name or f"{rules.name}@{release}", release=number)
 
 
 @functools.lru_cache(maxsize=128)
-def read_rule_file(path: Path, index: int = -1) -> RuleSet:
-    """Read and validate one range of a rule file (the newest by default; cached)."""
+def read_rule_file(path: Path, index: int = -1, build: int | None = None) -> RuleSet:
+    """Read and validate one range of a rule file (the newest by default; cached), as
+    upstream or as one of its ``builds`` (a distribution's build of that range)."""
     family = read_family(path)
     chosen = family.ranges[index]
-    return _Reader(path).rule_set(chosen.data, family=family.name, release_range=chosen)
+    if build is None:
+        return _Reader(path).rule_set(chosen.data, family=family.name, release_range=chosen)
+    made = family.builds[build]
+    data = merge(chosen.data, made.change)
+    data["summary"] = made.summary
+    built = Range(chosen.releases, chosen.text, made.summary, made.source, data)
+    rules = _Reader(path).rule_set(data, family=family.name, release_range=built)
+    return dataclasses.replace(rules, build=made.suffix)
 
 
 def _choice(check: Checker, node: MarkedMap, key: str, path: str) -> str:
@@ -100,6 +110,7 @@ class _Reader:
                 "no_platform",
                 "empty_platform",
                 "attestations",
+                "fails_on",
                 "windows",
                 "host",
                 "local",
@@ -154,6 +165,7 @@ class _Reader:
             empty_platform_is_missing=_choice(check, top, "empty_platform", "empty_platform")
             == "missing",
             attestations=cast(Any, _choice(check, top, "attestations", "attestations")),
+            fails_on=self.fails_on(top),
             windows=self.windows(top),
             known_variants=_known_variants(compatible, (cand_norm, host_norm)),
             host_rules=self.host(top),
@@ -170,13 +182,14 @@ class _Reader:
         node = self.check.mapping(
             top["host"],
             "host",
-            optional=("dotted", "variant"),
+            optional=("dotted", "variant", "bare"),
             parent=top,
             key="host",
         )
         return HostRules(
             dotted=cast(Any, _choice(self.check, node, "dotted", "host.dotted")),
             variant=cast(Any, _choice(self.check, node, "variant", "host.variant")),
+            bare=cast(Any, _choice(self.check, node, "bare", "host.bare")),
         )
 
     # -- sections
@@ -204,6 +217,13 @@ class _Reader:
         for value in values:
             self.check.check_choice(parent, key, where, value, schema.options("order"))
         return cast(tuple[TieBreak, ...], values)
+
+    def fails_on(self, top: MarkedMap) -> tuple[str, ...]:
+        """``fails_on``: entries the release is known to fail on once it picks them."""
+        values = self.check.strings(top, "fails_on", "fails_on")
+        for value in values:
+            self.check.check_choice(top, "fails_on", "fails_on", value, schema.options("fails_on"))
+        return values
 
     def no_platform(self, top: MarkedMap) -> NoPlatform | Platform:
         value = self.check.string(
@@ -253,6 +273,7 @@ class _Reader:
             "empty_os_version",
             "order",
             "missing_host_build",
+            "entry_os",
         )
         section = check.mapping(
             top["windows"],
@@ -291,6 +312,7 @@ class _Reader:
                 missing_host_build=cast(
                     Any, _choice(check, section, "missing_host_build", "windows.missing_host_build")
                 ),
+                entry_os=cast(Any, _choice(check, section, "entry_os", "windows.entry_os")),
             )
         for k in stable_only:
             if k in section:

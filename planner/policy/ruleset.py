@@ -47,6 +47,9 @@ class WindowsPolicy:
     missing_host_build: Literal["error", "any-build"] = "error"
     """A Windows host without os.version: an error, or every Windows build matches
     (containerd: a matcher without os.version accepts any build, list order)."""
+    entry_os: Literal["normalized", "as-written"] = "normalized"
+    """A Windows host with its build: the entry's os normalized (an empty os is the host's),
+    or compared as written with ``windows`` (containerd 1.6.18-1.6.39 ``matchComparer``)."""
 
     @property
     def needs_host_build(self) -> bool:
@@ -70,6 +73,10 @@ class HostRules:
 
     dotted: Literal["accept", "reject", "raw-values", "raw-architecture"] = "accept"
     variant: Literal["keep", "drop"] = "keep"
+    bare: Literal["architecture", "os"] = "architecture"
+    """A platform of one word (``arm64``): a known ``architecture`` on Linux (containerd
+    ``platforms.Parse``), or the ``os`` (podman ``pull`` splits the platform at ``/``:
+    ``arm64`` is the OS, the architecture the machine's)."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +104,8 @@ class RuleSet:
     empty_platform_is_missing: bool
     attestations: Literal["reject", "by-platform"]
     windows: WindowsPolicy
+    fails_on: tuple[str, ...] = ()
+    """Entries the release is known to fail on once it picks them (``os-case``)."""
     known_variants: Mapping[str, frozenset[str]] = field(default_factory=dict)
     host_rules: HostRules = field(default_factory=lambda: HostRules())
     family: str = ""
@@ -107,6 +116,8 @@ class RuleSet:
     """The release asked for (``1.7.20``); '' when the newest range was taken."""
     range_source: str = ""
     """Where this range's difference from the one before comes from."""
+    build: str = ""
+    """The distribution build these rules are (its version suffix, ``+dfsg``); '' = upstream."""
     local: LocalRules | None = None
     """``local``: how the engine detects its own host, per release; None when not declared."""
 

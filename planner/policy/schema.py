@@ -245,6 +245,32 @@ KEYS: tuple[Key, ...] = (
     Key(
         "aliases", "string-map", "names for single releases (containerd-1.6: '1.6.39')", default={}
     ),
+    Key(
+        "builds",
+        "range-list",
+        "distributions' builds that select differently from upstream, named by the release's"
+        " version suffix (docker@20.10.24+dfsg1)",
+    ),
+    Key(
+        "builds[].suffix",
+        "string",
+        "the version suffix naming the build, matched as a prefix ('+dfsg' names '+dfsg1');"
+        " starts with '-', '+' or '~'",
+        required=True,
+    ),
+    Key("builds[].releases", "string", "the releases built so, a version specifier", required=True),
+    Key("builds[].summary", "string", "one line: whose build, and what differs", required=True),
+    Key(
+        "builds[].source",
+        "string",
+        "where the difference comes from (package, build dependency)",
+        required=True,
+    ),
+    Key(
+        "builds[].set",
+        "table",
+        "the rule keys the build changes from its release range's (merged as ranges[].set)",
+    ),
     Key("host", "table", "how the client reads the host platform it is given"),
     Key(
         "host.dotted",
@@ -253,6 +279,14 @@ KEYS: tuple[Key, ...] = (
         " raw-values (not normalized); raw-architecture (the whole 'arch/variant' is the architecture)",
         choices=("accept", "reject", "raw-values", "raw-architecture"),
         default="accept",
+    ),
+    Key(
+        "host.bare",
+        "enum",
+        "a platform of one word (arm64): an architecture on linux (containerd Parse, Docker),"
+        " or os (the word is the OS: podman pull splits the platform at '/')",
+        choices=("architecture", "os"),
+        default="architecture",
     ),
     Key(
         "host.variant",
@@ -394,6 +428,14 @@ KEYS: tuple[Key, ...] = (
         default=(),
     ),
     Key(
+        "fails_on",
+        "enums",
+        "entries the release is known to fail on once it picks them: os-case = an os not"
+        " written in lower case (Docker 20.10: no layer store for it, dockerd panics)",
+        choices=("os-case",),
+        default=(),
+    ),
+    Key(
         "no_platform",
         "enum-or-platform",
         "an entry without a platform: last-resort = taken after every match;"
@@ -462,6 +504,14 @@ KEYS: tuple[Key, ...] = (
         " build matches, list order)",
         choices=("error", "any-build"),
         default="error",
+    ),
+    Key(
+        "windows.entry_os",
+        "enum",
+        "stable-abi: on a Windows host with its build, an entry's os is normalized (an empty os"
+        " is the host's) or compared as written with windows",
+        choices=("normalized", "as-written"),
+        default="normalized",
     ),
     Key(
         "windows.order",

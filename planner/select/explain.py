@@ -62,7 +62,9 @@ _ACCEPTED: dict[Code, Callable[[Verdict], str]] = {
     Code.STABLE_ABI_BUILD: lambda v: (
         f"windows build {build_label(v['image'])} runs on host build {v['host']} (stable ABI)"
     ),
-    Code.ANY_BUILD: lambda v: "the host gives no os.version, so every windows build matches",
+    Code.ANY_BUILD: lambda v: (
+        "the platform requested gives no os.version, so every windows build matches"
+    ),
 }
 
 _REJECTED: dict[Code, Callable[[Verdict], str]] = {
@@ -79,6 +81,18 @@ _REJECTED: dict[Code, Callable[[Verdict], str]] = {
         f"no platform; {v['rules']} never selects such an entry here"
     ),
     Code.OS_MISMATCH: lambda v: f"os {v['entry'] or '(none)'} does not run on a {v['host']} host",
+    Code.FALLBACK_UNUSED: lambda v: (
+        f"{v['host']} host would take {v['entry']} only if no entry matched it (any variant"
+        " of its architecture, as a last resort), and one does"
+    ),
+    Code.ENTRY_OS_NOT_WINDOWS: lambda v: (
+        f"os {v['entry'] or '(none)'}: {v['rules']}"
+        + (
+            " compares the os as written with 'windows' on a Windows host"
+            if v["how"] == "as-written"
+            else " takes an entry without os as the requesting daemon's own os, not windows"
+        )
+    ),
     Code.HOST_MATCHES_NOTHING: lambda v: (
         f"{v['rules']} knows no {v['architecture']} variant {v['variant']!r},"
         " so this host matches nothing"
@@ -233,6 +247,20 @@ _NOTICES: dict[NoticeCode, Callable[[dict[str, Any]], str]] = {
     ),
     NoticeCode.REPEATED_LAYER: lambda a: (
         f"layer {a['order']} ({a['digest']}) repeats blob {a['first']}; it is downloaded once"
+    ),
+    NoticeCode.REQUEST_DECIDED: lambda a: (
+        f"{a['platform']} gives no os.version: taken as a platform requested from a daemon"
+        f" on a host of another OS; {a['rules']} then matches every Windows"
+        " build, best architecture first, then list order: the request decided, not a host"
+        " build"
+    ),
+    NoticeCode.KNOWN_FAILURE: lambda a: (
+        f"{a['rules']} picks entry {a['position']} ({a['platform']}) but is known to fail on"
+        " it: "
+        + {
+            "os-case": "its os is not written in lower case, and the daemon has no layer"
+            " store for that os (Docker 20.10 panics); the pull does not complete",
+        }[a["what"]]
     ),
     NoticeCode.HOST_READ_AS: lambda a: (
         f"{a['rules']} splits the platform {a['platform']!r} at its first '/' only: the"

@@ -17,7 +17,7 @@ from planner.model.windows import WindowsVersion
 from planner.policy.ruleset import ArchVariant, RuleSet, TieBreak
 from planner.select.verdicts import Notice, NoticeCode
 
-__all__ = ["HostView", "format_arch_variant", "host_view", "judging_view"]
+__all__ = ["HostView", "format_arch_variant", "host_view", "judging_view", "read_platform"]
 
 
 def format_arch_variant(arch_variant: ArchVariant) -> str:
@@ -76,6 +76,25 @@ def _as_read(host: Platform, rules: RuleSet) -> tuple[Platform, bool, tuple[Noti
         )
         return as_read, False, (notice,)
     return host, True, ()
+
+
+def read_platform(text: str, rules: RuleSet | None = None) -> Platform:
+    """The platform a client reads from the platform text it is given.
+
+    A known architecture alone (``arm64``) is ``linux/arm64``, as Docker and
+    containerd read it (``platforms.Parse``), unless ``rules`` say the client takes
+    one word as the OS (``host.bare: os``, podman ``pull``: the OS ``arm64`` and the
+    machine's architecture, so no entry of an index matches): that is refused, with
+    the reason, rather than answered for a platform the client never asks for.
+    """
+    host = Platform.parse(text, default_os="linux")
+    if "/" not in text and rules is not None and rules.host_rules.bare == "os":
+        raise InvalidPlatform(
+            f"rules {rules.name} read the platform {text!r} as an OS: the client splits it at"
+            f" '/', so {text!r} is the OS and the architecture is the machine's, and no index"
+            f" entry has OS {text!r}; give os/arch, such as {host.format()!r}"
+        )
+    return host
 
 
 _JUDGEMENTS: dict[tuple[object, ...], int] = {}
@@ -170,7 +189,11 @@ def host_view(host: Platform, rules: RuleSet) -> HostView:
         and not norm.os_version
         and rules.windows.missing_host_build == "any-build"
     ):
+        # A platform asked for, not a host: the matcher has no build to compare.
         strategy = "any-build"
+        notices += (
+            Notice(NoticeCode.REQUEST_DECIDED, {"rules": rules.name, "platform": str(host)}),
+        )
     if strategy in ("stable-abi", "docker-classic"):
         windows_version = WindowsVersion.parse(norm.os_version) if norm.os_version else None
         if windows_version is None:
@@ -184,7 +207,8 @@ def host_view(host: Platform, rules: RuleSet) -> HostView:
             )
     exact = strategy == "stable-abi" and rules.windows.compatible == "exact"
     vector, ranks, arch_ranks, runs = _vector(rules, norm.architecture, norm.variant, exact)
-    order = rules.windows.order if strategy == "stable-abi" else rules.order
+    # docker-classic is moby's own Windows sort (manifestsByVersion), never the Linux ties
+    order = rules.windows.order if strategy in ("stable-abi", "docker-classic") else rules.order
     compared = norm.os_version if rules.os_version_match == "equal-if-requested" else ""
     build = (
         None

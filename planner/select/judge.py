@@ -30,6 +30,7 @@ __all__ = [
     "judge",
     "judge_docker_windows",
     "judge_platform",
+    "settle_fallbacks",
 ]
 
 DECIDED_BEFORE_HOST_OS_VERSION = frozenset(
@@ -40,6 +41,7 @@ DECIDED_BEFORE_HOST_OS_VERSION = frozenset(
         Code.NO_PLATFORM_SKIPPED,
         Code.NO_PLATFORM,
         Code.OS_MISMATCH,
+        Code.ENTRY_OS_NOT_WINDOWS,
         Code.HOST_MATCHES_NOTHING,
         Code.NOT_RUN_BY_HOST,
     }
@@ -80,11 +82,33 @@ def judge(desc: Descriptor, view: HostView, rules: RuleSet, index_media_type: st
     return judge_platform(platform, view, rules, attestation=desc.is_attestation)
 
 
+def settle_fallbacks(verdicts: tuple[Verdict, ...]) -> tuple[Verdict, ...]:
+    """An index's verdicts with ``match.arch_fallback`` entries dropped when another matched.
+
+    moby 20.10 ``filterManifests`` tries the "deprecated partial match" only when
+    ``len(matches) == 0``: its preference order is the exact matches alone, or the
+    partial matches alone, never both.
+    """
+    partial = [v.code is Code.FALLBACK and v["via"] == "any-variant" for v in verdicts]
+    if not any(partial) or not any(
+        v.match and not is_partial for v, is_partial in zip(verdicts, partial, strict=True)
+    ):
+        return verdicts
+    return tuple(
+        reject(Code.FALLBACK_UNUSED, host=v["host"], entry=v["entry"]) if is_partial else v
+        for v, is_partial in zip(verdicts, partial, strict=True)
+    )
+
+
 def judge_platform(
     platform: Platform, view: HostView, rules: RuleSet, *, attestation: bool = False
 ) -> Verdict:
     """Judge one platform against the host (vector-based rule sets)."""
     cand = rules.candidate_normalizer(platform)
+    if view.is_windows and platform.os != "windows":
+        refused = _judge_windows_entry_os(platform, view, rules)
+        if refused is not None:
+            return refused
     cand_os = cand.os or (view.norm.os if rules.empty_os == "host" else "")
     if cand_os != view.norm.os:
         if attestation:
@@ -100,8 +124,14 @@ def judge_platform(
     else:
         rank = view.ranks.get(arch_variant)
     fallback = platform.architecture in rules.arch_fallback
-    if rank is None and fallback and platform.architecture == view.norm.architecture:
-        # moby 20.10 filterManifests: the "deprecated partial match" of os and architecture
+    if (
+        rank is None
+        and fallback
+        and platform.architecture == view.norm.architecture
+        and platform.os == view.norm.os
+    ):
+        # moby 20.10 filterManifests: the "deprecated partial match" of os and architecture,
+        # as written (only when nothing else matched: settle_fallbacks)
         return accept(
             Code.FALLBACK,
             len(view.vector),
@@ -130,6 +160,24 @@ def judge_platform(
         return refused
     code, rank, args = _rank_code(view, arch_variant, rank, platform, cand)
     return accept(code, rank, tuple(notes), **args)
+
+
+def _judge_windows_entry_os(platform: Platform, view: HostView, rules: RuleSet) -> Verdict | None:
+    """An entry whose os is not written ``windows``, on a Windows host (vector-based rules).
+
+    With the host's build, ``windows.entry_os: as-written`` compares the raw os
+    (containerd 1.6.18-1.6.39 ``matchComparer.Match``: ``p.OS == "windows"``).
+    Without it (``any-build``: a platform requested from a daemon of another OS),
+    an empty os is what the daemon's ``normalizeOS("")`` gives, its own GOOS, never
+    the windows asked for.
+    """
+    if view.strategy == "stable-abi" and rules.windows.entry_os == "as-written":
+        how = "as-written"
+    elif view.strategy == "any-build" and not platform.os and rules.empty_os == "host":
+        how = "daemon-os"
+    else:
+        return None
+    return reject(Code.ENTRY_OS_NOT_WINDOWS, entry=platform.os, rules=rules.name, how=how)
 
 
 def _rank_code(

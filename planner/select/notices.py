@@ -55,6 +55,10 @@ def choice_notices(
     platform = index.manifests[position].platform
     if platform is None or (rules.empty_platform_is_missing and is_empty(platform)):
         return [Notice(NoticeCode.NO_PLATFORM_PICKED, {"position": position})]
+    if "os-case" in rules.fails_on and platform.os != platform.os.lower():
+        # moby v20.10.24 distribution/xfer/download.go: no layer store for "Linux" (a panic)
+        args = {"rules": rules.name, "position": position, "platform": platform.format()}
+        return [Notice(NoticeCode.KNOWN_FAILURE, {**args, "what": "os-case"})]
     if view.strategy == "docker-classic":
         assert view.windows_version is not None
         return _docker_windows_notices(position, preference, index, view.windows_version, rules)

@@ -29,7 +29,7 @@ from planner.model.platform import Platform
 from planner.policy.ruleset import RuleSet
 from planner.select import explain
 from planner.select.host import HostView, host_view, judging_view
-from planner.select.judge import DECIDED_BEFORE_HOST_OS_VERSION, judge
+from planner.select.judge import DECIDED_BEFORE_HOST_OS_VERSION, judge, settle_fallbacks
 from planner.select.notices import choice_notices, entry_notices
 from planner.select.order import preference as order_matches
 from planner.select.verdicts import Notice, NoticeCode, Verdict
@@ -331,6 +331,8 @@ def _select(
     else:
         judged = _judge_across_os_versions(memo, entries, view, rules, index.media_type)
     verdicts = memo.spread(judged)
+    if rules.arch_fallback:
+        verdicts = settle_fallbacks(verdicts)
     preference = order_matches(entries, [v.rank for v in verdicts], view.order, index.media_type)
     notices = [*view.notices, *memo.entry_notices]
     followed: list[tuple[int, Selection]] = []

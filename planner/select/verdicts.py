@@ -77,8 +77,15 @@ class Code(enum.Enum):
     """args: ``missing``"""
     ARCH_NOT_HOST = "arch-not-host"
     """docker classic on Windows compares architecture exactly; args: ``entry``, ``host``"""
+    FALLBACK_UNUSED = "fallback-unused"
+    """an entry only ``match.arch_fallback`` takes, while another entry matched (moby 20.10
+    tries the partial match only when nothing matched); args: ``host``, ``entry``"""
     OS_NOT_WINDOWS = "os-not-windows"
     """docker classic on Windows; args: ``entry``"""
+    ENTRY_OS_NOT_WINDOWS = "entry-os-not-windows"
+    """an entry whose os, as the client reads it, is not the windows asked for; args:
+    ``entry`` (the os as written), ``rules``, ``how`` (as-written: the Windows matcher
+    compares the raw os; daemon-os: an empty os is the requesting daemon's own os)"""
 
     # notes on accepted verdicts
     OS_VERSION_NOT_COMPARED = "os-version-not-compared"
@@ -148,6 +155,12 @@ class NoticeCode(enum.Enum):
     REPEATED_LAYER = "repeated-layer"
     HAVE_HAS_NO_IMAGE = "have-has-no-image"
     HOST_READ_AS = "host-read-as"
+    KNOWN_FAILURE = "known-failure"
+    """the release picks this entry and is known to fail on it (``fails_on``); args:
+    ``rules``, ``position``, ``platform`` (formatted), ``what`` (os-case)"""
+    REQUEST_DECIDED = "request-decided"
+    """a Windows platform asked for without os.version (``windows/amd64`` requested from a
+    daemon of another OS): the request, not a host build, chose; args: ``rules``, ``platform``"""
 
 
 @dataclass(frozen=True, slots=True)
