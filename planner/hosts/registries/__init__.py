@@ -95,7 +95,7 @@ def load_registry_config(path: str | os.PathLike[str]) -> RegistryConfig:
     if "server" in toml.data or "host" in toml.data:
         raise InvalidRegistryConfig(
             f"{path}: a containerd hosts.toml: give the hosts directory that holds"
-            " <registry host>/hosts.toml (containerd's config_path, ctr --hosts-dir)"
+            " <registry host>/hosts.toml (containerd's config_path, ctr's hosts directory)"
         )
     raise InvalidRegistryConfig(
         f"{path}: not a registry configuration: a registries.conf has [[registry]],"

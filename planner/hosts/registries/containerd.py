@@ -1,4 +1,4 @@
-"""containerd's hosts directory (``config_path``, ``ctr --hosts-dir``): one ``hosts.toml``
+"""containerd's hosts directory (``config_path``, or the one ctr is given): one ``hosts.toml``
 per registry host, and ``_default``.
 
 What containerd does with it (remotes/docker/config/hosts.go, config_unix.go; the same
