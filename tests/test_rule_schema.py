@@ -181,6 +181,23 @@ READS: dict[str, tuple[str, Callable[[RuleSet], Any]]] = {
         lambda r: r.windows.missing_host_build,
     ),
     "local": (_local(), lambda r: r.local),
+    "registry": ("registry: {config: [containerd-hosts], source: s}\n", lambda r: r.registry),
+    "registry.config": (
+        "registry: {config: [daemon-json], source: s}\n",
+        lambda r: r.registry.config,
+    ),
+    "registry.short_names": (
+        "registry: {config: [containerd-hosts], source: s, short_names: search}\n",
+        lambda r: r.registry.short_names,
+    ),
+    "registry.fallback": (
+        "registry: {config: [containerd-hosts], source: s, fallback: mirror-errors}\n",
+        lambda r: r.registry.fallback,
+    ),
+    "registry.source": (
+        "registry: {config: [containerd-hosts], source: t}\n",
+        lambda r: r.registry.source,
+    ),
     "local.engine": (_local().replace("engine: e", "engine: f"), lambda r: r.local.base.engine),
     "local.strategy": (_local(strategy="containers-image"), lambda r: r.local.base.strategy),
     "local.platform": (
@@ -349,6 +366,15 @@ BASELINES = {
     ),
     "windows": "",
     "windows.process_isolation": "",
+    **{
+        path: "registry: {config: [containerd-hosts], source: s}\n"
+        for path in (
+            "registry.config",
+            "registry.short_names",
+            "registry.fallback",
+            "registry.source",
+        )
+    },
     # for local.* the baseline is a local block with that key at another value
     **{
         path: _local()
