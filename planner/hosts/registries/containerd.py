@@ -175,7 +175,7 @@ class ContainerdHosts(RegistryConfig):
     """A containerd hosts directory (``/etc/containerd/certs.d``)."""
 
     kind = "containerd hosts directory"
-    engines = ("containerd", "docker-c8d")
+    format = "containerd-hosts"
 
     def __init__(self, path: Path) -> None:
         super().__init__(path)

@@ -92,7 +92,7 @@ class ContainersRegistries(RegistryConfig):
     """``registries.conf`` with its drop-ins, merged as containers/image merges them."""
 
     kind = "registries.conf"
-    engines = ("podman", "buildah", "skopeo", "cri-o")
+    format = "registries-conf"
 
     def __init__(self, path: Path) -> None:
         super().__init__(path)

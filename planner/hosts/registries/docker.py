@@ -48,7 +48,7 @@ class DockerDaemon(RegistryConfig):
     """``/etc/docker/daemon.json``."""
 
     kind = "daemon.json"
-    engines = ("docker",)
+    format = "daemon-json"
 
     def __init__(self, path: Path, data: Any | None = None) -> None:
         super().__init__(path)

@@ -43,7 +43,7 @@ class K3sRegistries(RegistryConfig):
     """``registries.yaml``: mirrors and rewrites, as the hosts.toml k3s writes from them."""
 
     kind = "registries.yaml"
-    engines = ("containerd",)
+    format = "registries-yaml"
 
     def __init__(self, path: Path, data: Any | None = None) -> None:
         super().__init__(path)

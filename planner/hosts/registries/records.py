@@ -117,8 +117,8 @@ class RegistryConfig:
 
     kind: str = ""
     """``containerd hosts directory``, ``registries.conf``, ``daemon.json``, ``registries.yaml``."""
-    engines: tuple[str, ...] = ()
-    """Rule families whose engine reads this format (see ``registry.config`` in rules)."""
+    format: str = ""
+    """Its name in a rule file's ``registry.config`` (which engines read it is data there)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
