@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from planner.app.plan import Plan, build_plan, present_from
 from planner.app.resolve import Resolution, resolve_source
+from planner.app.route import resolve_routed
 from planner.hosts.profiles import HostProfile
 from planner.model.arguments import bandwidth_argument, items_argument
 from planner.model.stats import Stats
@@ -86,7 +87,10 @@ class PairResult:
             "selected": selected,
             "problem": self.problem or None,
             "warnings": list(self.warnings),
+            "endpoint": r.endpoint or None,
         }
+        if r.route is not None:
+            out["route"] = r.route.to_dict()
         if self.plan is not None:
             out["totals"] = self.plan.totals.to_dict()
         return out
@@ -284,7 +288,7 @@ def _path(resolution: Resolution) -> tuple[str, ...]:
 
 def pool_key(host: HostProfile) -> tuple[object, ...]:
     """What decides a host's answers: hosts with the same key get the same ones."""
-    return (host.platform, id(host.rules), host.isolation, host.have)
+    return (host.platform, id(host.rules), host.isolation, host.have, id(host.registry_config))
 
 
 def pools_of(hosts: Sequence[HostProfile]) -> tuple[tuple[HostProfile, ...], ...]:
@@ -335,18 +339,34 @@ def run_fleet(
     sources = SourceSet(registry)
     try:
         report("reading indexes", 0, len(images))
-        unavailable = sources.tops(images, missing_ok=missing_ok)
+        # an endpoint is asked only when some host would ask it: a host with a registry
+        # configuration asks where its route sends it (app.route), the others upstream
+        direct = [h for h in leaders if h.registry_config is None]
+        asked_upstream = [
+            image
+            for image in images
+            if any(needed is None or (h.name, image) in needed for h in direct)
+        ]
+        unavailable = sources.tops(asked_upstream, missing_ok=missing_ok)
         images = [image for image in images if image not in unavailable]
         resolutions: dict[tuple[str, str], Resolution] = {}
+        spec_of: dict[tuple[str, str], str] = {}
+        """The SOURCE each pair's documents are read from (a mirror's, for a routed host)."""
         total = len(images) * len(leaders) if needed is None else len(needed)
         for image in images:
-            source = sources.get(image)
             for host in leaders:
                 if needed is not None and (host.name, image) not in needed:
                     continue
-                resolutions[(host.name, image)] = resolve_source(
-                    source, host.platform, host.rules, isolation=host.isolation
-                )
+                if host.registry_config is not None:
+                    resolution = resolve_routed(image, host, sources.get)
+                    assert resolution.route is not None
+                    spec_of[(host.name, image)] = resolution.route.asked
+                else:
+                    resolution = resolve_source(
+                        sources.get(image), host.platform, host.rules, isolation=host.isolation
+                    )
+                    spec_of[(host.name, image)] = image
+                resolutions[(host.name, image)] = resolution
                 report("resolving", len(resolutions), total)
 
         have: dict[str, set[str]] = {h.name: set(present or ()) for h in leaders}
@@ -361,8 +381,8 @@ def run_fleet(
                 for spec in h.have
             }
             wanted = [
-                (sources.get(image), r.selected)
-                for (_, image), r in resolutions.items()
+                (sources.get(spec_of[key]), r.selected)
+                for key, r in resolutions.items()
                 if r.selected is not None and r.index is not None
             ] + [
                 (sources.get(spec), r.selected)
@@ -394,7 +414,8 @@ def run_fleet(
                     if problem:
                         status = "will-not-run"
                     if plans:
-                        plan = shared.plan(image, resolution, present_here, extra[leader.name])
+                        spec = spec_of[(leader.name, image)]
+                        plan = shared.plan(spec, resolution, present_here, extra[leader.name])
                 answers[(leader.name, image)] = (status, resolution, plan, problem)
 
         pairs = []

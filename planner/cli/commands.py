@@ -72,12 +72,18 @@ def run_resolve(args: argparse.Namespace) -> int:
     hosts = options.fleet_hosts(args)
     if hosts is not None:
         return _resolve_fleet(args, hosts)
-    result = resolve(
-        args.source,
-        options.single_host(args),
-        options.rules_option(args),
-        registry=options.registry_for(args, args.source),
-    )
+    routed = options.routed_host(args)
+    if routed is not None:
+        from planner.app.route import resolve_host
+
+        result = resolve_host(args.source, routed, registry=options.registry_for(args, args.source))
+    else:
+        result = resolve(
+            args.source,
+            options.single_host(args),
+            options.rules_option(args),
+            registry=options.registry_for(args, args.source),
+        )
     if args.quiet:
         write(f"{result.selected.digest}\n" if result.selected is not None else "")
     elif args.format == "text":
@@ -139,6 +145,9 @@ def run_plan(args: argparse.Namespace) -> int:
     hosts = options.fleet_hosts(args)
     if hosts is not None:
         return _plan_fleet(args, hosts)
+    routed = options.routed_host(args)
+    if routed is not None:
+        return _plan_fleet(args, [routed])
     result = plan(
         args.source,
         options.single_host(args),

@@ -49,6 +49,11 @@ class Source(abc.ABC):
         """The document SOURCE names, and a descriptor of it."""
 
     @property
+    def endpoint(self) -> str:
+        """``HOST:PORT`` a registry source asks; '' for files and layouts."""
+        return ""
+
+    @property
     def can_read_children(self) -> bool:
         """Whether documents referenced by digest can be read from this source."""
         return True

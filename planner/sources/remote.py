@@ -93,6 +93,10 @@ class RegistrySource(Source):
     def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         return self.session.run(coroutine)
 
+    @property
+    def endpoint(self) -> str:
+        return self.reference.endpoint
+
     def close(self) -> None:
         if self._owns_session:
             self.session.close()
