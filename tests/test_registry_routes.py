@@ -70,9 +70,8 @@ def push_images(registry: Registry) -> tuple[Pushed, Pushed]:
     return images[0], images[1]
 
 
-@pytest.fixture(scope="module")
-def mirrors(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mirrors]:
-    base = tmp_path_factory.mktemp("mirrors")
+def start_mirrors(base: Path) -> Iterator[Mirrors]:
+    """The three registries, pushed; stopped when the generator is closed."""
     started = [Registry(_dir(base / name)).start() for name in ("upstream", "stale", "empty")]
     upstream, stale, empty = started
     try:
@@ -92,6 +91,11 @@ def mirrors(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mirrors]:
     finally:
         for registry in started:
             registry.stop()
+
+
+@pytest.fixture(scope="module")
+def mirrors(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mirrors]:
+    yield from start_mirrors(tmp_path_factory.mktemp("mirrors"))
 
 
 # ------------------------------------------------------------------ the scenarios
