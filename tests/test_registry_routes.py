@@ -70,9 +70,12 @@ def push_images(registry: Registry) -> tuple[Pushed, Pushed]:
     return images[0], images[1]
 
 
-def start_mirrors(base: Path) -> Iterator[Mirrors]:
+def start_mirrors(base: Path, ports: tuple[int | None, ...] = (None,) * 3) -> Iterator[Mirrors]:
     """The three registries, pushed; stopped when the generator is closed."""
-    started = [Registry(_dir(base / name)).start() for name in ("upstream", "stale", "empty")]
+    started = [
+        Registry(_dir(base / name), port=port).start()
+        for name, port in zip(("upstream", "stale", "empty"), ports, strict=True)
+    ]
     upstream, stale, empty = started
     try:
         amd64, arm64 = push_images(upstream)
@@ -279,3 +282,68 @@ def test_engine_refusals(mirrors: Mirrors, tmp_path: Path) -> None:
 def _dir(path: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def test_reports_show_the_endpoint(mirrors: Mirrors, tmp_path: Path) -> None:
+    from planner.app.fleet import run_fleet
+    from planner.report.formats import render
+
+    config = load_registry_config(
+        hosts_dir(tmp_path / "certs.d", mirrors.upstream.host, mirrors.stale.host)
+    )
+    host = HostProfile("arm-node", ARM64, load_rules("containerd@1.6.20"), registry_config=config)
+    fleet = run_fleet(
+        [mirrors.reference], [host], registry=RegistryOptions(use_cache=False, retries=0)
+    )
+    origin = f"{config.path}/{mirrors.upstream.host}/hosts.toml:3:1"
+    junit = render(fleet, "junit")
+    assert f'<property name="endpoint" value="{mirrors.stale.host}" />' in junit
+    assert f'<property name="registry_config" value="{origin}" />' in junit
+    markdown = render(fleet, "markdown")
+    assert (
+        f"serves only linux/amd64 for this tag; upstream has linux/arm64 (from `{mirrors.stale.host}`"
+        in markdown
+    )
+    html = render(fleet, "html")
+    assert f'"endpoint":"{mirrors.stale.host}"' in html.replace(": ", ":").replace(", ", ",")
+    assert json.loads(render(fleet, "json"))["pairs"][0]["endpoint"] == mirrors.stale.host
+    # the mirror was asked; upstream only to say what the mirror's copy lacks (one manifest)
+    assert fleet.stats.endpoints[mirrors.stale.host] >= 1
+
+
+def test_readme_example(mirrors: Mirrors, tmp_path: Path) -> None:
+    """The README's "Where your nodes pull from" example, run against the loopback registries
+    (its localhost:5000 and localhost:5001 are the upstream's and the stale mirror's ports)."""
+    import os
+    import re
+    import shlex
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text()
+    section = readme.split("## Where your nodes pull from", 1)[1]
+    block = re.search(r"```console\n(.*?)```", section, re.DOTALL)
+    assert block is not None
+    command, *expected = block[1].splitlines()
+    ports = {"5000": str(mirrors.upstream.port), "5001": str(mirrors.stale.port)}
+
+    def local(text: str) -> str:
+        return re.sub(r"localhost:(5000|5001)", lambda m: f"localhost:{ports[m[1]]}", text)
+
+    example = root / "examples" / "mirrors" / "certs.d" / "localhost:5000" / "hosts.toml"
+    hosts = tmp_path / "examples" / "mirrors" / "certs.d" / f"localhost:{ports['5000']}"
+    hosts.mkdir(parents=True)
+    (hosts / "hosts.toml").write_text(local(example.read_text()))
+    argv = [sys.executable, "-m", "planner", *shlex.split(local(command[2:]))[1:], "--no-cache"]
+    wider = 2 * (len(ports["5000"]) - 4)  # the ports are longer than the README's
+    env = {**os.environ, "COLUMNS": str(80 + wider), "NO_COLOR": "1", "PYTHONPATH": str(root)}
+    done = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, env=env, timeout=60)
+    output = done.stdout.splitlines()
+    assert done.returncode == 0, done.stderr
+    lines = iter(output)
+    for want in expected:
+        if want == "...":
+            continue
+        want = local(want)
+        assert any(line == want for line in lines), f"{want!r} not in order in:\n{done.stdout}"

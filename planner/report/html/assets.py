@@ -237,7 +237,8 @@ SCRIPT = """
     (data.details[+td.dataset.d] || []).forEach(function (s) {
       panel.append(el("h4", s.title));
       var dl = el("dl");
-      pairs(dl, [["status", s.status], ["problem", s.problem], ["pick", s.selected],
+      pairs(dl, [["status", s.status], ["problem", s.problem], ["from", s.endpoint],
+        ["sent by", s.via], ["pick", s.selected],
         ["platform", s.platform], ["rules", s.rules],
         ["download", s.download === null ? null : human(s.download) + " (" + s.download +
           " bytes)"], ["image size", s.total === null ? null : human(s.total)],

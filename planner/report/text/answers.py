@@ -118,7 +118,7 @@ def resolution_text(result: Resolution, width: int = 80, style: Style | None = N
     else:
         lines.append(paint("fail", "selected nothing: no entry runs on this host"))
     if result.route is not None and result.route.differs:
-        lines.append(paint("fail", safe(result.route.differs)))
+        lines += [paint("fail", line) for line in textwrap.wrap(safe(result.route.differs), width)]
     return "\n".join(lines) + "\n"
 
 
