@@ -130,6 +130,10 @@ def _difference(
     hop: Hop, at_mirror: Resolution, route: Route, host: HostProfile, open_source: OpenSource
 ) -> str:
     """One line: what the mirror serves for this reference, and what upstream has for the host."""
+    if at_mirror.index is None and at_mirror.platform is not None:
+        served = f"mirror {hop.endpoint} serves only {at_mirror.platform.describe()} for this tag"
+    else:
+        served = f"mirror {hop.endpoint} offers {', '.join(at_mirror.offered()) or 'no entries'}"
     primary = next((h for h in reversed(route.hops) if not h.mirror), None)
     if primary is None:
         return ""
@@ -141,13 +145,7 @@ def _difference(
             isolation=host.isolation,
         )
     except SourceError as exc:
-        return f"mirror {hop.endpoint} has no image for this host; upstream {primary.endpoint} fails too: {one_line(str(exc))}"
-    if at_mirror.index is None and at_mirror.platform is not None:
-        served = f"serves only {at_mirror.platform.describe()} for this tag"
-    else:
-        served = f"offers {', '.join(at_mirror.offered()) or 'no entries'} for this tag"
+        return f"{served}; upstream {primary.endpoint} cannot be asked: {one_line(str(exc))}"
     if upstream.selected is not None and not upstream.problem and upstream.platform is not None:
-        has = f"upstream has {upstream.platform.describe()}"
-    else:
-        has = f"upstream {primary.endpoint} has none either"
-    return f"mirror {hop.endpoint} {served}; {has}"
+        return f"{served}; upstream has {upstream.platform.describe()}"
+    return f"{served}; upstream {primary.endpoint} has none for this host either"
