@@ -194,3 +194,73 @@ def test_k3s_endpoints_and_rewrite(tmp_path: Path) -> None:
 def test_unrecognised(tmp_path: Path) -> None:
     with pytest.raises(InvalidRegistryConfig, match="not a registry configuration"):
         load_registry_config(write(tmp_path / "x.json", '{"log-driver": "json-file"}'))
+
+
+@pytest.mark.parametrize(
+    ("files", "rules", "reference", "message"),
+    [
+        (
+            {"certs.d/docker.io/hosts.toml": '[host."https://m"]\n  capabilities = ["fetch"]\n'},
+            "containerd",
+            "alpine",
+            r"certs.d/docker.io/hosts.toml:2:3: as containerd hosts.toml: .*unknown capability 'fetch'",
+        ),
+        (
+            {"daemon.json": '{"registry-mirrors": ["mirror.example"]}'},
+            "docker",
+            "alpine",
+            r"daemon.json:1:23: .*has no scheme",
+        ),
+        (
+            {
+                "registries.conf": 'unqualified-search-registries = ["a.io", "b.io"]\nshort-name-mode = "enforcing"\n'
+            },
+            "podman",
+            "app",
+            r"registries.conf:2:1: .*short name 'app' is ambiguous under short-name-mode enforcing",
+        ),
+        (
+            {"registries.conf": '[[registry]]\nlocation = "bad.example"\nblocked = true\n'},
+            "podman",
+            "bad.example/app:1",
+            r"every source is blocked: bad.example/app \(.*registries.conf:2:1\)",
+        ),
+        (
+            {"registries.conf": '[[registry]]\nlocation = "x.io"\n'},
+            "containerd",
+            "x.io/app",
+            r"a registries.conf \(registries-conf\), which containerd does not read",
+        ),
+    ],
+)
+def test_cli_bad_configuration_is_one_line_exit_2(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    files: dict[str, str],
+    rules: str,
+    reference: str,
+    message: str,
+) -> None:
+    import re
+
+    from planner.cli import main
+
+    for name, text in files.items():
+        write(tmp_path / name, text)
+    config = tmp_path / next(iter(files)).split("/", 1)[0]
+    code = main(
+        [
+            "resolve",
+            reference,
+            "--platform",
+            "linux/arm64",
+            "--rules",
+            rules,
+            "--registry-config",
+            str(config),
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+    assert re.search(message, err), err
