@@ -347,3 +347,29 @@ def test_readme_example(mirrors: Mirrors, tmp_path: Path) -> None:
             continue
         want = local(want)
         assert any(line == want for line in lines), f"{want!r} not in order in:\n{done.stdout}"
+
+
+def test_plan_reads_the_mirror(
+    mirrors: Mirrors, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from planner.cli import main
+
+    config = hosts_dir(tmp_path / "certs.d", mirrors.upstream.host, mirrors.empty.host)
+    args = [
+        "plan",
+        mirrors.reference,
+        "--platform",
+        "linux/arm64",
+        "--rules",
+        "containerd@1.6.20",
+        "--registry-config",
+        str(config),
+        "--no-cache",
+        "--format",
+        "json",
+    ]
+    assert main(args) == 0
+    plan = json.loads(capsys.readouterr().out)["plans"][0]
+    assert plan["endpoint"] == mirrors.upstream.host
+    assert plan["route"]["failed"][0]["endpoint"] == mirrors.empty.host
+    assert plan["manifest"]["digest"] == mirrors.arm64.digest
