@@ -264,3 +264,26 @@ def test_cli_bad_configuration_is_one_line_exit_2(
     assert code == 2
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
     assert re.search(message, err), err
+
+
+def test_containerd_config_legacy_mirrors(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "config.toml",
+        'version = 2\n\n[plugins."io.containerd.grpc.v1.cri".registry.mirrors."docker.io"]\n'
+        '  endpoint = ["http://127.0.0.1:5001", "https://cache.example/prefix"]\n',
+    )
+    config = load_registry_config(path)
+    route = config.route("alpine:3.20")
+    assert [(h.endpoint, h.path) for h in route.hops] == [
+        ("127.0.0.1:5001", "/v2"),
+        ("cache.example:443", "/prefix"),
+        ("registry-1.docker.io:443", "/v2"),
+    ]
+    assert str(route.hops[0].origin) == f"{path}:4:3"
+    both = write(
+        tmp_path / "both.toml",
+        '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n'
+        '[plugins."io.containerd.grpc.v1.cri".registry.mirrors."docker.io"]\n  endpoint = ["https://m"]\n',
+    )
+    with pytest.raises(InvalidRegistryConfig, match=r"both.toml:2:3: .*cannot be combined"):
+        load_registry_config(both)

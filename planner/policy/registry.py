@@ -16,7 +16,13 @@ from planner.model.yamlfile import Checker, MarkedMap
 
 __all__ = ["CONFIG_FORMATS", "RegistryRules", "read_registry"]
 
-CONFIG_FORMATS = ("containerd-hosts", "registries-conf", "daemon-json", "registries-yaml")
+CONFIG_FORMATS = (
+    "containerd-hosts",
+    "containerd-config",
+    "registries-conf",
+    "daemon-json",
+    "registries-yaml",
+)
 ShortNames = Literal["docker-hub", "search"]
 Fallback = Literal["any-error", "mirror-errors"]
 

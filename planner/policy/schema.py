@@ -271,9 +271,16 @@ KEYS: tuple[Key, ...] = (
     Key(
         "registry.config",
         "enums",
-        "the formats it reads: containerd-hosts (hosts.toml directories), registries-conf"
+        "the formats it reads: containerd-hosts (hosts.toml directories), containerd-config"
+        " (config.toml: the CRI plugin's legacy registry.mirrors, or config_path), registries-conf"
         " (containers registries.conf and drop-ins), daemon-json (Docker), registries-yaml (k3s, RKE2)",
-        choices=("containerd-hosts", "registries-conf", "daemon-json", "registries-yaml"),
+        choices=(
+            "containerd-hosts",
+            "containerd-config",
+            "registries-conf",
+            "daemon-json",
+            "registries-yaml",
+        ),
         required=True,
     ),
     Key(

@@ -8,6 +8,8 @@ lists the endpoints the engine asks, in order (:class:`~.records.Route`, :class:
 format                                 recognised by                                   read by
 =====================================  ==============================================  =======================
 containerd hosts directory             a directory with ``*/hosts.toml``               :mod:`.containerd`
+containerd ``config.toml`` (CRI)       TOML with ``plugins`` (legacy                   :mod:`.containerd_config`
+                                       ``registry.mirrors``, or ``config_path``)
 containers ``registries.conf`` (v2)    TOML with ``[[registry]]``, ``aliases``,         :mod:`.containers`
                                        ``unqualified-search-registries``; or a
                                        directory with ``registries.conf[.d]``
@@ -25,6 +27,10 @@ from __future__ import annotations
 import os
 
 from planner.hosts.registries.containerd import ContainerdHosts, looks_like_hosts_dir
+from planner.hosts.registries.containerd_config import (
+    ContainerdConfig,
+    looks_like_containerd_config,
+)
 from planner.hosts.registries.containers import ContainersRegistries, looks_like_registries_conf
 from planner.hosts.registries.docker import DockerDaemon, looks_like_daemon_json
 from planner.hosts.registries.k3s import K3sRegistries, looks_like_registries_yaml
@@ -41,6 +47,7 @@ from planner.model.files import path_kind, read_capped
 from planner.model.yamlfile import YamlError, load
 
 __all__ = [
+    "ContainerdConfig",
     "ContainerdHosts",
     "ContainersRegistries",
     "DockerDaemon",
@@ -92,6 +99,8 @@ def load_registry_config(path: str | os.PathLike[str]) -> RegistryConfig:
     toml = TomlFile(path, "TOML registry configuration")
     if looks_like_registries_conf(toml.data):
         return ContainersRegistries(path)
+    if looks_like_containerd_config(toml.data):
+        return ContainerdConfig(path)
     if "server" in toml.data or "host" in toml.data:
         raise InvalidRegistryConfig(
             f"{path}: a containerd hosts.toml: give the hosts directory that holds"
