@@ -287,3 +287,29 @@ def test_containerd_config_legacy_mirrors(tmp_path: Path) -> None:
     )
     with pytest.raises(InvalidRegistryConfig, match=r"both.toml:2:3: .*cannot be combined"):
         load_registry_config(both)
+
+
+def test_cri_o_short_name_mode_by_release(tmp_path: Path) -> None:
+    """CRI-O forces short-name mode disabled up to 1.33 and defaults to enforcing from 1.34,
+    whatever registries.conf says (its rule file's registry.short_name_mode, per range)."""
+    from planner.app.route import route_for
+    from planner.hosts.profiles import HostProfile
+    from planner.model.platform import Platform
+    from planner.policy.loader import load_rules
+
+    conf = write(
+        tmp_path / "registries.conf",
+        'unqualified-search-registries = ["a.io", "b.io"]\nshort-name-mode = "permissive"\n',
+    )
+    config = load_registry_config(conf)
+
+    def host(rules: str) -> HostProfile:
+        return HostProfile(
+            "n", Platform.parse("linux/amd64"), load_rules(rules), registry_config=config
+        )
+
+    route = route_for("app:1", host("cri-o@1.33.0"))
+    assert [h.endpoint for h in route.hops] == ["a.io:443", "b.io:443"]
+    with pytest.raises(InvalidRegistryConfig, match="short name 'app' is ambiguous"):
+        route_for("app:1", host("cri-o@1.34.0"))
+    assert len(route_for("app:1", host("podman@4.3.1")).hops) == 2  # permissive, no terminal

@@ -190,6 +190,10 @@ READS: dict[str, tuple[str, Callable[[RuleSet], Any]]] = {
         "registry: {config: [containerd-hosts], source: s, short_names: search}\n",
         lambda r: r.registry.short_names,
     ),
+    "registry.short_name_mode": (
+        "registry: {config: [containerd-hosts], source: s, short_name_mode: enforcing}\n",
+        lambda r: r.registry.short_name_mode,
+    ),
     "registry.fallback": (
         "registry: {config: [containerd-hosts], source: s, fallback: mirror-errors}\n",
         lambda r: r.registry.fallback,
@@ -371,6 +375,7 @@ BASELINES = {
         for path in (
             "registry.config",
             "registry.short_names",
+            "registry.short_name_mode",
             "registry.fallback",
             "registry.source",
         )

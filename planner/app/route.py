@@ -72,7 +72,9 @@ def route_for(text: str, host: HostProfile) -> Route:
     config = host.registry_config
     assert config is not None
     check_engine(config, host.rules, host.name)
-    return config.route(text)
+    engine = host.rules.registry
+    assert engine is not None
+    return config.route(text, short_name_mode=engine.short_name_mode)
 
 
 def resolve_routed(text: str, host: HostProfile, open_source: OpenSource) -> Resolution:

@@ -25,6 +25,7 @@ CONFIG_FORMATS = (
 )
 ShortNames = Literal["docker-hub", "search"]
 Fallback = Literal["any-error", "mirror-errors"]
+ShortNameMode = Literal["config", "disabled", "enforcing"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,9 @@ class RegistryRules:
     short_names: ShortNames
     """``docker-hub``: a short name is ``docker.io/library/NAME``; ``search``: aliases, then
     ``unqualified-search-registries`` under the short-name mode."""
+    short_name_mode: ShortNameMode
+    """``config``: the configuration's ``short-name-mode``; ``disabled`` / ``enforcing``: the
+    engine's own, whatever the file says (CRI-O)."""
     fallback: Fallback
     """``any-error``: any failure at an endpoint (a 404 too) moves to the next; ``mirror-errors``:
     a mirror's failure does, the registry's own answer is final (Docker's classic store)."""
@@ -51,7 +55,7 @@ def read_registry(check: Checker, top: MarkedMap) -> RegistryRules | None:
         top["registry"],
         "registry",
         required=("config", "source"),
-        optional=("short_names", "fallback"),
+        optional=("short_names", "short_name_mode", "fallback"),
         parent=top,
         key="registry",
     )
@@ -64,6 +68,16 @@ def read_registry(check: Checker, top: MarkedMap) -> RegistryRules | None:
             ShortNames,
             check.choice(
                 node, "short_names", "registry.short_names", ("docker-hub", "search"), "docker-hub"
+            ),
+        ),
+        short_name_mode=cast(
+            ShortNameMode,
+            check.choice(
+                node,
+                "short_name_mode",
+                "registry.short_name_mode",
+                ("config", "disabled", "enforcing"),
+                "config",
             ),
         ),
         fallback=cast(

@@ -292,6 +292,15 @@ KEYS: tuple[Key, ...] = (
         default="docker-hub",
     ),
     Key(
+        "registry.short_name_mode",
+        "enum",
+        "search only: config takes the configuration's short-name-mode; disabled (every search"
+        " registry in order) and enforcing (an ambiguous short name fails) are the engine's own,"
+        " whatever the file says (CRI-O: disabled up to 1.33, enforcing from 1.34)",
+        choices=("config", "disabled", "enforcing"),
+        default="config",
+    ),
+    Key(
         "registry.fallback",
         "enum",
         "any-error: any failure at an endpoint, a 404 too, moves to the next; mirror-errors: a"

@@ -217,7 +217,7 @@ class ContainerdHosts(RegistryConfig):
                 return self.files[name]
         return None
 
-    def route(self, text: str) -> Route:
+    def route(self, text: str, *, short_name_mode: str = "config") -> Route:
         try:
             ref = Reference.parse(text)  # the CRI plugin's ParseDockerRef: docker.io/library/...
         except InvalidReference:

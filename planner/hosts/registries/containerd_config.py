@@ -106,9 +106,9 @@ class ContainerdConfig(RegistryConfig):
                 parsed.append((scheme, netloc, url_path.rstrip("/") or "/v2"))
             self.mirrors[host] = parsed
 
-    def route(self, text: str) -> Route:
+    def route(self, text: str, *, short_name_mode: str = "config") -> Route:
         if self.hosts is not None:
-            return self.hosts.route(text)
+            return self.hosts.route(text, short_name_mode=short_name_mode)
         ref = Reference.parse(text)
         entry = self.mirrors.get(ref.registry)
         key = ref.registry

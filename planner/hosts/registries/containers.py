@@ -299,8 +299,9 @@ class ContainersRegistries(RegistryConfig):
                 best = entry
         return best
 
-    def qualify(self, text: str) -> tuple[list[str], str]:
-        """The qualified names a reference stands for, and how (an alias, the search list)."""
+    def qualify(self, text: str, mode: str = "config") -> tuple[list[str], str]:
+        """The qualified names a reference stands for, and how (an alias, the search list);
+        ``mode`` the engine's own short-name mode (``config``: the file's)."""
         name, suffix = _split(text)
         if not _is_short(name):
             return [text], ""
@@ -313,17 +314,19 @@ class ContainersRegistries(RegistryConfig):
                 " unqualified-search-registries are defined"
             )
         candidates = [f"{registry}/{name}{suffix}" for registry in self.search]
-        if len(candidates) > 1 and self.mode == "enforcing":
+        mode = self.mode if mode == "config" else mode
+        if len(candidates) > 1 and mode == "enforcing":
+            where = self.mode_origin if self.mode == "enforcing" and self.mode_origin else self.path
             raise InvalidRegistryConfig(
-                f"{self.mode_origin or self.path}: as {FORMAT}: short name {name!r} is ambiguous under"
+                f"{where}: as {FORMAT}: short name {name!r} is ambiguous under"
                 f" short-name-mode enforcing ({', '.join(self.search)}); the engine refuses it"
                 " without a terminal: write the full name or add an alias"
             )
         how = f"short name {name!r} searched in {', '.join(self.search)} ({self.search_origin})"
         return candidates, how
 
-    def route(self, text: str) -> Route:
-        candidates, how = self.qualify(text)
+    def route(self, text: str, *, short_name_mode: str = "config") -> Route:
+        candidates, how = self.qualify(text, short_name_mode)
         hops: list[Hop] = []
         first: Reference | None = None
         blocked: list[str] = []

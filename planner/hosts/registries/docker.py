@@ -107,7 +107,7 @@ class DockerDaemon(RegistryConfig):
             )
         self.insecure = tuple(str(v) for v in insecure)
 
-    def route(self, text: str) -> Route:
+    def route(self, text: str, *, short_name_mode: str = "config") -> Route:
         ref = Reference.parse(text)  # docker.io/library/... for a short name
         if ref.registry != DOCKER_HUB:
             return Route(

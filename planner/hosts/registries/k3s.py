@@ -96,7 +96,7 @@ class K3sRegistries(RegistryConfig):
                     ) from None
             self.mirrors[str(registry)] = (endpoints, rewrites)
 
-    def route(self, text: str) -> Route:
+    def route(self, text: str, *, short_name_mode: str = "config") -> Route:
         ref = Reference.parse(text)
         entry = self.mirrors.get(ref.registry) or self.mirrors.get("*")
         if entry is None:

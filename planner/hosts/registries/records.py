@@ -123,9 +123,10 @@ class RegistryConfig:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def route(self, text: str) -> Route:
+    def route(self, text: str, *, short_name_mode: str = "config") -> Route:
         """The route of reference ``text`` (short names qualified as this format's engine
-        does); :class:`InvalidRegistryConfig` when the configuration refuses the pull."""
+        does; ``short_name_mode`` an engine's own mode over the file's, ``config``: the
+        file's); :class:`InvalidRegistryConfig` when the configuration refuses the pull."""
         raise NotImplementedError
 
     def __repr__(self) -> str:
