@@ -373,3 +373,51 @@ def test_plan_reads_the_mirror(
     assert plan["endpoint"] == mirrors.upstream.host
     assert plan["route"]["failed"][0]["endpoint"] == mirrors.empty.host
     assert plan["manifest"]["digest"] == mirrors.arm64.digest
+
+
+def test_upstream_both_ways(
+    mirrors: Mirrors, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--upstream: a mirror with the same copy costs upstream one HEAD; a different copy is
+    resolved there too, and said in one line."""
+    from planner.cli import main
+
+    same = tmp_path / "same"
+    copy = Registry(_dir(same)).start()
+    try:
+        for pushed in (mirrors.amd64, mirrors.arm64):  # the same index, blobs and all
+            for blob in pushed.blobs:
+                copy.push_blob(REPO, blob)
+            copy.push_manifest(REPO, pushed.digest, pushed.data, pushed.media_type)
+        copy.push_manifest(REPO, TAG, mirrors.index.data, mirrors.index.media_type)
+        config = hosts_dir(tmp_path / "certs.d", mirrors.upstream.host, copy.host)
+        mark = mirrors.upstream.mark()
+        args = [
+            "resolve",
+            mirrors.reference,
+            "--platform",
+            "linux/amd64",
+            "--rules",
+            "containerd@1.6.20",
+            "--registry-config",
+            str(config),
+            "--no-cache",
+            "--upstream",
+        ]
+        assert main([*args, "--format", "json"]) == 0
+        route = json.loads(capsys.readouterr().out)["route"]
+        assert route["upstream"]["same"] is True and route["differs"] is None
+        asked = mirrors.upstream.since(mark)
+        assert [
+            (q["method"], q["path"].split("?")[0]) for q in asked if "/manifests/" in q["path"]
+        ] == [("HEAD", f"/v2/{REPO}/manifests/{TAG}")]
+    finally:
+        copy.stop()
+    config = hosts_dir(tmp_path / "stale.d", mirrors.upstream.host, mirrors.stale.host)
+    args[args.index("--registry-config") + 1] = str(config)
+    assert main(args) == 0  # amd64 host: the stale copy runs, but it is not upstream's
+    out = capsys.readouterr().out
+    assert f"mirror {mirrors.stale.host}'s copy differs from upstream's" in out
+    assert f"upstream {mirrors.upstream.host}: {mirrors.index.digest}" in out.replace(
+        "\n         ", " "
+    )

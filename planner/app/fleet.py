@@ -312,6 +312,7 @@ def run_fleet(
     progress: Progress | None = None,
     only: Collection[tuple[str, str]] | None = None,
     missing_ok: bool = False,
+    upstream: bool = False,
 ) -> FleetReport:
     """Resolve (and plan) every image for every host.
 
@@ -324,7 +325,8 @@ def run_fleet(
     or reported, so no manifest is read for it. ``missing_ok``: an image the
     registry does not have (a tag or digest it does not know) is left out and
     listed in :attr:`FleetReport.unavailable` instead of failing the run, as a
-    pull fails for the workloads that use it and no other.
+    pull fails for the workloads that use it and no other. ``upstream``: a host whose
+    mirror answers also asks upstream (:func:`planner.app.route.resolve_routed`'s ``compare``).
     """
     images = items_argument(images, str, "images", "image SOURCE strings")
     hosts = items_argument(hosts, HostProfile, "hosts", "HostProfiles")
@@ -358,7 +360,7 @@ def run_fleet(
                 if needed is not None and (host.name, image) not in needed:
                     continue
                 if host.registry_config is not None:
-                    resolution = resolve_routed(image, host, sources.get)
+                    resolution = resolve_routed(image, host, sources.get, compare=upstream)
                     assert resolution.route is not None
                     spec_of[(host.name, image)] = resolution.route.asked
                 else:

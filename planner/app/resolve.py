@@ -27,7 +27,33 @@ from planner.sources import Source, check_registry, open_source
 if TYPE_CHECKING:
     from planner.transport.options import RegistryOptions
 
-__all__ = ["Resolution", "Routed", "check_types", "resolve", "resolve_source"]
+__all__ = ["Resolution", "Routed", "Upstream", "check_types", "resolve", "resolve_source"]
+
+
+@dataclass(frozen=True, slots=True)
+class Upstream:
+    """What the reference's own registry serves, next to a mirror's answer."""
+
+    endpoint: str
+    digest: str | None
+    """The tag's digest there (None when it could not be asked)."""
+    same: bool
+    """The mirror serves the same copy (one HEAD told)."""
+    selected: str | None = None
+    """The image the host would pull there (when the copies differ)."""
+    platform: str | None = None
+    problem: str = ""
+    """Why the host could not use upstream either, or why upstream could not be asked."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "endpoint": self.endpoint,
+            "digest": self.digest,
+            "same": self.same,
+            "selected": self.selected,
+            "platform": self.platform,
+            "problem": self.problem or None,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +74,8 @@ class Routed:
     """Endpoints the engine would ask next, were this one to fail."""
     differs: str = ""
     """One line when the endpoint's copy differs from upstream's ('' when not, or not asked)."""
+    upstream: Upstream | None = None
+    """Upstream's answer, when it was asked (the mirror's answer is a problem, or asked for)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -58,6 +86,7 @@ class Routed:
             "failed": [{"endpoint": e, "error": m} for e, m in self.failed],
             "fallbacks": list(self.fallbacks),
             "differs": self.differs or None,
+            "upstream": self.upstream.to_dict() if self.upstream is not None else None,
         }
 
 

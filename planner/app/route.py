@@ -20,7 +20,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from planner.app.resolve import Resolution, Routed, resolve_source
+from planner.app.resolve import Resolution, Routed, Upstream, resolve_source
 from planner.hosts.records import HostProfile
 from planner.hosts.registries import Hop, InvalidRegistryConfig, RegistryConfig, Route
 from planner.model.errors import RegistryError, SourceError
@@ -55,7 +55,11 @@ def check_engine(config: RegistryConfig, rules: RuleSet, host: str = "") -> None
 
 
 def resolve_host(
-    source: str, host: HostProfile, *, registry: RegistryOptions | None = None
+    source: str,
+    host: HostProfile,
+    *,
+    registry: RegistryOptions | None = None,
+    compare: bool = False,
 ) -> Resolution:
     """:func:`resolve_routed` on a registry session of its own (``registry``: how to talk
     to registries); a host without a registry configuration asks the reference's registry."""
@@ -64,7 +68,7 @@ def resolve_host(
             return resolve_source(
                 sources.get(source), host.platform, host.rules, isolation=host.isolation
             )
-        return resolve_routed(source, host, sources.get)
+        return resolve_routed(source, host, sources.get, compare=compare)
 
 
 def route_for(text: str, host: HostProfile) -> Route:
@@ -77,8 +81,13 @@ def route_for(text: str, host: HostProfile) -> Route:
     return config.route(text, short_name_mode=engine.short_name_mode)
 
 
-def resolve_routed(text: str, host: HostProfile, open_source: OpenSource) -> Resolution:
-    """Which image ``host`` pulls for ``text``, from the endpoint its configuration sends it to."""
+def resolve_routed(
+    text: str, host: HostProfile, open_source: OpenSource, *, compare: bool = False
+) -> Resolution:
+    """Which image ``host`` pulls for ``text``, from the endpoint its configuration sends it to.
+
+    ``compare``: when a mirror answers, also ask upstream (a ``HEAD``; the whole answer only
+    when the copies differ) and keep both (:attr:`Routed.upstream`)."""
     route = route_for(text, host)
     engine = host.rules.registry
     assert engine is not None
@@ -108,9 +117,13 @@ def resolve_routed(text: str, host: HostProfile, open_source: OpenSource) -> Res
                 break
             continue
         resolution = resolve_source(source, host.platform, host.rules, isolation=host.isolation)
+        upstream: Upstream | None = None
         differs = ""
-        if hop.mirror and (resolution.selected is None or resolution.problem):
-            differs = _difference(hop, resolution, route, host, open_source)
+        problem = resolution.selected is None or bool(resolution.problem)
+        if hop.mirror and (problem or compare):
+            upstream, differs = _upstream(
+                hop, resolution, route, host, open_source, explain=problem
+            )
         routed = Routed(
             config=route.config,
             origin=str(hop.origin) if hop.origin else "",
@@ -119,6 +132,7 @@ def resolve_routed(text: str, host: HostProfile, open_source: OpenSource) -> Res
             failed=tuple(failed),
             fallbacks=tuple(h.endpoint for h in hops[i + 1 :]),
             differs=differs,
+            upstream=upstream,
         )
         return dataclasses.replace(resolution, source=str(ref), endpoint=hop.endpoint, route=routed)
     tried = "; ".join(f"{endpoint}: {message}" for endpoint, message in failed)
@@ -128,26 +142,63 @@ def resolve_routed(text: str, host: HostProfile, open_source: OpenSource) -> Res
     raise SourceError(message)
 
 
-def _difference(
-    hop: Hop, at_mirror: Resolution, route: Route, host: HostProfile, open_source: OpenSource
-) -> str:
-    """One line: what the mirror serves for this reference, and what upstream has for the host."""
+def _upstream(
+    hop: Hop,
+    at_mirror: Resolution,
+    route: Route,
+    host: HostProfile,
+    open_source: OpenSource,
+    *,
+    explain: bool,
+) -> tuple[Upstream | None, str]:
+    """Upstream's answer next to the mirror's, and the one line when the copies differ.
+
+    One ``HEAD`` tells that upstream serves the same copy (nothing more is read); only a
+    different copy is resolved there. ``explain``: the mirror's answer is a problem, and
+    the line says what the mirror serves and what upstream has for this host.
+    """
+    primary = next((h for h in reversed(route.hops) if not h.mirror), None)
+    if primary is None:
+        return None, ""
     if at_mirror.index is None and at_mirror.platform is not None:
         served = f"mirror {hop.endpoint} serves only {at_mirror.platform.describe()} for this tag"
     else:
         served = f"mirror {hop.endpoint} offers {', '.join(at_mirror.offered()) or 'no entries'}"
-    primary = next((h for h in reversed(route.hops) if not h.mirror), None)
-    if primary is None:
-        return ""
+    mirror_digest = _top_digest(at_mirror)
     try:
-        upstream = resolve_source(
-            open_source(str(primary.reference(route.reference))),
-            host.platform,
-            host.rules,
-            isolation=host.isolation,
-        )
+        source = open_source(str(primary.reference(route.reference)))
+        digest = source.head_top()
+        if digest is not None and digest == mirror_digest:
+            same = Upstream(primary.endpoint, digest, same=True)
+            return same, (
+                f"{served}; upstream {primary.endpoint} serves the same copy" if explain else ""
+            )
+        theirs = resolve_source(source, host.platform, host.rules, isolation=host.isolation)
     except SourceError as exc:
-        return f"{served}; upstream {primary.endpoint} cannot be asked: {one_line(str(exc))}"
-    if upstream.selected is not None and not upstream.problem and upstream.platform is not None:
-        return f"{served}; upstream has {upstream.platform.describe()}"
-    return f"{served}; upstream {primary.endpoint} has none for this host either"
+        said = one_line(str(exc))
+        line = f"{served}; upstream {primary.endpoint} cannot be asked: {said}"
+        return Upstream(primary.endpoint, None, same=False, problem=said), line if explain else ""
+    top = _top_digest(theirs)
+    answer = Upstream(
+        primary.endpoint,
+        top,
+        same=top == mirror_digest,
+        selected=theirs.selected.digest if theirs.selected is not None else None,
+        platform=theirs.platform.describe() if theirs.platform is not None else None,
+        problem=theirs.problem,
+    )
+    if answer.same:
+        line = f"{served}; upstream {primary.endpoint} serves the same copy" if explain else ""
+    elif not explain:
+        line = f"mirror {hop.endpoint}'s copy differs from upstream's ({mirror_digest} vs {top})"
+    elif theirs.selected is not None and not theirs.problem and theirs.platform is not None:
+        line = f"{served}; upstream has {theirs.platform.describe()}"
+    else:
+        line = f"{served}; upstream {primary.endpoint} has none for this host either"
+    return answer, line
+
+
+def _top_digest(resolution: Resolution) -> str | None:
+    """The digest the tag points to there: the index, or the single image."""
+    top = resolution.index or resolution.selected
+    return top.digest if top is not None else None

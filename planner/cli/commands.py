@@ -45,6 +45,7 @@ def _run_fleet(
             locations=getattr(args, "locations", False),
             bandwidth=options.bandwidth(args),
             progress=progress,
+            upstream=getattr(args, "upstream", False),
         )
     finally:
         progress.clear()
@@ -76,7 +77,12 @@ def run_resolve(args: argparse.Namespace) -> int:
     if routed is not None:
         from planner.app.route import resolve_host
 
-        result = resolve_host(args.source, routed, registry=options.registry_for(args, args.source))
+        result = resolve_host(
+            args.source,
+            routed,
+            registry=options.registry_for(args, args.source),
+            compare=args.upstream,
+        )
     else:
         result = resolve(
             args.source,

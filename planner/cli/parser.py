@@ -145,6 +145,12 @@ def _host_arguments(parser: argparse.ArgumentParser) -> None:
         " (a host profile's registry_config, for all hosts)",
     )
     group.add_argument(
+        "--upstream",
+        action="store_true",
+        help="when a host's mirror answers, also ask upstream (one HEAD; the whole answer only"
+        " when the copies differ) and show both",
+    )
+    group.add_argument(
         "--host", action="append", default=[], metavar="NAME", help="only this host (repeatable)"
     )
     group.add_argument(

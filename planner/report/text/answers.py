@@ -137,6 +137,16 @@ def _route_lines(result: Resolution, width: int) -> list[str]:
         lines += _field("skipped", f"{safe(endpoint)}: {safe(message)}", width)
     if route.fallbacks:
         lines += _field("fallback", ", ".join(safe(e) for e in route.fallbacks), width)
+    up = route.upstream
+    if up is not None:
+        if up.same:
+            told = f"{safe(up.endpoint)}: the same copy ({up.digest})"
+        elif up.digest is None:
+            told = f"{safe(up.endpoint)}: {safe(up.problem)}"
+        else:
+            pick = f"; pick {up.selected} ({safe(up.platform or '')})" if up.selected else ""
+            told = f"{safe(up.endpoint)}: {up.digest}{pick}"
+        lines += _field("upstream", told, width)
     return lines
 
 
