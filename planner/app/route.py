@@ -23,10 +23,11 @@ from typing import TYPE_CHECKING
 from planner.app.resolve import Resolution, Routed, Upstream, resolve_source
 from planner.hosts.records import HostProfile
 from planner.hosts.registries import Hop, InvalidRegistryConfig, RegistryConfig, Route
+from planner.model.arguments import check_argument
 from planner.model.errors import RegistryError, SourceError
 from planner.model.text import one_line
 from planner.policy.ruleset import RuleSet
-from planner.sources import Source
+from planner.sources import Source, check_registry
 from planner.sources.sourceset import SourceSet
 
 if TYPE_CHECKING:
@@ -63,6 +64,10 @@ def resolve_host(
 ) -> Resolution:
     """:func:`resolve_routed` on a registry session of its own (``registry``: how to talk
     to registries); a host without a registry configuration asks the reference's registry."""
+    check_argument(source, str, "source", "a SOURCE string")
+    check_argument(host, HostProfile, "host", "a HostProfile")
+    check_registry(registry)
+    check_argument(compare, bool, "compare", "True or False")
     with SourceSet(registry) as sources:
         if host.registry_config is None:
             return resolve_source(
