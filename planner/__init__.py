@@ -61,11 +61,18 @@ from planner.select.verdicts import Code, Notice, NoticeCode, Verdict
 if _typing.TYPE_CHECKING:
     from planner.app.fleet import FleetReport, PairResult, run_fleet
     from planner.app.plan import Plan, PlannedBlob, Totals, plan
-    from planner.app.resolve import Resolution, resolve
+    from planner.app.resolve import Resolution, Routed, resolve
+    from planner.app.route import resolve_host
     from planner.hosts.inventory import load_inventory
     from planner.hosts.local import LocalHost, Machine, read_machine
     from planner.hosts.profiles import load_hosts
     from planner.hosts.records import HostProfile, InvalidInventory, InvalidProfile, Taint
+    from planner.hosts.registries import (
+        InvalidRegistryConfig,
+        RegistryConfig,
+        Route,
+        load_registry_config,
+    )
     from planner.policy.loader import available_rule_sets, load_rules
     from planner.report.formats import FORMATS, RenderOptions, render
     from planner.sources import Source, open_source
@@ -83,7 +90,14 @@ _LAZY = {
     "planner.workloads.files": ("Manifests", "read_manifests"),
     "planner.app.plan": ("Plan", "PlannedBlob", "Totals", "plan"),
     "planner.hosts.profiles": ("load_hosts",),
-    "planner.app.resolve": ("Resolution", "resolve"),
+    "planner.app.resolve": ("Resolution", "Routed", "resolve"),
+    "planner.app.route": ("resolve_host",),
+    "planner.hosts.registries": (
+        "InvalidRegistryConfig",
+        "RegistryConfig",
+        "Route",
+        "load_registry_config",
+    ),
     "planner.workloads.check": ("WorkloadReport", "WorkloadResult", "check_workloads"),
     "planner.workloads.model": ("Workload", "WorkloadError"),
     "planner.policy.loader": ("available_rule_sets", "load_rules"),
@@ -131,6 +145,7 @@ __all__ = [
     "InvalidPlatform",
     "InvalidProfile",
     "InvalidReference",
+    "InvalidRegistryConfig",
     "InvalidRules",
     "InvalidSource",
     "LocalHost",
@@ -147,10 +162,13 @@ __all__ = [
     "Platform",
     "RateLimited",
     "Reference",
+    "RegistryConfig",
     "RegistryError",
     "RegistryOptions",
     "RenderOptions",
     "Resolution",
+    "Route",
+    "Routed",
     "RuleSet",
     "Selection",
     "Source",
@@ -169,6 +187,7 @@ __all__ = [
     "check_workloads",
     "load_hosts",
     "load_inventory",
+    "load_registry_config",
     "load_rules",
     "open_source",
     "parse_document",
@@ -177,6 +196,7 @@ __all__ = [
     "read_manifests",
     "render",
     "resolve",
+    "resolve_host",
     "run_fleet",
     "select",
 ]

@@ -35,6 +35,8 @@ def test_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
         "index",
         "selected",
         "candidates",
+        "endpoint",
+        "route",
         "warnings",
         "stats",
     ]

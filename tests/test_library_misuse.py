@@ -55,6 +55,16 @@ MISUSE: dict[str, list[tuple[Callable[[], object], str]]] = {
         (lambda: planner.load_inventory(None), "path"),  # type: ignore[arg-type]
         (lambda: planner.load_inventory([NODES]), "path"),  # type: ignore[arg-type]
     ],
+    "load_registry_config": [
+        (lambda: planner.load_registry_config(None), "path"),  # type: ignore[arg-type]
+        (lambda: planner.load_registry_config(3), "path"),  # type: ignore[arg-type]
+    ],
+    "resolve_host": [
+        (lambda: planner.resolve_host(None, _host()), "source"),  # type: ignore[arg-type]
+        (lambda: planner.resolve_host(SEED, "linux/arm64"), "host"),  # type: ignore[arg-type]
+        (lambda: planner.resolve_host(SEED, _host(), registry="x"), "registry"),  # type: ignore[arg-type]
+        (lambda: planner.resolve_host(SEED, _host(), compare="yes"), "compare"),  # type: ignore[arg-type]
+    ],
     "load_rules": [
         (lambda: planner.load_rules(None), "name_or_path"),  # type: ignore[arg-type]
         (lambda: planner.load_rules("docker", base=3), "base"),  # type: ignore[arg-type]

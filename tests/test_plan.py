@@ -311,6 +311,8 @@ def test_formats(capsys: pytest.CaptureFixture[str]) -> None:
         "blobs",
         "totals",
         "hosts",
+        "endpoint",
+        "route",
         "warnings",
         "stats",
         "estimate",

@@ -203,6 +203,7 @@ def test_cli_against_registry(
         "bytes_received": registry_content.indexes["multi:oci"].size,
         "cache_hits": 0,
         "retries": 0,
+        "by_endpoint": {registry_content.registry.host: 1},
     }
     assert "pull-planner: stats: 1 request (1 manifest GET); 1 against pull limits" in err
     assert (

@@ -188,6 +188,27 @@ READS: dict[str, tuple[str, Callable[[RuleSet], Any]]] = {
         lambda r: r.windows.entry_os,
     ),
     "local": (_local(), lambda r: r.local),
+    "registry": ("registry: {config: [containerd-hosts], source: s}\n", lambda r: r.registry),
+    "registry.config": (
+        "registry: {config: [daemon-json], source: s}\n",
+        lambda r: r.registry.config,
+    ),
+    "registry.short_names": (
+        "registry: {config: [containerd-hosts], source: s, short_names: search}\n",
+        lambda r: r.registry.short_names,
+    ),
+    "registry.short_name_mode": (
+        "registry: {config: [containerd-hosts], source: s, short_name_mode: enforcing}\n",
+        lambda r: r.registry.short_name_mode,
+    ),
+    "registry.fallback": (
+        "registry: {config: [containerd-hosts], source: s, fallback: mirror-errors}\n",
+        lambda r: r.registry.fallback,
+    ),
+    "registry.source": (
+        "registry: {config: [containerd-hosts], source: t}\n",
+        lambda r: r.registry.source,
+    ),
     "local.engine": (_local().replace("engine: e", "engine: f"), lambda r: r.local.base.engine),
     "local.strategy": (_local(strategy="containers-image"), lambda r: r.local.base.strategy),
     "local.platform": (
@@ -365,6 +386,16 @@ BASELINES = {
     ),
     "windows": "",
     "windows.process_isolation": "",
+    **{
+        path: "registry: {config: [containerd-hosts], source: s}\n"
+        for path in (
+            "registry.config",
+            "registry.short_names",
+            "registry.short_name_mode",
+            "registry.fallback",
+            "registry.source",
+        )
+    },
     # for local.* the baseline is a local block with that key at another value
     **{
         path: _local()

@@ -83,7 +83,10 @@ class PairResult:
             "selected": selected,
             "problem": self.problem or None,
             "warnings": list(self.warnings),
+            "endpoint": r.endpoint or None,
         }
+        if r.route is not None:
+            out["route"] = r.route.to_dict()
         if self.plan is not None:
             out["totals"] = self.plan.totals.to_dict()
         return out
@@ -249,18 +252,20 @@ def run_fleet(
     progress: Progress | None = None,
     only: Collection[tuple[str, str]] | None = None,
     missing_ok: bool = False,
+    upstream: bool = False,
 ) -> FleetReport:
     """Resolve (and plan) every image for every host.
 
-    Hosts that give the same answers (same platform, rule set, isolation and
-    ``have``: a node pool, one :class:`PullHost`) are resolved and planned once
+    Hosts that give the same answers (same platform, rule set, isolation, ``have``
+    and registry configuration: a node pool, one :class:`PullHost`) are resolved and planned once
     (:func:`run_pulls`). ``allow`` lists (host, image) pairs that may fail;
     ``present`` blob digests every host has (besides its profile's ``have``);
     ``locations`` and ``bandwidth`` as for :func:`planner.plan`. ``only``: just
     these (host name, image) pairs: no other pair is resolved, planned or
     reported, so no manifest is read for it. ``missing_ok``: an image the
     registry does not have (a tag or digest it does not know) is left out and
-    listed in :attr:`FleetReport.unavailable` instead of failing the run.
+    listed in :attr:`FleetReport.unavailable` instead of failing the run. ``upstream``: a
+    host whose mirror answers also asks upstream (:func:`planner.app.route.resolve_routed`).
     """
     images = items_argument(images, str, "images", "image SOURCE strings")
     hosts = items_argument(hosts, HostProfile, "hosts", "HostProfiles")
@@ -284,6 +289,7 @@ def run_fleet(
         bandwidth=bandwidth,
         progress=progress,
         missing_ok=missing_ok,
+        upstream=upstream,
     )
     position = {view: i for i, view in enumerate(views)}
     answers: list[dict[str, Pull]] = [{} for _ in views]

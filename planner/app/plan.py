@@ -179,6 +179,8 @@ class Plan:
             "blobs": [b.to_dict() for b in self.blobs],
             "totals": self.totals.to_dict(),
             "hosts": [{"host": h, "serves": what} for h, what in self.hosts],
+            "endpoint": r.endpoint or None,
+            "route": r.route.to_dict() if r.route is not None else None,
             "warnings": list(self.warnings),
             "stats": self.stats.to_dict(),
         }

@@ -1,8 +1,8 @@
 """Pulls: images resolved and planned for pull hosts, each (image, pull host) pair once.
 
 A :class:`PullHost` is what a host's answer for an image depends on (the
-platform it pulls for, its rule set, isolation and ``have``); hosts with equal
-ones (a node pool) get the same answers, so :func:`run_pulls` resolves and plans
+platform it pulls for, its rule set, isolation, ``have`` and registry
+configuration); hosts with equal ones (a node pool) get the same answers, so :func:`run_pulls` resolves and plans
 each image once per distinct pull host. Fleets (:func:`planner.app.fleet.run_fleet`)
 and workload checks (:func:`planner.workloads.check.check_workloads`) are built on it.
 
@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING, Literal
 
 from planner.app.plan import Plan, build_plan, present_from
 from planner.app.resolve import Resolution, resolve_source
+from planner.app.route import resolve_routed
 from planner.hosts.profiles import HostProfile
+from planner.hosts.registries import RegistryConfig
 from planner.model.platform import Platform
 from planner.model.stats import Stats
 from planner.policy.ruleset import RuleSet
@@ -50,7 +52,8 @@ answer is worked out (``resolving``)."""
 @dataclass(frozen=True)
 class PullHost:
     """What a host's answer for an image depends on: the platform it pulls for, its
-    rule set, its isolation and what it already has (``have``).
+    rule set, its isolation, what it already has (``have``) and where its registry
+    configuration sends it (``registry_config``, compared by identity: one file read).
 
     Hosts with equal ones (a node pool) get the same answers (:func:`planner.app.fleet.pools_of`);
     a Compose ``platform:`` pulls another platform under the node's rule set,
@@ -62,11 +65,21 @@ class PullHost:
     rules: RuleSet
     isolation: Isolation | None = None
     have: tuple[str, ...] = ()
+    registry_config: RegistryConfig | None = None
+    name: str = field(default="", compare=False)
+    """The first host it stands for, for messages (not part of what decides the answers)."""
 
     @classmethod
     def of(cls, host: HostProfile, platform: Platform | None = None) -> PullHost:
         """The host's own, or its own pulling ``platform`` instead of its platform."""
-        return cls(platform or host.platform, host.rules, host.isolation, host.have)
+        return cls(
+            platform or host.platform,
+            host.rules,
+            host.isolation,
+            host.have,
+            host.registry_config,
+            host.name,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +205,7 @@ def run_pulls(
     bandwidth: float | None = None,
     progress: Progress | None = None,
     missing_ok: bool = False,
+    upstream: bool = False,
 ) -> Pulls:
     """Resolve (and plan) every image for every pull host, each (image, host) pair once.
 
@@ -202,28 +216,44 @@ def run_pulls(
     :attr:`Pulls.unavailable` instead of failing the run. Each image's top document is read once,
     each distinct chosen manifest once, concurrently on one session; a plan is
     shared by the pulls that choose its manifest with the same blobs present
-    (:class:`_SharedPlans`).
+    (:class:`_SharedPlans`). A host with a registry configuration asks the endpoints
+    its engine would ask (:func:`planner.app.route.resolve_routed`; ``upstream``: a mirror's
+    answer is compared with upstream's); an endpoint is asked only when some host would.
     """
     report = progress or (lambda stage, done, total: None)
     hosts = list(dict.fromkeys(hosts))
     sources = SourceSet(registry)
     try:
+        # a host with a registry configuration asks where its route sends it, the others
+        # the reference's registry: upstream is read only when some host would ask it
+        direct = [h for h in hosts if h.registry_config is None]
+        asked_upstream = [
+            image for image in images if any(only is None or (image, h) in only for h in direct)
+        ]
         unavailable = sources.tops(
-            images,
+            asked_upstream,
             missing_ok=missing_ok,
             counter=lambda done, total: report("reading indexes", done, total),
         )
         images = [image for image in images if image not in unavailable]
         resolutions: dict[tuple[str, PullHost], Resolution] = {}
+        spec_of: dict[tuple[str, PullHost], str] = {}
+        """The SOURCE each pull's documents are read from (a mirror's, for a routed host)."""
         total = len(images) * len(hosts) if only is None else len(only)
         for image in images:
-            source = sources.get(image)
             for host in hosts:
                 if only is not None and (image, host) not in only:
                     continue
-                resolutions[(image, host)] = resolve_source(
-                    source, host.platform, host.rules, isolation=host.isolation
-                )
+                if host.registry_config is not None:
+                    resolution = resolve_routed(image, host, sources.get, compare=upstream)
+                    assert resolution.route is not None
+                    spec_of[(image, host)] = resolution.route.asked
+                else:
+                    resolution = resolve_source(
+                        sources.get(image), host.platform, host.rules, isolation=host.isolation
+                    )
+                    spec_of[(image, host)] = image
+                resolutions[(image, host)] = resolution
                 report("resolving", len(resolutions), total)
 
         have: dict[PullHost, set[str]] = {h: set(present or ()) for h in hosts}
@@ -241,8 +271,8 @@ def run_pulls(
                 for spec in h.have
             }
             wanted = [
-                (sources.get(image), r.selected)
-                for (image, _), r in resolutions.items()
+                (sources.get(spec_of[key]), r.selected)
+                for key, r in resolutions.items()
                 if r.selected is not None and r.index is not None
             ] + [
                 (sources.get(spec), r.selected)
@@ -261,9 +291,9 @@ def run_pulls(
         for host in hosts:
             present_here = frozenset(have[host])
             for image in images:
-                resolution = resolutions.get((image, host))
-                if resolution is None:
+                if (image, host) not in resolutions:
                     continue
+                resolution = resolutions[(image, host)]
                 plan = None
                 problem = resolution.problem
                 status: Status = "ok"
@@ -273,7 +303,8 @@ def run_pulls(
                     if problem:
                         status = "will-not-run"
                     if plans:
-                        plan = shared.plan(image, resolution, present_here, extra[host])
+                        spec = spec_of[(image, host)]
+                        plan = shared.plan(spec, resolution, present_here, extra[host])
                 pulls[(image, host)] = Pull(image, host, status, resolution, plan, problem)
         return Pulls(tuple(images), pulls, sources.stats, unavailable, plans)
     finally:

@@ -27,7 +27,67 @@ from planner.sources import Source, check_registry, open_source
 if TYPE_CHECKING:
     from planner.transport.options import RegistryOptions
 
-__all__ = ["Resolution", "check_types", "resolve", "resolve_source"]
+__all__ = ["Resolution", "Routed", "Upstream", "check_types", "resolve", "resolve_source"]
+
+
+@dataclass(frozen=True, slots=True)
+class Upstream:
+    """What the reference's own registry serves, next to a mirror's answer."""
+
+    endpoint: str
+    digest: str | None
+    """The tag's digest there (None when it could not be asked)."""
+    same: bool
+    """The mirror serves the same copy (one HEAD told)."""
+    selected: str | None = None
+    """The image the host would pull there (when the copies differ)."""
+    platform: str | None = None
+    problem: str = ""
+    """Why the host could not use upstream either, or why upstream could not be asked."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "endpoint": self.endpoint,
+            "digest": self.digest,
+            "same": self.same,
+            "selected": self.selected,
+            "platform": self.platform,
+            "problem": self.problem or None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Routed:
+    """How a host's registry configuration sent it to its endpoint."""
+
+    config: str
+    """The configuration file or directory."""
+    origin: str
+    """``file:line:column`` of the setting that named the endpoint ('' for the built-in upstream)."""
+    asked: str
+    """The reference asked there (a mirror may rewrite the name)."""
+    note: str = ""
+    """How a short name was qualified."""
+    failed: tuple[tuple[str, str], ...] = ()
+    """Endpoints asked before, in order, and what each said."""
+    fallbacks: tuple[str, ...] = ()
+    """Endpoints the engine would ask next, were this one to fail."""
+    differs: str = ""
+    """One line when the endpoint's copy differs from upstream's ('' when not, or not asked)."""
+    upstream: Upstream | None = None
+    """Upstream's answer, when it was asked (the mirror's answer is a problem, or asked for)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "config": self.config,
+            "from": self.origin or None,
+            "asked": self.asked,
+            "note": self.note or None,
+            "failed": [{"endpoint": e, "error": m} for e, m in self.failed],
+            "fallbacks": list(self.fallbacks),
+            "differs": self.differs or None,
+            "upstream": self.upstream.to_dict() if self.upstream is not None else None,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +110,11 @@ class Resolution:
     """Whether the selected image runs on the host: ``Code.RUNS``, or why not."""
     stats: Stats = field(default_factory=Stats)
     """Registry requests, bytes and cache hits spent on this answer."""
+    endpoint: str = ""
+    """``HOST:PORT`` the host asks: the reference's registry, or where its registry
+    configuration sends it; '' for a file or a layout."""
+    route: Routed | None = None
+    """How the host's registry configuration chose the endpoint; None without one."""
 
     @property
     def ok(self) -> bool:
@@ -62,6 +127,12 @@ class Resolution:
     @property
     def problem(self) -> str:
         """Why the host cannot use this source ('' when it pulls an image that runs)."""
+        if (
+            self.route is not None
+            and self.route.differs
+            and (self.selected is None or explain.problem(self.runs))
+        ):
+            return self.route.differs
         if self.selected is None:
             return explain.no_compatible(self.rules.name, self.offered())
         return explain.problem(self.runs)
@@ -104,6 +175,8 @@ class Resolution:
                 if self.selection is not None
                 else [c.to_dict(1, seen) for c in self.candidates]  # a single image: pulled
             ),
+            "endpoint": self.endpoint or None,
+            "route": self.route.to_dict() if self.route is not None else None,
             "warnings": list(self.warnings),
             "stats": self.stats.to_dict(),
         }
@@ -178,6 +251,7 @@ def resolve_source(
             selection=selection,
             runs=run_verdict(selection.platform, host, rules, isolation=isolation),
             stats=source.stats,
+            endpoint=source.endpoint,
         )
     return _resolve_single(source, document, descriptor, host, rules, isolation)
 
@@ -222,4 +296,5 @@ def _resolve_single(
         notices=tuple(notices),
         runs=run_verdict(platform, host, rules, isolation=isolation, single=inner),
         stats=source.stats,
+        endpoint=source.endpoint,
     )

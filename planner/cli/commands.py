@@ -46,6 +46,7 @@ def _run_fleet(
             locations=getattr(args, "locations", False),
             bandwidth=options.bandwidth(args),
             progress=progress,
+            upstream=getattr(args, "upstream", False),
         )
     finally:
         progress.clear()
@@ -73,13 +74,24 @@ def run_resolve(args: argparse.Namespace) -> int:
     hosts = options.fleet_hosts(args)
     if hosts is not None:
         return _resolve_fleet(args, hosts)
-    rules = options.rules_option(args)
-    result = resolve(
-        args.source,
-        options.single_host(args, rules),
-        rules,
-        registry=options.registry_for(args, args.source),
-    )
+    routed = options.routed_host(args)
+    if routed is not None:
+        from planner.app.route import resolve_host
+
+        result = resolve_host(
+            args.source,
+            routed,
+            registry=options.registry_for(args, args.source),
+            compare=args.upstream,
+        )
+    else:
+        rules = options.rules_option(args)
+        result = resolve(
+            args.source,
+            options.single_host(args, rules),
+            rules,
+            registry=options.registry_for(args, args.source),
+        )
     if args.quiet:
         write(f"{result.selected.digest}\n" if result.selected is not None else "")
     elif args.format == "text":
@@ -141,6 +153,9 @@ def run_plan(args: argparse.Namespace) -> int:
     hosts = options.fleet_hosts(args)
     if hosts is not None:
         return _plan_fleet(args, hosts)
+    routed = options.routed_host(args)
+    if routed is not None:
+        return _plan_fleet(args, [routed])
     rules = options.rules_option(args)
     result = plan(
         args.source,

@@ -32,6 +32,7 @@ from planner.select.host import read_platform
 if TYPE_CHECKING:
     from planner.hosts.local import LocalHost
     from planner.hosts.profiles import HostProfile
+    from planner.hosts.registries import RegistryConfig
     from planner.report.formats import RenderOptions
     from planner.transport.options import RegistryOptions
 
@@ -45,10 +46,12 @@ __all__ = [
     "login_registry",
     "page_inputs",
     "present_digests",
+    "registry_config",
     "registry_for",
     "registry_options",
     "render_options",
     "report_files",
+    "routed_host",
     "rules_option",
     "select_hosts",
     "single_host",
@@ -213,7 +216,31 @@ def fleet_hosts(args: argparse.Namespace) -> list[HostProfile] | None:
     have = tuple(getattr(args, "have", ()))
     if have:
         hosts = [dataclasses.replace(h, have=h.have + have) for h in hosts]
+    config = registry_config(args)
+    if config is not None:
+        hosts = [dataclasses.replace(h, registry_config=config) for h in hosts]
     return hosts
+
+
+def registry_config(args: argparse.Namespace) -> RegistryConfig | None:
+    """``--registry-config``: the configuration every host of the run pulls by."""
+    path = getattr(args, "registry_config", None)
+    if not path:
+        return None
+    from planner.hosts.registries import load_registry_config
+
+    return load_registry_config(Path(path))
+
+
+def routed_host(args: argparse.Namespace) -> HostProfile | None:
+    """The single host of ``--platform`` with ``--registry-config``, or None without it."""
+    config = registry_config(args)
+    if config is None:
+        return None
+    from planner.hosts.profiles import HostProfile
+
+    rules = rules_option(args)
+    return HostProfile(args.platform, single_host(args, rules), rules, registry_config=config)
 
 
 def check_hosts(args: argparse.Namespace) -> list[HostProfile]:
@@ -224,6 +251,9 @@ def check_hosts(args: argparse.Namespace) -> list[HostProfile]:
         return hosts
     from planner.hosts.profiles import HostProfile
 
+    routed = routed_host(args)
+    if routed is not None:
+        return [routed]
     rules = rules_option(args)
     return [HostProfile(args.platform, single_host(args, rules), rules)]
 

@@ -138,6 +138,19 @@ def _host_arguments(parser: argparse.ArgumentParser) -> None:
         help="a YAML host profile (see 'schema hosts')",
     )
     group.add_argument(
+        "--registry-config",
+        metavar="PATH",
+        help="where every host of the run pulls from: a containerd hosts directory"
+        " (certs.d), a registries.conf, a daemon.json or a k3s registries.yaml"
+        " (a host profile's registry_config, for all hosts)",
+    )
+    group.add_argument(
+        "--upstream",
+        action="store_true",
+        help="when a host's mirror answers, also ask upstream (one HEAD; the whole answer only"
+        " when the copies differ) and show both",
+    )
+    group.add_argument(
         "--host", action="append", default=[], metavar="NAME", help="only this host (repeatable)"
     )
     group.add_argument(

@@ -22,7 +22,10 @@ or ``os`` + ``architecture`` [+ ``variant``]; then ``os.version``, ``os.features
 profile), ``isolation`` (Windows only: ``process`` or ``hyperv``), ``have``
 (images already on the host), ``labels`` (free-form, to select hosts by) and
 ``taints`` (``key[=value]:Effect`` or ``{key, value, effect}``, kept for
-schedulers). ``defaults`` applies to every host of this file.
+schedulers) and ``registry_config`` (the host's containerd hosts directory,
+registries.conf, daemon.json or registries.yaml, relative to the profile:
+where it really pulls from). ``defaults`` applies to every host of this file;
+its ``registry_config`` also to included hosts that have none.
 
 ``include`` names other inventories (a path or a list of paths, relative to the
 profile), in any format :func:`planner.hosts.inventory.load_inventory` reads;
@@ -34,6 +37,7 @@ of the file (``pull-planner schema hosts``).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -52,9 +56,11 @@ from planner.hosts.records import (
     check_unique,
     lacks_windows_build,
 )
+from planner.hosts.registries import RegistryConfig, load_registry_config
 from planner.hosts.schema import HOSTS_SCHEMA
 from planner.model.arguments import path_argument
 from planner.model.errors import InvalidInput, InvalidPlatform
+from planner.model.files import path_kind
 from planner.model.platform import Platform
 from planner.model.yamlfile import MarkedList, MarkedMap, describe, load_file
 from planner.policy.loader import load_rules
@@ -77,6 +83,7 @@ _HOST_FIELDS = (
     "have",
     "labels",
     "taints",
+    "registry_config",
 )
 _DEFAULT_FIELDS = tuple(f for f in _HOST_FIELDS if f != "name")
 # Spellings people reach for first, mapped to the key this file uses.
@@ -95,6 +102,8 @@ _ALIASES = {
     "has": "have",
     "present": "have",
     "includes": "include",
+    "registry-config": "registry_config",
+    "registries": "registry_config",
 }
 
 
@@ -104,6 +113,7 @@ class _Reader:
     def __init__(self, path: Path, fmt: str = "") -> None:
         self.path = path
         self.check = FormatChecker(path, InvalidProfile, fmt, _ALIASES, collect=True)
+        self.configs: dict[Path, RegistryConfig] = {}
 
     def attempt(self, make: Callable[..., _T], *args: Any) -> _T | None:
         """``make(*args)``, or None when it finds a problem (noted: the file goes on being read)."""
@@ -210,6 +220,13 @@ class _Reader:
         taints = self.attempt(
             lambda: self.taints(at("taints"), "taints", where) if "taints" in merged else ()
         )
+        config = self.attempt(
+            lambda: (
+                self.registry_config(at("registry_config"), where)
+                if "registry_config" in merged
+                else None
+            )
+        )
         if len(self.check.found) > before or platform is None or rules is None:
             return None  # a problem noted, or a misspelt key left no platform (noted)
         if have is None or labels is None or taints is None:
@@ -222,7 +239,20 @@ class _Reader:
             have=have,
             labels=MappingProxyType(labels),
             taints=taints,
+            registry_config=config,
         )
+
+    def registry_config(self, node: MarkedMap, where: str) -> RegistryConfig:
+        """``registry_config``: a path relative to the profile, each read once per file."""
+        text = self.string(node, "registry_config", where)
+        path = self.path.parent / Path(text).expanduser()
+        if path not in self.configs:
+            if path_kind(path) == "missing":
+                raise self.fail(
+                    node, "registry_config", f"{where}.registry_config", f"{text!r} not found"
+                )
+            self.configs[path] = load_registry_config(path)
+        return self.configs[path]
 
     def platform(self, merged: dict[str, tuple[Any, MarkedMap]], where: str) -> Platform:
         """``platform`` (or ``os``/``architecture``/``variant``), ``os.version``, ``os.features``."""
@@ -354,12 +384,26 @@ class _Reader:
                 if key == "hosts":
                     out += self.attempt(self.own_hosts, top, defaults) or []
                 elif key == "include":
-                    out += self.attempt(self.included, top, include) or []
+                    placed = self.attempt(self.included, top, include) or []
+                    out += self.attempt(self.with_config, placed, defaults) or placed
         except InvalidProfile as exc:  # a problem that leaves nothing more to read
             self.check.note(exc)
         self.check.done()
         check_unique(out, InvalidProfile)
         return out
+
+    def with_config(self, placed: list[PlacedHost], defaults: MarkedMap) -> list[PlacedHost]:
+        """Included hosts without a registry configuration take ``defaults.registry_config``
+        (the one default that applies to them: a node pool's mirrors are the profile's)."""
+        if "registry_config" not in defaults:
+            return placed
+        config = self.registry_config(defaults, "defaults")
+        return [
+            p
+            if p.host.registry_config is not None
+            else PlacedHost(dataclasses.replace(p.host, registry_config=config), p.place)
+            for p in placed
+        ]
 
     def included(self, top: MarkedMap, include: Includes) -> list[PlacedHost]:
         """The hosts of each ``include`` entry (a path relative to this file), in order."""

@@ -19,6 +19,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
+from planner.hosts.registries.records import RegistryConfig
 from planner.model.errors import InvalidInput, InvalidRules
 from planner.model.files import path_kind
 from planner.model.platform import Platform
@@ -93,6 +94,8 @@ class HostProfile:
     have: tuple[str, ...] = ()
     labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     taints: tuple[Taint, ...] = ()
+    registry_config: RegistryConfig | None = None
+    """Where the host pulls from (mirrors, short names); None: the reference's registry."""
 
     @property
     def is_windows(self) -> bool:
@@ -112,6 +115,8 @@ class HostProfile:
             out["labels"] = dict(self.labels)
         if self.taints:
             out["taints"] = [t.to_dict() for t in self.taints]
+        if self.registry_config is not None:
+            out["registry_config"] = str(self.registry_config.path)
         return out
 
 

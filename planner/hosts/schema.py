@@ -74,6 +74,14 @@ _PLATFORM_FIELDS: dict[str, Any] = {
         "items": _TAINT,
         "description": "Kubernetes-style taints, kept for schedulers",
     },
+    "registry_config": {
+        "type": "string",
+        "minLength": 1,
+        "description": "where the host pulls from: a containerd hosts directory, a registries.conf"
+        " (with registries.conf.d), a daemon.json or a k3s registries.yaml, relative to this file;"
+        " in defaults it also applies to included hosts",
+        "examples": ["certs.d", "registries.conf", "daemon.json", "registries.yaml"],
+    },
 }
 
 HOSTS_SCHEMA: dict[str, Any] = {

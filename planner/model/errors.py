@@ -15,6 +15,7 @@
     │   │   └── InvalidInventory              a kubectl/docker/podman inventory
     │   ├── ReleaseError                      an engine release a host names (hosts.records)
     │   ├── IncludeError                      an include: of a host profile (hosts.records)
+    │   ├── InvalidRegistryConfig             a registry configuration, or a pull it refuses (hosts.registries)
     │   └── WorkloadError                     a Kubernetes or Compose workload file (workloads.model)
     ├── NoCompatibleImage                     exit 1: the index offers nothing this host runs
     └── SourceError                           exit 3: reading the source failed

@@ -98,6 +98,12 @@ class Reference:
         return DOCKER_HUB_API if self.registry == DOCKER_HUB else self.registry
 
     @property
+    def endpoint(self) -> str:
+        """``HOST:PORT`` the Distribution API is asked at (443 unless a port is written)."""
+        host = self.api_host
+        return host if host.rsplit("]", 1)[-1].count(":") == 1 else f"{host}:443"
+
+    @property
     def target(self) -> str:
         """What to put after ``/manifests/``: the digest if there is one, else the tag."""
         return self.digest or self.tag or "latest"

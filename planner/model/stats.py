@@ -47,12 +47,16 @@ class Stats:
     bytes_received: int = 0
     cache_hits: int = 0
     retries: int = 0
+    endpoints: Counter[str] = field(default_factory=Counter)
+    """Requests per ``HOST:PORT`` asked (a host's mirrors, the registries)."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def count_request(self, kind: str, status: int) -> None:
+    def count_request(self, kind: str, status: int, endpoint: str = "") -> None:
         with self._lock:
             self.requests[kind] += 1
             self.statuses[status] += 1
+            if endpoint:
+                self.endpoints[endpoint] += 1
 
     def add_bytes(self, n: int) -> None:
         with self._lock:
@@ -83,6 +87,7 @@ class Stats:
             "bytes_received": self.bytes_received,
             "cache_hits": self.cache_hits,
             "retries": self.retries,
+            "by_endpoint": dict(sorted(self.endpoints.items())),
         }
 
     def summary(self) -> str:
@@ -94,4 +99,9 @@ class Stats:
             f" {plural(self.bytes_received, 'byte')} received;"
             f" {plural(self.cache_hits, 'cache hit')}"
             + (f"; {plural(self.retries, 'retry', 'retries')}" if self.retries else "")
+            + (
+                "; by endpoint: " + ", ".join(f"{e} {n}" for e, n in sorted(self.endpoints.items()))
+                if len(self.endpoints) > 1
+                else ""
+            )
         )

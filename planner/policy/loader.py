@@ -24,6 +24,7 @@ from planner.policy.catalog import available_rule_sets, find_rules, rules_dir
 from planner.policy.detection import read_local
 from planner.policy.family import Range, merge, read_family, split_release
 from planner.policy.normalize import Normalizer
+from planner.policy.registry import read_registry
 from planner.policy.ruleset import (
     DEFAULT_RULES,
     ArchVariant,
@@ -114,6 +115,7 @@ class _Reader:
                 "windows",
                 "host",
                 "local",
+                "registry",
             ),
         )
         if top["schema"] != schema.SCHEMA_VERSION:
@@ -173,6 +175,7 @@ class _Reader:
             releases=release_range.text if release_range else "",
             range_source=release_range.source if release_range else "",
             local=read_local(self.check, top),
+            registry=read_registry(self.check, top),
         )
 
     def host(self, top: MarkedMap) -> HostRules:

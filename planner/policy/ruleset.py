@@ -18,6 +18,7 @@ from planner.model.platform import Platform
 from planner.policy.detection import Detection, LocalRules
 from planner.policy.normalize import Normalizer
 from planner.policy.numeric import numeric_vector
+from planner.policy.registry import RegistryRules
 from planner.policy.stable_abi import StableAbi
 
 __all__ = ["DEFAULT_RULES", "ArchVariant", "HostRules", "RuleSet", "TieBreak", "WindowsPolicy"]
@@ -120,6 +121,8 @@ class RuleSet:
     """The distribution build these rules are (its version suffix, ``+dfsg``); '' = upstream."""
     local: LocalRules | None = None
     """``local``: how the engine detects its own host, per release; None when not declared."""
+    registry: RegistryRules | None = None
+    """``registry``: the registry configuration the engine reads, and its fallbacks."""
 
     def __hash__(self) -> int:
         return object.__hash__(self)  # equality is identity; every memo hashes rule sets

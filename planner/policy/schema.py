@@ -297,6 +297,58 @@ KEYS: tuple[Key, ...] = (
     ),
     *LOCAL_KEYS,
     Key(
+        "registry",
+        "table",
+        "the registry configuration the engine reads (mirrors, short names) and when it moves"
+        " to the next endpoint; absent: the engine asks the reference's registry only",
+    ),
+    Key(
+        "registry.config",
+        "enums",
+        "the formats it reads: containerd-hosts (hosts.toml directories), containerd-config"
+        " (config.toml: the CRI plugin's legacy registry.mirrors, or config_path), registries-conf"
+        " (containers registries.conf and drop-ins), daemon-json (Docker), registries-yaml (k3s, RKE2)",
+        choices=(
+            "containerd-hosts",
+            "containerd-config",
+            "registries-conf",
+            "daemon-json",
+            "registries-yaml",
+        ),
+        required=True,
+    ),
+    Key(
+        "registry.short_names",
+        "enum",
+        "docker-hub: a short name is docker.io/library/NAME; search: aliases, then"
+        " unqualified-search-registries under short-name-mode",
+        choices=("docker-hub", "search"),
+        default="docker-hub",
+    ),
+    Key(
+        "registry.short_name_mode",
+        "enum",
+        "search only: config takes the configuration's short-name-mode; disabled (every search"
+        " registry in order) and enforcing (an ambiguous short name fails) are the engine's own,"
+        " whatever the file says (CRI-O: disabled up to 1.33, enforcing from 1.34)",
+        choices=("config", "disabled", "enforcing"),
+        default="config",
+    ),
+    Key(
+        "registry.fallback",
+        "enum",
+        "any-error: any failure at an endpoint, a 404 too, moves to the next; mirror-errors: a"
+        " mirror's failure does, the registry's own answer is final",
+        choices=("any-error", "mirror-errors"),
+        default="any-error",
+    ),
+    Key(
+        "registry.source",
+        "string",
+        "where this behaviour is read from (repository, file, function, release)",
+        required=True,
+    ),
+    Key(
         "normalize",
         "table",
         "how platform strings are canonicalized before comparing; absent: not at all",

@@ -44,6 +44,15 @@ def fleet_junit(report: FleetReport, options: RenderOptions | None = None) -> st
                 classname=safe(image),
                 name=f"{safe(pair.host.name)} ({safe(pair.host.platform.describe())})",
             )
+            route = pair.resolution.route
+            if pair.resolution.endpoint:
+                properties = ElementTree.SubElement(case, "properties")
+                shown = [("endpoint", pair.resolution.endpoint)]
+                if route is not None:
+                    shown += [("registry_config", route.origin or route.config)]
+                    shown += [("fallbacks", ", ".join(route.fallbacks))] if route.fallbacks else []
+                for key, value in shown:
+                    ElementTree.SubElement(properties, "property", name=key, value=safe(value))
             if pair.status in ("no-image", "will-not-run"):
                 problem = safe(pair.problem)  # control characters are not legal in XML 1.0
                 failure = ElementTree.SubElement(case, "failure", message=problem, type=pair.status)

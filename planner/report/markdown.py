@@ -103,9 +103,16 @@ def fleet_markdown(report: FleetReport, options: RenderOptions | None = None) ->
         for pair, more in problems:
             state = "allowed" if pair.status == "allowed" else "**fails**"
             also = f" (and {plural(more, 'more host')})" if more else ""
+            route = pair.resolution.route
+            via = (
+                f" (from {md_code(pair.resolution.endpoint)},"
+                f" {md_code(route.origin or route.config)})"
+                if route is not None
+                else ""
+            )
             lines.append(
                 f"- {md_code(pair.host.name)}{also} x {md_code(pair.image)} {state}:"
-                f" {md_text(pair.problem)}"
+                f" {md_text(pair.problem)}{via}"
             )
     lines += ["", "### Download sizes", ""]
     lines += [f"- {md_text(line)}" for line in fleet_footer(report)]

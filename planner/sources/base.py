@@ -48,6 +48,16 @@ class Source(abc.ABC):
     def read_top(self) -> tuple[Index | ImageManifest, Descriptor]:
         """The document SOURCE names, and a descriptor of it."""
 
+    def head_top(self) -> str | None:
+        """The top document's digest by the cheapest request the source has (a registry:
+        one ``HEAD``); None when it cannot say without reading the document."""
+        return None
+
+    @property
+    def endpoint(self) -> str:
+        """``HOST:PORT`` a registry source asks; '' for files and layouts."""
+        return ""
+
     @property
     def can_read_children(self) -> bool:
         """Whether documents referenced by digest can be read from this source."""

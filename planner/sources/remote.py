@@ -93,6 +93,10 @@ class RegistrySource(Source):
     def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         return self.session.run(coroutine)
 
+    @property
+    def endpoint(self) -> str:
+        return self.reference.endpoint
+
     def close(self) -> None:
         if self._owns_session:
             self.session.close()
@@ -150,6 +154,14 @@ class RegistrySource(Source):
             )
         self.session.documents[document.digest] = document
         return document
+
+    def head_top(self) -> str | None:
+        """The digest the reference points to, by one ``HEAD`` (None when the registry does
+        not say): enough to tell that two endpoints serve the same copy."""
+        if self._top is not None:
+            return self._top[1].digest
+        digest, _, _ = self._run(self.client.head_manifest(self.reference))
+        return digest
 
     def read_top(self) -> tuple[Index | ImageManifest, Descriptor]:
         """The top document; once read, without running the event loop again."""

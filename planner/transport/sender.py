@@ -159,7 +159,10 @@ class Sender:
         kind = request.extensions.get(KIND_EXTENSION) or request_kind(
             request.method, request.url.path
         )
-        self.stats.count_request(kind, response.status_code)
+        url = request.url
+        port = url.port or (443 if url.scheme == "https" else 80)
+        host = f"[{url.host}]" if ":" in url.host else url.host
+        self.stats.count_request(kind, response.status_code, f"{host}:{port}")
         if self.options.log is not None:
             url = request.url.copy_with(query=None, fragment=None)
             self.options.log(

@@ -159,6 +159,7 @@ class NodeResult:
             "status": self.status,
             "problems": [p.to_dict() for p in self.problems],
             "download_bytes": self.download_bytes,
+            "endpoints": {p.image: p.resolution.endpoint or None for p in self.pulls},
         }
 
 

@@ -262,7 +262,8 @@ SCRIPT = """
     (data.details[+td.dataset.d] || []).forEach(function (s) {
       panel.append(brief("h4", s.title));
       var dl = el("dl");
-      pairs(dl, [["status", s.status], ["problem", s.problem], ["pick", s.selected, "hash"],
+      pairs(dl, [["status", s.status], ["problem", s.problem], ["from", s.endpoint],
+        ["sent by", s.via], ["pick", s.selected, "hash"],
         ["platform", s.platform], ["rules", s.rules],
         ["download", s.download === null ? null : human(s.download) + " (" + s.download +
           " bytes)"], ["image size", s.total === null ? null : human(s.total)],

@@ -93,6 +93,8 @@ def pair_section(pair: PairResult | Pull) -> Section:
         blobs=tuple(blobs),
         download_bytes=plan.totals.download_bytes if plan is not None else None,
         total_bytes=plan.totals.bytes if plan is not None else None,
+        endpoint=safe(r.endpoint) if r.endpoint else None,
+        via=safe(r.route.origin or r.route.config) if r.route is not None else None,
     )
 
 

@@ -93,12 +93,18 @@ class Section:
     download_bytes: int | None = None
     total_bytes: int | None = None
     """Every distinct blob, present ones included; None without a plan."""
+    endpoint: str | None = None
+    """``HOST:PORT`` the host asks for this image."""
+    via: str | None = None
+    """The registry configuration line that sent it there (None: the reference's registry)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
             "title": self.title,
             "status": self.status,
             "problem": self.problem,
+            "endpoint": self.endpoint,
+            "via": self.via,
             "selected": self.selected,
             "platform": self.platform,
             "rules": self.rules,

@@ -67,6 +67,7 @@ def resolution_text(result: Resolution, width: int = 80, style: Style | None = N
     """A short report: what was resolved, a table of entries (every verdict), the choice."""
     paint = style or Style(None)
     lines = _field("source", safe(result.source), width)
+    lines += _route_lines(result, width)
     if result.index is not None:
         count = len(result.candidates)
         lines += _field(
@@ -121,7 +122,38 @@ def resolution_text(result: Resolution, width: int = 80, style: Style | None = N
             ]
     else:
         lines.append(paint("fail", "selected nothing: no entry runs on this host"))
+    differs = result.route.differs if result.route is not None else ""
+    if differs and differs != result.problem:  # the WILL NOT RUN line may have said it
+        lines += [paint("fail", line) for line in textwrap.wrap(safe(differs), width)]
     return "\n".join(lines) + "\n"
+
+
+def _route_lines(result: Resolution, width: int) -> list[str]:
+    """``from``: the endpoint asked, and (with a registry configuration) what sent the host
+    there, the endpoints that failed before it and those that would follow a failure."""
+    route = result.route
+    if not result.endpoint or route is None:
+        return []
+    why = f" ({safe(route.origin)})" if route.origin else f" (upstream; {safe(route.config)})"
+    asked = f" as {safe(route.asked)}" if route.asked.split("/", 1)[0] != result.endpoint else ""
+    lines = _field("from", f"{safe(result.endpoint)}{asked}{why}", width)
+    if route.note:
+        lines += _field("name", safe(route.note), width)
+    for endpoint, message in route.failed:
+        lines += _field("skipped", f"{safe(endpoint)}: {safe(message)}", width)
+    if route.fallbacks:
+        lines += _field("fallback", ", ".join(safe(e) for e in route.fallbacks), width)
+    up = route.upstream
+    if up is not None:
+        if up.same:
+            told = f"{safe(up.endpoint)}: the same copy ({up.digest})"
+        elif up.digest is None:
+            told = f"{safe(up.endpoint)}: {safe(up.problem)}"
+        else:
+            pick = f"; pick {up.selected} ({safe(up.platform or '')})" if up.selected else ""
+            told = f"{safe(up.endpoint)}: {up.digest}{pick}"
+        lines += _field("upstream", told, width)
+    return lines
 
 
 def _family(media_type: str) -> str:
