@@ -67,21 +67,97 @@ def commands(i: dict[str, Path]) -> dict[str, list[str]]:
     for fmt in ("json", "text"):
         out[f"resolve-{fmt}"] = ["resolve", dotnet, "--platform", "linux/arm64", "--format", fmt]
         out[f"resolve-win-{fmt}"] = [
-            "resolve", dotnet, "--platform", "windows/amd64", "--os-version", "10.0.17763.1", "--format", fmt,
+            "resolve",
+            dotnet,
+            "--platform",
+            "windows/amd64",
+            "--os-version",
+            "10.0.17763.1",
+            "--format",
+            fmt,
         ]
-        out[f"plan-{fmt}"] = ["plan", "oci:examples/webapp:2.1", "--platform", "linux/amd64", "--format", fmt]
-        out[f"check-fleet-linux-{fmt}"] = ["check", "oci:examples/webapp:2.1", "--hosts", "examples/fleet-linux.yaml", "--format", fmt]
-        out[f"check-fleet-windows-{fmt}"] = ["check", dotnet, "--hosts", "examples/fleet-windows.yaml", "--format", fmt]
-        out[f"check-cluster-{fmt}"] = ["check", "oci:examples/webapp:2.1", "--hosts", "examples/cluster-nodes.json", "--format", fmt]
-        out[f"check-desktop-{fmt}"] = ["check", "oci:examples/webapp:2.1", "--hosts", "examples/docker-info-desktop.json", "--format", fmt]
+        out[f"plan-{fmt}"] = [
+            "plan",
+            "oci:examples/webapp:2.1",
+            "--platform",
+            "linux/amd64",
+            "--format",
+            fmt,
+        ]
+        out[f"check-fleet-linux-{fmt}"] = [
+            "check",
+            "oci:examples/webapp:2.1",
+            "--hosts",
+            "examples/fleet-linux.yaml",
+            "--format",
+            fmt,
+        ]
+        out[f"check-fleet-windows-{fmt}"] = [
+            "check",
+            dotnet,
+            "--hosts",
+            "examples/fleet-windows.yaml",
+            "--format",
+            fmt,
+        ]
+        out[f"check-cluster-{fmt}"] = [
+            "check",
+            "oci:examples/webapp:2.1",
+            "--hosts",
+            "examples/cluster-nodes.json",
+            "--format",
+            fmt,
+        ]
+        out[f"check-desktop-{fmt}"] = [
+            "check",
+            "oci:examples/webapp:2.1",
+            "--hosts",
+            "examples/docker-info-desktop.json",
+            "--format",
+            fmt,
+        ]
         out[f"compare-{fmt}"] = ["compare", dotnet, "--platform", "linux/arm/v7", "--format", fmt]
-        out[f"fleet-{fmt}"] = ["check", str(i["index"]), "--hosts", str(i["hosts"]), "--no-plan", "--format", fmt]
+        out[f"fleet-{fmt}"] = [
+            "check",
+            str(i["index"]),
+            "--hosts",
+            str(i["hosts"]),
+            "--no-plan",
+            "--format",
+            fmt,
+        ]
         for name in ("nodes_json", "nodes_yaml", "broken_yaml", "broken_json", "broken2_yaml"):
-            out[f"{name}-{fmt}"] = ["check", str(i["index"]), "--hosts", str(i[name]), "--no-plan", "--format", fmt]
-    for rules in ("docker", "containerd", "cri-o", "podman", "crane", "docker-c8d", "buildah", "skopeo", "containerd-1.6", "nope"):
+            out[f"{name}-{fmt}"] = [
+                "check",
+                str(i["index"]),
+                "--hosts",
+                str(i[name]),
+                "--no-plan",
+                "--format",
+                fmt,
+            ]
+    for rules in (
+        "docker",
+        "containerd",
+        "cri-o",
+        "podman",
+        "crane",
+        "docker-c8d",
+        "buildah",
+        "skopeo",
+        "containerd-1.6",
+        "nope",
+    ):
         out[f"rules-show-{rules}"] = ["rules", rules, "--platform", "linux/arm64/v8"]
     out["rules"] = ["rules"]
-    out["rules-windows"] = ["rules", "containerd@1.6.20", "--platform", "windows/amd64", "--os-version", "10.0.20348.1"]
+    out["rules-windows"] = [
+        "rules",
+        "containerd@1.6.20",
+        "--platform",
+        "windows/amd64",
+        "--os-version",
+        "10.0.20348.1",
+    ]
     out["schema-hosts"] = ["schema", "hosts"]
     out["schema-rules"] = ["schema", "rules"]
     out["version"] = ["--version"]
@@ -102,7 +178,12 @@ def main() -> int:
         done = subprocess.run(
             [sys.executable, "-m", "planner", *argv], capture_output=True, cwd=ROOT, check=False
         )
-        text = done.stdout + b"\n--- stderr\n" + done.stderr + f"\n--- exit {done.returncode}\n".encode()
+        text = (
+            done.stdout
+            + b"\n--- stderr\n"
+            + done.stderr
+            + f"\n--- exit {done.returncode}\n".encode()
+        )
         (out / name).write_bytes(text.replace(str(paths["index"].parent).encode(), b"INPUTS"))
     return 0
 
