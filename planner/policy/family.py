@@ -16,12 +16,13 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import Path
-
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.version import InvalidVersion, Version
+from typing import TYPE_CHECKING
 
 from planner.model.errors import InvalidRules
 from planner.model.yamlfile import Checker, MarkedList, MarkedMap, load_file
+
+if TYPE_CHECKING:
+    from packaging.specifiers import SpecifierSet
 
 __all__ = ["FAMILY_KEYS", "Family", "Range", "merge", "read_family"]
 
@@ -33,13 +34,19 @@ FAMILY_KEYS = ("releases", "ranges", "aliases")
 class Range:
     """One release range of a family: its specifier and its full (merged) rule data."""
 
-    releases: SpecifierSet
     text: str
     """The specifier as written (``>=1.7.19,<2.0.0``); '' for a file without ranges."""
     summary: str
     source: str
     data: MarkedMap
     """The rule keys of this range, every previous range's changes merged in."""
+
+    @functools.cached_property
+    def releases(self) -> SpecifierSet:
+        """``text`` read (packaging is imported only when a release is looked up)."""
+        from packaging.specifiers import SpecifierSet
+
+        return SpecifierSet(self.text)
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,8 @@ class Family:
         """The range a release falls in (the newest when ``release`` is None)."""
         if release is None:
             return len(self.ranges) - 1, self.ranges[-1]
+        from packaging.version import InvalidVersion, Version
+
         try:
             version = Version(release)
         except InvalidVersion:
@@ -95,10 +104,17 @@ def merge(base: MarkedMap, change: MarkedMap) -> MarkedMap:
     return out
 
 
-def _specifier(check: Checker, node: MarkedMap, where: str) -> tuple[SpecifierSet, str]:
+def _specifier(check: Checker, node: MarkedMap, where: str, *, checked: bool) -> str:
+    """``releases``: a version specifier (``checked``: the pre-parsed data of a shipped
+    file, whose every specifier was read when it was made)."""
     text = check.string(node, "releases", where, non_empty=True)
+    if checked:
+        return text
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
     try:
-        return SpecifierSet(text), text
+        SpecifierSet(text)
+        return text
     except InvalidSpecifier:
         raise check.fail(
             node,
@@ -112,7 +128,11 @@ def _specifier(check: Checker, node: MarkedMap, where: str) -> tuple[SpecifierSe
 def read_family(path: Path) -> Family:
     """Read a rule file as a family of ranges (not yet validated as rules: the loader does)."""
     check = Checker(path, InvalidRules)
-    top = check.table(load_file(path, InvalidRules), "", key=None)
+    from planner.policy.precompiled import compiled_tree
+
+    tree = compiled_tree(path)
+    checked = tree is not None
+    top = check.table(load_file(path, InvalidRules) if tree is None else tree, "", key=None)
     base = MarkedMap({k: v for k, v in top.items() if k not in FAMILY_KEYS})
     base.line, base.column = top.line, top.column
     base.key_lines, base.key_columns = dict(top.key_lines), dict(top.key_columns)
@@ -120,10 +140,10 @@ def read_family(path: Path) -> Family:
     if "releases" not in top:
         if "ranges" in top:
             raise check.fail(top, "ranges", "ranges", "needs 'releases' for the oldest range too")
-        ranges = [Range(SpecifierSet(), "", str(summary), "", base)]
+        ranges = [Range("", str(summary), "", base)]
     else:
-        spec, text = _specifier(check, top, "releases")
-        ranges = [Range(spec, text, str(summary), "", base)]
+        text = _specifier(check, top, "releases", checked=checked)
+        ranges = [Range(text, str(summary), "", base)]
         items = top.get("ranges", MarkedList())
         if not isinstance(items, MarkedList):
             raise check.fail(top, "ranges", "ranges", "must be a list of release ranges")
@@ -137,7 +157,7 @@ def read_family(path: Path) -> Family:
                 parent=items,
                 key=i,
             )
-            spec, text = _specifier(check, node, f"{where}.releases")
+            text = _specifier(check, node, f"{where}.releases", checked=checked)
             change = check.table(
                 node.get("set", MarkedMap()), f"{where}.set", parent=node, key="set"
             )
@@ -145,9 +165,7 @@ def read_family(path: Path) -> Family:
             range_summary = check.string(node, "summary", f"{where}.summary", non_empty=True)
             data["summary"] = range_summary
             ranges.append(
-                Range(
-                    spec, text, range_summary, check.string(node, "source", f"{where}.source"), data
-                )
+                Range(text, range_summary, check.string(node, "source", f"{where}.source"), data)
             )
     aliases: dict[str, str] = {}
     if "aliases" in top:
