@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import difflib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -143,6 +142,8 @@ def select_hosts(
     known = {h.name: h for h in hosts}
     for name in names:
         if name not in known:
+            import difflib  # on a typo only: 1 ms of start-up otherwise
+
             close = difflib.get_close_matches(name, list(known), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise InvalidInput(f"--host {name!r}: no such host{hint}; hosts: {', '.join(known)}")
