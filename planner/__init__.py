@@ -29,8 +29,6 @@ layers: cli > report > workloads > app > hosts > sources > transport > select > 
 * ``cli``: the parser, the command table, what flags mean, exit codes.
 """
 
-from __future__ import annotations
-
 import importlib as _importlib
 import sys as _sys
 import types as _types
@@ -81,6 +79,8 @@ if TYPE_CHECKING:
     from planner.workloads.files import Manifests, read_manifests
     from planner.workloads.model import Workload, WorkloadError
 
+del TYPE_CHECKING  # not a name of the package
+
 _LAZY = {
     "planner.model.manifest": ("Descriptor", "ImageManifest", "Index", "parse_document"),
     "planner.model.platform": ("Platform",),
@@ -113,7 +113,7 @@ never loads fleets or inventories. ``select`` is also the name of the
 _HOME = {name: module for module, names in _LAZY.items() for name in names}
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> "Any":
     module = _HOME.get(name)
     if module is None:
         raise AttributeError(f"module 'planner' has no attribute {name!r}")
@@ -128,13 +128,13 @@ class _Package(_types.ModuleType):
     (the import system names a subpackage on its parent; here that is ignored)."""
 
     @property
-    def select(self) -> Any:
+    def select(self) -> "Any":
         from planner.select.selector import select
 
         return select
 
     @select.setter
-    def select(self, value: Any) -> None:
+    def select(self, value: "Any") -> None:
         pass
 
 
