@@ -30,7 +30,8 @@ layers: cli > report > workloads > app > hosts > sources > transport > select > 
 """
 
 import importlib as _importlib
-import typing as _typing
+import sys as _sys
+import types as _types
 
 from planner.model.errors import (
     Denied,
@@ -49,16 +50,12 @@ from planner.model.errors import (
     SourceError,
     Unauthorized,
 )
-from planner.model.manifest import Descriptor, ImageManifest, Index, parse_document
-from planner.model.platform import Platform
-from planner.model.reference import Reference
-from planner.model.stats import Stats
 from planner.model.version import __version__
-from planner.policy.ruleset import RuleSet
-from planner.select.selector import Candidate, Selection, select
-from planner.select.verdicts import Code, Notice, NoticeCode, Verdict
 
-if _typing.TYPE_CHECKING:
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (4 ms)
+if TYPE_CHECKING:
+    from typing import Any
+
     from planner.app.fleet import FleetReport, PairResult, run_fleet
     from planner.app.plan import Plan, PlannedBlob, Totals, plan
     from planner.app.resolve import Resolution, Routed, resolve
@@ -73,8 +70,15 @@ if _typing.TYPE_CHECKING:
         Route,
         load_registry_config,
     )
+    from planner.model.manifest import Descriptor, ImageManifest, Index, parse_document
+    from planner.model.platform import Platform
+    from planner.model.reference import Reference
+    from planner.model.stats import Stats
     from planner.policy.loader import available_rule_sets, load_rules
+    from planner.policy.ruleset import RuleSet
     from planner.report.formats import FORMATS, RenderOptions, render
+    from planner.select.selector import Candidate, Selection, select
+    from planner.select.verdicts import Code, Notice, NoticeCode, Verdict
     from planner.sources import Source, open_source
     from planner.transport.credentials import Credential, CredentialStore
     from planner.transport.options import RegistryOptions
@@ -82,7 +86,16 @@ if _typing.TYPE_CHECKING:
     from planner.workloads.files import Manifests, read_manifests
     from planner.workloads.model import Workload, WorkloadError
 
+del TYPE_CHECKING  # not a name of the package
+
 _LAZY = {
+    "planner.model.manifest": ("Descriptor", "ImageManifest", "Index", "parse_document"),
+    "planner.model.platform": ("Platform",),
+    "planner.model.reference": ("Reference",),
+    "planner.model.stats": ("Stats",),
+    "planner.policy.ruleset": ("RuleSet",),
+    "planner.select.selector": ("Candidate", "Selection"),
+    "planner.select.verdicts": ("Code", "Notice", "NoticeCode", "Verdict"),
     "planner.app.fleet": ("FleetReport", "PairResult", "run_fleet"),
     "planner.hosts.records": ("HostProfile", "InvalidInventory", "InvalidProfile", "Taint"),
     "planner.hosts.inventory": ("load_inventory",),
@@ -107,19 +120,39 @@ _LAZY = {
     "planner.transport.options": ("RegistryOptions",),
 }
 """Names whose modules are imported on first use (PEP 562), so that a command
-imports what it uses: a registry ``plan`` never loads fleets or inventories.
-``select`` is imported eagerly: it is also the name of the ``planner.select``
-package, which must not shadow the function."""
+imports what it uses: ``--version`` loads none of them, a registry ``plan``
+never loads fleets or inventories. ``select`` is also the name of the
+``planner.select`` package, which must not shadow the function: see
+:class:`_Package`."""
 _HOME = {name: module for module, names in _LAZY.items() for name in names}
 
 
-def __getattr__(name: str) -> _typing.Any:
+def __getattr__(name: str) -> "Any":
     module = _HOME.get(name)
     if module is None:
         raise AttributeError(f"module 'planner' has no attribute {name!r}")
     value = getattr(_importlib.import_module(module), name)
     globals()[name] = value
     return value
+
+
+class _Package(_types.ModuleType):
+    """This package's module type: ``planner.select`` is the function, imported on
+    first use, however and whenever the subpackage ``planner.select`` is imported
+    (the import system names a subpackage on its parent; here that is ignored)."""
+
+    @property
+    def select(self) -> "Any":
+        from planner.select.selector import select
+
+        return select
+
+    @select.setter
+    def select(self, value: "Any") -> None:
+        pass
+
+
+_sys.modules[__name__].__class__ = _Package
 
 
 def __dir__() -> list[str]:

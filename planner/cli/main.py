@@ -6,29 +6,41 @@ Every command is one function of :mod:`planner.cli.commands`, named in
 
 from __future__ import annotations
 
-import argparse
 import gc
 import os
 import sys
-from collections.abc import Callable, Sequence
 
-from planner.cli import commands, output
-from planner.cli.options import hint_for
-from planner.cli.parser import build_parser
-from planner.cli.status import EXIT_INVALID, EXIT_IO, exit_code_for
+from planner.cli.status import EXIT_INVALID, EXIT_IO, EXIT_OK, exit_code_for
+from planner.cli.streams import tolerate_encodings, write_failure
 from planner.model.errors import PlannerError
+from planner.model.version import __version__
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Callable, Sequence
 
 __all__ = ["COMMANDS", "main"]
 
-COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "resolve": commands.run_resolve,
-    "plan": commands.run_plan,
-    "check": commands.run_check,
-    "compare": commands.run_compare,
-    "host": commands.run_host,
-    "rules": commands.run_rules,
-    "schema": commands.run_schema,
+COMMANDS: dict[str, str] = {
+    "resolve": "run_resolve",
+    "plan": "run_plan",
+    "check": "run_check",
+    "compare": "run_compare",
+    "host": "run_host",
+    "rules": "run_rules",
+    "schema": "run_schema",
 }
+"""Each command's function in :mod:`planner.cli.commands`, imported when a command runs
+(``--version`` and ``--help`` load neither the commands nor the layers under them)."""
+
+
+def command(name: str) -> Callable[[argparse.Namespace], int]:
+    """The function that runs command ``name``."""
+    from planner.cli import commands
+
+    run: Callable[[argparse.Namespace], int] = getattr(commands, COMMANDS[name])
+    return run
 
 
 GC_THRESHOLDS = (50_000, 20, 10)
@@ -52,33 +64,56 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: Sequence[str] | None) -> int:
     if sys.stderr is None:  # closed: errors go nowhere rather than crash
         sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
-    output.tolerate_encodings()
+    tolerate_encodings()
     if sys.stdout is None:
-        output.error("cannot write the output: standard output is closed")
+        from planner.cli.output import error
+
+        error("cannot write the output: standard output is closed")
         return EXIT_IO
     try:
-        parser = build_parser()
-        args = parser.parse_args(argv)
-        if args.command is None:
-            parser.print_help(sys.stderr)
-            return EXIT_INVALID
-        try:
-            code = COMMANDS[args.command](args)
-        except PlannerError as error:
-            for line in error.problems[:-1]:  # a file's problems: one error line each
-                output.error(line)
-            output.error(f"{error.problems[-1] if error.problems else error}{hint_for(error)}")
-            return exit_code_for(error)
-        except KeyboardInterrupt:
-            return 130
-        sys.stdout.flush()  # a failure to write shows here, not at exit
-        return code
+        words = list(sys.argv[1:] if argv is None else argv)
+        if words == ["--version"]:  # what argparse prints, without building the parser
+            sys.stdout.write(f"pull-planner {__version__}\n")
+            sys.stdout.flush()
+            return EXIT_OK
+        if words in (["--help"], ["-h"]):  # the commands' names and help only
+            from planner.cli.parser import build_parser
+
+            build_parser(commands=False).print_help()
+            sys.stdout.flush()
+            return EXIT_OK
+        return _run(words)
     except OSError as exc:
-        problem = output.write_failure(exc)
+        problem = write_failure(exc)
         if problem is None:
             raise
-        output.error(f"cannot write the output: {problem}")
+        from planner.cli.output import error
+
+        error(f"cannot write the output: {problem}")
         return EXIT_IO
+
+
+def _run(words: list[str]) -> int:
+    from planner.cli.options import hint_for
+    from planner.cli.output import error
+    from planner.cli.parser import build_parser
+
+    parser = build_parser()
+    args = parser.parse_args(words)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_INVALID
+    try:
+        code = command(args.command)(args)
+    except PlannerError as problem:
+        for line in problem.problems[:-1]:  # a file's problems: one error line each
+            error(line)
+        error(f"{problem.problems[-1] if problem.problems else problem}{hint_for(problem)}")
+        return exit_code_for(problem)
+    except KeyboardInterrupt:
+        return 130
+    sys.stdout.flush()  # a failure to write shows here, not at exit
+    return code
 
 
 if __name__ == "__main__":  # pragma: no cover

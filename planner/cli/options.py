@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import difflib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -150,6 +149,8 @@ def select_hosts(
     known = {h.name: h for h in hosts}
     for name in names:
         if name not in known:
+            import difflib  # on a typo only: 1 ms of start-up otherwise
+
             close = difflib.get_close_matches(name, list(known), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise InvalidInput(f"--host {name!r}: no such host{hint}; hosts: {', '.join(known)}")
@@ -180,6 +181,8 @@ def _labels_of(hosts: Sequence[HostProfile], label: str, most: int = 12) -> str:
     if values:
         found, what = {f"{label}={v}": n for v, n in values.items()}, "the hosts have"
     elif keys:
+        import difflib  # only for a hint
+
         close = difflib.get_close_matches(label, list(keys), n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         found, what = keys, f"no host has the label {label!r}{hint}; their labels are"

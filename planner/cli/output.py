@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import functools
-import os
 import sys
 import threading
 import time
@@ -13,6 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from planner.cli.streams import tolerate_encodings, write_failure
 from planner.model.errors import SourceError
 from planner.report.data import dump
 from planner.report.formats import RenderOptions, render
@@ -33,12 +31,6 @@ __all__ = [
     "write_files",
     "write_report",
 ]
-
-WRITE_ERRNOS = frozenset(
-    {errno.EPIPE, errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EBADF}
-)
-"""What a write to standard output fails with: a closed pipe, a full disk
-(``/dev/full``), a quota, a closed or broken descriptor."""
 
 
 def write(text: str) -> None:
@@ -83,33 +75,6 @@ def report(warnings: Sequence[str], stats_line: str | None, prefix: str = "") ->
 def error(message: str) -> None:
     """An error: always one line (control characters escaped), on stderr."""
     print(Style(sys.stderr)("fail", f"pull-planner: error: {safe(message)}"), file=sys.stderr)
-
-
-def tolerate_encodings() -> None:
-    """Text the streams' encoding cannot write (``PYTHONIOENCODING=ascii``, a C locale) is
-    written as backslash escapes (``\\xe9``) rather than failing the run."""
-    for stream in (sys.stdout, sys.stderr):
-        reconfigure = getattr(stream, "reconfigure", None)
-        if reconfigure is not None:
-            with contextlib.suppress(ValueError, OSError):  # detached, or not text after all
-                reconfigure(errors="backslashreplace")
-
-
-def write_failure(exc: OSError) -> str | None:
-    """What went wrong writing the output (stdout), or None when ``exc`` is another error.
-
-    Afterwards standard output points at the null device, so that the interpreter's
-    own flush at exit neither fails again nor prints a traceback.
-    """
-    if exc.errno not in WRITE_ERRNOS:
-        return None
-    try:
-        null = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(null, sys.stdout.fileno())
-        os.close(null)
-    except (OSError, ValueError, AttributeError):  # not a file descriptor (tests capture)
-        pass
-    return exc.strerror or str(exc)
 
 
 class Progress:

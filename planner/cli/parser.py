@@ -8,8 +8,6 @@ from typing import Any
 
 from planner.cli.status import EXIT_INVALID
 from planner.model.version import __version__
-from planner.policy.catalog import available_rule_sets
-from planner.report.formats import FORMATS as REPORT_FORMATS
 
 __all__ = ["FORMATS", "build_parser"]
 
@@ -107,6 +105,8 @@ def _engines_arguments(parser: argparse.ArgumentParser, os_version: str, rules: 
 
 
 def _host_arguments(parser: argparse.ArgumentParser) -> None:
+    from planner.policy.catalog import available_rule_sets
+
     group = parser.add_argument_group(
         "hosts",
         "One host from --platform and its flags, or the hosts of a profile (--hosts).",
@@ -239,16 +239,18 @@ def _plan_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
+    """The parser; with ``commands=False``, each command's name and help without its
+    arguments (all that ``pull-planner --help`` prints)."""
     parser = _Parser(
         prog="pull-planner",
         description="Which image would this host pull from this tag, and what would it download?"
         " A dry run: nothing is pulled.",
     )
     parser.add_argument("--version", action="version", version=f"pull-planner {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    table = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    resolve = commands.add_parser(
+    resolve = table.add_parser(
         "resolve",
         help="which entry of an index a host pulls, with the verdict on every entry",
         description=(
@@ -259,14 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
             " input, 3 I/O failure."
         ),
     )
-    resolve.add_argument("source", metavar="SOURCE")
-    _host_arguments(resolve)
-    _registry_arguments(resolve)
-    _format_argument(
-        resolve, quiet="print only the picked digest (with --hosts: HOST DIGEST per host)"
-    )
-
-    plan = commands.add_parser(
+    plan = table.add_parser(
         "plan",
         help="the ordered download plan: config and layers, sizes, what is already present",
         description=(
@@ -276,6 +271,59 @@ def build_parser() -> argparse.ArgumentParser:
             " as for resolve."
         ),
     )
+    check = table.add_parser(
+        "check",
+        help="every image or workload x every host: the release gate and rollout download sizes",
+        description=(
+            "Resolve and plan every IMAGE for every host (--hosts FILE, or one host from"
+            " --platform). A pair fails when the host finds no compatible image, or gets one that"
+            " will not run there (a single-image tag for another platform; a Windows build its"
+            " isolation does not run). With -f FILE (Kubernetes manifests, helm template or"
+            " kustomize build output, Compose files; - reads standard input), every container"
+            " of every workload is checked on each node it may be scheduled on (nodeSelector,"
+            " required node affinity, taints and tolerations, nodeName, os.name). Exit status:"
+            " 0 all pass, 1 a check failed, 2 invalid input, 3 I/O or registry failure."
+        ),
+    )
+    compare = table.add_parser(
+        "compare",
+        help="which entry each engine or release takes for one host, and why they differ",
+        description=(
+            "Resolve SOURCE for one host under several rule sets (--rules A,B,... or all, the"
+            " default: the newest release of every family) and explain every disagreement in one"
+            " line. Exit status: 0 all agree, 1 some differ, 2 invalid input, 3 I/O failure."
+        ),
+    )
+    host = table.add_parser(
+        "host",
+        help="this machine as each engine detects it (what --platform local means)",
+        description="Show the platform each engine (--rules A,B,... or all, the default: the"
+        " newest release of every family) detects on this machine when a pull names no"
+        " platform: the x86-64 level from the CPU flags, the ARM variant from /proc/cpuinfo,"
+        " the OS and Windows build, and how each value was found.",
+    )
+    rules = table.add_parser(
+        "rules",
+        help="list the rule families and their release ranges, or show what a host runs",
+        description="Without NAME, list the rule families, the release ranges of each and the"
+        " aliases. With NAME[@RELEASE], describe that rule set; with --platform, show the"
+        " platforms that host runs, most preferred first (and, for Windows, which builds).",
+    )
+    schema = table.add_parser(
+        "schema",
+        help="print a JSON Schema (for editors and CI): schema hosts, schema rules",
+        description="Print the JSON Schema of a host profile file (hosts) or a rule file (rules).",
+    )
+    if not commands:
+        return parser
+
+    resolve.add_argument("source", metavar="SOURCE")
+    _host_arguments(resolve)
+    _registry_arguments(resolve)
+    _format_argument(
+        resolve, quiet="print only the picked digest (with --hosts: HOST DIGEST per host)"
+    )
+
     plan.add_argument("source", metavar="SOURCE")
     _host_arguments(plan)
     _plan_arguments(plan)
@@ -296,20 +344,6 @@ def build_parser() -> argparse.ArgumentParser:
         " line (with --hosts: HOST DIGEST)",
     )
 
-    check = commands.add_parser(
-        "check",
-        help="every image or workload x every host: the release gate and rollout download sizes",
-        description=(
-            "Resolve and plan every IMAGE for every host (--hosts FILE, or one host from"
-            " --platform). A pair fails when the host finds no compatible image, or gets one that"
-            " will not run there (a single-image tag for another platform; a Windows build its"
-            " isolation does not run). With -f FILE (Kubernetes manifests, helm template or"
-            " kustomize build output, Compose files; - reads standard input), every container"
-            " of every workload is checked on each node it may be scheduled on (nodeSelector,"
-            " required node affinity, taints and tolerations, nodeName, os.name). Exit status:"
-            " 0 all pass, 1 a check failed, 2 invalid input, 3 I/O or registry failure."
-        ),
-    )
     check.add_argument("images", metavar="IMAGE", nargs="*", help="SOURCE of each image to check")
     check.add_argument(
         "-f",
@@ -343,6 +377,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="with -f: print, for each failing workload, the node affinity under which it runs"
         " (a YAML patch) and the images that need more platforms",
     )
+    from planner.report.formats import FORMATS as REPORT_FORMATS
+
     for fmt in REPORT_FORMATS.values():
         if fmt.to_file:
             check.add_argument(
@@ -351,15 +387,6 @@ def build_parser() -> argparse.ArgumentParser:
     _registry_arguments(check)
     _format_argument(check, tuple(REPORT_FORMATS))
 
-    compare = commands.add_parser(
-        "compare",
-        help="which entry each engine or release takes for one host, and why they differ",
-        description=(
-            "Resolve SOURCE for one host under several rule sets (--rules A,B,... or all, the"
-            " default: the newest release of every family) and explain every disagreement in one"
-            " line. Exit status: 0 all agree, 1 some differ, 2 invalid input, 3 I/O failure."
-        ),
-    )
     compare.add_argument("source", metavar="SOURCE")
     compare.add_argument(
         "--platform",
@@ -375,14 +402,6 @@ def build_parser() -> argparse.ArgumentParser:
     _registry_arguments(compare)
     _format_argument(compare)
 
-    host = commands.add_parser(
-        "host",
-        help="this machine as each engine detects it (what --platform local means)",
-        description="Show the platform each engine (--rules A,B,... or all, the default: the"
-        " newest release of every family) detects on this machine when a pull names no"
-        " platform: the x86-64 level from the CPU flags, the ARM variant from /proc/cpuinfo,"
-        " the OS and Windows build, and how each value was found.",
-    )
     _engines_arguments(
         host,
         "the Windows build, when the engine's differs",
@@ -390,13 +409,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _format_argument(host)
 
-    rules = commands.add_parser(
-        "rules",
-        help="list the rule families and their release ranges, or show what a host runs",
-        description="Without NAME, list the rule families, the release ranges of each and the"
-        " aliases. With NAME[@RELEASE], describe that rule set; with --platform, show the"
-        " platforms that host runs, most preferred first (and, for Windows, which builds).",
-    )
     rules.add_argument(
         "name",
         metavar="NAME[@RELEASE]",
@@ -411,11 +423,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--os-feature", action="append", default=[], metavar="FEATURE", help="an os.feature"
     )
 
-    schema = commands.add_parser(
-        "schema",
-        help="print a JSON Schema (for editors and CI): schema hosts, schema rules",
-        description="Print the JSON Schema of a host profile file (hosts) or a rule file (rules).",
-    )
     schema.add_argument(
         "what", choices=("hosts", "rules"), help="hosts: a host profile; rules: a rule file"
     )

@@ -19,7 +19,6 @@ for it.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -253,6 +252,8 @@ class Checker:
             if k not in allowed:
                 suggestion = self.aliases.get(str(k))
                 if suggestion not in allowed:
+                    import difflib  # on a typo only: 1 ms of start-up otherwise
+
                     suggestion = next(iter(difflib.get_close_matches(str(k), allowed, n=1)), None)
                 hint = f" (did you mean {suggestion!r}?)" if suggestion else ""
                 problem = self.fail(

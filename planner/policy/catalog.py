@@ -9,7 +9,6 @@ found by reading the family files, only when a name is not a family's.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 from dataclasses import dataclass
@@ -91,6 +90,8 @@ def find_rules(spec: str | Path, base: Path | None = None) -> Located:
         family, aliased = aliases[name]
         return Located(rules_dir() / f"{family}.yaml", aliased, name)
     names = available_rule_sets()
+    import difflib  # on a typo only: 1 ms of start-up otherwise
+
     close = difflib.get_close_matches(name, [*names, *aliases], n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     raise InvalidRules(

@@ -30,9 +30,6 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal, cast
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.version import InvalidVersion, Version
-
 from planner.model.errors import InvalidPlatform
 from planner.model.platform import Platform
 from planner.model.yamlfile import Checker, MarkedList, MarkedMap
@@ -117,6 +114,9 @@ def reaches(release: str, releases: str, first: str) -> bool:
     The release asked, else the newest release the range ``releases`` admits: a
     range whose upper bound is at or below ``first`` does not reach it.
     """
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.version import InvalidVersion, Version
+
     threshold = Version(first)
     if release:
         try:
@@ -140,6 +140,40 @@ def reaches(release: str, releases: str, first: str) -> bool:
 
 
 # --------------------------------------------------------------------------- reading the block
+
+
+def _plain_release(text: str) -> tuple[int, ...] | None:
+    """``23.0.7`` as packaging orders it (trailing zeros dropped), without importing
+    packaging; None for anything else (an epoch, a pre-release, a ``v``)."""
+    parts = text.split(".")
+    if not all(part.isascii() and part.isdigit() for part in parts):
+        return None
+    numbers = [int(part) for part in parts]
+    while len(numbers) > 1 and numbers[-1] == 0:
+        numbers.pop()
+    return tuple(numbers)
+
+
+def _is_release(text: str) -> bool:
+    if _plain_release(text) is not None:
+        return True
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        Version(text)
+    except InvalidVersion:
+        return False
+    return True
+
+
+def _release_before(earlier: str, later: str) -> bool:
+    """Whether release ``earlier`` is below ``later`` (as packaging's ``Version`` orders them)."""
+    first, second = _plain_release(earlier), _plain_release(later)
+    if first is not None and second is not None:
+        return first < second
+    from packaging.version import Version
+
+    return Version(earlier) < Version(later)
 
 
 def _choice(check: Checker, node: MarkedMap, key: str, path: str) -> str:
@@ -174,13 +208,11 @@ def read_local(check: Checker, top: MarkedMap) -> LocalRules | None:
             key=i,
         )
         since = check.string(entry, "since", f"{where}.since", non_empty=True)
-        try:
-            version = Version(since)
-        except InvalidVersion:
+        if not _is_release(since):
             raise check.fail(
                 entry, "since", f"{where}.since", f"{since!r} is not a release such as 23.0.7"
-            ) from None
-        if changes and version <= Version(changes[-1].since):
+            )
+        if changes and not _release_before(changes[-1].since, since):
             raise check.fail(
                 entry, "since", f"{where}.since", "changes must be in ascending release order"
             )

@@ -21,16 +21,18 @@ import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
-
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.version import InvalidVersion, Version
+from typing import TYPE_CHECKING
 
 from planner.model.errors import InvalidRules
 from planner.model.yamlfile import Checker, MarkedList, MarkedMap, load_file
 
+if TYPE_CHECKING:
+    from packaging.specifiers import SpecifierSet
+
 __all__ = ["FAMILY_KEYS", "Build", "Family", "Range", "merge", "read_family", "split_release"]
 
 FAMILY_KEYS = ("releases", "ranges", "aliases", "builds")
+"""Top-level keys of a family file that are not rules themselves."""
 
 _RELEASE = re.compile(r"(?P<number>\d+(?:\.\d+){1,2})(?P<suffix>[-+~].*)?", re.ASCII)
 
@@ -46,20 +48,23 @@ def split_release(release: str) -> tuple[str, str]:
     return match.group("number"), match.group("suffix") or ""
 
 
-"""Top-level keys of a family file that are not rules themselves."""
-
-
 @dataclass(frozen=True)
 class Range:
     """One release range of a family: its specifier and its full (merged) rule data."""
 
-    releases: SpecifierSet
     text: str
     """The specifier as written (``>=1.7.19,<2.0.0``); '' for a file without ranges."""
     summary: str
     source: str
     data: MarkedMap
     """The rule keys of this range, every previous range's changes merged in."""
+
+    @functools.cached_property
+    def releases(self) -> SpecifierSet:
+        """``text`` read (packaging is imported only when a release is looked up)."""
+        from packaging.specifiers import SpecifierSet
+
+        return SpecifierSet(self.text)
 
 
 @dataclass(frozen=True)
@@ -68,12 +73,18 @@ class Build:
 
     suffix: str
     """The version suffix that names the build, matched as a prefix (``+dfsg``: ``+dfsg1``)."""
-    releases: SpecifierSet
     text: str
+    """The releases it covers, a version specifier as written."""
     summary: str
     source: str
     change: MarkedMap
     """The rule keys the build changes, merged into its range's rules."""
+
+    @functools.cached_property
+    def releases(self) -> SpecifierSet:
+        from packaging.specifiers import SpecifierSet
+
+        return SpecifierSet(self.text)
 
     def names(self, number: str, suffix: str) -> bool:
         """Whether ``number`` with ``suffix`` is this build."""
@@ -106,6 +117,8 @@ class Family:
         if release is None:
             return len(self.ranges) - 1, self.ranges[-1]
         release = split_release(release)[0]
+        from packaging.version import InvalidVersion, Version
+
         try:
             version = Version(release)
         except InvalidVersion:
@@ -146,10 +159,17 @@ def merge(base: MarkedMap, change: MarkedMap) -> MarkedMap:
     return out
 
 
-def _specifier(check: Checker, node: MarkedMap, where: str) -> tuple[SpecifierSet, str]:
+def _specifier(check: Checker, node: MarkedMap, where: str, *, checked: bool) -> str:
+    """``releases``: a version specifier (``checked``: the pre-parsed data of a shipped
+    file, whose every specifier was read when it was made)."""
     text = check.string(node, "releases", where, non_empty=True)
+    if checked:
+        return text
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
     try:
-        return SpecifierSet(text), text
+        SpecifierSet(text)
+        return text
     except InvalidSpecifier:
         raise check.fail(
             node,
@@ -163,7 +183,11 @@ def _specifier(check: Checker, node: MarkedMap, where: str) -> tuple[SpecifierSe
 def read_family(path: Path) -> Family:
     """Read a rule file as a family of ranges (not yet validated as rules: the loader does)."""
     check = Checker(path, InvalidRules)
-    top = check.table(load_file(path, InvalidRules), "", key=None)
+    from planner.policy.precompiled import compiled_tree
+
+    tree = compiled_tree(path)
+    checked = tree is not None
+    top = check.table(load_file(path, InvalidRules) if tree is None else tree, "", key=None)
     base = MarkedMap({k: v for k, v in top.items() if k not in FAMILY_KEYS})
     base.line, base.column = top.line, top.column
     base.key_lines, base.key_columns = dict(top.key_lines), dict(top.key_columns)
@@ -171,10 +195,10 @@ def read_family(path: Path) -> Family:
     if "releases" not in top:
         if "ranges" in top:
             raise check.fail(top, "ranges", "ranges", "needs 'releases' for the oldest range too")
-        ranges = [Range(SpecifierSet(), "", str(summary), "", base)]
+        ranges = [Range("", str(summary), "", base)]
     else:
-        spec, text = _specifier(check, top, "releases")
-        ranges = [Range(spec, text, str(summary), "", base)]
+        text = _specifier(check, top, "releases", checked=checked)
+        ranges = [Range(text, str(summary), "", base)]
         items = top.get("ranges", MarkedList())
         if not isinstance(items, MarkedList):
             raise check.fail(top, "ranges", "ranges", "must be a list of release ranges")
@@ -188,7 +212,7 @@ def read_family(path: Path) -> Family:
                 parent=items,
                 key=i,
             )
-            spec, text = _specifier(check, node, f"{where}.releases")
+            text = _specifier(check, node, f"{where}.releases", checked=checked)
             change = check.table(
                 node.get("set", MarkedMap()), f"{where}.set", parent=node, key="set"
             )
@@ -196,11 +220,9 @@ def read_family(path: Path) -> Family:
             range_summary = check.string(node, "summary", f"{where}.summary", non_empty=True)
             data["summary"] = range_summary
             ranges.append(
-                Range(
-                    spec, text, range_summary, check.string(node, "source", f"{where}.source"), data
-                )
+                Range(text, range_summary, check.string(node, "source", f"{where}.source"), data)
             )
-    builds = _builds(check, top)
+    builds = _builds(check, top, checked)
     aliases: dict[str, str] = {}
     if "aliases" in top:
         for alias, release in check.str_map(
@@ -210,7 +232,7 @@ def read_family(path: Path) -> Family:
     return Family(path, path.stem, tuple(ranges), aliases, builds)
 
 
-def _builds(check: Checker, top: MarkedMap) -> tuple[Build, ...]:
+def _builds(check: Checker, top: MarkedMap, checked: bool) -> tuple[Build, ...]:
     items = top.get("builds", MarkedList())
     if not isinstance(items, MarkedList):
         raise check.fail(top, "builds", "builds", "must be a list of distribution builds")
@@ -230,9 +252,9 @@ def _builds(check: Checker, top: MarkedMap) -> tuple[Build, ...]:
             raise check.fail(
                 node, "suffix", f"{where}.suffix", f"{suffix!r} must start with '-', '+' or '~'"
             )
-        spec, text = _specifier(check, node, f"{where}.releases")
+        text = _specifier(check, node, f"{where}.releases", checked=checked)
         change = check.table(node.get("set", MarkedMap()), f"{where}.set", parent=node, key="set")
         summary = check.string(node, "summary", f"{where}.summary", non_empty=True)
         source = check.string(node, "source", f"{where}.source", non_empty=True)
-        builds.append(Build(suffix, spec, text, summary, source, change))
+        builds.append(Build(suffix, text, summary, source, change))
     return tuple(builds)

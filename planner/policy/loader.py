@@ -76,7 +76,7 @@ def read_rule_file(path: Path, index: int = -1, build: int | None = None) -> Rul
     made = family.builds[build]
     data = merge(chosen.data, made.change)
     data["summary"] = made.summary
-    built = Range(chosen.releases, chosen.text, made.summary, made.source, data)
+    built = Range(chosen.text, made.summary, made.source, data)
     rules = _Reader(path).rule_set(data, family=family.name, release_range=built)
     return dataclasses.replace(rules, build=made.suffix)
 

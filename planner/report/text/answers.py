@@ -5,8 +5,6 @@ from __future__ import annotations
 import textwrap
 from typing import TYPE_CHECKING
 
-from planner.app.compare import position_of
-from planner.app.plan import FOREIGN_TYPES
 from planner.model.manifest import DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST
 from planner.model.units import format_bandwidth, format_duration, human_size
 from planner.report.layout import Style, safe, table, wrap
@@ -158,6 +156,8 @@ def _route_lines(result: Resolution, width: int) -> list[str]:
 
 def _family(media_type: str) -> str:
     """``oci``, ``docker`` or ``foreign`` (a non-distributable layer) for a blob's media type."""
+    from planner.app.plan import FOREIGN_TYPES  # a plan's: resolve alone does not load plans
+
     if media_type in FOREIGN_TYPES:
         return "foreign"
     if media_type.startswith("application/vnd.oci."):
@@ -251,6 +251,8 @@ def comparison_text(result: Comparison, width: int = 80) -> str:
         text = "; ".join(f"{h} ({', '.join(names)})" for h, names in views.items())
         lines += _field("host", f"this machine, as {text}", width)
     lines.append("")
+    from planner.app.compare import position_of
+
     rows = [["rules", "pick", "platform", "order"]]
     for r in result.resolutions:
         position = position_of(r)
