@@ -214,7 +214,7 @@ def test_the_json_schema_checks_local_blocks() -> None:
     import yaml
 
     from planner.policy.catalog import rules_dir
-    from planner.policy.jsonschema import json_schema
+    from planner.policy.schema import json_schema
 
     validator = jsonschema.Draft202012Validator(json_schema())
     data = yaml.safe_load((rules_dir() / "docker.yaml").read_text())

@@ -330,7 +330,7 @@ def run_rules(args: argparse.Namespace) -> int:
 def run_schema(args: argparse.Namespace) -> int:
     """``pull-planner schema hosts|rules``: a JSON Schema."""
     if args.what == "rules":
-        from planner.policy.jsonschema import json_schema
+        from planner.policy.schema import json_schema
 
         print(json.dumps(json_schema(), indent=2))
     else:
