@@ -14,11 +14,15 @@
   sends a byte at a time fails there. The optional ``deadline`` bounds all the
   work of the client from its first request: an attempt is cut at it, and a
   retry that would start after it is not made.
-* **Retries.** ``429``, ``502``, ``503``, ``504``, transport errors and timed-out
-  attempts are retried ``retries`` times with exponential backoff and jitter,
-  or after ``Retry-After`` (delta-seconds or an HTTP date, ASCII only; any
-  other value is ignored; more than ``max_retry_after`` fails at once).
-  ``notify`` hears the first failure of each request, in one line.
+* **Retries.** What can heal is retried ``retries`` times with exponential
+  backoff and jitter, or after ``Retry-After`` (delta-seconds or an HTTP date,
+  ASCII only; any other value is ignored; more than ``max_retry_after`` fails at
+  once): ``429``, ``502``, ``503``, ``504``, timed-out attempts, connections
+  that break or reset. What cannot heal fails at once (:func:`_hopeless`): a name
+  that does not resolve, a refused connection to a loopback address (nothing
+  listens on that port), a proxy that refuses the tunnel; so does an interrupt
+  (Ctrl-C cancels the run: no retry, no message). ``notify`` hears the first
+  failure of each request that is retried, in one line.
 * **Proxies.** Requests go through :class:`~planner.transport.proxy.Router`,
   which honours ``HTTP_PROXY``, ``HTTPS_PROXY``, ``ALL_PROXY`` and ``NO_PROXY``.
 """
@@ -30,6 +34,7 @@ import dataclasses
 import email.utils
 import os
 import random
+import socket
 import time
 from collections.abc import Awaitable, Coroutine
 from dataclasses import dataclass
@@ -38,6 +43,7 @@ from typing import Any, TypeVar
 import httpx
 
 from planner.model.errors import InvalidManifest, PlannerError, RateLimited, RegistryError
+from planner.model.reference import is_loopback
 from planner.model.stats import KIND_EXTENSION, Stats, request_kind
 from planner.model.text import plural
 from planner.model.version import __version__
@@ -83,8 +89,48 @@ class Reply:
 class _Failure(RegistryError):
     """An attempt that may be retried; ``str`` is one line saying what happened.
 
-    Caught by :meth:`Sender.fetch`, which retries or raises a RegistryError of its own.
+    Caught by :meth:`Sender.fetch`, which retries or raises a RegistryError of its own;
+    ``final``: retrying cannot help (:func:`_hopeless`).
     """
+
+    final = False
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """``exc`` and what it was raised from or during, innermost last (at most 16)."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and len(chain) < 16 and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+_NO_SUCH_NAME = {socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)}
+
+
+def _hopeless(exc: httpx.TransportError, host: str) -> str:
+    """Why no retry heals this failure ('' when one may): the name does not resolve
+    (``EAI_NONAME``; a temporary ``EAI_AGAIN`` is retried), nothing listens on a loopback
+    port (refused), or a proxy refused the tunnel (``ProxyError``: CONNECT answered with
+    an error status)."""
+    if isinstance(exc, httpx.ProxyError):
+        return "the proxy refused the connection"
+    for cause in _causes(exc):
+        if isinstance(cause, socket.gaierror) and cause.errno in _NO_SUCH_NAME:
+            return "the name does not resolve"
+        if isinstance(cause, ConnectionRefusedError) and is_loopback(host):
+            return "connection refused: nothing listens on that port"
+    return ""
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """The run is being cancelled (Ctrl-C): the transport error is its echo, not a fault."""
+    task = asyncio.current_task()
+    cancelling = getattr(task, "cancelling", None)  # Python 3.11+
+    if cancelling is not None and cancelling():
+        return True
+    return any(isinstance(c, (asyncio.CancelledError, KeyboardInterrupt)) for c in _causes(exc))
 
 
 def retry_after(value: str | None, now: float) -> float | None:
@@ -202,6 +248,8 @@ class Sender:
             try:
                 reply = await self._bounded(attempt_of, what, host)
             except _Failure as failure:
+                if failure.final:
+                    raise RegistryError(str(failure)) from None
                 if attempt >= self.options.retries:
                     raise RegistryError(
                         f"{failure} (after {plural(attempt + 1, 'attempt')})"
@@ -320,6 +368,8 @@ class Sender:
                 finally:
                     await response.aclose()  # read already, or never to be (a redirect, a cut)
             except httpx.TransportError as exc:
+                if _interrupted(exc):
+                    raise asyncio.CancelledError from None
                 failed = exc.request.url if _has_request(exc) else current
                 host = failed.netloc.decode("ascii")
                 if reading:
@@ -327,7 +377,11 @@ class Sender:
                         f"the connection to {host} broke while reading {what}:"
                         f" {_exception_text(exc)}"
                     ) from None
-                raise _Failure(_transport_text(exc, host, self._proxy(failed))) from None
+                text = _transport_text(exc, host, self._proxy(failed))
+                hopeless = _hopeless(exc, host)
+                failure = _Failure(f"{text} ({hopeless}; not retried)" if hopeless else text)
+                failure.final = bool(hopeless)
+                raise failure from None
             return Reply(response.status_code, response.headers, body, current, redirects, left)
         raise RegistryError(
             f"{what}: more than {MAX_REDIRECTS} redirects (last from {current.netloc.decode('ascii')})"
@@ -375,6 +429,8 @@ class Sender:
         try:
             response = await self.http.send(request, stream=True)
         except httpx.TransportError as exc:
+            if _interrupted(exc):
+                raise asyncio.CancelledError from None
             text = _transport_text(
                 exc, request.url.netloc.decode("ascii"), self._proxy(request.url)
             )
