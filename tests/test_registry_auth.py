@@ -630,3 +630,32 @@ def test_an_explicit_credential_belongs_to_one_registry(home: Path) -> None:
     assert local.lookup("localhost:5000") is not None
     assert local.lookup("localhost:5001") is None
     assert local.lookup("docker.io") is None
+
+
+@pytest.mark.parametrize("source", ["flag", "config.json"])
+def test_rejected_credentials_are_not_called_missing(
+    basic_registry: Registry,
+    home: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    source: str,
+) -> None:
+    """Issue 22: a wrong password read like a missing one ("requires authentication ... or
+    pass --username"). The registry rejected what was sent: say so, and where it came from."""
+    argv = cli(basic_registry, "private/app", tmp_path)
+    if source == "flag":
+        monkeypatch.setattr(sys, "stdin", io.StringIO("wrong\n"))
+        argv += ["--username", USER, "--password-stdin"]
+        origin = "--username"
+    else:
+        docker_config(home, {"auths": {basic_registry.host: basic_auth_entry(password="wrong")}})
+        origin = f"{home / '.docker' / 'config.json'} auths['{basic_registry.host}']"
+    assert main(argv) == 3
+    err = capsys.readouterr().err
+    assert (
+        f"unauthorized: {basic_registry.host} rejected the credentials from {origin} for"
+        f" private/app" in err
+    )
+    assert "requires authentication" not in err and "pass --username" not in err
+    assert "wrong" not in err.replace("wrong-", "")  # never the secret

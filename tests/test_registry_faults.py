@@ -430,7 +430,7 @@ def test_token_service_refusal(mock: MockRegistry) -> None:
     )
     with pytest.raises(
         Unauthorized,
-        match=r"the token service of registry\.test refused the credentials from test config",
+        match=r"the token service of registry\.test rejected the credentials from test config; check them",
     ):
         resolve(REF, "linux/amd64", registry=options)
 

@@ -134,7 +134,7 @@ def hint_for(error: PlannerError) -> str:
     """What to add to an error's message to say which flag helps, if one does."""
     if isinstance(error, InvalidPlatform) and error.field == "os.version":
         return " (give it with --os-version, e.g. --os-version 10.0.20348.1)"
-    if isinstance(error, RegistryError) and error.login:
+    if isinstance(error, RegistryError) and error.login and error.rejected is None:
         return " or pass --username NAME --password-stdin"
     return ""
 

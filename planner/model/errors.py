@@ -112,7 +112,8 @@ class RegistryError(SourceError):
     ``status`` is the HTTP status (0 when there was no answer) and ``codes``
     the Distribution API error codes of the body (``MANIFEST_UNKNOWN``, ...).
     ``login`` is the registry to log in to when credentials would help; such a
-    message ends with ``log in with docker login <login>``.
+    message ends with ``log in with docker login <login>``. ``rejected``: where the
+    credentials the registry refused came from (they were sent, and are wrong).
     """
 
     def __init__(
@@ -122,11 +123,13 @@ class RegistryError(SourceError):
         codes: tuple[str, ...] = (),
         *,
         login: str | None = None,
+        rejected: str | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.codes = codes
         self.login = login
+        self.rejected = rejected
 
 
 class Unauthorized(RegistryError):

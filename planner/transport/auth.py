@@ -143,6 +143,16 @@ class RegistryAuth:
             registry, timeout=self.helper_time() if self.helper_time is not None else None
         )
 
+    def credential_for(self, origin: str) -> Credential | None:
+        """The credential this run offered ``origin`` when it asked (looked up then, and
+        memoized); None when it has none or never asked, so nothing was sent."""
+        if origin not in self._live:
+            return None
+        try:
+            return self._credential(origin)
+        except PlannerError:  # a helper that failed: that was said when it failed
+            return None
+
     def _saved_challenge(self, origin: str) -> Challenge | None:
         if origin not in self._saved:
             data = None
@@ -355,12 +365,20 @@ class RegistryAuth:
         if answer.problem is not None:
             raise Unauthorized(f"the token service of {name} {answer.problem}", answer.status)
         if answer.status in (401, 403):
-            who = f"the credentials from {credential.origin}" if credential else "anonymous access"
+            if credential is None:
+                raise Unauthorized(
+                    f"unauthorized: the token service of {name} refused anonymous access;"
+                    f" log in with docker login {name}",
+                    answer.status,
+                    login=name,
+                )
+            origin = credential.origin or "the credential store"
             raise Unauthorized(
-                f"unauthorized: the token service of {name} refused {who};"
-                f" log in with docker login {name}",
+                f"unauthorized: the token service of {name} rejected the credentials from"
+                f" {origin}; check them, or log in again with docker login {name}",
                 answer.status,
                 login=name,
+                rejected=origin,
             )
         if answer.status != 200:
             raise Unauthorized(

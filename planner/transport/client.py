@@ -166,8 +166,12 @@ class RegistryClient:
                     codes.append(printable(error["code"], 64))
                 if isinstance(error.get("message"), str):
                     messages.append(error["message"])
+        sent = None
+        if reply.status == 401 and not reply.left_origin:
+            credential = self._auth.credential_for(self.base_url(ref))
+            sent = credential.origin or "the credential store" if credential else None
         return registry_error(
-            reply.status, tuple(codes), messages, ref, what, attempts=reply.attempts
+            reply.status, tuple(codes), messages, ref, what, attempts=reply.attempts, sent=sent
         )
 
     # ------------------------------------------------------------------ manifests

@@ -80,12 +80,15 @@ def registry_error(
     what: str,
     *,
     attempts: int = 1,
+    sent: str | None = None,
 ) -> RegistryError:
     """A one-line error that says what happened and what to do.
 
     ``messages`` are the registry's own words (its error body): at most
     :data:`MAX_MESSAGES` of them are quoted, each through :func:`printable`.
     ``attempts`` above one is said at the end (the status came back every time).
+    ``sent``: where the credentials the request carried came from (a ``401`` then
+    means they were rejected, not missing); never the secret.
     """
     registry = ref.registry
     generic = {code.replace("_", " ").lower() for code in codes}
@@ -95,6 +98,15 @@ def registry_error(
     detail = f" ({'; '.join(useful[:MAX_MESSAGES])})" if useful else ""
     tried = f" (after {plural(attempts, 'attempt')})" if attempts > 1 else ""
     login = f"log in with docker login {registry}"
+    if (status == 401 or "UNAUTHORIZED" in codes) and sent is not None:
+        return Unauthorized(
+            f"unauthorized: {registry} rejected the credentials from {printable(sent)} for"
+            f" {ref.repository}{detail}; check them, or log in again with docker login {registry}",
+            status,
+            codes,
+            login=registry,
+            rejected=sent,
+        )
     if status == 401 or "UNAUTHORIZED" in codes:
         return Unauthorized(
             f"unauthorized: {registry} requires authentication for {ref.repository}{detail}"
