@@ -383,3 +383,37 @@ def test_bare_architecture_follows_each_front_end(capsys: pytest.CaptureFixture[
         capsys, "compare", SEED, "--platform", "arm64", "--rules", "docker,podman@4.3.1"
     )
     assert "podman@4.3.1" in out and "as an OS" in out
+
+
+@pytest.mark.parametrize(
+    ("platform", "meant"), [("arm/v7", "linux/arm/v7"), ("amd64/v3", "linux/amd64/v3")]
+)
+def test_an_architecture_written_as_the_os_gets_a_hint(
+    platform: str, meant: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 22: Docker reads arm/v7 as os arm (and answers no image); so does pull-planner,
+    and the no-image line says which platform was likely meant."""
+    assert main(["resolve", SEED, "--platform", platform]) == 1
+    err = capsys.readouterr().err
+    assert f"runs on {platform} (did you mean {meant}?) under rules docker" in err
+
+
+@pytest.mark.parametrize(
+    ("name", "builds"),
+    [
+        ("ltsc2019", "10.0.17763.REVISION"),  # the names the tool prints (BUILD_NAMES)
+        ("LTSC2022", "10.0.20348.REVISION"),
+        ("1809", "10.0.17763.REVISION"),
+        ("21H2", "10.0.19044.REVISION or 10.0.20348.REVISION or 10.0.22000.REVISION"),
+    ],
+)
+def test_a_release_name_for_os_version_says_which_build(
+    name: str, builds: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["resolve", SEED, "--platform", "windows/amd64", "--os-version", name]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert (
+        f"--os-version {name!r} names a release, not a build: give the host's os.version, {builds}"
+        in err
+    )

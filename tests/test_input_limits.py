@@ -194,7 +194,7 @@ def test_lists_from_outside_are_shown_by_their_first_items() -> None:
     assert len(platform.describe()) < 200
     missing = Verdict(Code.MISSING_OS_FEATURES, args={"missing": features, "host": features})
     assert len(reason(missing)) < 400
-    assert len(no_image_error("src", "linux/amd64", "docker", features)) < 300
+    assert len(no_image_error("src", Platform.parse("linux/amd64"), "docker", features)) < 300
 
 
 def test_a_warning_about_an_image_with_many_os_features_is_short(tmp_path: Path) -> None:

@@ -150,9 +150,7 @@ class Resolution:
     def no_image_error(self) -> NoCompatibleImage:
         """The error for a resolution that selected nothing."""
         return NoCompatibleImage(
-            explain.no_image_error(
-                self.source, self.host.describe(), self.rules.name, self.offered()
-            )
+            explain.no_image_error(self.source, self.host, self.rules.name, self.offered())
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -40,6 +40,23 @@ BUILD_NAMES = {
 }
 
 
+RELEASE_NAMES = {
+    **{name.lower(): (build,) for build, name in BUILD_NAMES.items() if " " not in name},
+    "1607": (14393,),
+    "1809": (17763,),
+    "21h2": (19044, 20348, 22000),  # Windows 10, Server 2022, Windows 11: name the build
+    "22h2": (19045, 22621),
+    "24h2": (26100,),
+}
+"""Release names people give where a build is needed (lower case) -> the builds they name."""
+
+
+def release_builds(text: str) -> tuple[int, ...]:
+    """The builds a release name (``ltsc2019``, ``1809``, ``21H2``) stands for; () when
+    ``text`` is no release name."""
+    return RELEASE_NAMES.get(text.strip().lower(), ())
+
+
 @dataclass(frozen=True, order=True)
 class WindowsVersion:
     """``major.minor.build[.revision]``, parsed as containerd does."""

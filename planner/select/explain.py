@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from planner.model.platform import KNOWN_ARCHITECTURES, Platform
 from planner.model.text import listed
 from planner.model.windows import build_label
 from planner.select.verdicts import Code, Notice, NoticeCode, Verdict
@@ -207,10 +208,16 @@ def no_compatible(rules: str, offered: Sequence[str]) -> str:
     return f"no compatible image (rules {rules}); it offers: {listed(offered) or 'no entries'}"
 
 
-def no_image_error(source: str, host: str, rules: str, offered: Sequence[str]) -> str:
-    """The message of :class:`~planner.model.errors.NoCompatibleImage` (resolve, plan)."""
+def no_image_error(source: str, host: Platform, rules: str, offered: Sequence[str]) -> str:
+    """The message of :class:`~planner.model.errors.NoCompatibleImage` (resolve, plan).
+
+    A host whose os is an architecture (``arm/v7``, ``amd64/v3``: Docker reads the first
+    word as the os, as written) gets the hint of the platform it likely meant."""
+    hint = ""
+    if host.os.lower() in KNOWN_ARCHITECTURES and host.architecture:
+        hint = f" (did you mean linux/{host.os}/{host.architecture}?)"
     return (
-        f"no image in {source} runs on {host} under rules {rules};"
+        f"no image in {source} runs on {host.describe()}{hint} under rules {rules};"
         f" it offers: {listed(offered) or 'no entries'}"
     )
 
