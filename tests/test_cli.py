@@ -417,3 +417,36 @@ def test_a_release_name_for_os_version_says_which_build(
         f"--os-version {name!r} names a release, not a build: give the host's os.version, {builds}"
         in err
     )
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["reslove", SEED], "(did you mean 'resolve'?)"),
+        (["resolve", SEED, "--platfrom", "linux/amd64"], "(did you mean '--platform'?)"),
+        (["check", SEED, "--hots", "h.yaml"], "(did you mean '--hosts'?)"),
+        (
+            ["resolve", SEED, "--platform", "linux/amd64", "--rules", "nerdctl"],
+            "nerdctl pulls with the rules of family 'containerd'",
+        ),
+        (
+            ["resolve", SEED, "--platform", "linux/amd64", "--rules", "moby"],
+            "moby pulls with the rules of family 'docker'",
+        ),
+        (
+            ["resolve", SEED, "--platform", "linux/amd64", "--rules", "ctr"],
+            "ctr pulls with the rules of family 'containerd'",
+        ),
+    ],
+)
+def test_typos_and_client_names_get_a_hint(
+    argv: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 22: no 'did you mean' for a command or flag; --rules nerdctl suggested regctl."""
+    try:
+        code = main(argv)
+    except SystemExit as exit_:
+        code = int(exit_.code or 0)
+    assert code == 2
+    err = capsys.readouterr().err
+    assert said in err and len(err.splitlines()) == 1 and "regctl" not in err

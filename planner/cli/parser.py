@@ -15,11 +15,47 @@ FORMATS = ("text", "json", "yaml")
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse with one-line errors and exit code 2."""
+    """argparse with one-line errors, a "did you mean" for a mistyped command or flag,
+    and exit code 2."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
         """Usage errors look like every other error: one line, the same prefix, exit 2."""
+        message += _did_you_mean(self, message)
         self.exit(EXIT_INVALID, f"pull-planner: error: {message} (see: {self.prog} --help)\n")
+
+
+def _options_of(parser: argparse.ArgumentParser) -> list[str]:
+    """Every long option of ``parser`` and of its commands."""
+    found: list[str] = []
+    for action in parser._actions:
+        found += [o for o in action.option_strings if o.startswith("--")]
+        if isinstance(action, argparse._SubParsersAction):
+            for command in action.choices.values():
+                found += _options_of(command)
+    return list(dict.fromkeys(found))
+
+
+def _did_you_mean(parser: argparse.ArgumentParser, message: str) -> str:
+    """`` (did you mean 'resolve'?)`` for argparse's invalid-choice and unknown-option errors."""
+    import difflib  # on a usage error only
+    import re
+
+    wrong: list[str] = []
+    candidates: list[str] = []
+    choice = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)$", message)
+    if choice is not None:
+        wrong = [choice[1]]
+        candidates = re.findall(r"'([^']*)'", choice[2])
+    elif message.startswith("unrecognized arguments: "):
+        wrong = [w.split("=", 1)[0] for w in message.split()[2:] if w.startswith("--")]
+        candidates = _options_of(parser)
+    close = [difflib.get_close_matches(w, candidates, n=1) for w in wrong]
+    said = [
+        f"{w!r} -> {c[0]!r}" if len(wrong) > 1 else repr(c[0])
+        for w, c in zip(wrong, close, strict=True)
+        if c
+    ]
+    return f" (did you mean {', '.join(said)}?)" if said else ""
 
 
 _ONCE_HINTS = {
@@ -135,7 +171,8 @@ def _host_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--hosts",
         metavar="FILE",
-        help="a YAML host profile (see 'schema hosts')",
+        help="the hosts: a YAML host profile (see 'schema hosts'), or what hosts print:"
+        " kubectl get nodes -o json|yaml, docker info, podman info (recognised by content)",
     )
     group.add_argument(
         "--registry-config",

@@ -18,7 +18,14 @@ from planner.model.errors import InvalidRules
 from planner.model.files import path_kind
 from planner.policy.ruleset import DEFAULT_RULES
 
-__all__ = ["Located", "available_rule_sets", "find_rules", "rules_dir", "shipped_aliases"]
+__all__ = [
+    "CLIENTS",
+    "Located",
+    "available_rule_sets",
+    "find_rules",
+    "rules_dir",
+    "shipped_aliases",
+]
 
 _SPEC = re.compile(r"(?P<name>[a-z0-9][a-z0-9._-]*)(?:@(?P<version>[^@\s]+))?")
 
@@ -30,6 +37,25 @@ def rules_dir() -> Path:
         if (candidate / f"{DEFAULT_RULES}.yaml").is_file():
             return candidate
     raise InvalidRules(f"shipped rule sets not found next to {package} (broken installation)")
+
+
+CLIENTS = {
+    "nerdctl": ("containerd", "it pulls through containerd's library"),
+    "ctr": ("containerd", "containerd's own client"),
+    "crictl": ("containerd", "on a containerd node; 'cri-o' on a CRI-O one"),
+    "kubelet": ("containerd", "through the node's runtime: 'cri-o' on a CRI-O node"),
+    "moby": ("docker", "moby is Docker Engine; 'docker-c8d' with the containerd image store"),
+    "dockerd": ("docker", "'docker-c8d' with the containerd image store"),
+    "buildkit": ("docker", "BuildKit uses the same Linux rules"),
+    "oras": ("crane", "go-containerregistry's platform matching"),
+    "go-containerregistry": ("crane", "crane is its client"),
+    "ggcr": ("crane", "crane is its client"),
+    "containers-image": ("podman", "podman, skopeo, buildah and CRI-O share it"),
+    "crio": ("cri-o", "the family is spelled cri-o"),
+    "regclient": ("regctl", "regctl is its client"),
+}
+"""Clients people name for ``--rules`` that are not families: the family whose rules they
+pull with (the README's rule-set table names them as clients of that family)."""
 
 
 def available_rule_sets() -> list[str]:
@@ -90,6 +116,13 @@ def find_rules(spec: str | Path, base: Path | None = None) -> Located:
         family, aliased = aliases[name]
         return Located(rules_dir() / f"{family}.yaml", aliased, name)
     names = available_rule_sets()
+    client = CLIENTS.get(name.lower())
+    if client is not None:
+        family, why = client
+        raise InvalidRules(
+            f"unknown rule set {text!r}: {name} pulls with the rules of family {family!r}"
+            f" ({why}); name {family!r}, or {family}@RELEASE for its release"
+        )
     import difflib  # on a typo only: 1 ms of start-up otherwise
 
     close = difflib.get_close_matches(name, [*names, *aliases], n=1)
