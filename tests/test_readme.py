@@ -100,3 +100,24 @@ def test_the_synopsis_lists_every_flag_of_every_command() -> None:
                 assert any(re.search(rf"{re.escape(o)}\b", text) for o in action.option_strings), (
                     f"README synopsis of {name} lacks {action.option_strings}"
                 )
+
+
+def test_the_library_example_runs_and_passes_mypy_strict(tmp_path: Path) -> None:
+    """Issue 22: the README's select(parse_document(...)) snippet failed mypy --strict
+    (Index | ImageManifest) and named an undefined raw_bytes."""
+    (block,) = re.findall(r"```python\n(.*?)```", README, re.DOTALL)
+    example = tmp_path / "example.py"
+    example.write_text(block)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MYPYPATH": str(ROOT)}
+    ran = subprocess.run(
+        [sys.executable, str(example)], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert ran.returncode == 0, ran.stderr
+    checked = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(example)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stdout
