@@ -33,6 +33,7 @@ import importlib as _importlib
 import sys as _sys
 import types as _types
 
+from planner.model import __version__
 from planner.model.errors import (
     Denied,
     DigestMismatch,
@@ -50,7 +51,6 @@ from planner.model.errors import (
     SourceError,
     Unauthorized,
 )
-from planner.model.version import __version__
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (4 ms)
 if TYPE_CHECKING:

@@ -276,7 +276,7 @@ def test_long_kernel_version_from_kubectl(tmp_path: Path, revision: str | None) 
 
 
 def test_go_int_never_raises() -> None:
-    from planner.model.units import go_int
+    from planner.model.text import go_int
 
     assert [go_int(t) for t in ["12", "-3", "+4", "007", "0" * 30 + "5"]] == [12, -3, 4, 7, 5]
     assert [go_int(t) for t in ["²", "٣", "", "-", HUGE_DIGITS, str(1 << 63), "1.5"]] == [None] * 7

@@ -14,7 +14,7 @@ import yaml
 from planner import NoCompatibleImage, RegistryOptions
 from planner.app.plan import compression_of, plan, read_digest_file
 from planner.cli import main
-from planner.model.units import format_duration, human_size, parse_bandwidth
+from planner.model.text import format_duration, human_size, parse_bandwidth
 from planner.transport.credentials import Credential, CredentialStore
 from tests.cdn import RecordingCdn
 from tests.content import MULTI_PLATFORMS, Content

@@ -12,8 +12,8 @@ import sys
 
 from planner.cli.status import EXIT_INVALID, EXIT_IO, EXIT_OK, exit_code_for
 from planner.cli.streams import tolerate_encodings, write_failure
+from planner.model import __version__
 from planner.model.errors import PlannerError
-from planner.model.version import __version__
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 if TYPE_CHECKING:

@@ -303,7 +303,7 @@ def present_digests(args: argparse.Namespace) -> set[str]:
 
 def bandwidth(args: argparse.Namespace) -> float | None:
     """``--bandwidth RATE`` in bits per second."""
-    from planner.model.units import parse_bandwidth
+    from planner.model.text import parse_bandwidth
 
     value = getattr(args, "bandwidth", None)
     return parse_bandwidth(value) if value is not None else None

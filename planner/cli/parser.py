@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from planner.cli.status import EXIT_INVALID
-from planner.model.version import __version__
+from planner.model import __version__
 
 __all__ = ["FORMATS", "build_parser"]
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from planner.model.units import go_int
+from planner.model.text import go_int
 from planner.policy.detection import Detection
 
 __all__ = [

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from planner.model.units import go_int
+from planner.model.text import go_int
 
 __all__ = [
     "BUILD_NAMES",

@@ -54,7 +54,7 @@ CLIENTS = {
     "crio": ("cri-o", "the family is spelled cri-o"),
     "regclient": ("regctl", "regctl is its client"),
 }
-"""Clients people name for ``--rules`` that are not families: the family whose rules they
+"""Clients people name as a rule set that are not families: the family whose rules they
 pull with (the README's rule-set table names them as clients of that family)."""
 
 

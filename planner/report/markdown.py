@@ -10,8 +10,7 @@ import re
 from typing import TYPE_CHECKING
 
 from planner.app.fleet import FleetReport
-from planner.model.text import plural
-from planner.model.units import human_size
+from planner.model.text import human_size, plural
 from planner.report.layout import safe
 from planner.report.rows import (
     cell,

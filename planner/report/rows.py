@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from planner.model.text import plural
-from planner.model.units import human_size
+from planner.model.text import human_size, plural
 from planner.report.layout import safe
 
 if TYPE_CHECKING:

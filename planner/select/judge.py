@@ -19,8 +19,7 @@ from __future__ import annotations
 from planner.model.manifest import OCI_INDEX, Descriptor
 from planner.model.platform import Platform
 from planner.model.windows import WindowsVersion, docker_build, docker_prefix_match
-from planner.policy.numeric import numeric_rank
-from planner.policy.ruleset import RuleSet
+from planner.policy.ruleset import RuleSet, numeric_rank
 from planner.select.host import HostView, format_arch_variant
 from planner.select.verdicts import Code, Verdict, accept, reject
 

@@ -42,11 +42,11 @@ from typing import Any, TypeVar
 
 import httpx
 
+from planner.model import __version__
 from planner.model.errors import InvalidManifest, PlannerError, RateLimited, RegistryError
 from planner.model.reference import is_loopback
 from planner.model.stats import KIND_EXTENSION, Stats, request_kind
 from planner.model.text import plural
-from planner.model.version import __version__
 from planner.transport.auth import MAX_TOKEN_RESPONSE, Answer, RegistryAuth, origin_of
 from planner.transport.body import ACCEPT_ENCODING, read_body
 from planner.transport.errors import printable, quoted, status_text

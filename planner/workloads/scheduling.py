@@ -60,7 +60,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from planner.hosts.records import HostProfile, Taint
-from planner.model.units import go_int
+from planner.model.text import go_int
 
 __all__ = [
     "ARCH_LABEL",

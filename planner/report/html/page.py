@@ -33,9 +33,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from planner.model.text import plural
-from planner.model.units import human_size
-from planner.model.version import __version__
+from planner.model import __version__
+from planner.model.text import human_size, plural
 from planner.report.html.assets import SCRIPT, SCRIPT_HASH, STYLE, STYLE_HASH
 from planner.report.html.matrix import STATUSES, Cell, Matrix, Row
 from planner.report.rows import MARK

@@ -6,7 +6,7 @@ import textwrap
 from typing import TYPE_CHECKING
 
 from planner.model.manifest import DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST
-from planner.model.units import format_bandwidth, format_duration, human_size
+from planner.model.text import format_bandwidth, format_duration, human_size
 from planner.report.layout import Style, safe, table, wrap
 
 if TYPE_CHECKING:

@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING
 
 from planner.app.fleet import FleetReport
 from planner.hosts.profiles import HostProfile
-from planner.model.text import plural
-from planner.model.units import human_size
+from planner.model.text import human_size, plural
 from planner.report.layout import Style, aligned, safe, wrap
 from planner.report.rows import cell, fleet_footer, pick, problem_rows, row_groups
 
