@@ -1,5 +1,0 @@
-"""The release of pull-planner (also in pyproject.toml; a test keeps them equal)."""
-
-__all__ = ["__version__"]
-
-__version__ = "0.1.0"
