@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from planner.app.plan import Plan
 from planner.app.pulls import Progress, Pull, PullHost, Status, run_pulls, union_size
+from planner.app.requests import PullRequests
 from planner.app.resolve import Resolution
 from planner.hosts.profiles import HostProfile
 from planner.model.arguments import bandwidth_argument, items_argument
@@ -53,6 +54,8 @@ class PairResult:
     plan: Plan | None
     problem: str = ""
     """Why the pair fails (also kept when the failure is allowed)."""
+    requests: PullRequests | None = None
+    """The registry requests the host's pull makes (its rules' ``requests``)."""
 
     @property
     def ok(self) -> bool:
@@ -89,6 +92,7 @@ class PairResult:
             out["route"] = r.route.to_dict()
         if self.plan is not None:
             out["totals"] = self.plan.totals.to_dict()
+        out["pull_requests"] = self.requests.to_dict() if self.requests else None
         return out
 
 
@@ -305,7 +309,11 @@ def run_fleet(
             status = pull.status
             if status != "ok" and (host.name, image) in allow:
                 status = "allowed"
-            pairs.append(PairResult(host, image, status, pull.resolution, pull.plan, pull.problem))
+            pairs.append(
+                PairResult(
+                    host, image, status, pull.resolution, pull.plan, pull.problem, pull.requests
+                )
+            )
     return FleetReport(
         pulls.images,
         tuple(hosts),

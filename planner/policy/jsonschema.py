@@ -14,8 +14,10 @@ _ITEM = r"^(\.\.\.)?[a-z0-9_-]+(/[a-z0-9_.-]+)?$"
 
 def _leaf(k: Key) -> dict[str, Any]:
     out: dict[str, Any]
-    if k.kind == "integer":
+    if k.kind == "integer" and k.path == "schema":
         out = {"const": SCHEMA_VERSION}
+    elif k.kind == "integer":
+        out = {"type": "integer", "minimum": 0, "maximum": 9}
     elif k.kind == "string":
         out = {"type": "string"}
     elif k.kind == "strings":

@@ -19,6 +19,7 @@ from planner.policy.detection import Detection, LocalRules
 from planner.policy.normalize import Normalizer
 from planner.policy.numeric import numeric_vector
 from planner.policy.registry import RegistryRules
+from planner.policy.requests import RequestRules
 from planner.policy.stable_abi import StableAbi
 
 __all__ = ["DEFAULT_RULES", "ArchVariant", "HostRules", "RuleSet", "TieBreak", "WindowsPolicy"]
@@ -123,6 +124,8 @@ class RuleSet:
     """``local``: how the engine detects its own host, per release; None when not declared."""
     registry: RegistryRules | None = None
     """``registry``: the registry configuration the engine reads, and its fallbacks."""
+    requests: RequestRules | None = None
+    """``requests``: the registry requests one pull makes; None when not stated."""
 
     def __hash__(self) -> int:
         return object.__hash__(self)  # equality is identity; every memo hashes rule sets

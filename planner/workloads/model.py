@@ -160,6 +160,10 @@ class NodeResult:
             "problems": [p.to_dict() for p in self.problems],
             "download_bytes": self.download_bytes,
             "endpoints": {p.image: p.resolution.endpoint or None for p in self.pulls},
+            "pull_requests": {
+                p.image: requests.to_dict() if (requests := p.requests) else None
+                for p in self.pulls
+            },
         }
 
 
