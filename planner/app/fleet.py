@@ -14,6 +14,7 @@ concurrently on one session (:class:`~planner.sources.remote.RegistrySession`).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,8 +24,10 @@ from planner.app.plan import Plan
 from planner.app.pulls import Progress, Pull, PullHost, Status, run_pulls, union_size
 from planner.app.requests import PullRequests
 from planner.app.resolve import Resolution
+from planner.app.rollout import PullCost, Rollout, rollout_cost
 from planner.hosts.profiles import HostProfile
 from planner.model.arguments import bandwidth_argument, items_argument
+from planner.model.ratelimit import RateLimit
 from planner.model.stats import Stats
 from planner.sources import check_registry
 
@@ -111,6 +114,24 @@ class FleetReport:
     planned: bool = True
     """Download plans were made; without them every size is unknown (None in
     :meth:`fleet_dict`), not zero: nothing was read past the indexes."""
+    rollout: Rollout | None = None
+    """The requests each registry receives per egress (:meth:`with_rollout`)."""
+
+    def with_rollout(self, limits: Sequence[RateLimit] = ()) -> FleetReport:
+        """This report with its rollout cost: each pair pulled once, judged by ``limits``
+        and by the ratelimit headers the registries sent."""
+        costs = []
+        unknown = 0
+        for pair in self.pairs:
+            requests = pair.requests
+            if pair.resolution.selected is None or not pair.resolution.endpoint:
+                continue  # nothing pulled, or a file or layout: no registry asked
+            if requests is None:
+                unknown += 1
+                continue
+            costs.append(PullCost(pair.host.egress, pair.resolution.endpoint, requests))
+        cost = rollout_cost(costs, limits, self.stats.rate_limits, unknown=unknown)
+        return dataclasses.replace(self, rollout=cost if cost.rows else None)
 
     @functools.cached_property
     def _by_key(self) -> dict[tuple[str, str], PairResult]:
@@ -175,6 +196,7 @@ class FleetReport:
             "pairs": [p.to_dict() for p in self.pairs],
             "fleet": self.fleet_dict(),
             "failures": len(self.failures),
+            **({"rollout": self.rollout.to_dict()} if self.rollout is not None else {}),
             "stats": self.stats.to_dict(),
         }
 
@@ -322,4 +344,4 @@ def run_fleet(
         pools,
         pulls.unavailable,
         pulls.planned,
-    )
+    ).with_rollout()
