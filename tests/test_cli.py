@@ -37,6 +37,7 @@ def test_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
         "candidates",
         "endpoint",
         "route",
+        "pull_requests",
         "warnings",
         "stats",
     ]

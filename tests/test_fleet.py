@@ -231,7 +231,16 @@ def test_json_and_yaml(
     argv = check_argv(registry_content, fleet_file, tmp_path)
     assert main([*argv, "--format", "json"]) == 1
     data = json.loads(capsys.readouterr().out)
-    assert list(data) == ["images", "hosts", "pools", "pairs", "fleet", "failures", "stats"]
+    assert list(data) == [
+        "images",
+        "hosts",
+        "pools",
+        "pairs",
+        "fleet",
+        "failures",
+        "rollout",
+        "stats",
+    ]
     assert len(data["pairs"]) == 33 and data["failures"] == 18
     pair = next(
         p for p in data["pairs"] if p["host"] == "graviton" and p["image"].endswith("multi:oci")
@@ -274,7 +283,8 @@ def test_markdown_is_a_well_formed_table(
 ) -> None:
     assert main([*check_argv(registry_content, fleet_file, tmp_path), "--format", "markdown"]) == 1
     out = capsys.readouterr().out
-    table = [line for line in out.splitlines() if line.startswith("|")]
+    matrix = out.split("### Rollout cost per registry")[0]  # its own table follows
+    table = [line for line in matrix.splitlines() if line.startswith("|")]
     cells = [len(re.findall(r"(?<!\\)\|", line)) for line in table]
     assert len(table) == 2 + 11 and len(set(cells)) == 1 and cells[0] == 3 + 3 + 2
     assert re.fullmatch(r"\|---\|---\|---\|(---\|){3}---:\|", table[1])

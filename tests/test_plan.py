@@ -313,6 +313,7 @@ def test_formats(capsys: pytest.CaptureFixture[str]) -> None:
         "hosts",
         "endpoint",
         "route",
+        "pull_requests",
         "warnings",
         "stats",
         "estimate",

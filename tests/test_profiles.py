@@ -203,7 +203,7 @@ def test_cli_reports_profile_errors(tmp_path: Path, capsys: pytest.CaptureFixtur
     err = capsys.readouterr().err
     assert (
         err.strip()
-        == f"pull-planner: error: {path}:4:5: as a host profile: hosts[0].os_version: unknown key (did you mean 'os.version'?); expected one of: name, platform, os, architecture, variant, os.version, os.features, rules, isolation, have, labels, taints, registry_config"
+        == f"pull-planner: error: {path}:4:5: as a host profile: hosts[0].os_version: unknown key (did you mean 'os.version'?); expected one of: name, platform, os, architecture, variant, os.version, os.features, rules, isolation, have, labels, taints, registry_config, egress"
     )
 
 

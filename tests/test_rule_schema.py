@@ -189,6 +189,12 @@ READS: dict[str, tuple[str, Callable[[RuleSet], Any]]] = {
     ),
     "local": (_local(), lambda r: r.local),
     "registry": ("registry: {config: [containerd-hosts], source: s}\n", lambda r: r.registry),
+    "requests": ("requests: {source: s}\n", lambda r: r.requests),
+    "requests.tag_head": ("requests: {source: s, tag_head: 1}\n", lambda r: r.requests.tag_head),
+    "requests.tag_get": ("requests: {source: s, tag_get: 2}\n", lambda r: r.requests.tag_get),
+    "requests.held": ("requests: {source: s, held: skipped}\n", lambda r: r.requests.held),
+    "requests.tokens": ("requests: {source: s, tokens: 0}\n", lambda r: r.requests.tokens),
+    "requests.source": ("requests: {source: t}\n", lambda r: r.requests.source),
     "registry.config": (
         "registry: {config: [daemon-json], source: s}\n",
         lambda r: r.registry.config,
@@ -386,6 +392,16 @@ BASELINES = {
     ),
     "windows": "",
     "windows.process_isolation": "",
+    **{
+        path: "requests: {source: s}\n"
+        for path in (
+            "requests.tag_head",
+            "requests.tag_get",
+            "requests.held",
+            "requests.tokens",
+            "requests.source",
+        )
+    },
     **{
         path: "registry: {config: [containerd-hosts], source: s}\n"
         for path in (

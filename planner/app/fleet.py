@@ -14,6 +14,7 @@ concurrently on one session (:class:`~planner.sources.remote.RegistrySession`).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,9 +22,12 @@ from typing import TYPE_CHECKING, Any
 
 from planner.app.plan import Plan
 from planner.app.pulls import Progress, Pull, PullHost, Status, run_pulls, union_size
+from planner.app.requests import PullRequests
 from planner.app.resolve import Resolution
+from planner.app.rollout import PullCost, Rollout, rollout_cost
 from planner.hosts.profiles import HostProfile
 from planner.model.arguments import bandwidth_argument, items_argument
+from planner.model.ratelimit import RateLimit
 from planner.model.stats import Stats
 from planner.sources import check_registry
 
@@ -53,6 +57,8 @@ class PairResult:
     plan: Plan | None
     problem: str = ""
     """Why the pair fails (also kept when the failure is allowed)."""
+    requests: PullRequests | None = None
+    """The registry requests the host's pull makes (its rules' ``requests``)."""
 
     @property
     def ok(self) -> bool:
@@ -89,6 +95,7 @@ class PairResult:
             out["route"] = r.route.to_dict()
         if self.plan is not None:
             out["totals"] = self.plan.totals.to_dict()
+        out["pull_requests"] = self.requests.to_dict() if self.requests else None
         return out
 
 
@@ -107,6 +114,24 @@ class FleetReport:
     planned: bool = True
     """Download plans were made; without them every size is unknown (None in
     :meth:`fleet_dict`), not zero: nothing was read past the indexes."""
+    rollout: Rollout | None = None
+    """The requests each registry receives per egress (:meth:`with_rollout`)."""
+
+    def with_rollout(self, limits: Sequence[RateLimit] = ()) -> FleetReport:
+        """This report with its rollout cost: each pair pulled once, judged by ``limits``
+        and by the ratelimit headers the registries sent."""
+        costs = []
+        unknown = 0
+        for pair in self.pairs:
+            requests = pair.requests
+            if pair.resolution.selected is None or not pair.resolution.endpoint:
+                continue  # nothing pulled, or a file or layout: no registry asked
+            if requests is None:
+                unknown += 1
+                continue
+            costs.append(PullCost(pair.host.egress, pair.resolution.endpoint, requests))
+        cost = rollout_cost(costs, limits, self.stats.rate_limits, unknown=unknown)
+        return dataclasses.replace(self, rollout=cost if cost.rows else None)
 
     @functools.cached_property
     def _by_key(self) -> dict[tuple[str, str], PairResult]:
@@ -171,6 +196,7 @@ class FleetReport:
             "pairs": [p.to_dict() for p in self.pairs],
             "fleet": self.fleet_dict(),
             "failures": len(self.failures),
+            **({"rollout": self.rollout.to_dict()} if self.rollout is not None else {}),
             "stats": self.stats.to_dict(),
         }
 
@@ -305,7 +331,11 @@ def run_fleet(
             status = pull.status
             if status != "ok" and (host.name, image) in allow:
                 status = "allowed"
-            pairs.append(PairResult(host, image, status, pull.resolution, pull.plan, pull.problem))
+            pairs.append(
+                PairResult(
+                    host, image, status, pull.resolution, pull.plan, pull.problem, pull.requests
+                )
+            )
     return FleetReport(
         pulls.images,
         tuple(hosts),
@@ -314,4 +344,4 @@ def run_fleet(
         pools,
         pulls.unavailable,
         pulls.planned,
-    )
+    ).with_rollout()

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from planner.app.requests import PullRequests
 from planner.app.resolve import Resolution, check_types, resolve_source
 from planner.model.arguments import bandwidth_argument, items_argument
 from planner.model.errors import InvalidInput, InvalidManifest, SourceError
@@ -147,10 +148,24 @@ class Plan:
     bandwidth: float | None = None
     """Bits per second for the transfer-time estimate."""
     stats: Stats = field(default_factory=Stats)
+    held: frozenset[str] = frozenset()
+    """Digests the host already has (blobs, and manifests its engine need not ask again)."""
 
     @property
     def warnings(self) -> tuple[str, ...]:
         return tuple(explain.notice(n) for n in self.notices)
+
+    @property
+    def requests(self) -> PullRequests | None:
+        """The registry requests the host's engine makes for this pull (rules' ``requests``)."""
+        blob_get = sum(
+            1
+            for b in self.blobs
+            if b.duplicate_of is None
+            and not b.present
+            and not (b.foreign and b.descriptor.urls)  # fetched from its urls
+        )
+        return self.resolution.requests(self.held, blob_get)
 
     def downloads(self) -> dict[str, int]:
         """Digest -> size of each blob the host downloads (those it has are not)."""
@@ -181,6 +196,7 @@ class Plan:
             "hosts": [{"host": h, "serves": what} for h, what in self.hosts],
             "endpoint": r.endpoint or None,
             "route": r.route.to_dict() if r.route is not None else None,
+            "pull_requests": requests.to_dict() if (requests := self.requests) else None,
             "warnings": list(self.warnings),
             "stats": self.stats.to_dict(),
         }
@@ -363,6 +379,7 @@ def build_plan(
         hosts=tuple(hosts.items()),
         bandwidth=bandwidth,
         stats=source.stats,
+        held=frozenset(present_set),
     )
 
 

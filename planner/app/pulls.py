@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from planner.app.plan import Plan, build_plan, present_from
+from planner.app.requests import PullRequests
 from planner.app.resolve import Resolution, resolve_source
 from planner.app.route import resolve_routed
 from planner.hosts.profiles import HostProfile
@@ -93,6 +94,13 @@ class Pull:
     plan: Plan | None
     problem: str = ""
     """Why it fails (no image for the host, or an image that will not run there)."""
+
+    @property
+    def requests(self) -> PullRequests | None:
+        """The registry requests this pull makes (without a plan: blobs unknown)."""
+        if self.plan is not None:
+            return self.plan.requests
+        return self.resolution.requests()
 
     @property
     def key(self) -> tuple[str, PullHost]:
@@ -179,6 +187,7 @@ class _SharedPlans:
             hosts=made.hosts,
             bandwidth=made.bandwidth,
             stats=made.stats,
+            held=made.held,
         )
 
 

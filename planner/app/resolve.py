@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from planner.app.requests import PullRequests, count_requests
 from planner.model.arguments import InvalidArgument
 from planner.model.errors import NoCompatibleImage
 from planner.model.manifest import (
@@ -137,6 +139,29 @@ class Resolution:
             return explain.no_compatible(self.rules.name, self.offered())
         return explain.problem(self.runs)
 
+    def children(self) -> list[str]:
+        """The child manifests a pull reads after the tag's document (nested indexes, then
+        the image manifest); none when the tag is a single image."""
+        if self.index is None or self.selected is None:
+            return []
+        out = []
+        selection = self.selection
+        while selection is not None and selection.chosen is not None:
+            out.append(selection.chosen.descriptor.digest)
+            selection = selection.chosen.nested
+        if not out or out[-1] != self.selected.digest:
+            out.append(self.selected.digest)
+        return out
+
+    def requests(
+        self, held: Collection[str] = (), blob_get: int | None = None
+    ) -> PullRequests | None:
+        """The registry requests the host's engine makes for this pull (its rules'
+        ``requests``; ``blob_get`` None: the blobs are not known without a plan)."""
+        if self.selected is None:
+            return None
+        return count_requests(self.rules.requests, self.children(), held=held, blob_get=blob_get)
+
     def offered(self) -> list[str]:
         """Platforms the index offers, for messages."""
         seen: dict[str, None] = {}
@@ -175,6 +200,7 @@ class Resolution:
             ),
             "endpoint": self.endpoint or None,
             "route": self.route.to_dict() if self.route is not None else None,
+            "pull_requests": requests.to_dict() if (requests := self.requests()) else None,
             "warnings": list(self.warnings),
             "stats": self.stats.to_dict(),
         }

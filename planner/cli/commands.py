@@ -7,7 +7,15 @@ import json
 from typing import TYPE_CHECKING
 
 from planner.cli import options
-from planner.cli.output import Progress, dump, error, report, write, write_report
+from planner.cli.output import (
+    Progress,
+    dump,
+    error,
+    report,
+    rollout_refused,
+    write,
+    write_report,
+)
 from planner.cli.status import EXIT_NO_MATCH, EXIT_OK
 from planner.model.errors import InvalidInput
 from planner.report.layout import Style, terminal_width
@@ -236,14 +244,16 @@ def run_check(args: argparse.Namespace) -> int:
         raise InvalidInput(
             "check reads each IMAGE by reference, file or layout; - is not supported"
         )
+    limits = options.rate_limits(args)
     hosts = options.check_hosts(args)
     fleet = _run_fleet(args, list(dict.fromkeys(args.images)), hosts, plans=not args.no_plan)
+    fleet = fleet.with_rollout(limits)
     write_report(fleet, args.format, options.render_options(args), options.report_files(args))
     report((), fleet.stats.summary() if args.stats else None)
+    refused = rollout_refused(fleet.rollout)
     if fleet.failures:
         error(f"{len(fleet.failures)} of {len(fleet.pairs)} checks failed")
-        return EXIT_NO_MATCH
-    return EXIT_OK
+    return EXIT_NO_MATCH if fleet.failures or refused else EXIT_OK
 
 
 # --------------------------------------------------------------------------- compare

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from planner.hosts.local import LocalHost
     from planner.hosts.profiles import HostProfile
     from planner.hosts.registries import RegistryConfig
+    from planner.model.ratelimit import RateLimit
     from planner.report.formats import RenderOptions
     from planner.transport.options import RegistryOptions
 
@@ -472,3 +473,16 @@ def report_files(args: argparse.Namespace) -> list[tuple[str, str]]:
         for f in FORMATS.values()
         if f.to_file and getattr(args, f.name)
     ]
+
+
+def rate_limits(args: argparse.Namespace) -> list[RateLimit]:
+    """``--rate-limit N/DURATION[@REGISTRY]``, each as given; a bad one is one line, exit 2."""
+    from planner.model.ratelimit import parse_rate_limit
+
+    out = []
+    for text in getattr(args, "rate_limit", []):
+        try:
+            out.append(parse_rate_limit(text))
+        except InvalidInput as exc:
+            raise InvalidInput(f"--rate-limit: {exc}") from None
+    return out

@@ -17,6 +17,7 @@ from planner.report.formats import RenderOptions, render
 
 if TYPE_CHECKING:
     from planner.app.fleet import FleetReport
+    from planner.app.rollout import Rollout
     from planner.workloads.check import WorkloadReport
 from planner.report.layout import Style, safe, terminal_width, wrap
 
@@ -25,6 +26,7 @@ __all__ = [
     "dump",
     "error",
     "report",
+    "rollout_refused",
     "tolerate_encodings",
     "write",
     "write_failure",
@@ -141,3 +143,11 @@ class Progress:
             if self.shown:
                 sys.stderr.write("\r\x1b[K")
                 sys.stderr.flush()
+
+
+def rollout_refused(rollout: Rollout | None) -> bool:
+    """Each row a rate limit refuses, one error line each; True when there is one."""
+    failures = rollout.failures if rollout is not None else []
+    for row in failures:
+        error(row.sentence())
+    return bool(failures)

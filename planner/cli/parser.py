@@ -404,6 +404,15 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
         "--no-plan", action="store_true", help="resolve only: no manifests read, no sizes"
     )
     check.add_argument(
+        "--rate-limit",
+        action="append",
+        default=[],
+        metavar="N/DURATION[@REGISTRY]",
+        help="gate the rollout cost: at most N counted manifest requests per DURATION (s, m, h,"
+        " d) from each egress, to REGISTRY or every registry (100/6h@registry-1.docker.io);"
+        " a registry's own ratelimit headers are used when it sends them; repeatable",
+    )
+    check.add_argument(
         "--expand",
         action="store_true",
         help="one row per host (default: like hosts, a node pool, share one row: NAME (+N))",

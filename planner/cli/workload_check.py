@@ -7,7 +7,7 @@ import os
 from typing import TYPE_CHECKING
 
 from planner.cli import options
-from planner.cli.output import Progress, error, report, write_report
+from planner.cli.output import Progress, error, report, rollout_refused, write_report
 from planner.cli.status import EXIT_NO_MATCH, EXIT_OK
 from planner.model.errors import InvalidInput
 from planner.model.files import read_stdin
@@ -34,6 +34,7 @@ def run_workload_check(args: argparse.Namespace) -> int:
         raise InvalidInput("-f - and --password-stdin both read standard input")
     if args.expand:
         raise InvalidInput("--expand is for IMAGE checks; workload results are per node in JSON")
+    limits = options.rate_limits(args)
     hosts = options.check_hosts(args)
     manifests = read_manifests(args.filename, stdin=_stdin, environ=os.environ)
     report(manifests.warnings, None)
@@ -61,6 +62,7 @@ def run_workload_check(args: argparse.Namespace) -> int:
         )
     finally:
         progress.clear()
+    checked = checked.with_rollout(limits)
     write_report(checked, args.format, options.render_options(args), options.report_files(args))
     seen: dict[tuple[str, str], None] = {}
     for pull in checked.pulls:  # each warning once per image, not once per node
@@ -71,7 +73,7 @@ def run_workload_check(args: argparse.Namespace) -> int:
     for image, warning in seen:
         report([warning], None, f"{image}: ")
     report((), checked.stats.summary() if args.stats else None)
+    refused = rollout_refused(checked.rollout)
     if checked.failures:
         error(f"{len(checked.failures)} of {len(checked.results)} workloads failed")
-        return EXIT_NO_MATCH
-    return EXIT_OK
+    return EXIT_NO_MATCH if checked.failures or refused else EXIT_OK

@@ -84,6 +84,7 @@ _HOST_FIELDS = (
     "labels",
     "taints",
     "registry_config",
+    "egress",
 )
 _DEFAULT_FIELDS = tuple(f for f in _HOST_FIELDS if f != "name")
 # Spellings people reach for first, mapped to the key this file uses.
@@ -227,6 +228,9 @@ class _Reader:
                 else None
             )
         )
+        egress = self.attempt(
+            lambda: self.string(at("egress"), "egress", where) if "egress" in merged else ""
+        )
         if len(self.check.found) > before or platform is None or rules is None:
             return None  # a problem noted, or a misspelt key left no platform (noted)
         if have is None or labels is None or taints is None:
@@ -240,6 +244,7 @@ class _Reader:
             labels=MappingProxyType(labels),
             taints=taints,
             registry_config=config,
+            egress=egress or "",
         )
 
     def registry_config(self, node: MarkedMap, where: str) -> RegistryConfig:
@@ -395,6 +400,14 @@ class _Reader:
     def with_config(self, placed: list[PlacedHost], defaults: MarkedMap) -> list[PlacedHost]:
         """Included hosts without a registry configuration take ``defaults.registry_config``
         (the one default that applies to them: a node pool's mirrors are the profile's)."""
+        if "egress" in defaults:
+            egress = self.string(defaults, "egress", "defaults")
+            placed = [
+                p
+                if p.host.egress
+                else PlacedHost(dataclasses.replace(p.host, egress=egress), p.place)
+                for p in placed
+            ]
         if "registry_config" not in defaults:
             return placed
         config = self.registry_config(defaults, "defaults")

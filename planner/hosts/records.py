@@ -96,6 +96,8 @@ class HostProfile:
     taints: tuple[Taint, ...] = ()
     registry_config: RegistryConfig | None = None
     """Where the host pulls from (mirrors, short names); None: the reference's registry."""
+    egress: str = ""
+    """The network exit its pulls leave by (``egress``); '' = the one shared group."""
 
     @property
     def is_windows(self) -> bool:
@@ -117,6 +119,8 @@ class HostProfile:
             out["taints"] = [t.to_dict() for t in self.taints]
         if self.registry_config is not None:
             out["registry_config"] = str(self.registry_config.path)
+        if self.egress:
+            out["egress"] = self.egress
         return out
 
 

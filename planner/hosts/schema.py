@@ -82,6 +82,14 @@ _PLATFORM_FIELDS: dict[str, Any] = {
         " in defaults it also applies to included hosts",
         "examples": ["certs.d", "registries.conf", "daemon.json", "registries.yaml"],
     },
+    "egress": {
+        "type": "string",
+        "minLength": 1,
+        "description": "the network exit the host's pulls leave by (a NAT address a registry's"
+        " rate limit counts as one client); the rollout cost is grouped by it; in defaults it"
+        " also applies to included hosts",
+        "examples": ["nat-a"],
+    },
 }
 
 HOSTS_SCHEMA: dict[str, Any] = {

@@ -49,7 +49,13 @@ class Stats:
     retries: int = 0
     endpoints: Counter[str] = field(default_factory=Counter)
     """Requests per ``HOST:PORT`` asked (a host's mirrors, the registries)."""
+    rate_limits: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """``ratelimit-limit`` and ``ratelimit-remaining`` as an endpoint last sent them."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def note_rate_limit(self, endpoint: str, limit: str, remaining: str) -> None:
+        with self._lock:
+            self.rate_limits[endpoint] = (limit, remaining)
 
     def count_request(self, kind: str, status: int, endpoint: str = "") -> None:
         with self._lock:
@@ -88,6 +94,16 @@ class Stats:
             "cache_hits": self.cache_hits,
             "retries": self.retries,
             "by_endpoint": dict(sorted(self.endpoints.items())),
+            **(
+                {
+                    "rate_limits": {
+                        e: {"limit": limit, "remaining": left or None}
+                        for e, (limit, left) in sorted(self.rate_limits.items())
+                    }
+                }
+                if self.rate_limits
+                else {}
+            ),
         }
 
     def summary(self) -> str:

@@ -25,6 +25,7 @@ from planner.policy.detection import read_local
 from planner.policy.family import Range, merge, read_family, split_release
 from planner.policy.normalize import Normalizer
 from planner.policy.registry import read_registry
+from planner.policy.requests import read_requests
 from planner.policy.ruleset import (
     DEFAULT_RULES,
     ArchVariant,
@@ -116,6 +117,7 @@ class _Reader:
                 "host",
                 "local",
                 "registry",
+                "requests",
             ),
         )
         if top["schema"] != schema.SCHEMA_VERSION:
@@ -176,6 +178,7 @@ class _Reader:
             range_source=release_range.source if release_range else "",
             local=read_local(self.check, top),
             registry=read_registry(self.check, top),
+            requests=read_requests(self.check, top),
         )
 
     def host(self, top: MarkedMap) -> HostRules:

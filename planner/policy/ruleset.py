@@ -19,6 +19,7 @@ from planner.model.text import go_int
 from planner.policy.detection import Detection, LocalRules
 from planner.policy.normalize import Normalizer
 from planner.policy.registry import RegistryRules
+from planner.policy.requests import RequestRules
 from planner.policy.stable_abi import StableAbi
 
 __all__ = [
@@ -133,6 +134,8 @@ class RuleSet:
     """``local``: how the engine detects its own host, per release; None when not declared."""
     registry: RegistryRules | None = None
     """``registry``: the registry configuration the engine reads, and its fallbacks."""
+    requests: RequestRules | None = None
+    """``requests``: the registry requests one pull makes; None when not stated."""
 
     def __hash__(self) -> int:
         return object.__hash__(self)  # equality is identity; every memo hashes rule sets

@@ -350,6 +350,44 @@ KEYS: tuple[Key, ...] = (
         required=True,
     ),
     Key(
+        "requests",
+        "table",
+        "the registry requests one pull of a tag makes (blobs: one GET each it lacks);"
+        " absent: not stated, no pull_requests in results",
+    ),
+    Key(
+        "requests.tag_head",
+        "integer",
+        "manifest HEADs to resolve the tag to a digest (containerd's resolver, Docker: 1)",
+        default=0,
+    ),
+    Key(
+        "requests.tag_get",
+        "integer",
+        "GETs of the tag's own document (the index, or a single image's manifest)",
+        default=1,
+    ),
+    Key(
+        "requests.held",
+        "enum",
+        "a child manifest the engine already holds: fetched again (containers/image), or"
+        " skipped (containerd's content store, Docker 20.10+'s manifest store)",
+        choices=("fetched", "skipped"),
+        default="fetched",
+    ),
+    Key(
+        "requests.tokens",
+        "integer",
+        "token requests per pull at a registry that wants a bearer token (none at one that does not)",
+        default=1,
+    ),
+    Key(
+        "requests.source",
+        "string",
+        "where these numbers come from: upstream file and function, or a live measurement",
+        required=True,
+    ),
+    Key(
         "normalize",
         "table",
         "how platform strings are canonicalized before comparing; absent: not at all",
@@ -619,8 +657,10 @@ _ITEM = r"^(\.\.\.)?[a-z0-9_-]+(/[a-z0-9_.-]+)?$"
 
 def _leaf(k: Key) -> dict[str, Any]:
     out: dict[str, Any]
-    if k.kind == "integer":
+    if k.kind == "integer" and k.path == "schema":
         out = {"const": SCHEMA_VERSION}
+    elif k.kind == "integer":
+        out = {"type": "integer", "minimum": 0, "maximum": 9}
     elif k.kind == "string":
         out = {"type": "string"}
     elif k.kind == "strings":

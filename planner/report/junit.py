@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
 from planner.app.fleet import FleetReport
+from planner.app.rollout import Rollout
 from planner.report.layout import safe
 from planner.report.rows import cell, workload_problems
 from planner.workloads.check import WorkloadReport
@@ -69,6 +70,7 @@ def fleet_junit(report: FleetReport, options: RenderOptions | None = None) -> st
                     f"download: {pair.plan.totals.download_bytes} bytes of {pair.plan.totals.bytes}"
                 )
             out.text = "\n".join(details)
+    rollout_suite(root, report.rollout)
     ElementTree.indent(root)
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -124,9 +126,42 @@ def workload_junit(report: WorkloadReport, options: RenderOptions | None = None)
             if node.download_bytes is not None:
                 details.append(f"download: {node.download_bytes} bytes")
             out.text = "\n".join(details)
+    rollout_suite(root, report.rollout)
     ElementTree.indent(root)
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         + ElementTree.tostring(root, encoding="unicode")
         + "\n"
     )
+
+
+def rollout_suite(root: ElementTree.Element, rollout: Rollout | None) -> None:
+    """A ``rollout cost`` suite: one case per (egress, registry) with a limit, failing when
+    the limit refuses some of its requests."""
+    if rollout is None:
+        return
+    judged = [row for row in rollout.rows if row.limit is not None]
+    if not judged:
+        return
+    suite = ElementTree.SubElement(
+        root,
+        "testsuite",
+        name="rollout cost",
+        tests=str(len(judged)),
+        failures=str(len(rollout.failures)),
+    )
+    for row in judged:
+        case = ElementTree.SubElement(
+            suite,
+            "testcase",
+            classname="rollout cost",
+            name=safe(f"{row.registry} from {row.egress or '(one egress)'}"),
+        )
+        if row.refused:
+            message = safe(row.sentence())
+            failure = ElementTree.SubElement(case, "failure", message=message, type="rate-limit")
+            failure.text = message
+        out = ElementTree.SubElement(case, "system-out")
+        out.text = safe(row.sentence())
+    root.set("tests", str(int(root.get("tests", "0")) + len(judged)))
+    root.set("failures", str(int(root.get("failures", "0")) + len(rollout.failures)))

@@ -10,7 +10,9 @@ import re
 from typing import TYPE_CHECKING
 
 from planner.app.fleet import FleetReport
+from planner.app.rollout import Rollout
 from planner.model.text import human_size, plural
+from planner.report import rollout as rollout_table
 from planner.report.layout import safe
 from planner.report.rows import (
     cell,
@@ -115,6 +117,7 @@ def fleet_markdown(report: FleetReport, options: RenderOptions | None = None) ->
             )
     lines += ["", "### Download sizes", ""]
     lines += [f"- {md_text(line)}" for line in fleet_footer(report)]
+    lines += rollout_markdown(report.rollout)
     return "\n".join(lines) + "\n"
 
 
@@ -145,9 +148,25 @@ def workload_markdown(report: WorkloadReport, options: RenderOptions | None = No
         lines += [f"- {'**fails**' if w == 'FAIL' else 'allowed'}: {md_text(t)}" for w, t in found]
     lines += ["", "### Download sizes", ""]
     lines += [f"- {md_text(line)}" for line in workload_footer(report)]
+    lines += rollout_markdown(report.rollout)
     if report.skipped:
         lines += ["", "### Skipped", ""]
         lines += [
             f"- {md_text(s.what)} ({md_text(s.place)}): {md_text(s.reason)}" for s in report.skipped
         ]
     return "\n".join(lines) + "\n"
+
+
+def rollout_markdown(rollout: Rollout | None) -> list[str]:
+    """The rollout cost per registry: a table, each refused row, what is assumed."""
+    if rollout is None or not rollout.rows:
+        return []
+    out = ["", "### Rollout cost per registry", ""]
+    out.append("| " + " | ".join(rollout_table.HEADER) + " |")
+    out.append("|---" * len(rollout_table.HEADER) + "|")
+    for row in rollout.rows:
+        out.append("| " + " | ".join(md_text(c) for c in rollout_table.cells(row)) + " |")
+    out.append("")
+    out += [f"- **refused**: {md_text(row.sentence())}" for row in rollout.failures]
+    out.append(f"- {md_text(rollout.note)}")
+    return out

@@ -209,6 +209,13 @@ class Sender:
         port = url.port or (443 if url.scheme == "https" else 80)
         host = f"[{url.host}]" if ":" in url.host else url.host
         self.stats.count_request(kind, response.status_code, f"{host}:{port}")
+        limit = response.headers.get("ratelimit-limit")
+        if limit is not None:  # Docker Hub's pull limit, sent with manifest answers
+            self.stats.note_rate_limit(
+                f"{host}:{port}",
+                limit[:100],
+                (response.headers.get("ratelimit-remaining") or "")[:100],
+            )
         if self.options.log is not None:
             url = request.url.copy_with(query=None, fragment=None)
             self.options.log(

@@ -41,9 +41,11 @@ from planner.app.pulls import (
     PullHost,
     run_pulls,
 )
+from planner.app.rollout import PullCost, Rollout, rollout_cost
 from planner.hosts.records import HostProfile
 from planner.model.arguments import items_argument
 from planner.model.platform import Platform
+from planner.model.ratelimit import RateLimit
 from planner.model.stats import Stats
 from planner.sources import check_registry
 from planner.workloads.model import (
@@ -66,6 +68,8 @@ from planner.workloads.suggest import Suggestion, suggest
 
 if TYPE_CHECKING:
     from planner.transport.options import RegistryOptions
+
+_STRENGTH = {"Never": 0, "IfNotPresent": 1, "Always": 2}
 
 __all__ = [
     "WorkloadReport",
@@ -139,6 +143,42 @@ class WorkloadReport:
     warnings: tuple[str, ...] = ()
     planned: bool = True
     """Download plans were made; without them every size is unknown (None), not zero."""
+    rollout: Rollout | None = None
+    """The requests each registry receives per egress (:meth:`with_rollout`)."""
+
+    def with_rollout(self, limits: Sequence[RateLimit] = ()) -> WorkloadReport:
+        """This report with its rollout cost: each container's image on each eligible node,
+        as its ``imagePullPolicy`` says, judged by ``limits`` and the registries' headers."""
+        costs = []
+        unknown = 0
+        for result in self.results:
+            policies: dict[str, str] = {}
+            for c in result.workload.containers:
+                known = policies.get(c.reference)
+                if known is None or _STRENGTH[c.pull_policy] > _STRENGTH[known]:
+                    policies[c.reference] = c.pull_policy
+            for node in result.nodes:
+                # one pull per image per pod start: a second container with it finds it there
+                for pull in {p.image: p for p in node.pulls}.values():
+                    resolution = pull.resolution
+                    if resolution.selected is None or not resolution.endpoint:
+                        continue
+                    first = pull.requests
+                    if first is None:
+                        unknown += 1
+                        continue
+                    again = resolution.requests(held=resolution.children(), blob_get=0)
+                    costs.append(
+                        PullCost(
+                            node.host.egress,
+                            resolution.endpoint,
+                            first,
+                            again,
+                            policies.get(pull.image, "IfNotPresent"),
+                        )
+                    )
+        cost = rollout_cost(costs, limits, self.stats.rate_limits, unknown=unknown)
+        return dataclasses.replace(self, rollout=cost if cost.rows else None)
 
     @property
     def failures(self) -> list[WorkloadResult]:
@@ -185,6 +225,7 @@ class WorkloadReport:
             "skipped": [s.to_dict() for s in self.skipped],
             "failures": len(self.failures),
             "warnings": list(self.warnings),
+            **({"rollout": self.rollout.to_dict()} if self.rollout is not None else {}),
             "stats": self.stats.to_dict(),
         }
 
@@ -287,7 +328,7 @@ def check_workloads(
         pulls.stats,
         tuple(warnings),
         pulls.planned,
-    )
+    ).with_rollout()
 
 
 def _alike(

@@ -37,7 +37,14 @@ from typing import Any
 from planner.model.errors import InvalidReference
 from planner.model.reference import Reference
 from planner.model.yamlfile import Checker, MarkedList, MarkedMap, describe
-from planner.workloads.model import Container, Skipped, Workload, WorkloadError
+from planner.workloads.model import (
+    PULL_POLICIES,
+    Container,
+    Skipped,
+    Workload,
+    WorkloadError,
+    default_pull_policy,
+)
 from planner.workloads.scheduling import (
     OPERATORS,
     Placement,
@@ -213,6 +220,14 @@ def _containers(doc: _Document, spec: MarkedMap, where: str) -> list[Container]:
                 raise doc.fail(entry, "image" if "image" in entry else None, f"{at}.image", problem)
             reference = _reference(doc, entry, f"{at}.image", image.strip())
             sidecar = init and entry.get("restartPolicy") == "Always"
+            policy = entry.get("imagePullPolicy", default_pull_policy(image.strip()))
+            if policy not in PULL_POLICIES:
+                raise doc.fail(
+                    entry,
+                    "imagePullPolicy",
+                    f"{at}.imagePullPolicy",
+                    f"{policy!r} is not one of: {', '.join(PULL_POLICIES)}",
+                )
             out.append(
                 Container(
                     name=name,
@@ -222,6 +237,7 @@ def _containers(doc: _Document, spec: MarkedMap, where: str) -> list[Container]:
                     sidecar=sidecar,
                     ephemeral=ephemeral,
                     place=_place(doc.check, entry),
+                    pull_policy=policy,
                 )
             )
     if not any(not c.init and not c.ephemeral for c in out):

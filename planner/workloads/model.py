@@ -32,6 +32,20 @@ class WorkloadError(InvalidInput):
     """A manifest or compose file that is not what Kubernetes or Compose would accept."""
 
 
+PullPolicy = Literal["Always", "IfNotPresent", "Never"]
+PULL_POLICIES: tuple[PullPolicy, ...] = ("Always", "IfNotPresent", "Never")
+
+
+def default_pull_policy(image: str) -> PullPolicy:
+    """Kubernetes' default (``SetDefaults_Container``): ``Always`` for ``:latest`` or no tag
+    (and no digest), else ``IfNotPresent``."""
+    if "@" in image:
+        return "IfNotPresent"
+    last = image.rsplit("/", 1)[-1]
+    tag = last.partition(":")[2]
+    return "Always" if tag in ("", "latest") else "IfNotPresent"
+
+
 @dataclass(frozen=True)
 class Container:
     """One container of a workload and the image it pulls."""
@@ -48,6 +62,8 @@ class Container:
     platform: Platform | None = None
     """Compose ``platform:``: the platform pulled, whatever the host's."""
     place: str = ""
+    pull_policy: PullPolicy = "IfNotPresent"
+    """``imagePullPolicy`` as written, else Kubernetes' default by tag (:func:`default_pull_policy`)."""
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -62,6 +78,7 @@ class Container:
             out["ephemeral"] = True
         if self.platform is not None:
             out["platform"] = str(self.platform)
+        out["imagePullPolicy"] = self.pull_policy
         return out
 
 
@@ -160,6 +177,10 @@ class NodeResult:
             "problems": [p.to_dict() for p in self.problems],
             "download_bytes": self.download_bytes,
             "endpoints": {p.image: p.resolution.endpoint or None for p in self.pulls},
+            "pull_requests": {
+                p.image: requests.to_dict() if (requests := p.requests) else None
+                for p in self.pulls
+            },
         }
 
 

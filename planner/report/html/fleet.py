@@ -11,6 +11,7 @@ the hosts of one pool share one resolution and plan
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections import Counter
 from collections.abc import Sequence
@@ -231,6 +232,7 @@ def stamp() -> str:
 def render(report: FleetReport, options: RenderOptions) -> str:
     """The ``html`` row of :data:`planner.report.formats.FORMATS`: the page of a fleet check."""
     from planner.report.html.page import render_html
+    from planner.report.rollout import matrix_fields
 
     matrix = fleet_matrix(
         report,
@@ -239,4 +241,5 @@ def render(report: FleetReport, options: RenderOptions) -> str:
         inventory=options.inventory,
         options=options.recorded,
     )
+    matrix = dataclasses.replace(matrix, **matrix_fields(report.rollout))  # type: ignore[arg-type]
     return render_html(matrix, generated=options.generated)

@@ -193,6 +193,10 @@ class Matrix:
     """Request figures, (name, value)."""
     notes: tuple[str, ...] = ()
     """Extra lines under the matrix (skipped documents, options)."""
+    rollout: tuple[tuple[str, ...], ...] = ()
+    """The rollout cost per registry: a header row, then one row per (egress, registry)."""
+    rollout_lines: tuple[str, ...] = ()
+    """Under that table: each row a rate limit refuses, then what the figures assume."""
 
     def hosts(self) -> int:
         return sum(len(row.members) for row in self.rows)

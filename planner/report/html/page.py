@@ -349,6 +349,21 @@ def _table(title: str, lines: Iterable[tuple[str, str]]) -> str:
     return f"<div><h3>{_t(title)}</h3><table>{body}</table></div>"
 
 
+def _rollout(m: Matrix) -> str:
+    """The rollout cost per registry: a table, the refused rows, what is assumed."""
+    if not m.rollout:
+        return ""
+    head, *rows = m.rollout
+    header = "".join(f'<th scope="col">{_t(c)}</th>' for c in head)
+    body = "".join("<tr>" + "".join(f"<td>{_t(c)}</td>" for c in row) + "</tr>" for row in rows)
+    lines = "".join(f"<p>{_t(line)}</p>" for line in m.rollout_lines)
+    return (
+        '<section class="rollout"><h2>Rollout cost per registry</h2>'
+        f'<div class="scroll"><table><thead><tr>{header}</tr></thead><tbody>{body}</tbody>'
+        f"</table></div>{lines}</section>"
+    )
+
+
 def _inputs(m: Matrix) -> str:
     tables = [_table(title, lines) for title, lines in m.inputs]
     if m.stats:
@@ -404,6 +419,7 @@ def _page(m: Matrix, drawn: int, data: dict[str, Any], when: str) -> str:
         '<h2>Details</h2><div id="detail" aria-live="polite"></div></aside>'
         + _chart(m)
         + _problems(m)
+        + _rollout(m)
         + _inputs(m)
         + f"<footer>pull-planner {_t(__version__)}{when}</footer>"
         f'<script type="application/json" id="pp-data">{_json(data)}</script>'

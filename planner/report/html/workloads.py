@@ -190,6 +190,7 @@ def workload_matrix(
 def render(report: WorkloadReport, options: RenderOptions) -> str:
     """The ``html`` row of :data:`planner.report.formats.FORMATS`: the page of a workload check."""
     from planner.report.html.page import render_html
+    from planner.report.rollout import matrix_fields
 
     matrix = workload_matrix(
         report,
@@ -197,4 +198,5 @@ def render(report: WorkloadReport, options: RenderOptions) -> str:
         inventory=options.inventory,
         options=options.recorded,
     )
+    matrix = dataclasses.replace(matrix, **matrix_fields(report.rollout))  # type: ignore[arg-type]
     return render_html(matrix, generated=options.generated)

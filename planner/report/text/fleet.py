@@ -9,6 +9,7 @@ from planner.app.fleet import FleetReport
 from planner.hosts.profiles import HostProfile
 from planner.model.text import human_size, plural
 from planner.report.layout import Style, aligned, safe, wrap
+from planner.report.rollout import lines as rollout_lines
 from planner.report.rows import cell, fleet_footer, pick, problem_rows, row_groups
 
 if TYPE_CHECKING:
@@ -108,4 +109,11 @@ def fleet_text(
 def render(report: FleetReport, options: RenderOptions) -> str:
     """The ``text`` row of :data:`planner.report.formats.FORMATS`."""
     style = Style(enabled=options.color)
-    return fleet_text(report, options.width, style, expand=options.expand)
+    text = fleet_text(report, options.width, style, expand=options.expand)
+    if report.rollout is not None and report.rollout.rows:
+        text += (
+            "\n"
+            + "\n".join(safe(line) for line in rollout_lines(report.rollout, options.width))
+            + "\n"
+        )
+    return text

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from planner.model.text import plural
 from planner.report.layout import Style, aligned, safe, wrap
+from planner.report.rollout import lines as rollout_lines
 from planner.report.rows import pool_cell, pool_nodes, workload_footer, workload_problems
 from planner.workloads.check import WorkloadReport
 
@@ -133,5 +134,11 @@ def render(report: WorkloadReport, options: RenderOptions) -> str:
     ``suggest`` the patches of the failing workloads under it."""
     text = workload_text(report, options.width, Style(enabled=options.color))
     if options.suggest and report.failures:
-        text += "\n" + workload_patches(report)
+        return text + "\n" + workload_patches(report)  # YAML to paste: nothing after it
+    if report.rollout is not None and report.rollout.rows:
+        text += (
+            "\n"
+            + "\n".join(safe(line) for line in rollout_lines(report.rollout, options.width))
+            + "\n"
+        )
     return text
