@@ -11,7 +11,7 @@ import pytest
 
 from planner.cli import main
 from planner.model.errors import InvalidInput
-from planner.model.ratelimit import parse_rate_limit, parse_ratelimit_header
+from planner.model.stats import parse_rate_limit, parse_ratelimit_header
 from planner.workloads.model import default_pull_policy
 from tests.content import Content
 from tests.hostile_server import HostileServer, answer, manifest

@@ -27,8 +27,7 @@ from planner.app.resolve import Resolution
 from planner.app.rollout import PullCost, Rollout, rollout_cost
 from planner.hosts.profiles import HostProfile
 from planner.model.arguments import bandwidth_argument, items_argument
-from planner.model.ratelimit import RateLimit
-from planner.model.stats import Stats
+from planner.model.stats import RateLimit, Stats
 from planner.sources import check_registry
 
 if TYPE_CHECKING:

@@ -1,7 +1,7 @@
 """Requests per pull: what one host's pull of one image asks the registry for.
 
 The numbers an engine release makes (a HEAD of the tag, GETs of the tag's document) are
-its rule file's ``requests`` block (:class:`planner.policy.requests.RequestRules`); the
+its rule file's ``requests`` block (:class:`planner.policy.registry.RequestRules`); the
 counting is the same for every engine: the tag's own document, a GET of each child
 manifest on the way (not of one the engine holds when its store is looked at first), one
 GET per blob it lacks (foreign layers come from their urls, not the registry).
@@ -13,7 +13,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from planner.policy.requests import RequestRules
+from planner.policy.registry import RequestRules
 
 __all__ = ["PullRequests", "count_requests"]
 

@@ -24,8 +24,7 @@ from planner.policy.catalog import available_rule_sets, find_rules, rules_dir
 from planner.policy.detection import read_local
 from planner.policy.family import Range, merge, read_family, split_release
 from planner.policy.normalize import Normalizer
-from planner.policy.registry import read_registry
-from planner.policy.requests import read_requests
+from planner.policy.registry import read_registry, read_requests
 from planner.policy.ruleset import (
     DEFAULT_RULES,
     ArchVariant,

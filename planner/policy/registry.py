@@ -1,4 +1,5 @@
-"""``registry``: which registry configuration an engine reads and what it does with it.
+"""An engine and its registries: ``registry`` (which registry configuration the engine
+reads and what it does with it) and ``requests`` (the requests one pull makes).
 
 The formats' meaning (which names a Docker mirror serves, how a containers ``prefix``
 is rewritten) is the readers' (:mod:`planner.hosts.registries`); what differs between
@@ -14,7 +15,14 @@ from typing import Literal, cast
 
 from planner.model.yamlfile import Checker, MarkedMap
 
-__all__ = ["CONFIG_FORMATS", "RegistryRules", "read_registry"]
+__all__ = [
+    "CONFIG_FORMATS",
+    "HELD",
+    "RegistryRules",
+    "RequestRules",
+    "read_registry",
+    "read_requests",
+]
 
 CONFIG_FORMATS = (
     "containerd-hosts",
@@ -87,4 +95,60 @@ def read_registry(check: Checker, top: MarkedMap) -> RegistryRules | None:
             ),
         ),
         source=check.string(node, "source", "registry.source", non_empty=True),
+    )
+
+
+# --------------------------------------------------------------------------- requests per pull
+# ``requests``: the registry requests one pull makes, per engine release.
+#
+# What the engine asks the registry for a tag: HEADs and GETs of the tag's manifest, a GET of
+# each child manifest on the way (unless the engine already holds it, where it looks first),
+# one GET per blob it lacks, and the token requests of a registry that wants a bearer token.
+# The counting (:func:`planner.app.requests.pull_requests`) is the same for every engine; what
+# differs, and is data here, are these numbers.
+
+HELD = ("fetched", "skipped")
+Held = Literal["fetched", "skipped"]
+
+
+@dataclass(frozen=True)
+class RequestRules:
+    """What one pull of a tag costs the registry, before blobs."""
+
+    tag_head: int
+    """Manifest HEADs to resolve the tag to a digest (containerd's resolver: 1)."""
+    tag_get: int
+    """GETs of the tag's own document (the index, or the single image's manifest)."""
+    held: Held
+    """A child manifest the engine already holds: ``fetched`` again, or ``skipped``."""
+    tokens: int
+    """Token requests per pull, at a registry that wants a bearer token (0 at one that does not)."""
+    source: str
+    """Where these numbers are read from (or measured)."""
+
+
+def read_requests(check: Checker, top: MarkedMap) -> RequestRules | None:
+    if "requests" not in top:
+        return None
+    node = check.mapping(
+        top["requests"],
+        "requests",
+        required=("source",),
+        optional=("tag_head", "tag_get", "held", "tokens"),
+        parent=top,
+        key="requests",
+    )
+
+    def count(key: str, default: int) -> int:
+        value = node.get(key, default)
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 9:
+            raise check.fail(node, key, f"requests.{key}", "must be a whole number from 0 to 9")
+        return value
+
+    return RequestRules(
+        tag_head=count("tag_head", 0),
+        tag_get=count("tag_get", 1),
+        held=cast(Held, check.choice(node, "held", "requests.held", HELD, "fetched")),
+        tokens=count("tokens", 1),
+        source=check.string(node, "source", "requests.source", non_empty=True),
     )

@@ -18,8 +18,7 @@ from planner.model.platform import Platform
 from planner.model.text import go_int
 from planner.policy.detection import Detection, LocalRules
 from planner.policy.normalize import Normalizer
-from planner.policy.registry import RegistryRules
-from planner.policy.requests import RequestRules
+from planner.policy.registry import RegistryRules, RequestRules
 from planner.policy.stable_abi import StableAbi
 
 __all__ = [

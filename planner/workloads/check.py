@@ -45,8 +45,7 @@ from planner.app.rollout import PullCost, Rollout, rollout_cost
 from planner.hosts.records import HostProfile
 from planner.model.arguments import items_argument
 from planner.model.platform import Platform
-from planner.model.ratelimit import RateLimit
-from planner.model.stats import Stats
+from planner.model.stats import RateLimit, Stats
 from planner.sources import check_registry
 from planner.workloads.model import (
     NodePool,
