@@ -88,9 +88,10 @@ def test_fleet_rollout_per_egress_and_the_gate(
         " the limit of 4 per 6 h refuses about 2 of them"
     ) in err
     assert "Rollout cost per registry:" in out and "nat-b" in out
+    assert "0 failed, release gate: closed" in out  # the refused rollout closes it
     for fmt, marker in (
         ("markdown", "### Rollout cost per registry"),
-        ("html", "Rollout cost per registry"),
+        ("html", 'class="gate closed"'),
         ("junit", 'type="rate-limit"'),
     ):
         assert main([*argv, "--rate-limit", f"4/6h@{registry}", "--format", fmt]) == 1

@@ -116,6 +116,12 @@ class FleetReport:
     rollout: Rollout | None = None
     """The requests each registry receives per egress (:meth:`with_rollout`)."""
 
+    @property
+    def gate_closed(self) -> bool:
+        """The release gate: closed when a check fails or a rate limit refuses part of
+        the rollout's requests (:attr:`rollout`)."""
+        return bool(self.failures) or (self.rollout is not None and bool(self.rollout.failures))
+
     def with_rollout(self, limits: Sequence[RateLimit] = ()) -> FleetReport:
         """This report with its rollout cost: each pair pulled once, judged by ``limits``
         and by the ratelimit headers the registries sent."""

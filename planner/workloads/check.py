@@ -145,6 +145,12 @@ class WorkloadReport:
     rollout: Rollout | None = None
     """The requests each registry receives per egress (:meth:`with_rollout`)."""
 
+    @property
+    def gate_closed(self) -> bool:
+        """The release gate: closed when a check fails or a rate limit refuses part of
+        the rollout's requests (:attr:`rollout`)."""
+        return bool(self.failures) or (self.rollout is not None and bool(self.rollout.failures))
+
     def with_rollout(self, limits: Sequence[RateLimit] = ()) -> WorkloadReport:
         """This report with its rollout cost: each container's image on each eligible node,
         as its ``imagePullPolicy`` says, judged by ``limits`` and the registries' headers."""

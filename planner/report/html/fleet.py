@@ -186,6 +186,7 @@ def fleet_matrix(
         details=tuple(details),
         checks=len(report.pairs),
         failures=len(report.failures),
+        gate_closed=report.gate_closed,
         total_bytes=report.total_bytes if plans else None,
         unique_bytes=report.unique_bytes if plans else None,
         inputs=(

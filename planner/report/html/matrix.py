@@ -183,6 +183,8 @@ class Matrix:
     check_noun: str = "check"
     """What one of :attr:`checks` is called: ``check``, ``workload``."""
     failures: int = 0
+    gate_closed: bool = False
+    """Closed by more than failures: a rate limit refuses part of the rollout."""
     total_bytes: int | None = None
     """What all hosts download (None without plans)."""
     unique_bytes: int | None = None

@@ -99,7 +99,7 @@ def _row_name(row: Row) -> str:
 
 
 def _header(m: Matrix) -> str:
-    closed = m.failures > 0
+    closed = m.failures > 0 or m.gate_closed
     gate = "closed" if closed else "open"
     noun = m.check_noun
     figures = [

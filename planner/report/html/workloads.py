@@ -151,6 +151,7 @@ def workload_matrix(
         check_noun="workload",
         checks=len(report.results),
         failures=len(report.failures),
+        gate_closed=report.gate_closed,
         total_bytes=report.total_bytes if plans else None,
         unique_bytes=report.unique_bytes if plans else None,
         inputs=(

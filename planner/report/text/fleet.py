@@ -101,7 +101,8 @@ def fleet_text(
     for line in fleet_footer(report):
         out += wrap(line, width, "  ")
     failures = len(report.failures)
-    gate = paint("fail", "release gate: closed") if failures else paint("ok", "release gate: open")
+    closed = report.gate_closed  # a refused rollout closes it too (its lines follow)
+    gate = paint("fail", "release gate: closed") if closed else paint("ok", "release gate: open")
     out.append(f"{plural(len(report.pairs), 'check')}, {failures} failed, {gate}")
     return "\n".join(out) + "\n"
 

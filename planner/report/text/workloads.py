@@ -80,8 +80,9 @@ def workload_text(report: WorkloadReport, width: int = 80, style: Style | None =
     for line in workload_footer(report) + skipped_lines(report):
         out += wrap(safe(line), width, "  ")
     failed = len(report.failures)
-    plain = "release gate: closed" if failed else "release gate: open"
-    gate = paint("fail" if failed else "ok", plain)
+    closed = report.gate_closed  # a refused rollout closes it too (its lines follow)
+    plain = "release gate: closed" if closed else "release gate: open"
+    gate = paint("fail" if closed else "ok", plain)
     summary = f"{plural(len(report.results), 'workload')}, {failed} failed,"
     fits = len(summary) + 1 + len(plain) <= width
     out += [f"{summary} {gate}"] if fits else [summary, gate]
