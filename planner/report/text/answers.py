@@ -173,7 +173,10 @@ def _where(location: str | None) -> str:
     if "://" in location:
         from urllib.parse import urlsplit
 
-        return safe(urlsplit(location).netloc or location)
+        try:
+            return safe(urlsplit(location).netloc or location)
+        except ValueError:  # a URL that does not parse (a foreign layer's, say): as given
+            return safe(location)
     return "local file"
 
 
