@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from planner.app.plan import Plan
 from planner.app.pulls import Progress, Pull, PullHost, Status, run_pulls, union_size
 from planner.app.resolve import Resolution
+from planner.app.verify import Verification, unverified
 from planner.hosts.profiles import HostProfile
 from planner.model.arguments import bandwidth_argument, items_argument
 from planner.model.stats import Stats
@@ -53,6 +54,8 @@ class PairResult:
     plan: Plan | None
     problem: str = ""
     """Why the pair fails (also kept when the failure is allowed)."""
+    verifications: tuple[Verification, ...] = ()
+    """Each manifest and blob its pull fetches, as asked for (``verify``; empty without it)."""
 
     @property
     def ok(self) -> bool:
@@ -60,8 +63,10 @@ class PairResult:
 
     @property
     def warnings(self) -> tuple[str, ...]:
-        """The plan's warnings (they include the resolution's), else the resolution's."""
-        return self.plan.warnings if self.plan is not None else self.resolution.warnings
+        """The plan's warnings (they include the resolution's), else the resolution's; and
+        each manifest or blob that could not be verified."""
+        own = self.plan.warnings if self.plan is not None else self.resolution.warnings
+        return (*own, *unverified(self.verifications))
 
     @property
     def download_bytes(self) -> int:
@@ -89,6 +94,8 @@ class PairResult:
             out["route"] = r.route.to_dict()
         if self.plan is not None:
             out["totals"] = self.plan.totals.to_dict()
+        if self.verifications:
+            out["verification"] = [v.to_dict() for v in self.verifications]
         return out
 
 
@@ -107,6 +114,8 @@ class FleetReport:
     planned: bool = True
     """Download plans were made; without them every size is unknown (None in
     :meth:`fleet_dict`), not zero: nothing was read past the indexes."""
+    verified: bool = False
+    """Every pair's manifests and blobs were asked for (``verify``)."""
 
     @functools.cached_property
     def _by_key(self) -> dict[tuple[str, str], PairResult]:
@@ -171,6 +180,7 @@ class FleetReport:
             "pairs": [p.to_dict() for p in self.pairs],
             "fleet": self.fleet_dict(),
             "failures": len(self.failures),
+            "verified": self.verified,
             "stats": self.stats.to_dict(),
         }
 
@@ -253,6 +263,7 @@ def run_fleet(
     only: Collection[tuple[str, str]] | None = None,
     missing_ok: bool = False,
     upstream: bool = False,
+    verify: bool = False,
 ) -> FleetReport:
     """Resolve (and plan) every image for every host.
 
@@ -266,6 +277,10 @@ def run_fleet(
     registry does not have (a tag or digest it does not know) is left out and
     listed in :attr:`FleetReport.unavailable` instead of failing the run. ``upstream``: a
     host whose mirror answers also asks upstream (:func:`planner.app.route.resolve_routed`).
+    ``verify``: each manifest and blob a pair's pull fetches is asked for at the endpoint
+    that serves it, once per distinct (endpoint, repository, digest), without downloading
+    it (:mod:`planner.app.verify`); a pair whose pull needs a missing or mismatched one is
+    ``broken``. It needs ``plans``.
     """
     images = items_argument(images, str, "images", "image SOURCE strings")
     hosts = items_argument(hosts, HostProfile, "hosts", "HostProfiles")
@@ -290,6 +305,7 @@ def run_fleet(
         progress=progress,
         missing_ok=missing_ok,
         upstream=upstream,
+        verify=verify,
     )
     position = {view: i for i, view in enumerate(views)}
     answers: list[dict[str, Pull]] = [{} for _ in views]
@@ -305,7 +321,17 @@ def run_fleet(
             status = pull.status
             if status != "ok" and (host.name, image) in allow:
                 status = "allowed"
-            pairs.append(PairResult(host, image, status, pull.resolution, pull.plan, pull.problem))
+            pairs.append(
+                PairResult(
+                    host,
+                    image,
+                    status,
+                    pull.resolution,
+                    pull.plan,
+                    pull.problem,
+                    pull.verifications,
+                )
+            )
     return FleetReport(
         pulls.images,
         tuple(hosts),
@@ -314,4 +340,5 @@ def run_fleet(
         pools,
         pulls.unavailable,
         pulls.planned,
+        pulls.verified,
     )
