@@ -185,7 +185,7 @@ def test_check_verify_cli(damaged: tuple[Registry, dict[str, Any]], tmp_path: Pa
     base = ["check", *_refs(registry), "--hosts", str(hosts), "--no-cache"]
     # without --verify nothing changes: no HEAD; a lost blob goes unseen, a lost child
     # manifest fails the run when it is read (exit 3)
-    layer_ref, child_ref, fine_ref = _refs(registry)
+    layer_ref, _, fine_ref = _refs(registry)
     mark = registry.mark()
     code, out, err = cli("check", layer_ref, fine_ref, "--hosts", str(hosts), "--no-cache")
     assert code == 0 and "WON'T PULL" not in out, err
@@ -216,3 +216,87 @@ def test_check_verify_cli(damaged: tuple[Registry, dict[str, Any]], tmp_path: Pa
         "resolve", _refs(registry)[1], "--platform", "linux/amd64", "--verify", "--no-cache"
     )
     assert code == 0 and "verified" in out
+
+
+# --------------------------------------------------------------------------- faults
+
+
+def _hostile_image(server: Any, layers: list[bytes], config: bytes) -> dict[str, str]:
+    from tests.hostile_server import manifest
+    from tests.registry import OCI_CONFIG, OCI_LAYER, sha256
+
+    child = json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {"mediaType": OCI_CONFIG, "digest": sha256(config), "size": len(config)},
+            "layers": [
+                {"mediaType": OCI_LAYER, "digest": sha256(layer), "size": len(layer)}
+                for layer in layers
+            ],
+        }
+    ).encode()
+    index = json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.index.v1+json",
+            "manifests": [
+                {
+                    "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                    "digest": sha256(child),
+                    "size": len(child),
+                    "platform": AMD64,
+                }
+            ],
+        }
+    ).encode()
+    server.route("/v2/app/manifests/1", manifest(index, "application/vnd.oci.image.index.v1+json"))
+    server.route(
+        f"/v2/app/manifests/{sha256(child)}",
+        manifest(child, "application/vnd.oci.image.manifest.v1+json"),
+    )
+    return {"config": sha256(config), **{f"layer {i}": sha256(x) for i, x in enumerate(layers, 1)}}
+
+
+def test_head_refused_or_without_length_falls_back_to_a_ranged_get(tmp_path: Path) -> None:
+    import asyncio
+
+    from tests.hostile_server import HostileServer, Received, Writer, answer, sequence
+
+    config, one, two, three = b"{}" * 10, b"a" * 100, b"b" * 200, b"c" * 300
+
+    async def no_length(request: Received, writer: Writer) -> None:
+        await writer.head(200, [("Content-Type", "application/octet-stream")])
+
+    async def too_long(request: Received, writer: Writer) -> None:
+        await writer.head(200, [("Content-Length", "999")])
+
+    async def hang(request: Received, writer: Writer) -> None:
+        await asyncio.sleep(30)
+
+    with HostileServer() as server:
+        digests = _hostile_image(server, [one, two, three], config)
+        ranged = answer(206, b"{", [("Content-Range", f"bytes 0-0/{len(config)}")])
+        server.route(f"/v2/app/blobs/{digests['config']}", sequence(answer(405), ranged))
+        server.route(f"/v2/app/blobs/{digests['layer 1']}", sequence(no_length, answer(200, b"")))
+        server.route(f"/v2/app/blobs/{digests['layer 2']}", hang)
+        server.route(f"/v2/app/blobs/{digests['layer 3']}", too_long)
+        hosts = [HostProfile("x86", Platform.parse("linux/amd64"), load_rules("docker"))]
+        options = RegistryOptions(use_cache=False, deadline=3, retries=0)
+        report = run_fleet([f"{server.host}/app:1"], hosts, registry=options, verify=True)
+        methods = [
+            (r.method, r.headers.get("range")) for r in server.received() if "/blobs/" in r.path
+        ]
+    [pair] = report.pairs
+    by_role = {v.role: v for v in pair.verifications}
+    assert by_role["child manifest"].status == "ok"
+    assert (by_role["config"].status, by_role["config"].detail) == ("ok", "ranged GET")
+    assert by_role["layer 1"].status == "unverified"  # no length, and no 206: a warning
+    assert by_role["layer 2"].status == "unverified"  # the hanging HEAD, cut at the deadline
+    assert "deadline" in by_role["layer 2"].detail
+    assert by_role["layer 3"].status == "size-mismatch" and by_role["layer 3"].length == 999
+    assert pair.status == "broken" and digests["layer 3"] in pair.problem
+    assert digests["layer 3"] in pair.problem and "layer 1" not in pair.problem
+    assert any("could not be verified" in w for w in pair.warnings)
+    # a GET of a blob only with Range: bytes=0-0, never a whole one
+    assert all(method == "HEAD" or rng == "bytes=0-0" for method, rng in methods)
