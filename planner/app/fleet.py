@@ -180,7 +180,7 @@ class FleetReport:
             "pairs": [p.to_dict() for p in self.pairs],
             "fleet": self.fleet_dict(),
             "failures": len(self.failures),
-            "verified": self.verified,
+            **({"verified": True} if self.verified else {}),
             "stats": self.stats.to_dict(),
         }
 

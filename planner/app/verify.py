@@ -1,6 +1,6 @@
 """Would the pull succeed: every manifest and blob a pull fetches, asked without downloading it.
 
-``--verify`` (:func:`planner.app.pulls.run_pulls` with ``verify=True``): for each pull,
+Verification (:func:`planner.app.pulls.run_pulls` with ``verify=True``): for each pull,
 the child manifest it reads by digest (when the tag is an index) and each blob its
 plan downloads (the config, each layer the host does not have; a foreign layer at
 its URL, when the plan fetches it there) are asked for with a ``HEAD`` at the

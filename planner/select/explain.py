@@ -281,7 +281,7 @@ def notice(item: Notice) -> str:
 def verification(
     role: str, digest: str, endpoint: str, status: str, size: int, length: int | None, detail: str
 ) -> str:
-    """One line for a checked manifest or blob (``--verify``) that is not ``ok``: what, where,
+    """One line for a checked manifest or blob (verify) that is not ``ok``: what, where,
     and what the registry said (``layer 2 sha256:… is missing at localhost:5000 (HEAD: 404)``)."""
     where = endpoint or "its registry"
     if status == "missing":

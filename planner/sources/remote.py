@@ -25,7 +25,7 @@ __all__ = ["RegistrySession", "RegistrySource"]
 
 T = TypeVar("T")
 PRESENCE_CONCURRENCY = 32
-"""Presence requests (``--verify``) in flight at once on a session."""
+"""Presence requests (verify) in flight at once on a session."""
 
 
 class RegistrySession:
@@ -46,7 +46,7 @@ class RegistrySession:
         """Small blobs (configs) read so far, verified, by digest."""
         self.locations: dict[str, BlobLocation] = {}
         self.presences: dict[tuple[str, str, str], Presence] = {}
-        """What was asked of (endpoint, repository, digest) so far (``--verify``): each once a run."""
+        """What was asked of (endpoint, repository, digest) so far (verify): each once a run."""
         self._asking: asyncio.Semaphore | None = None
 
     async def presence(

@@ -1,4 +1,4 @@
-"""Whether a manifest or blob is there, and its length, without downloading it (``--verify``).
+"""Whether a manifest or blob is there, and its length, without downloading it (verify).
 
 One ``HEAD``; a registry that refuses it (405) or answers without a length is asked
 with a ranged ``GET`` of zero bytes (``Range: bytes=0-0``, which the Distribution

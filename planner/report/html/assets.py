@@ -181,7 +181,7 @@ SCRIPT = """
     tr.dataset.label = r[1];
     tr.dataset.hosts = n;
     tr.dataset.order = order;
-    tr.dataset.fail = r[5].filter(function (c) { return c >= 0 && rank[data.cells[c][0]] < 2; })
+    tr.dataset.fail = r[5].filter(function (c) { return c >= 0 && rank[data.cells[c][0]] < 3; })
       .length;
     tr.dataset.total = each === null ? 0 : each * n;
     th.scope = "row";
@@ -311,7 +311,7 @@ SCRIPT = """
     th.setAttribute("aria-sort", "ascending");
     place(rows.slice().sort(function (a, b) {
       var x = g.get(a)[at], y = g.get(b)[at];
-      return (rank[x.dataset.status] ?? 4) - (rank[y.dataset.status] ?? 4) ||
+      return (rank[x.dataset.status] ?? 5) - (rank[y.dataset.status] ?? 5) ||
         (y.dataset.bytes || 0) - (x.dataset.bytes || 0) || order(a, b);
     }));
     document.getElementById("sort").value = "column";
