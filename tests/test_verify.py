@@ -300,3 +300,70 @@ def test_head_refused_or_without_length_falls_back_to_a_ranged_get(tmp_path: Pat
     assert any("could not be verified" in w for w in pair.warnings)
     # a GET of a blob only with Range: bytes=0-0, never a whole one
     assert all(method == "HEAD" or rng == "bytes=0-0" for method, rng in methods)
+
+
+def test_a_routed_host_is_verified_at_its_mirror(
+    damaged: tuple[Registry, dict[str, Any]],
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    from planner.hosts.registries import load_registry_config
+
+    mirror, lost = damaged
+    upstream = Registry(tmp_path_factory.mktemp("verify-upstream")).start()
+    try:
+        _image(upstream, "lab/layer", "1", "layer")  # the same content, undamaged
+        certs = tmp_path / "certs.d" / upstream.host
+        certs.mkdir(parents=True)
+        (certs / "hosts.toml").write_text(
+            f'server = "http://{upstream.host}"\n\n[host."http://{mirror.host}"]\n'
+            '  capabilities = ["pull", "resolve"]\n'
+        )
+        config = load_registry_config(tmp_path / "certs.d")
+        rules = load_rules("containerd@1.6.20")
+        hosts = [
+            HostProfile(name, Platform.parse(p), rules, registry_config=config)
+            for name, p in (("x86", "linux/amd64"), ("graviton", "linux/arm64"))
+        ]
+        mark_up, mark_mirror = upstream.mark(), mirror.mark()
+        report = run_fleet(
+            [f"{upstream.host}/lab/layer:1"],
+            hosts,
+            registry=RegistryOptions(use_cache=False),
+            verify=True,
+        )
+        on_upstream = upstream.since(mark_up)
+        on_mirror = mirror.since(mark_mirror)
+    finally:
+        upstream.stop()
+    status = {p.host.name: p.status for p in report.pairs}
+    assert status == {"x86": "ok", "graviton": "broken"}
+    problem = report.pair("graviton", f"{upstream.host}/lab/layer:1").problem
+    assert lost["layer"] in problem and f"missing at {mirror.host}" in problem
+    assert not [r for r in on_upstream if r["method"] == "HEAD"]  # asked where the host pulls
+    heads = [r["path"] for r in on_mirror if r["method"] == "HEAD"]
+    assert heads and len(heads) == len(set(heads)) == 4 + 4
+    assert not [r for r in on_mirror if r["method"] == "GET" and "/blobs/" in r["path"]]
+
+
+def test_workload_check_verify(damaged: tuple[Registry, dict[str, Any]], tmp_path: Path) -> None:
+    from tests.helpers import cli
+
+    registry, lost = damaged
+    hosts = tmp_path / "hosts.yaml"
+    hosts.write_text(HOSTS)
+    workload = tmp_path / "web.yaml"
+    workload.write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n"
+        f"    spec:\n      containers:\n        - {{name: web, image: '{_refs(registry)[0]}'}}\n"
+    )
+    base = ["check", "-f", str(workload), "--hosts", str(hosts), "--no-cache"]
+    code, out, err = cli(*base)
+    assert code == 0, err
+    code, out, err = cli(*base, "--verify")
+    assert code == 1 and "WON'T PULL" in out and lost["layer"] in out, out + err
+    code, out, _ = cli(*base, "--verify", "--format", "json")
+    nodes = {n["host"]: n["status"] for n in json.loads(out)["workloads"][0]["nodes"]}
+    assert nodes == {"x86": "ok", "graviton": "broken"}
+    code, _, err = cli(*base, "--verify", "--no-plan")
+    assert code == 2 and "--verify needs plans" in err
