@@ -24,8 +24,10 @@ from planner.transport.options import BlobLocation, Presence, RegistryOptions
 __all__ = ["RegistrySession", "RegistrySource"]
 
 T = TypeVar("T")
-PRESENCE_CONCURRENCY = 32
-"""Presence requests (verify) in flight at once on a session."""
+PRESENCE_CONCURRENCY = 16
+"""Presence requests (verify) in flight at once on a session: fewer than the 20 idle
+connections httpx keeps, so that each reuses one (more opened a new connection, a round
+trip more, for most requests)."""
 
 
 class RegistrySession:

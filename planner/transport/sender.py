@@ -341,7 +341,10 @@ class Sender:
                 return await read_body(response, MAX_ERROR_BODY, what, self.stats.add_bytes)
             except (PlannerError, httpx.TransportError):
                 return b""  # the status says enough
-        if method == "HEAD" or limit is None or response.is_redirect:
+        if method == "HEAD":
+            await response.aread()  # nothing to read, but the connection is then kept alive
+            return b""
+        if limit is None or response.is_redirect:
             return b""  # the caller closes the response
         return await read_body(response, limit, what, self.stats.add_bytes)
 
