@@ -24,10 +24,9 @@ from planner.transport.options import BlobLocation, Presence, RegistryOptions
 __all__ = ["RegistrySession", "RegistrySource"]
 
 T = TypeVar("T")
-PRESENCE_CONCURRENCY = 16
-"""Presence requests (verify) in flight at once on a session: fewer than the 20 idle
-connections httpx keeps, so that each reuses one (more opened a new connection, a round
-trip more, for most requests)."""
+PRESENCE_CONCURRENCY = 32
+"""Presence requests (verify) in flight at once on a session; the sender keeps more idle
+connections than this (:data:`planner.transport.sender.KEEP_ALIVE`), so each reuses one."""
 
 
 class RegistrySession:

@@ -61,6 +61,9 @@ RETRY_STATUSES = frozenset({429, 502, 503, 504})
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 MAX_ERROR_BODY = 64 << 10
 MAX_REDIRECTS = 10
+KEEP_ALIVE = 40
+"""Idle connections kept open (httpx keeps 20): more than the 32 presence checks a session
+runs at once (verify), so that each reuses a connection instead of opening one."""
 BAD_LOCATION = "pull_planner.bad_location"
 T = TypeVar("T")
 
@@ -124,6 +127,7 @@ class Sender:
         )
         self.http = httpx.AsyncClient(
             timeout=httpx.Timeout(options.timeout, connect=options.connect_timeout),
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=KEEP_ALIVE),
             headers={
                 "User-Agent": f"pull-planner/{__version__}",
                 "Accept-Encoding": ACCEPT_ENCODING,
