@@ -221,7 +221,9 @@ def test_check_verify_cli(damaged: tuple[Registry, dict[str, Any]], tmp_path: Pa
 # --------------------------------------------------------------------------- faults
 
 
-def _hostile_image(server: Any, layers: list[bytes], config: bytes) -> dict[str, str]:
+def _hostile_image(
+    server: Any, layers: list[bytes], config: bytes, extras: list[dict[str, Any]] | None = None
+) -> dict[str, str]:
     from tests.hostile_server import manifest
     from tests.registry import OCI_CONFIG, OCI_LAYER, sha256
 
@@ -231,8 +233,8 @@ def _hostile_image(server: Any, layers: list[bytes], config: bytes) -> dict[str,
             "mediaType": "application/vnd.oci.image.manifest.v1+json",
             "config": {"mediaType": OCI_CONFIG, "digest": sha256(config), "size": len(config)},
             "layers": [
-                {"mediaType": OCI_LAYER, "digest": sha256(layer), "size": len(layer)}
-                for layer in layers
+                {"mediaType": OCI_LAYER, "digest": sha256(layer), "size": len(layer), **extra}
+                for layer, extra in zip(layers, extras or [{}] * len(layers), strict=True)
             ],
         }
     ).encode()
@@ -367,3 +369,41 @@ def test_workload_check_verify(damaged: tuple[Registry, dict[str, Any]], tmp_pat
     assert nodes == {"x86": "ok", "graviton": "broken"}
     code, _, err = cli(*base, "--verify", "--no-plan")
     assert code == 2 and "--verify needs plans" in err
+
+
+def test_a_foreign_layer_is_verified_at_its_url(tmp_path: Path) -> None:
+    from tests.hostile_server import HostileServer, answer
+
+    foreign = "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip"
+    config, base, own = b"{}" * 10, b"w" * 300, b"o" * 100
+    with HostileServer() as server, HostileServer() as cdn:
+        extra = {"mediaType": foreign, "urls": [f"{cdn.url}/layers/base.tar.gz"]}
+        digests = _hostile_image(server, [base, own], config, [extra, {}])
+        for name in ("config", "layer 2"):
+            size = len(config) if name == "config" else len(own)
+            server.route(
+                f"/v2/app/blobs/{digests[name]}", answer(200, b"", [("Content-Length", str(size))])
+            )
+        cdn.route("/layers/base.tar.gz", answer(404))
+        hosts = [HostProfile("x86", Platform.parse("linux/amd64"), load_rules("docker"))]
+        options = RegistryOptions(use_cache=False, retries=0)
+        report = run_fleet([f"{server.host}/app:1"], hosts, registry=options, verify=True)
+        at_cdn = [(r.method, r.path) for r in cdn.received()]
+        at_registry = [r.path for r in server.received() if digests["layer 1"] in r.path]
+        # the host has the foreign layer: it is not fetched, so not asked for
+        have = run_fleet(
+            [f"{server.host}/app:1"],
+            hosts,
+            registry=options,
+            verify=True,
+            present={digests["layer 1"]},
+        )
+        asked_again = len(cdn.received())
+    [pair] = report.pairs
+    layer = next(v for v in pair.verifications if v.role == "layer 1")
+    assert (layer.status, layer.endpoint) == ("missing", cdn.host)
+    assert at_cdn == [("HEAD", "/layers/base.tar.gz")] and not at_registry
+    assert pair.status == "broken" and cdn.host in pair.problem
+    [kept] = have.pairs
+    assert kept.status == "ok" and asked_again == 1
+    assert "layer 1" not in {v.role for v in kept.verifications}
