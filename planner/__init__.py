@@ -60,6 +60,7 @@ if TYPE_CHECKING:
     from planner.app.plan import Plan, PlannedBlob, Totals, plan
     from planner.app.resolve import Resolution, Routed, resolve
     from planner.app.route import resolve_host
+    from planner.app.verify import Verification
     from planner.hosts.inventory import load_inventory
     from planner.hosts.local import LocalHost, Machine, read_machine
     from planner.hosts.profiles import load_hosts
@@ -105,6 +106,7 @@ _LAZY = {
     "planner.hosts.profiles": ("load_hosts",),
     "planner.app.resolve": ("Resolution", "Routed", "resolve"),
     "planner.app.route": ("resolve_host",),
+    "planner.app.verify": ("Verification",),
     "planner.hosts.registries": (
         "InvalidRegistryConfig",
         "RegistryConfig",
@@ -211,6 +213,7 @@ __all__ = [
     "Totals",
     "Unauthorized",
     "Verdict",
+    "Verification",
     "Workload",
     "WorkloadError",
     "WorkloadReport",

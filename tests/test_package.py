@@ -68,6 +68,7 @@ EXPECTED_API = [
     "Totals",
     "Unauthorized",
     "Verdict",
+    "Verification",
     "Workload",
     "WorkloadError",
     "WorkloadReport",

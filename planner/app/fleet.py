@@ -25,6 +25,7 @@ from planner.app.pulls import Progress, Pull, PullHost, Status, run_pulls, union
 from planner.app.requests import PullRequests
 from planner.app.resolve import Resolution
 from planner.app.rollout import PullCost, Rollout, rollout_cost
+from planner.app.verify import Verification, unverified
 from planner.hosts.profiles import HostProfile
 from planner.model.arguments import bandwidth_argument, items_argument
 from planner.model.stats import RateLimit, Stats
@@ -58,6 +59,8 @@ class PairResult:
     """Why the pair fails (also kept when the failure is allowed)."""
     requests: PullRequests | None = None
     """The registry requests the host's pull makes (its rules' ``requests``)."""
+    verifications: tuple[Verification, ...] = ()
+    """Each manifest and blob its pull fetches, as asked for (``verify``; empty without it)."""
 
     @property
     def ok(self) -> bool:
@@ -65,8 +68,10 @@ class PairResult:
 
     @property
     def warnings(self) -> tuple[str, ...]:
-        """The plan's warnings (they include the resolution's), else the resolution's."""
-        return self.plan.warnings if self.plan is not None else self.resolution.warnings
+        """The plan's warnings (they include the resolution's), else the resolution's; and
+        each manifest or blob that could not be verified."""
+        own = self.plan.warnings if self.plan is not None else self.resolution.warnings
+        return (*own, *unverified(self.verifications))
 
     @property
     def download_bytes(self) -> int:
@@ -95,6 +100,8 @@ class PairResult:
         if self.plan is not None:
             out["totals"] = self.plan.totals.to_dict()
         out["pull_requests"] = self.requests.to_dict() if self.requests else None
+        if self.verifications:
+            out["verification"] = [v.to_dict() for v in self.verifications]
         return out
 
 
@@ -113,6 +120,8 @@ class FleetReport:
     planned: bool = True
     """Download plans were made; without them every size is unknown (None in
     :meth:`fleet_dict`), not zero: nothing was read past the indexes."""
+    verified: bool = False
+    """Every pair's manifests and blobs were asked for (``verify``)."""
     rollout: Rollout | None = None
     """The requests each registry receives per egress (:meth:`with_rollout`)."""
 
@@ -202,6 +211,7 @@ class FleetReport:
             "fleet": self.fleet_dict(),
             "failures": len(self.failures),
             **({"rollout": self.rollout.to_dict()} if self.rollout is not None else {}),
+            **({"verified": True} if self.verified else {}),
             "stats": self.stats.to_dict(),
         }
 
@@ -284,6 +294,7 @@ def run_fleet(
     only: Collection[tuple[str, str]] | None = None,
     missing_ok: bool = False,
     upstream: bool = False,
+    verify: bool = False,
 ) -> FleetReport:
     """Resolve (and plan) every image for every host.
 
@@ -297,6 +308,10 @@ def run_fleet(
     registry does not have (a tag or digest it does not know) is left out and
     listed in :attr:`FleetReport.unavailable` instead of failing the run. ``upstream``: a
     host whose mirror answers also asks upstream (:func:`planner.app.route.resolve_routed`).
+    ``verify``: each manifest and blob a pair's pull fetches is asked for at the endpoint
+    that serves it, once per distinct (endpoint, repository, digest), without downloading
+    it (:mod:`planner.app.verify`); a pair whose pull needs a missing or mismatched one is
+    ``broken``. It needs ``plans``.
     """
     images = items_argument(images, str, "images", "image SOURCE strings")
     hosts = items_argument(hosts, HostProfile, "hosts", "HostProfiles")
@@ -321,6 +336,7 @@ def run_fleet(
         progress=progress,
         missing_ok=missing_ok,
         upstream=upstream,
+        verify=verify,
     )
     position = {view: i for i, view in enumerate(views)}
     answers: list[dict[str, Pull]] = [{} for _ in views]
@@ -338,7 +354,14 @@ def run_fleet(
                 status = "allowed"
             pairs.append(
                 PairResult(
-                    host, image, status, pull.resolution, pull.plan, pull.problem, pull.requests
+                    host,
+                    image,
+                    status,
+                    pull.resolution,
+                    pull.plan,
+                    pull.problem,
+                    pull.requests,
+                    pull.verifications,
                 )
             )
     return FleetReport(
@@ -349,4 +372,5 @@ def run_fleet(
         pools,
         pulls.unavailable,
         pulls.planned,
+        pulls.verified,
     ).with_rollout()

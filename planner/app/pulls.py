@@ -21,8 +21,18 @@ from planner.app.plan import Plan, build_plan, present_from
 from planner.app.requests import PullRequests
 from planner.app.resolve import Resolution, resolve_source
 from planner.app.route import resolve_routed
+from planner.app.verify import (
+    Check,
+    Verification,
+    blob_checks,
+    child_check,
+    failures,
+    records,
+    unverified,
+)
 from planner.hosts.profiles import HostProfile
 from planner.hosts.registries import RegistryConfig
+from planner.model.arguments import InvalidArgument
 from planner.model.platform import Platform
 from planner.model.stats import Stats
 from planner.policy.ruleset import RuleSet
@@ -43,10 +53,11 @@ __all__ = [
     "union_size",
 ]
 
-Status = Literal["ok", "no-image", "will-not-run", "allowed"]
+Status = Literal["ok", "no-image", "will-not-run", "broken", "allowed"]
 Progress = Callable[[str, int, int], None]
 """Told (phase, done, total): each phase once at its start, then as each request of it
-finishes (``reading indexes``, ``reading present images``, ``reading manifests``) or each
+finishes (``reading indexes``, ``reading present images``, ``reading manifests``,
+``verifying manifests``, ``verifying blobs``) or each
 answer is worked out (``resolving``)."""
 
 
@@ -93,7 +104,10 @@ class Pull:
     resolution: Resolution
     plan: Plan | None
     problem: str = ""
-    """Why it fails (no image for the host, or an image that will not run there)."""
+    """Why it fails (no image for the host, an image that will not run there, or a
+    manifest or blob its pull needs that the registry does not serve as listed)."""
+    verifications: tuple[Verification, ...] = ()
+    """What ``verify`` asked of each manifest and blob the pull fetches (empty without it)."""
 
     @property
     def requests(self) -> PullRequests | None:
@@ -109,8 +123,10 @@ class Pull:
 
     @property
     def warnings(self) -> tuple[str, ...]:
-        """The plan's warnings (they include the resolution's), else the resolution's."""
-        return self.plan.warnings if self.plan is not None else self.resolution.warnings
+        """The plan's warnings (they include the resolution's), else the resolution's; and
+        each manifest or blob that could not be verified."""
+        own = self.plan.warnings if self.plan is not None else self.resolution.warnings
+        return (*own, *unverified(self.verifications))
 
 
 @dataclass(frozen=True)
@@ -125,6 +141,8 @@ class Pulls:
     """Images the registry does not have (``missing_ok``), with what it said."""
     planned: bool = True
     """Download plans were made (else sizes are unknown, not zero)."""
+    verified: bool = False
+    """Each pull's manifests and blobs were asked for (:mod:`planner.app.verify`)."""
 
     def get(self, image: str, host: PullHost) -> Pull:
         return self.by_key[(image, host)]
@@ -215,6 +233,7 @@ def run_pulls(
     progress: Progress | None = None,
     missing_ok: bool = False,
     upstream: bool = False,
+    verify: bool = False,
 ) -> Pulls:
     """Resolve (and plan) every image for every pull host, each (image, host) pair once.
 
@@ -228,7 +247,12 @@ def run_pulls(
     (:class:`_SharedPlans`). A host with a registry configuration asks the endpoints
     its engine would ask (:func:`planner.app.route.resolve_routed`; ``upstream``: a mirror's
     answer is compared with upstream's); an endpoint is asked only when some host would.
+    ``verify``: every manifest and blob each pull fetches is asked for at its endpoint,
+    without downloading it (:mod:`planner.app.verify`); a pull that needs a missing or
+    mismatched one is ``broken``. It needs ``plans``.
     """
+    if verify and not plans:
+        raise InvalidArgument("verify needs plans: the blobs a pull fetches come from its plan")
     report = progress or (lambda stage, done, total: None)
     hosts = list(dict.fromkeys(hosts))
     sources = SourceSet(registry)
@@ -265,6 +289,7 @@ def run_pulls(
                 resolutions[(image, host)] = resolution
                 report("resolving", len(resolutions), total)
 
+        broken_children: dict[tuple[str, PullHost], Verification] = {}
         have: dict[PullHost, set[str]] = {h: set(present or ()) for h in hosts}
         extra: dict[PullHost, list[Notice]] = {h: [] for h in hosts}
         if plans:
@@ -288,6 +313,14 @@ def run_pulls(
                 for (_, spec), r in have_resolutions.items()
                 if r.selected is not None and r.index is not None
             ]
+            if verify:
+                broken_children = _verify_children(sources, resolutions, spec_of, report)
+                skip = {
+                    (sources.get(spec_of[key]).name, v.digest)
+                    for key, v in broken_children.items()
+                    if v.failed
+                }
+                wanted = [(s, d) for s, d in wanted if (s.name, d.digest) not in skip]
             sources.documents(wanted, lambda done, total: report("reading manifests", done, total))
             for (host, spec), r in have_resolutions.items():
                 digests, notice = present_from(sources.get(spec), r)
@@ -311,10 +344,80 @@ def run_pulls(
                 else:
                     if problem:
                         status = "will-not-run"
-                    if plans:
+                    child = broken_children.get((image, host))
+                    if child is not None and child.failed:
+                        status, problem = "broken", child.text  # nothing to plan past it
+                    elif plans:
                         spec = spec_of[(image, host)]
                         plan = shared.plan(spec, resolution, present_here, extra[host])
                 pulls[(image, host)] = Pull(image, host, status, resolution, plan, problem)
-        return Pulls(tuple(images), pulls, sources.stats, unavailable, plans)
+        if verify:
+            pulls = _verify_blobs(sources, pulls, spec_of, broken_children, report)
+        return Pulls(tuple(images), pulls, sources.stats, unavailable, plans, verify)
     finally:
         sources.close()
+
+
+def _verify_children(
+    sources: SourceSet,
+    resolutions: Mapping[tuple[str, PullHost], Resolution],
+    spec_of: Mapping[tuple[str, PullHost], str],
+    report: Progress,
+) -> dict[tuple[str, PullHost], Verification]:
+    """The child manifest each pull reads after its index, asked for before it is read:
+    one that is missing breaks the pull instead of failing the run."""
+    checks: dict[tuple[str, PullHost], Check] = {}
+    for key, resolution in resolutions.items():
+        check = child_check(sources.get(spec_of[key]), resolution)
+        if check is not None:
+            checks[key] = check
+    answers = sources.presences(
+        ((c.source, c.descriptor, c.where) for c in checks.values()),
+        lambda done, total: report("verifying manifests", done, total),
+    )
+    out = {}
+    for key, check in checks.items():
+        found = records((check,), answers)
+        if found:
+            out[key] = found[0]
+    return out
+
+
+def _verify_blobs(
+    sources: SourceSet,
+    pulls: dict[tuple[str, PullHost], Pull],
+    spec_of: Mapping[tuple[str, PullHost], str],
+    children: Mapping[tuple[str, PullHost], Verification],
+    report: Progress,
+) -> dict[tuple[str, PullHost], Pull]:
+    """Each pull with its verifications; one whose blobs are not served as listed is broken.
+
+    Pulls that share a plan and an endpoint share its checks (worked out once)."""
+    planned: dict[tuple[int, str, int], list[Check]] = {}
+    of_pull: dict[tuple[str, PullHost], tuple[int, str, int]] = {}
+    for key, pull in pulls.items():
+        if pull.plan is None:
+            continue
+        source = sources.get(spec_of[key])
+        name = (id(pull.plan.blobs), pull.resolution.endpoint, id(source))
+        if name not in planned:
+            planned[name] = blob_checks(source, pull.resolution, pull.plan)
+        of_pull[key] = name
+    answers = sources.presences(
+        ((c.source, c.descriptor, c.where) for checks in planned.values() for c in checks),
+        lambda done, total: report("verifying blobs", done, total),
+    )
+    verified = {name: records(checks, answers) for name, checks in planned.items()}
+    out = {}
+    for key, pull in pulls.items():
+        child = children.get(key)
+        found = (
+            *((child,) if child is not None else ()),
+            *verified.get(of_pull.get(key, (0, "", 0)), ()),
+        )
+        status, problem = pull.status, pull.problem
+        failed = failures(found)
+        if failed and status != "no-image":
+            status, problem = "broken", "; ".join(v.text for v in failed)
+        out[key] = Pull(pull.image, pull.host, status, pull.resolution, pull.plan, problem, found)
+    return out

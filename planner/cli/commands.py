@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from typing import TYPE_CHECKING
 
@@ -21,7 +22,7 @@ from planner.model.errors import InvalidInput
 from planner.report.layout import Style, terminal_width
 
 if TYPE_CHECKING:
-    from planner.app.fleet import FleetReport
+    from planner.app.fleet import FleetReport, PairResult
     from planner.hosts.profiles import HostProfile
     from planner.model.platform import Platform
     from planner.policy.ruleset import RuleSet
@@ -42,6 +43,10 @@ def _run_fleet(
 ) -> FleetReport:
     from planner.app.fleet import run_fleet
 
+    verify = getattr(args, "verify", False)
+    if verify and not plans:
+        raise InvalidInput("--verify needs plans (the blobs each pull fetches): drop --no-plan")
+
     progress = Progress()
     try:
         return run_fleet(
@@ -55,6 +60,7 @@ def _run_fleet(
             bandwidth=options.bandwidth(args),
             progress=progress,
             upstream=getattr(args, "upstream", False),
+            verify=verify,
         )
     finally:
         progress.clear()
@@ -65,7 +71,7 @@ def _finish_fleet(args: argparse.Namespace, fleet: FleetReport) -> int:
     for pair in fleet.pairs:
         report(pair.warnings, None, f"{pair.host.name}: ")
     report((), fleet.stats.summary() if args.stats else None)
-    failed = [p for p in fleet.pairs if p.status in ("no-image", "will-not-run")]
+    failed = [p for p in fleet.pairs if p.status in ("no-image", "will-not-run", "broken")]
     for pair in failed:
         error(f"{pair.host.name}: {pair.problem}")
     return EXIT_NO_MATCH if failed else EXIT_OK
@@ -82,6 +88,8 @@ def run_resolve(args: argparse.Namespace) -> int:
     hosts = options.fleet_hosts(args)
     if hosts is not None:
         return _resolve_fleet(args, hosts)
+    if args.verify:  # a plan per host: the blobs its pull fetches
+        return _resolve_fleet(args, options.check_hosts(args))
     routed = options.routed_host(args)
     if routed is not None:
         from planner.app.route import resolve_host
@@ -112,10 +120,17 @@ def run_resolve(args: argparse.Namespace) -> int:
     return _runs(result.problem)
 
 
-def _resolve_fleet(args: argparse.Namespace, hosts: list[HostProfile]) -> int:
-    from planner.report.text.answers import resolution_text
+def _verification(pair: PairResult, fleet: FleetReport) -> dict[str, object]:
+    """The pair's ``verification`` entries, when the run verified (for resolve and plan JSON)."""
+    if not fleet.verified:
+        return {}
+    return {"status": pair.status, "verification": [v.to_dict() for v in pair.verifications]}
 
-    fleet = _run_fleet(args, [args.source], hosts, plans=False)
+
+def _resolve_fleet(args: argparse.Namespace, hosts: list[HostProfile]) -> int:
+    from planner.report.text.answers import resolution_text, verification_text
+
+    fleet = _run_fleet(args, [args.source], hosts, plans=args.verify)
     if args.quiet:  # one "HOST DIGEST" line per host that has an image
         write(
             "".join(
@@ -129,11 +144,15 @@ def _resolve_fleet(args: argparse.Namespace, hosts: list[HostProfile]) -> int:
         write(
             "\n".join(
                 f"== {p.host.name}\n{resolution_text(p.resolution, width, style)}"
+                + verification_text(p.verifications, fleet.verified, width)
                 for p in fleet.pairs
             )
         )
     else:
-        results = [{"host_name": p.host.name, **p.resolution.to_dict()} for p in fleet.pairs]
+        results = [
+            {"host_name": p.host.name, **p.resolution.to_dict(), **_verification(p, fleet)}
+            for p in fleet.pairs
+        ]
         write(
             dump(
                 {"source": args.source, "results": results, "stats": fleet.stats.to_dict()},
@@ -161,6 +180,9 @@ def run_plan(args: argparse.Namespace) -> int:
     hosts = options.fleet_hosts(args)
     if hosts is not None:
         return _plan_fleet(args, hosts)
+    if args.verify:  # as one host of a fleet: its pull's blobs are asked for at its endpoint
+        host = options.check_hosts(args)[0]
+        return _plan_fleet(args, [dataclasses.replace(host, have=tuple(args.have))])
     routed = options.routed_host(args)
     if routed is not None:
         return _plan_fleet(args, [routed])
@@ -196,7 +218,7 @@ def _runs(problem: str) -> int:
 
 def _plan_fleet(args: argparse.Namespace, hosts: list[HostProfile]) -> int:
     from planner.report.rows import fleet_footer
-    from planner.report.text.answers import plan_text
+    from planner.report.text.answers import plan_text, verification_text
 
     fleet = _run_fleet(args, [args.source], hosts, plans=True)
     if args.quiet:  # one "HOST DIGEST" line per blob each host downloads
@@ -210,13 +232,29 @@ def _plan_fleet(args: argparse.Namespace, hosts: list[HostProfile]) -> int:
         )
     elif args.format == "text":
         width = terminal_width()
-        blocks = [f"== {p.host.name}\n{plan_text(p.plan, width)}" for p in fleet.pairs if p.plan]
+        blocks = [
+            f"== {p.host.name}\n"
+            + (plan_text(p.plan, width) if p.plan else f"{p.problem}\n")
+            + verification_text(p.verifications, fleet.verified, width)
+            for p in fleet.pairs
+            if p.plan or p.status == "broken"
+        ]
         write("\n".join(blocks) + "\n" + "\n".join(fleet_footer(fleet)) + "\n")
     else:
-        plans = [{"host_name": p.host.name, **p.plan.to_dict()} for p in fleet.pairs if p.plan]
+        plans = [
+            {"host_name": p.host.name, **p.plan.to_dict(), **_verification(p, fleet)}
+            for p in fleet.pairs
+            if p.plan
+        ]
+        broken = [
+            {"host_name": p.host.name, "source": args.source, **_verification(p, fleet)}
+            for p in fleet.pairs
+            if p.plan is None and p.status == "broken"
+        ]
         data = {
             "source": args.source,
             "plans": plans,
+            **({"broken": broken} if broken else {}),
             "fleet": fleet.fleet_dict(),
             "stats": fleet.stats.to_dict(),
         }

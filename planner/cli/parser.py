@@ -131,6 +131,16 @@ def _format_argument(
         parser.add_argument("--quiet", "-q", action="store_true", help=quiet)
 
 
+def _verify_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--verify",
+        action="store_true",
+        help="ask the registry (the mirror a host is routed to) for every manifest and blob"
+        " each pull fetches, with a HEAD, once per distinct blob, without downloading any;"
+        " a pull that needs a missing one or one of another size fails (WON'T PULL, exit 1)",
+    )
+
+
 def _engines_arguments(parser: argparse.ArgumentParser, os_version: str, rules: str) -> None:
     """--os-version, --os-feature and --rules A,B,...|all: one host, several rule sets."""
     parser.add_argument("--os-version", help=os_version)
@@ -294,8 +304,9 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
             "Resolve SOURCE for a host and explain every entry. SOURCE is an image reference"
             " (ubuntu:24.04, ghcr.io/org/app@sha256:...), a saved manifest list or index (JSON"
             " file, or - for stdin), or an OCI layout (oci:DIR[:TAG|@DIGEST])."
-            " Exit status: 0 selected, 1 no compatible image or the pick will not run here, 2 invalid"
-            " input, 3 I/O failure."
+            " Exit status: 0 selected, 1 no compatible image, the pick will not run here, or"
+            " (--verify) a manifest or blob its pull needs is missing, 2 invalid input, 3 I/O"
+            " failure."
         ),
     )
     plan = table.add_parser(
@@ -315,7 +326,8 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
             "Resolve and plan every IMAGE for every host (--hosts FILE, or one host from"
             " --platform). A pair fails when the host finds no compatible image, or gets one that"
             " will not run there (a single-image tag for another platform; a Windows build its"
-            " isolation does not run). With -f FILE (Kubernetes manifests, helm template or"
+            " isolation does not run), or (--verify) whose pull needs a manifest or blob the"
+            " registry does not serve as listed. With -f FILE (Kubernetes manifests, helm template or"
             " kustomize build output, Compose files; - reads standard input), every container"
             " of every workload is checked on each node it may be scheduled on (nodeSelector,"
             " required node affinity, taints and tolerations, nodeName, os.name). Exit status:"
@@ -356,6 +368,7 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
 
     resolve.add_argument("source", metavar="SOURCE")
     _host_arguments(resolve)
+    _verify_argument(resolve)
     _registry_arguments(resolve)
     _format_argument(
         resolve, quiet="print only the picked digest (with --hosts: HOST DIGEST per host)"
@@ -374,6 +387,7 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
         metavar="RATE",
         help="estimate the transfer time at RATE, e.g. 100Mbit, 1Gbit/s, 12.5MB/s",
     )
+    _verify_argument(plan)
     _registry_arguments(plan)
     _format_argument(
         plan,
@@ -403,6 +417,7 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     check.add_argument(
         "--no-plan", action="store_true", help="resolve only: no manifests read, no sizes"
     )
+    _verify_argument(check)
     check.add_argument(
         "--rate-limit",
         action="append",

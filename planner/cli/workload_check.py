@@ -34,6 +34,8 @@ def run_workload_check(args: argparse.Namespace) -> int:
         raise InvalidInput("-f - and --password-stdin both read standard input")
     if args.expand:
         raise InvalidInput("--expand is for IMAGE checks; workload results are per node in JSON")
+    if args.verify and args.no_plan:
+        raise InvalidInput("--verify needs plans (the blobs each pull fetches): drop --no-plan")
     limits = options.rate_limits(args)
     hosts = options.check_hosts(args)
     manifests = read_manifests(args.filename, stdin=_stdin, environ=os.environ)
@@ -59,6 +61,7 @@ def run_workload_check(args: argparse.Namespace) -> int:
             present=options.present_digests(args),
             progress=progress,
             warnings=manifests.warnings,
+            verify=args.verify,
         )
     finally:
         progress.clear()

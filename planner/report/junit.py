@@ -54,7 +54,7 @@ def fleet_junit(report: FleetReport, options: RenderOptions | None = None) -> st
                     shown += [("fallbacks", ", ".join(route.fallbacks))] if route.fallbacks else []
                 for key, value in shown:
                     ElementTree.SubElement(properties, "property", name=key, value=safe(value))
-            if pair.status in ("no-image", "will-not-run"):
+            if pair.status in ("no-image", "will-not-run", "broken"):
                 problem = safe(pair.problem)  # control characters are not legal in XML 1.0
                 failure = ElementTree.SubElement(case, "failure", message=problem, type=pair.status)
                 failure.text = problem
@@ -114,7 +114,7 @@ def workload_junit(report: WorkloadReport, options: RenderOptions | None = None)
                 name=f"{safe(node.host.name)} ({safe(node.host.platform.describe())})",
             )
             text = "; ".join(f"{p.subject}: {p.reason}" for p in node.problems)
-            if node.status in ("no-image", "will-not-run"):
+            if node.status in ("no-image", "will-not-run", "broken"):
                 failure = ElementTree.SubElement(
                     case, "failure", message=safe(text), type=node.status
                 )

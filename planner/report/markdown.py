@@ -67,7 +67,7 @@ def fleet_markdown(report: FleetReport, options: RenderOptions | None = None) ->
     """A Markdown report for CI job summaries and pull-request comments (rows as
     :func:`~planner.report.rows.row_groups`; ``options.expand``: a row per host)."""
     expand = options is not None and options.expand
-    icon = {"ok": "✅", "allowed": "⚠️", "no-image": "❌", "will-not-run": "❌"}
+    icon = {"ok": "✅", "allowed": "⚠️", "no-image": "❌", "will-not-run": "❌", "broken": "❌"}
     failures = len(report.failures)
     lines = [
         "## pull-planner check",
@@ -124,7 +124,14 @@ def fleet_markdown(report: FleetReport, options: RenderOptions | None = None) ->
 def workload_markdown(report: WorkloadReport, options: RenderOptions | None = None) -> str:
     """A Markdown report (CI job summaries): the matrix, the problems, the download figures."""
     failed = len(report.failures)
-    icon = {"ok": "✅", "allowed": "⚠️", "no-image": "❌", "will-not-run": "❌", "-": "·"}
+    icon = {
+        "ok": "✅",
+        "allowed": "⚠️",
+        "no-image": "❌",
+        "will-not-run": "❌",
+        "broken": "❌",
+        "-": "·",
+    }
     lines = [
         "## pull-planner check",
         "",

@@ -36,10 +36,16 @@ __all__ = [
     "workload_problems",
 ]
 
-MARK = {"ok": "ok", "allowed": "allowed", "no-image": "NO IMAGE", "will-not-run": "WON'T RUN"}
+MARK = {
+    "ok": "ok",
+    "allowed": "allowed",
+    "no-image": "NO IMAGE",
+    "will-not-run": "WON'T RUN",
+    "broken": "WON'T PULL",
+}
 """How a status reads in a report: failures in capitals."""
 
-RANK = {"ok": 0, "allowed": 1, "will-not-run": 2, "no-image": 3}
+RANK = {"ok": 0, "allowed": 1, "will-not-run": 2, "broken": 3, "no-image": 4}
 
 
 # --------------------------------------------------------------------------- fleets

@@ -18,7 +18,7 @@ from planner.model.text import listed
 from planner.model.windows import build_label
 from planner.select.verdicts import Code, Notice, NoticeCode, Verdict
 
-__all__ = ["no_compatible", "no_image_error", "notice", "problem", "reason"]
+__all__ = ["no_compatible", "no_image_error", "notice", "problem", "reason", "verification"]
 
 
 def _av(arch_variant: str) -> str:
@@ -283,3 +283,20 @@ _NOTICES: dict[NoticeCode, Callable[[dict[str, Any]], str]] = {
 def notice(item: Notice) -> str:
     """A warning's text."""
     return _NOTICES[item.code](item.args)
+
+
+def verification(
+    role: str, digest: str, endpoint: str, status: str, size: int, length: int | None, detail: str
+) -> str:
+    """One line for a checked manifest or blob (verify) that is not ``ok``: what, where,
+    and what the registry said (``layer 2 sha256:… is missing at localhost:5000 (HEAD: 404)``)."""
+    where = endpoint or "its registry"
+    if status == "missing":
+        unknown = "manifest unknown" if role.endswith("manifest") else "blob unknown"
+        return f"{role} {digest} is missing at {where} ({detail}): the pull fails ({unknown})"
+    if status == "size-mismatch":
+        return (
+            f"{role} {digest} at {where} is {length} bytes, the manifest says {size}:"
+            " the pull fails (size mismatch)"
+        )
+    return f"{role} {digest} at {where} could not be verified: {detail}"

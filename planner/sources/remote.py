@@ -13,17 +13,20 @@ import asyncio
 from collections.abc import Coroutine, Iterable, Sequence
 from typing import Any, TypeVar
 
-from planner.model.errors import InvalidManifest
+from planner.model.errors import InvalidManifest, RegistryError
 from planner.model.manifest import Descriptor, ImageManifest, Index, parse_document
 from planner.model.reference import Reference
 from planner.model.stats import Stats
 from planner.sources.base import Source
 from planner.transport.client import RegistryClient
-from planner.transport.options import BlobLocation, RegistryOptions
+from planner.transport.options import BlobLocation, Presence, RegistryOptions
 
 __all__ = ["RegistrySession", "RegistrySource"]
 
 T = TypeVar("T")
+PRESENCE_CONCURRENCY = 32
+"""Presence requests (verify) in flight at once on a session; the sender keeps more idle
+connections than this (:data:`planner.transport.sender.KEEP_ALIVE`), so each reuses one."""
 
 
 class RegistrySession:
@@ -43,6 +46,28 @@ class RegistrySession:
         self.blobs: dict[str, bytes] = {}
         """Small blobs (configs) read so far, verified, by digest."""
         self.locations: dict[str, BlobLocation] = {}
+        self.presences: dict[tuple[str, str, str], Presence] = {}
+        """What was asked of (endpoint, repository, digest) so far (verify): each once a run."""
+        self._asking: asyncio.Semaphore | None = None
+
+    async def presence(
+        self, key: tuple[str, str, str], ask: Coroutine[Any, Any, Presence]
+    ) -> Presence:
+        """``ask`` once per key and run, at most :data:`PRESENCE_CONCURRENCY` at a time; a
+        registry error (a timeout, the deadline, a refusal) is an ``unknown`` answer."""
+        known = self.presences.get(key)
+        if known is not None:
+            ask.close()
+            return known
+        if self._asking is None:
+            self._asking = asyncio.Semaphore(PRESENCE_CONCURRENCY)
+        async with self._asking:
+            try:
+                answer = await ask
+            except RegistryError as exc:
+                answer = Presence("unknown", None, str(exc))
+        self.presences[key] = answer
+        return answer
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         return self.loop.run_until_complete(coroutine)
@@ -209,3 +234,17 @@ class RegistrySource(Source):
         unique = list(dict.fromkeys(digests))
         self.session.gather(one(d) for d in unique if d not in known)
         return {d: known[d] for d in unique}
+
+    # ------------------------------------------------------------------ presence (verify)
+
+    async def presence(self, descriptor: Descriptor, *, manifest: bool = False) -> Presence:
+        """Whether this repository holds the manifest or blob (:meth:`RegistryClient.presence`),
+        asked once per (endpoint, repository, digest) a run."""
+        key = (self.endpoint, self.reference.repository, descriptor.digest)
+        ask = self.client.presence(self.reference, descriptor.digest, manifest=manifest)
+        return await self.session.presence(key, ask)
+
+    async def url_presence(self, url: str, digest: str) -> Presence:
+        """A foreign layer at ``url`` (:meth:`RegistryClient.url_presence`), once per URL and digest."""
+        ask = self.client.url_presence(url, self.reference.registry)
+        return await self.session.presence((url, "", digest), ask)

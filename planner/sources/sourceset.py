@@ -12,7 +12,7 @@ from planner.sources import Source, is_registry_spec, open_source
 
 if TYPE_CHECKING:
     from planner.sources.remote import RegistrySession, RegistrySource
-    from planner.transport.options import RegistryOptions
+    from planner.transport.options import Presence, RegistryOptions
 
 __all__ = ["Counter", "SourceSet"]
 
@@ -127,6 +127,31 @@ class SourceSet:
                 if source.can_read_children:
                     source.read_document(descriptor)
                 count.one()
+
+    def presences(
+        self, wanted: Iterable[tuple[Source, Descriptor, str]], counter: Counter | None = None
+    ) -> dict[tuple[int, str, str], Presence]:
+        """Ask, concurrently on the session, whether each (source, descriptor, where) is there:
+        ``where`` is ``manifest``, ``blob`` or a foreign layer's URL. Keyed by (id of the
+        source, digest, where); each distinct (endpoint, repository, digest) is asked once.
+        Sources that are no registry are not asked (left out)."""
+        unique: dict[tuple[int, str, str], tuple[Source, Descriptor, str]] = {}
+        for source, descriptor, where in wanted:
+            unique.setdefault((id(source), descriptor.digest, where), (source, descriptor, where))
+        remote = set(map(id, self._remote(dict.fromkeys(s for s, _, _ in unique.values()))))
+        asked = {key: item for key, item in unique.items() if id(item[0]) in remote}
+        count = _Count(counter, len(asked))
+        if not asked or self.session is None:
+            return {}
+
+        async def one(source: Source, descriptor: Descriptor, where: str) -> Presence:
+            assert _registry(source)
+            if where in ("manifest", "blob"):
+                return await source.presence(descriptor, manifest=where == "manifest")
+            return await source.url_presence(where, descriptor.digest)
+
+        said = self.session.gather(count.after(one(*item)) for item in asked.values())
+        return dict(zip(asked, said, strict=True))
 
     @property
     def stats(self) -> Stats:

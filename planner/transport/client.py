@@ -43,7 +43,8 @@ from planner.transport.auth import RegistryAuth, origin_of
 from planner.transport.body import declared_length
 from planner.transport.cache import Cache, default_cache_dir
 from planner.transport.errors import json_or_none, printable, quoted, registry_error
-from planner.transport.options import BlobLocation, Fetched, RegistryOptions
+from planner.transport.options import BlobLocation, Fetched, Presence, RegistryOptions
+from planner.transport.presence import presence
 from planner.transport.sender import REDIRECTS, Reply, Sender, redirect_target
 
 __all__ = ["MANIFEST_ACCEPT", "RegistryClient"]
@@ -299,3 +300,38 @@ class RegistryClient:
         if reply.status >= 400 and not reply.left_origin:
             raise self._error(reply, ref, what)
         return BlobLocation(_strip_query(reply.url), reply.url.netloc.decode("ascii"), redirected)
+
+    # ------------------------------------------------------------------ presence (verify)
+
+    async def presence(self, ref: Reference, digest: str, *, manifest: bool = False) -> Presence:
+        """Whether the repository holds this manifest or blob, and its length, without
+        downloading it (:func:`~planner.transport.presence.presence`): a ``HEAD``; for a blob,
+        a ranged ``GET`` of zero bytes when the ``HEAD`` is refused or tells no length."""
+        url = self._url(ref, "manifests" if manifest else "blobs", digest)
+        what = f"{'manifest' if manifest else 'blob'} {ref.name}@{digest}"
+        noun = "manifest" if manifest else "blob"
+
+        async def ask(method: str, headers: dict[str, str] | None) -> Reply:
+            kind = f"{noun} HEAD" if method == "HEAD" else f"{noun} ranged GET"
+            return await self._get(method, url, ref, what, kind=kind, headers=headers)
+
+        accept = {"Accept": MANIFEST_ACCEPT} if manifest else None
+        return await presence(ask, accept, ranged=not manifest)
+
+    async def url_presence(self, url: str, registry: str) -> Presence:
+        """:meth:`presence` of a foreign layer at one of its ``urls`` (no credentials go there)."""
+        what = f"foreign layer {url}"
+
+        async def ask(method: str, headers: dict[str, str] | None) -> Reply:
+            kind = "foreign HEAD" if method == "HEAD" else "foreign ranged GET"
+            return await self._sender.fetch(
+                method,
+                url,
+                registry=registry,
+                what=what,
+                kind=kind,
+                headers=headers,
+                credentials=False,
+            )
+
+        return await presence(ask, None, ranged=True)

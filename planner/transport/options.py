@@ -16,7 +16,7 @@ from planner.transport.credentials import CredentialStore
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["BlobLocation", "Fetched", "RegistryOptions"]
+__all__ = ["BlobLocation", "Fetched", "Presence", "RegistryOptions"]
 
 
 @dataclass
@@ -76,3 +76,15 @@ class BlobLocation:
     """``host[:port]`` that serves it: what a firewall allow-list needs."""
     redirected: bool
     """The registry answered with a redirect (to a CDN, or within itself)."""
+
+
+@dataclass(frozen=True)
+class Presence:
+    """What a registry says of one manifest or blob, asked without downloading it."""
+
+    state: str
+    """``present``, ``missing`` (404) or ``unknown`` (it could not be asked, or would not say)."""
+    length: int | None = None
+    """Its length in bytes, as the answer declared it (None when it did not)."""
+    detail: str = ""
+    """How it was asked or why it is unknown, in a few words (``ranged GET``, ``HEAD: 405``)."""

@@ -67,6 +67,9 @@ RETRY_STATUSES = frozenset({429, 502, 503, 504})
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 MAX_ERROR_BODY = 64 << 10
 MAX_REDIRECTS = 10
+KEEP_ALIVE = 40
+"""Idle connections kept open (httpx keeps 20): more than the 32 presence checks a session
+runs at once (verify), so that each reuses a connection instead of opening one."""
 BAD_LOCATION = "pull_planner.bad_location"
 T = TypeVar("T")
 
@@ -170,6 +173,7 @@ class Sender:
         )
         self.http = httpx.AsyncClient(
             timeout=httpx.Timeout(options.timeout, connect=options.connect_timeout),
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=KEEP_ALIVE),
             headers={
                 "User-Agent": f"pull-planner/{__version__}",
                 "Accept-Encoding": ACCEPT_ENCODING,
@@ -402,7 +406,10 @@ class Sender:
                 return await read_body(response, MAX_ERROR_BODY, what, self.stats.add_bytes)
             except (PlannerError, httpx.TransportError):
                 return b""  # the status says enough
-        if method == "HEAD" or limit is None or response.is_redirect:
+        if method == "HEAD":
+            await response.aread()  # nothing to read, but the connection is then kept alive
+            return b""
+        if limit is None or response.is_redirect:
             return b""  # the caller closes the response
         return await read_body(response, limit, what, self.stats.add_bytes)
 

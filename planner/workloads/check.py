@@ -12,7 +12,8 @@ For each workload (:mod:`planner.workloads.kubernetes`, :mod:`planner.workloads.
    (:func:`planner.app.pulls.run_pulls`):
    ``ok``, ``no-image`` (the pull fails: ImagePullBackOff), ``will-not-run`` (a
    single-platform image for another platform, or a Windows build the node does
-   not run: pulled, then "exec format error"), or ``allowed`` (a failure that
+   not run: pulled, then "exec format error"), ``broken`` (with ``verify``: the
+   registry lacks a manifest or blob the pull needs), or ``allowed`` (a failure that
    ``allow`` accepts);
 3. what the node downloads for it: the distinct blobs of its containers (a
    layer shared by two containers once), without what the node already has.
@@ -246,6 +247,7 @@ def check_workloads(
     present: set[str] | None = None,
     progress: Progress | None = None,
     warnings: Sequence[str] = (),
+    verify: bool = False,
 ) -> WorkloadReport:
     """Check every workload on its eligible nodes (see the module docstring).
 
@@ -255,6 +257,8 @@ def check_workloads(
     A pod gets the same answers on every node of a pool (:class:`PoolResult`): its
     images are resolved and planned per (image, :class:`~planner.app.pulls.PullHost`)
     by :func:`~planner.app.pulls.run_pulls`, only for the pools some workload may use.
+    ``verify``: each manifest and blob those pulls fetch is asked for without downloading
+    it (:mod:`planner.app.verify`); a container whose pull needs a missing one is ``broken``.
     """
     workloads = items_argument(workloads, Workload, "workloads", "Workloads")
     hosts = items_argument(hosts, HostProfile, "hosts", "HostProfiles")
@@ -297,6 +301,7 @@ def check_workloads(
         present=present,
         progress=progress,
         missing_ok=True,
+        verify=verify,
     )
 
     results = []

@@ -133,7 +133,7 @@ class ContainerProblem:
     """Why one container (or, with no container, the whole pod) fails on one node."""
 
     container: Container | None
-    status: Literal["no-image", "will-not-run"]
+    status: Literal["no-image", "will-not-run", "broken"]
     reason: str
 
     @property

@@ -91,8 +91,9 @@ def _node(
 ) -> NodeResult:
     status: Status = "ok"
     if problems:
-        failed = any(p.status == "no-image" for p in problems)
-        status = "allowed" if allowed else "no-image" if failed else "will-not-run"
+        statuses = {p.status for p in problems}
+        worst = next(s for s in ("no-image", "broken", "will-not-run") if s in statuses)
+        status = "allowed" if allowed else worst
     return NodeResult(host, status, problems, download_bytes, pulls)
 
 
@@ -116,7 +117,8 @@ def _pod(
         pull = pulls.get(container.reference, pull_host[(index, container.platform)])
         pulled.append(pull)
         state, reason = pull.status, pull.problem
-        if container.platform is not None and pull.resolution.selected is not None:
+        broken = state == "broken"
+        if container.platform is not None and pull.resolution.selected is not None and not broken:
             runs = requested_verdict(
                 pull.resolution.platform,
                 container.platform,
@@ -126,7 +128,7 @@ def _pod(
             )
             reason = explain.problem(runs)
             state = "will-not-run" if reason else "ok"
-        if state == "no-image" or state == "will-not-run":
+        if state == "no-image" or state == "will-not-run" or state == "broken":
             problems.append(ContainerProblem(container, state, reason))
     download = union_size(p.plan.downloads() for p in pulled if p.plan is not None)
     return PoolResult(pool, (), tuple(problems), download, tuple(pulled))

@@ -59,6 +59,7 @@ padding:.3rem .5rem;text-align:left;cursor:pointer;background:transparent;line-h
 .s-ok{background:var(--ok);color:var(--ok-fg)}
 .s-no-image{background:var(--bad);color:var(--bad-fg)}
 .s-will-not-run{background:var(--warn);color:var(--warn-fg)}
+.s-broken{background:var(--bad);color:var(--bad-fg)}
 .s-allowed{background:var(--allow);color:var(--allow-fg)}
 #matrix td.na{color:var(--muted);padding:.3rem .5rem;text-align:center}
 #matrix th.col small.f{display:block;color:var(--bad-fg)}
@@ -109,9 +110,9 @@ SCRIPT = """
   var body = table.tBodies[0];
   var rowKind = table.dataset.rowKind, colKind = table.dataset.columnKind;
   var lead = +table.dataset.lead, width = +table.dataset.columns;
-  var rank = {"no-image": 0, "will-not-run": 1, "allowed": 2, "ok": 3};
+  var rank = {"no-image": 0, "broken": 1, "will-not-run": 2, "allowed": 3, "ok": 4};
   var mark = {"ok": "ok", "allowed": "allowed", "no-image": "NO IMAGE",
-    "will-not-run": "WON'T RUN"};
+    "will-not-run": "WON'T RUN", "broken": "WON'T PULL"};
   var panel = document.getElementById("detail"), aside = document.getElementById("details");
   var rows = Array.prototype.slice.call(body.rows);
   var heads = Array.prototype.slice.call(table.tHead.rows[0].cells, lead, lead + width);
@@ -180,7 +181,7 @@ SCRIPT = """
     tr.dataset.label = r[1];
     tr.dataset.hosts = n;
     tr.dataset.order = order;
-    tr.dataset.fail = r[5].filter(function (c) { return c >= 0 && rank[data.cells[c][0]] < 2; })
+    tr.dataset.fail = r[5].filter(function (c) { return c >= 0 && rank[data.cells[c][0]] < 3; })
       .length;
     tr.dataset.total = each === null ? 0 : each * n;
     th.scope = "row";
@@ -310,7 +311,7 @@ SCRIPT = """
     th.setAttribute("aria-sort", "ascending");
     place(rows.slice().sort(function (a, b) {
       var x = g.get(a)[at], y = g.get(b)[at];
-      return (rank[x.dataset.status] ?? 4) - (rank[y.dataset.status] ?? 4) ||
+      return (rank[x.dataset.status] ?? 5) - (rank[y.dataset.status] ?? 5) ||
         (y.dataset.bytes || 0) - (x.dataset.bytes || 0) || order(a, b);
     }));
     document.getElementById("sort").value = "column";

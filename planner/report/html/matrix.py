@@ -37,9 +37,9 @@ __all__ = [
     "Status",
 ]
 
-STATUSES: tuple[Status, ...] = ("no-image", "will-not-run", "allowed", "ok")
+STATUSES: tuple[Status, ...] = ("no-image", "broken", "will-not-run", "allowed", "ok")
 """Every status, failing first: the order the page sorts cells in."""
-FAILING: tuple[Status, ...] = ("no-image", "will-not-run")
+FAILING: tuple[Status, ...] = ("no-image", "broken", "will-not-run")
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from planner.app.compare import Comparison
     from planner.app.plan import Plan
     from planner.app.resolve import Resolution
+    from planner.app.verify import Verification
     from planner.hosts.local import LocalHost
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "media_type_label",
     "plan_text",
     "resolution_text",
+    "verification_text",
 ]
 
 _MEDIA_LABELS = {
@@ -239,6 +241,21 @@ def estimate_text(plan: Plan) -> str | None:
         f"transfer time for {human_size(plan.totals.download_bytes)} at"
         f" {format_bandwidth(plan.bandwidth)}: {format_duration(seconds)}"
     )
+
+
+def verification_text(verifications: Sequence[Verification], verified: bool, width: int) -> str:
+    """``verified  6 of 6 ok at localhost:5000``, then one line per one that is not ok
+    ('' when the run did not verify)."""
+    if not verified:
+        return ""
+    ok = sum(v.status == "ok" for v in verifications)
+    where = sorted({v.endpoint for v in verifications if v.endpoint})
+    at = f" at {', '.join(safe(e) for e in where)}" if where else ""
+    lines = _field("verified", f"{ok} of {len(verifications)} ok{at}", width)
+    for v in verifications:
+        if v.status != "ok":
+            lines += _field(v.status, safe(v.text), width)
+    return "\n".join(lines) + "\n"
 
 
 def comparison_text(result: Comparison, width: int = 80) -> str:
