@@ -23,6 +23,7 @@ from planner.hosts.profiles import HostProfile
 from planner.model.platform import Platform
 from planner.policy.loader import load_rules
 from planner.transport.options import RegistryOptions
+from tests.content import Content
 from tests.registry import Pushed, Registry
 
 AMD64 = {"architecture": "amd64", "os": "linux"}
@@ -407,3 +408,25 @@ def test_a_foreign_layer_is_verified_at_its_url(tmp_path: Path) -> None:
     [kept] = have.pairs
     assert kept.status == "ok" and asked_again == 1
     assert "layer 1" not in {v.role for v in kept.verifications}
+
+
+def test_verify_keeps_resolve_and_plan_in_their_own_shape(
+    registry_content: Content, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--verify adds verification to a single-host answer; the shape scripts read stays
+    (the reviewer's finding: resolve --verify printed the --hosts shape)."""
+    from planner.cli import main
+
+    ref = registry_content.ref("multi:oci")
+    base = [ref, "--platform", "linux/arm64", "--no-cache"]
+    for command in ("resolve", "plan"):
+        assert main([command, *base, "--format", "json"]) == 0
+        plain = json.loads(capsys.readouterr().out)
+        assert main([command, *base, "--format", "json", "--verify"]) == 0
+        verified = json.loads(capsys.readouterr().out)
+        assert set(verified) - set(plain) == {"status", "verification"}, command
+        assert all(v["status"] == "ok" for v in verified["verification"])
+        assert main([command, *base, "-q"]) == 0
+        quiet = capsys.readouterr().out
+        assert main([command, *base, "-q", "--verify"]) == 0
+        assert capsys.readouterr().out == quiet

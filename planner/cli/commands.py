@@ -23,6 +23,8 @@ from planner.report.layout import Style, terminal_width
 
 if TYPE_CHECKING:
     from planner.app.fleet import FleetReport, PairResult
+    from planner.app.plan import Plan
+    from planner.app.resolve import Resolution
     from planner.hosts.profiles import HostProfile
     from planner.model.platform import Platform
     from planner.policy.ruleset import RuleSet
@@ -83,13 +85,13 @@ def _finish_fleet(args: argparse.Namespace, fleet: FleetReport) -> int:
 def run_resolve(args: argparse.Namespace) -> int:
     """``pull-planner resolve SOURCE``: which entry the host pulls, every verdict."""
     from planner.app.resolve import resolve
-    from planner.report.text.answers import resolution_text
 
     hosts = options.fleet_hosts(args)
     if hosts is not None:
         return _resolve_fleet(args, hosts)
-    if args.verify:  # a plan per host: the blobs its pull fetches
-        return _resolve_fleet(args, options.check_hosts(args))
+    if args.verify:  # the host's pull planned, and its blobs asked for: one fleet pair
+        pair, fleet = _one_host(args, options.check_hosts(args)[0])
+        return _show_resolution(args, pair.resolution, pair, fleet)
     routed = options.routed_host(args)
     if routed is not None:
         from planner.app.route import resolve_host
@@ -108,16 +110,53 @@ def run_resolve(args: argparse.Namespace) -> int:
             rules,
             registry=options.registry_for(args, args.source),
         )
+    return _show_resolution(args, result)
+
+
+def _one_host(args: argparse.Namespace, host: HostProfile) -> tuple[PairResult, FleetReport]:
+    """SOURCE for one host through the fleet's path (``--verify``, a routed ``plan``): the
+    answer a fleet gives that host, shown by ``resolve`` and ``plan`` as their own."""
+    host = dataclasses.replace(host, have=tuple(getattr(args, "have", ()) or host.have))
+    fleet = _run_fleet(args, [args.source], [host], plans=True)
+    return fleet.pairs[0], fleet
+
+
+def _broken(pair: PairResult | None) -> int | None:
+    """Exit 1 with the pair's problem when ``--verify`` found its pull would fail."""
+    if pair is not None and pair.status == "broken":
+        error(pair.problem)
+        return EXIT_NO_MATCH
+    return None
+
+
+def _show_resolution(
+    args: argparse.Namespace,
+    result: Resolution,
+    pair: PairResult | None = None,
+    fleet: FleetReport | None = None,
+) -> int:
+    """One host's resolution, in ``resolve``'s own shape (with ``verification`` when the run
+    verified), its warnings, stats and exit status."""
+    from planner.report.text.answers import resolution_text, verification_text
+
+    verified = pair is not None and fleet is not None and fleet.verified
     if args.quiet:
         write(f"{result.selected.digest}\n" if result.selected is not None else "")
     elif args.format == "text":
-        write(resolution_text(result, terminal_width(), Style()))
+        width = terminal_width()
+        text = resolution_text(result, width, Style())
+        if pair is not None and verified:
+            text += verification_text(pair.verifications, True, width)
+        write(text)
     else:
-        write(dump(result.to_dict(), args.format))
-    report(result.warnings, result.stats.summary() if args.stats else None)
+        extra = _verification(pair, fleet) if pair is not None and fleet is not None else {}
+        write(dump({**result.to_dict(), **extra}, args.format))
+    stats = fleet.stats if fleet is not None else result.stats
+    report(result.warnings, stats.summary() if args.stats else None)
     if result.selected is None:
         raise result.no_image_error()
-    return _runs(result.problem)
+    broken = _broken(pair)
+    return broken if broken is not None else _runs(result.problem)
 
 
 def _verification(pair: PairResult, fleet: FleetReport) -> dict[str, object]:
@@ -168,7 +207,6 @@ def _resolve_fleet(args: argparse.Namespace, hosts: list[HostProfile]) -> int:
 def run_plan(args: argparse.Namespace) -> int:
     """``pull-planner plan SOURCE``: the ordered download plan and its totals."""
     from planner.app.plan import plan
-    from planner.report.text.answers import plan_text
 
     if "-" in args.have:
         raise InvalidInput("--have - is not supported: standard input holds at most one document")
@@ -180,12 +218,14 @@ def run_plan(args: argparse.Namespace) -> int:
     hosts = options.fleet_hosts(args)
     if hosts is not None:
         return _plan_fleet(args, hosts)
-    if args.verify:  # as one host of a fleet: its pull's blobs are asked for at its endpoint
-        host = options.check_hosts(args)[0]
-        return _plan_fleet(args, [dataclasses.replace(host, have=tuple(args.have))])
     routed = options.routed_host(args)
-    if routed is not None:
-        return _plan_fleet(args, [routed])
+    if args.verify or routed is not None:  # as one host of a fleet: its pull at its endpoint
+        pair, fleet = _one_host(args, routed or options.check_hosts(args)[0])
+        if pair.plan is None:
+            if pair.resolution.selected is None:
+                raise pair.resolution.no_image_error()
+            return _broken(pair) or EXIT_NO_MATCH
+        return _show_plan(args, pair.plan, pair, fleet)
     rules = options.rules_option(args)
     result = plan(
         args.source,
@@ -197,14 +237,35 @@ def run_plan(args: argparse.Namespace) -> int:
         bandwidth=options.bandwidth(args),
         registry=options.registry_for(args, args.source, have=args.have),
     )
+    return _show_plan(args, result)
+
+
+def _show_plan(
+    args: argparse.Namespace,
+    result: Plan,
+    pair: PairResult | None = None,
+    fleet: FleetReport | None = None,
+) -> int:
+    """One host's plan, in ``plan``'s own shape (with ``verification`` when the run
+    verified), its warnings, stats and exit status."""
+    from planner.report.text.answers import plan_text, verification_text
+
+    verified = pair is not None and fleet is not None and fleet.verified
     if args.quiet:
         write("".join(f"{digest}\n" for digest in result.downloads()))
     elif args.format == "text":
-        write(plan_text(result, terminal_width()))
+        width = terminal_width()
+        text = plan_text(result, width)
+        if pair is not None and verified:
+            text += verification_text(pair.verifications, True, width)
+        write(text)
     else:
-        write(dump(result.to_dict(), args.format))
-    report(result.warnings, result.stats.summary() if args.stats else None)
-    return _runs(result.resolution.problem)
+        extra = _verification(pair, fleet) if pair is not None and fleet is not None else {}
+        write(dump({**result.to_dict(), **extra}, args.format))
+    stats = fleet.stats if fleet is not None else result.stats
+    report(result.warnings, stats.summary() if args.stats else None)
+    broken = _broken(pair)
+    return broken if broken is not None else _runs(result.resolution.problem)
 
 
 def _runs(problem: str) -> int:
