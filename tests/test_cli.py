@@ -426,6 +426,10 @@ def test_a_release_name_for_os_version_says_which_build(
         (["reslove", SEED], "(did you mean 'resolve'?)"),
         (["resolve", SEED, "--platfrom", "linux/amd64"], "(did you mean '--platform'?)"),
         (["check", SEED, "--hots", "h.yaml"], "(did you mean '--hosts'?)"),
+        (  # an option of another command: whose it is, and this command's help
+            ["resolve", SEED, "--rate-limit", "4/6h"],
+            "--rate-limit is an option of check, not of resolve (see: pull-planner resolve --help)",
+        ),
         (
             ["resolve", SEED, "--platform", "linux/amd64", "--rules", "nerdctl"],
             "nerdctl pulls with the rules of family 'containerd'",

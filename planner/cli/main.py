@@ -96,10 +96,12 @@ def _main(argv: Sequence[str] | None) -> int:
 def _run(words: list[str]) -> int:
     from planner.cli.options import hint_for
     from planner.cli.output import error
-    from planner.cli.parser import build_parser
+    from planner.cli.parser import build_parser, unknown_arguments
 
     parser = build_parser()
-    args = parser.parse_args(words)
+    args, extra = parser.parse_known_args(words)
+    if extra:
+        unknown_arguments(parser, args.command, extra)
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_INVALID

@@ -9,7 +9,7 @@ from typing import Any
 from planner.cli.status import EXIT_INVALID
 from planner.model import __version__
 
-__all__ = ["FORMATS", "build_parser"]
+__all__ = ["FORMATS", "build_parser", "unknown_arguments"]
 
 FORMATS = ("text", "json", "yaml")
 
@@ -24,38 +24,58 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_INVALID, f"pull-planner: error: {message} (see: {self.prog} --help)\n")
 
 
-def _options_of(parser: argparse.ArgumentParser) -> list[str]:
-    """Every long option of ``parser`` and of its commands."""
-    found: list[str] = []
+def _long_options(parser: argparse.ArgumentParser) -> list[str]:
+    """The long options of one (sub)command."""
+    return [o for a in parser._actions for o in a.option_strings if o.startswith("--")]
+
+
+def _commands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    """The commands of the top parser, by name."""
     for action in parser._actions:
-        found += [o for o in action.option_strings if o.startswith("--")]
         if isinstance(action, argparse._SubParsersAction):
-            for command in action.choices.values():
-                found += _options_of(command)
-    return list(dict.fromkeys(found))
+            return dict(action.choices)
+    return {}
+
+
+def unknown_arguments(
+    parser: argparse.ArgumentParser, command: str | None, extra: list[str]
+) -> None:
+    """Refuse what ``command`` does not take (one line, exit 2, that command's help named):
+    an option of another command says whose it is, a typo gets its closest option."""
+    import difflib  # on a usage error only
+
+    commands = _commands(parser)
+    here = commands.get(command or "", parser)
+    known = _long_options(here)
+    said = []
+    value_of_flag = False  # the word after an unknown option is taken for its value
+    for word in extra:
+        flag = word.split("=", 1)[0]
+        if not flag.startswith("--"):
+            if not value_of_flag:
+                said.append(f"unexpected argument {word!r}")
+            value_of_flag = False
+            continue
+        value_of_flag = "=" not in word
+        owners = [name for name, sub in commands.items() if flag in _long_options(sub)]
+        if owners:
+            said.append(f"{flag} is an option of {', '.join(owners)}, not of {command}")
+            continue
+        close = difflib.get_close_matches(flag, known, n=1)
+        said.append(f"unknown option {flag}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+    here.error("; ".join(said))
 
 
 def _did_you_mean(parser: argparse.ArgumentParser, message: str) -> str:
-    """`` (did you mean 'resolve'?)`` for argparse's invalid-choice and unknown-option errors."""
+    """`` (did you mean 'resolve'?)`` for argparse's invalid-choice errors."""
     import difflib  # on a usage error only
     import re
 
-    wrong: list[str] = []
-    candidates: list[str] = []
     choice = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)$", message)
-    if choice is not None:
-        wrong = [choice[1]]
-        candidates = re.findall(r"'([^']*)'", choice[2])
-    elif message.startswith("unrecognized arguments: "):
-        wrong = [w.split("=", 1)[0] for w in message.split()[2:] if w.startswith("--")]
-        candidates = _options_of(parser)
-    close = [difflib.get_close_matches(w, candidates, n=1) for w in wrong]
-    said = [
-        f"{w!r} -> {c[0]!r}" if len(wrong) > 1 else repr(c[0])
-        for w, c in zip(wrong, close, strict=True)
-        if c
-    ]
-    return f" (did you mean {', '.join(said)}?)" if said else ""
+    if choice is None:
+        return ""
+    close = difflib.get_close_matches(choice[1], re.findall(r"'([^']*)'", choice[2]), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 _ONCE_HINTS = {
