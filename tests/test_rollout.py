@@ -185,3 +185,24 @@ def test_registry_rate_limit_headers_are_used(
     assert rows["nat-a"]["refused"] == 2
     assert code == 1
     assert "the registry's own limit of 100 per 6 h, 1 remaining (its ratelimit headers)" in err
+
+
+def test_a_rate_limit_names_its_registry_as_a_login_does(
+    registry_content: Content, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Docker Hub's spellings are one registry, case does not matter; a limit for a registry
+    no pull goes to is refused instead of leaving the gate open without a word."""
+    from planner.model.stats import parse_rate_limit
+
+    hub = parse_rate_limit("100/6h@docker.io")
+    assert hub.applies_to("registry-1.docker.io") and hub.applies_to("registry-1.docker.io:443")
+    assert parse_rate_limit("100/6h@index.docker.io").applies_to("registry-1.docker.io")
+    assert not hub.applies_to("ghcr.io")
+    image = registry_content.ref("multi:oci")
+    registry = registry_content.registry.host
+    argv = ["check", image, "--hosts", str(_profile(tmp_path)), "--no-cache"]
+    assert main([*argv, "--rate-limit", f"4/6h@{registry.upper()}"]) == 1  # applies
+    capsys.readouterr()
+    assert main([*argv, "--rate-limit", "4/6h@ghcr.io"]) == 2
+    err = capsys.readouterr().err
+    assert "--rate-limit ...@ghcr.io: no pull of this run goes to that registry" in err

@@ -347,6 +347,7 @@ def run_check(args: argparse.Namespace) -> int:
     hosts = options.check_hosts(args)
     fleet = _run_fleet(args, list(dict.fromkeys(args.images)), hosts, plans=not args.no_plan)
     fleet = fleet.with_rollout(limits)
+    options.unmatched_limits(limits, fleet.rollout)
     write_report(fleet, args.format, options.render_options(args), options.report_files(args))
     report((), fleet.stats.summary() if args.stats else None)
     refused = rollout_refused(fleet.rollout)

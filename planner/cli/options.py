@@ -30,6 +30,7 @@ from planner.policy.ruleset import DEFAULT_RULES, RuleSet
 from planner.select.host import read_platform
 
 if TYPE_CHECKING:
+    from planner.app.rollout import Rollout
     from planner.hosts.local import LocalHost
     from planner.hosts.profiles import HostProfile
     from planner.hosts.registries import RegistryConfig
@@ -56,6 +57,7 @@ __all__ = [
     "rules_option",
     "select_hosts",
     "single_host",
+    "unmatched_limits",
 ]
 
 
@@ -486,3 +488,16 @@ def rate_limits(args: argparse.Namespace) -> list[RateLimit]:
         except InvalidInput as exc:
             raise InvalidInput(f"--rate-limit: {exc}") from None
     return out
+
+
+def unmatched_limits(limits: Sequence[RateLimit], rollout: Rollout | None) -> None:
+    """A ``--rate-limit @REGISTRY`` that no pull of the run goes to is an error (as an
+    ``--allow-missing`` pattern that matches nothing): a misspelt registry would else turn
+    the gate off without a word."""
+    registries = sorted({row.registry for row in rollout.rows}) if rollout is not None else []
+    for limit in limits:
+        if limit.registry and not any(limit.applies_to(r) for r in registries):
+            raise InvalidInput(
+                f"--rate-limit ...@{one_line(limit.registry)}: no pull of this run goes to that"
+                f" registry (they go to {', '.join(registries) or 'no registry'})"
+            )

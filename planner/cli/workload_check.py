@@ -66,6 +66,7 @@ def run_workload_check(args: argparse.Namespace) -> int:
     finally:
         progress.clear()
     checked = checked.with_rollout(limits)
+    options.unmatched_limits(limits, checked.rollout)
     write_report(checked, args.format, options.render_options(args), options.report_files(args))
     seen: dict[tuple[str, str], None] = {}
     for pull in checked.pulls:  # each warning once per image, not once per node

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from planner.model.errors import InvalidInput
+from planner.model.reference import registry_name
 from planner.model.text import plural
 
 __all__ = [
@@ -165,7 +166,10 @@ class RateLimit:
         return self.count if self.remaining is None else min(self.remaining, self.count)
 
     def applies_to(self, registry: str) -> bool:
-        return not self.registry or self.registry == registry
+        """Whether the limit counts requests to ``registry`` (a host, ``HOST:PORT``): names
+        compare as logins do (case, ``https://``, Docker Hub's names: ``docker.io``,
+        ``index.docker.io`` and ``registry-1.docker.io`` are one registry)."""
+        return not self.registry or _same_registry(self.registry, registry)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -190,7 +194,23 @@ def parse_rate_limit(text: str) -> RateLimit:
     seconds = int(amount or "1") * _UNITS[unit]
     if int(count) == 0 or seconds == 0:
         raise InvalidInput(f"{text!r}: a rate limit needs a count and a window above 0")
+    if registry:
+        try:
+            registry_name(registry)
+        except InvalidInput as exc:
+            raise InvalidInput(f"{text!r}: {exc}") from None
     return RateLimit(int(count), seconds, registry or "")
+
+
+def _same_registry(a: str, b: str) -> bool:
+    def key(name: str) -> str:
+        name = name.removesuffix(":443")
+        try:
+            return registry_name(name)
+        except InvalidInput:
+            return name.lower()
+
+    return key(a) == key(b)
 
 
 _HEADER = re.compile(r"^\s*([0-9]{1,9})\s*(?:;\s*w\s*=\s*([0-9]{1,9}))?")
