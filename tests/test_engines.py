@@ -238,3 +238,16 @@ def test_rules_shows_the_windows_builds(capsys: pytest.CaptureFixture[str]) -> N
     assert "windows builds: 20348-26200 (major.minor 10.0); ties: list order" in (
         capsys.readouterr().out
     )
+
+
+def test_compare_json_lists_a_rule_set_that_cannot_read_the_host(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Every rule set asked has its own result: podman reads a bare arm64 as an OS and
+    refuses the host; it was only in the answers, not the results."""
+    argv = ["compare", str(SEED_INDEX), "--platform", "arm64", "--rules", "all", "--format", "json"]
+    main(argv)
+    data = json.loads(capsys.readouterr().out)
+    refused = [r for r in data["results"] if r["refused"]]
+    assert [r["rules"] for r in refused] == ["podman"] and refused[0]["reason"]
+    assert len(data["results"]) == len(planner.policy.loader.available_rule_sets())

@@ -528,6 +528,8 @@ def test_without_plans_sizes_are_unknown_not_zero(capsys: pytest.CaptureFixture[
     fleet = json.loads(capsys.readouterr().out)["fleet"]
     assert fleet["total_bytes"] is None and fleet["unique_bytes"] is None
     assert set(fleet["hosts"].values()) == {None}
+    assert main([*argv, "--format", "json"]) == 0  # every pair keeps its totals key
+    assert {repr(p["totals"]) for p in json.loads(capsys.readouterr().out)["pairs"]} == {"None"}
     assert main(argv) == 0
     text = capsys.readouterr().out
     assert "0B" not in text and "download sizes: unknown" in text

@@ -565,6 +565,9 @@ def test_a_have_image_on_another_registry_gets_no_password(
     )
     assert code == 3 and f"{other_registry.host} requires authentication" in err
     assert other_registry.requests and all(r.authorization is None for r in other_registry.requests)
+    # the flag was passed: the hint says how to point it at this registry, not to pass it
+    assert f"if --username is for {other_registry.host}, pass --registry-login" in err
+    assert "or pass --username NAME" not in err
 
 
 def test_workload_images_on_two_registries(

@@ -89,6 +89,20 @@ class Comparison:
                     else None,
                     "reason": _why(r),
                     "preference": list(r.selection.preference) if r.selection else [],
+                    "refused": False,
+                }
+            )
+        for name, why in self.refused:  # this release cannot read the host: its own result
+            results.append(
+                {
+                    "rules": name,
+                    "releases": None,
+                    "selected": None,
+                    "position": None,
+                    "rank": None,
+                    "reason": why,
+                    "preference": [],
+                    "refused": True,
                 }
             )
         return {

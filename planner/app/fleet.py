@@ -97,8 +97,8 @@ class PairResult:
         }
         if r.route is not None:
             out["route"] = r.route.to_dict()
-        if self.plan is not None:
-            out["totals"] = self.plan.totals.to_dict()
+        # no plan (none made, or no image): sizes unknown, not absent
+        out["totals"] = self.plan.totals.to_dict() if self.plan is not None else None
         out["pull_requests"] = self.requests.to_dict() if self.requests else None
         if self.verifications:
             out["verification"] = [v.to_dict() for v in self.verifications]

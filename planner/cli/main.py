@@ -110,7 +110,7 @@ def _run(words: list[str]) -> int:
     except PlannerError as problem:
         for line in problem.problems[:-1]:  # a file's problems: one error line each
             error(line)
-        error(f"{problem.problems[-1] if problem.problems else problem}{hint_for(problem)}")
+        error(f"{problem.problems[-1] if problem.problems else problem}{hint_for(problem, args)}")
         return exit_code_for(problem)
     except KeyboardInterrupt:
         return 130

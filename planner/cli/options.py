@@ -141,11 +141,14 @@ def rules_option(args: argparse.Namespace) -> RuleSet:
     return load_rules(args.rules or DEFAULT_RULES)
 
 
-def hint_for(error: PlannerError) -> str:
-    """What to add to an error's message to say which flag helps, if one does."""
+def hint_for(error: PlannerError, args: argparse.Namespace | None = None) -> str:
+    """What to add to an error's message to say which flag helps, if one does (``args``:
+    the flags given, so that a flag already passed is not suggested again)."""
     if isinstance(error, InvalidPlatform) and error.field == "os.version":
         return " (give it with --os-version, e.g. --os-version 10.0.20348.1)"
     if isinstance(error, RegistryError) and error.login and error.rejected is None:
+        if args is not None and getattr(args, "username", None):  # given for another registry
+            return f" or, if --username is for {error.login}, pass --registry-login {error.login}"
         return " or pass --username NAME --password-stdin"
     return ""
 
