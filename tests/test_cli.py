@@ -455,3 +455,13 @@ def test_typos_and_client_names_get_a_hint(
     assert code == 2
     err = capsys.readouterr().err
     assert said in err and len(err.splitlines()) == 1 and "regctl" not in err
+
+
+@pytest.mark.parametrize("command", ["check", "compare"])
+def test_the_arm_v7_hint_in_check_and_compare(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = [command, SEED, "--platform", "arm/v7"] + (["--no-plan"] if command == "check" else [])
+    main(argv)
+    out, err = capsys.readouterr()
+    assert "(did you mean linux/arm/v7?)" in " ".join((out + err).split())

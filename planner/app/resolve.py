@@ -136,7 +136,7 @@ class Resolution:
         ):
             return self.route.differs
         if self.selected is None:
-            return explain.no_compatible(self.rules.name, self.offered())
+            return explain.no_compatible(self.rules.name, self.offered(), self.host)
         return explain.problem(self.runs)
 
     def children(self) -> list[str]:

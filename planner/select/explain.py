@@ -203,19 +203,25 @@ def problem(verdict: Verdict) -> str:
     raise ValueError(f"{code} is not a run verdict")
 
 
-def no_compatible(rules: str, offered: Sequence[str]) -> str:
-    """The problem of a host that finds no image (fleet checks)."""
-    return f"no compatible image (rules {rules}); it offers: {listed(offered) or 'no entries'}"
+def _meant(host: Platform) -> str:
+    """`` (did you mean linux/arm/v7?)`` for a host whose os is an architecture (``arm/v7``,
+    ``amd64/v3``: Docker reads the first word as the os, as written); '' otherwise."""
+    if host.os.lower() in KNOWN_ARCHITECTURES and host.architecture:
+        return f" (did you mean linux/{host.os}/{host.architecture}?)"
+    return ""
+
+
+def no_compatible(rules: str, offered: Sequence[str], host: Platform | None = None) -> str:
+    """The problem of a host that finds no image (fleet checks, workloads, compare)."""
+    hint = _meant(host) if host is not None else ""
+    return (
+        f"no compatible image (rules {rules}){hint}; it offers: {listed(offered) or 'no entries'}"
+    )
 
 
 def no_image_error(source: str, host: Platform, rules: str, offered: Sequence[str]) -> str:
-    """The message of :class:`~planner.model.errors.NoCompatibleImage` (resolve, plan).
-
-    A host whose os is an architecture (``arm/v7``, ``amd64/v3``: Docker reads the first
-    word as the os, as written) gets the hint of the platform it likely meant."""
-    hint = ""
-    if host.os.lower() in KNOWN_ARCHITECTURES and host.architecture:
-        hint = f" (did you mean linux/{host.os}/{host.architecture}?)"
+    """The message of :class:`~planner.model.errors.NoCompatibleImage` (resolve, plan)."""
+    hint = _meant(host)
     return (
         f"no image in {source} runs on {host.describe()}{hint} under rules {rules};"
         f" it offers: {listed(offered) or 'no entries'}"
