@@ -96,3 +96,29 @@ def test_select_that_matches_nothing_names_the_labels_there() -> None:
     cluster = load_hosts(EXAMPLES / "fleet-windows.yaml")
     with pytest.raises(ValueError, match="none of the 4 hosts has a label"):
         select_hosts(cluster, selectors=["role=edge"])
+
+
+def test_a_release_name_and_a_bare_architecture_are_problems_of_the_file(tmp_path: Path) -> None:
+    """With their place, among the file's other problems (the reviewer's findings: the
+    release name surfaced later without file, line or host; arm64 was 'missing
+    architecture' where the os is missing)."""
+    profile = tmp_path / "hosts.yaml"
+    profile.write_text(
+        "hosts:\n"
+        "  - name: a\n    platform: windows/amd64\n    os.version: ltsc2022\n"
+        "  - name: b\n    platform: arm64\n"
+    )
+    with pytest.raises(InvalidProfile) as raised:
+        load_hosts(profile)
+    problems = raised.value.problems
+    assert any(
+        p.startswith(f"{profile}:4:5:")
+        and "'ltsc2022' names a release, not a build" in p
+        and "10.0.20348.REVISION" in p
+        for p in problems
+    )
+    assert any(
+        p.startswith(f"{profile}:6:5:")
+        and "missing os, expected os/arch[/variant] such as 'linux/arm64'" in p
+        for p in problems
+    )

@@ -169,16 +169,17 @@ class Platform:
                     " digits, '.', '_' and '-'"
                 )
         if len(parts) == 1:
+            missing = "architecture"
             if os_name.lower() in KNOWN_ARCHITECTURES:
                 if default_os is not None:
                     return cls(os=default_os, architecture=os_name, display=text)
-                suggestion = f"linux/{os_name}"
+                suggestion, missing = f"linux/{os_name}", "os"  # the word is an architecture
             elif os_name.lower() in KNOWN_OSES:
                 suggestion = f"{os_name}/amd64"
             else:
                 suggestion = "linux/amd64"
             raise InvalidPlatform(
-                f"invalid platform {text!r}: missing architecture, expected os/arch[/variant]"
+                f"invalid platform {text!r}: missing {missing}, expected os/arch[/variant]"
                 f" such as {suggestion!r}"
             )
         return cls(
