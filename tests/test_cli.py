@@ -465,3 +465,11 @@ def test_the_arm_v7_hint_in_check_and_compare(
     main(argv)
     out, err = capsys.readouterr()
     assert "(did you mean linux/arm/v7?)" in " ".join((out + err).split())
+
+
+def test_upstream_without_a_registry_configuration_is_refused(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """--upstream would do nothing: refused rather than ignored (the reviewer's finding)."""
+    assert main(["resolve", SEED, "--platform", "linux/arm64", "--upstream"]) == 2
+    assert "no host of this run has a registry configuration" in capsys.readouterr().err

@@ -49,6 +49,7 @@ def _run_fleet(
     if verify and not plans:
         raise InvalidInput("--verify needs plans (the blobs each pull fetches): drop --no-plan")
 
+    options.check_upstream(args, hosts)
     progress = Progress()
     try:
         return run_fleet(
@@ -103,6 +104,7 @@ def run_resolve(args: argparse.Namespace) -> int:
             compare=args.upstream,
         )
     else:
+        options.check_upstream(args, [])
         rules = options.rules_option(args)
         result = resolve(
             args.source,

@@ -43,6 +43,7 @@ __all__ = [
     "bandwidth",
     "build_host",
     "check_hosts",
+    "check_upstream",
     "fleet_hosts",
     "local_hosts",
     "login_registry",
@@ -504,3 +505,14 @@ def unmatched_limits(limits: Sequence[RateLimit], rollout: Rollout | None) -> No
                 f"--rate-limit ...@{one_line(limit.registry)}: no pull of this run goes to that"
                 f" registry (they go to {', '.join(registries) or 'no registry'})"
             )
+
+
+def check_upstream(args: argparse.Namespace, hosts: Sequence[HostProfile]) -> None:
+    """``--upstream`` compares a mirror's answer with upstream's: with no host that has a
+    registry configuration it would do nothing, so it is refused rather than ignored."""
+    if getattr(args, "upstream", False) and not any(h.registry_config for h in hosts):
+        raise InvalidInput(
+            "--upstream compares what a host's mirror serves with upstream: no host of this run"
+            " has a registry configuration (--registry-config PATH, or registry_config in the"
+            " host profile)"
+        )

@@ -38,6 +38,7 @@ def run_workload_check(args: argparse.Namespace) -> int:
         raise InvalidInput("--verify needs plans (the blobs each pull fetches): drop --no-plan")
     limits = options.rate_limits(args)
     hosts = options.check_hosts(args)
+    options.check_upstream(args, hosts)
     manifests = read_manifests(args.filename, stdin=_stdin, environ=os.environ)
     report(manifests.warnings, None)
     if not manifests.workloads:
@@ -62,6 +63,7 @@ def run_workload_check(args: argparse.Namespace) -> int:
             progress=progress,
             warnings=manifests.warnings,
             verify=args.verify,
+            upstream=args.upstream,
         )
     finally:
         progress.clear()

@@ -248,6 +248,7 @@ def check_workloads(
     progress: Progress | None = None,
     warnings: Sequence[str] = (),
     verify: bool = False,
+    upstream: bool = False,
 ) -> WorkloadReport:
     """Check every workload on its eligible nodes (see the module docstring).
 
@@ -258,7 +259,8 @@ def check_workloads(
     images are resolved and planned per (image, :class:`~planner.app.pulls.PullHost`)
     by :func:`~planner.app.pulls.run_pulls`, only for the pools some workload may use.
     ``verify``: each manifest and blob those pulls fetch is asked for without downloading
-    it (:mod:`planner.app.verify`); a container whose pull needs a missing one is ``broken``.
+    it (:mod:`planner.app.verify`); a container whose pull needs a missing one is ``broken``. ``upstream``: a
+    node whose mirror answers also asks upstream (:func:`planner.app.route.resolve_routed`).
     """
     workloads = items_argument(workloads, Workload, "workloads", "Workloads")
     hosts = items_argument(hosts, HostProfile, "hosts", "HostProfiles")
@@ -302,6 +304,7 @@ def check_workloads(
         progress=progress,
         missing_ok=True,
         verify=verify,
+        upstream=upstream,
     )
 
     results = []
