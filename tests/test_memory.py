@@ -44,7 +44,7 @@ PLAIN = [
     "- - - deep\n",
     "key:\n",
     "s: |\n  block\n  text\nf: >\n  folded\n",
-    "{\"json\": [1, 2, {\"x\": null}]}",
+    '{"json": [1, 2, {"x": null}]}',
 ]
 DECLINED = [
     "a: &x 1\nb: *x\n",
@@ -138,3 +138,45 @@ def test_a_broken_yaml_inventory_still_names_the_place(tmp_path: Path) -> None:
     with pytest.raises(InvalidInventory, match=r"nodes\.yaml:\d+:\d+: .*items\[7\]"):
         load_inventory(path)
     assert json.dumps(nodes)  # the input stays plain data
+
+
+def _stream(count: int) -> str:
+    import random
+
+    import workloads
+    import yaml
+
+    rng = random.Random(3)
+    refs = [f"registry.example:5000/img{n}:1.{n}" for n in range(20)]
+    return "---\n".join(
+        yaml.safe_dump(workloads.workload(n, refs, rng), sort_keys=False) for n in range(count)
+    )
+
+
+def test_a_manifest_stream_costs_at_most_8_times_its_size(tmp_path: Path) -> None:
+    path = tmp_path / "stream.yaml"
+    path.write_text(_stream(4000))
+    size = path.stat().st_size
+    read = f"from planner.workloads.files import read_manifests\nread_manifests({str(path)!r})"
+    growth = _growth(read, "import yaml")
+    assert growth <= 8 * size, f"{growth / size:.1f} times the file"
+
+
+def test_a_broken_manifest_stream_names_the_place_and_compose_keeps_its_own(
+    tmp_path: Path,
+) -> None:
+    from planner.workloads.files import read_manifests
+    from planner.workloads.model import WorkloadError
+
+    text = _stream(30)
+    path = tmp_path / "broken.yaml"
+    path.write_text(text.replace("image: registry.example:5000/img", "image: 7 # ", 1))
+    with pytest.raises(WorkloadError, match=r"broken\.yaml:\d+:\d+: .*image: must be a string"):
+        read_manifests(path)
+    compose = tmp_path / "compose.yaml"
+    compose.write_text("services:\n  web:\n    image: nginx:1.27\n  db:\n    image: postgres\n")
+    found = read_manifests(compose)
+    assert [c.place for w in found.workloads for c in w.containers] == [
+        f"{compose}:2:3",
+        f"{compose}:4:3",
+    ]

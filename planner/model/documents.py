@@ -126,9 +126,12 @@ def fast_yaml_documents(text: str) -> Iterator[Any]:
     )
     map_end, seq_end = events.MappingEndEvent, events.SequenceEndEvent
     doc_start, doc_end = events.DocumentStartEvent, events.DocumentEndEvent
+    stream_end = events.StreamEndEvent
     get = parser.get_event
-    # frames: [collection, is a mapping, pending key or _NO_KEY]
-    stack: list[list[Any]] = []
+    always = None in implicit  # a resolver for any first character: none in PyYAML 6
+    outer: list[tuple[Any, bool, Any]] = []  # the collections being built around `inside`
+    inside: Any = None  # the collection being built (None: at the top of a document)
+    in_map, key = False, _NO_KEY  # whether it is a mapping; its key waiting for a value
     shared: dict[str, str] = {}
     document: Any = None
     try:
@@ -136,13 +139,14 @@ def fast_yaml_documents(text: str) -> Iterator[Any]:
         while True:
             event: Any = get()
             kind = type(event)
+            opens = False
             if kind is scalar_event:
                 if event.anchor is not None or event.tag is not None:
                     raise NotPlain
                 value: Any = event.value
                 if len(value) <= _SHARED_LENGTH:  # keys and kinds, repeated on every node
                     value = shared.setdefault(value, value)
-                if event.implicit[0] and (value[:1] in implicit or not value):
+                if event.implicit[0] and (always or not value or value[0] in implicit):
                     tag = resolver.resolve(scalar_node, value, (True, False))
                     if tag != str_tag:
                         build = constructors.get(tag)
@@ -150,38 +154,42 @@ def fast_yaml_documents(text: str) -> Iterator[Any]:
                             raise NotPlain
                         value = build(constructor, scalar_node(tag, value))
             elif kind is map_start or kind is seq_start:
-                if (
-                    event.anchor is not None
-                    or event.tag is not None
-                    or len(stack) >= MAX_FAST_DEPTH
-                ):
+                if event.anchor is not None or event.tag is not None:
+                    raise NotPlain
+                if len(outer) >= MAX_FAST_DEPTH:
                     raise NotPlain
                 mark = event.start_mark
                 new = MarkedMap.at if kind is map_start else MarkedList.at
                 value = new(mark.line + 1, mark.column + 1)
-                _add(stack, value)
-                stack.append([value, kind is map_start, _NO_KEY])
-                continue
+                opens = True
             elif kind is map_end or kind is seq_end:
-                value = stack.pop()[0]
-                if stack:
-                    continue
-                document = value
+                inside, in_map, key = outer.pop()
                 continue
             elif kind is doc_start:
                 document = None
                 continue
             elif kind is doc_end:
                 yield document
+                document = None
                 continue
-            elif kind is events.StreamEndEvent:
+            elif kind is stream_end:
                 return
             else:  # an alias
                 raise NotPlain
-            if stack:
-                _add(stack, value)
-            else:
+            if inside is None:
                 document = value
+            elif not in_map:
+                inside.append(value)
+            elif key is _NO_KEY:
+                if opens or value in inside:
+                    raise NotPlain  # a collection as a key, or a key written twice
+                key = value
+            else:
+                inside[key] = value
+                key = _NO_KEY
+            if opens:
+                outer.append((inside, in_map, key))
+                inside, in_map, key = value, kind is map_start, _NO_KEY
     except (yaml.YAMLError, ValueError, TypeError, OverflowError):
         raise NotPlain from None
     finally:
@@ -191,23 +199,6 @@ def fast_yaml_documents(text: str) -> Iterator[Any]:
 _NO_KEY: Any = object()
 _SHARED_LENGTH = 64
 """Scalars this short are kept once per document stream, however often repeated."""
-
-
-def _add(stack: list[list[Any]], value: Any) -> None:
-    if not stack:
-        return
-    frame = stack[-1]
-    if not frame[1]:
-        frame[0].append(value)
-        return
-    key = frame[2]
-    if key is _NO_KEY:
-        if isinstance(value, (MarkedMap, MarkedList)) or value in frame[0]:
-            raise NotPlain  # a collection as a key, or a key written twice
-        frame[2] = value
-        return
-    frame[0][key] = value
-    frame[2] = _NO_KEY
 
 
 def fast_yaml(text: str) -> Any:
