@@ -5,7 +5,8 @@
 
 Each command's standard output, standard error and exit status go to one file
 of OUT (a performance change must leave every byte as it was). The inputs
-(a 100-entry index with 2,000 distinct Windows hosts; 3,000 kubectl nodes as
+(a 100-entry index with 2,000 distinct Windows hosts, and 300 under crane's
+rules, which give each its own answer; 3,000 kubectl nodes as
 JSON and as YAML, with and without a broken node; a 2,000-workload manifest
 stream, with and without a broken container) are written once to OUT/inputs,
 the same bytes every time, and read from there. Manifests need a registry to be
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -59,6 +61,7 @@ def inputs(directory: Path) -> dict[str, Path]:
     (directory / "broken.json").write_text(json.dumps(broken, indent=4))
     broken["items"][7]["metadata"]["labels"] = ["not", "a", "mapping"]
     (directory / "broken2.yaml").write_text(yaml_text(broken))
+    fleetgen.write_hosts(directory, 300, rules="crane")
     rng = random.Random(7)
     refs = [f"registry.example:5000/team/img{n}:1.{n}" for n in range(50)]
     docs = [yaml_text(workloads.workload(n, refs, rng)) for n in range(2000)]
@@ -184,6 +187,17 @@ def commands(i: dict[str, Path]) -> dict[str, list[str]]:
     out["help"] = ["--help"]
     for command in ("resolve", "plan", "check", "compare", "host", "rules", "schema"):
         out[f"help-{command}"] = [command, "--help"]
+    for fmt in ("json", "text", "html"):
+        crane = str(i["hosts-300-crane_yaml"])
+        out[f"fleet-crane-{fmt}"] = [
+            "check",
+            str(i["index"]),
+            "--hosts",
+            crane,
+            "--no-plan",
+            "--format",
+            fmt,
+        ]
     for name in ("manifests_yaml", "manifests-broken_yaml"):
         out[f"read-{name}"] = ["-c", READ_MANIFESTS, str(i[name])]
     broken = str(i["manifests-broken_yaml"])
@@ -223,7 +237,9 @@ def main() -> int:
             + done.stderr
             + f"\n--- exit {done.returncode}\n".encode()
         )
-        (out / name).write_bytes(text.replace(str(paths["index"].parent).encode(), b"INPUTS"))
+        text = text.replace(str(paths["index"].parent).encode(), b"INPUTS")
+        text = re.sub(rb"generated \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", b"generated (time)", text)
+        (out / name).write_bytes(text)
     return 0
 
 
