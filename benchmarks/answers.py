@@ -5,14 +5,20 @@
 
 Each command's standard output, standard error and exit status go to one file
 of OUT (a performance change must leave every byte as it was). The inputs
-(a 100-entry index with 2,000 distinct Windows hosts; 3,000 kubectl nodes as
-JSON and as YAML, with and without a broken node) are written once to
-OUT/inputs, the same bytes every time, and read from there.
+(a 100-entry index with 2,000 distinct Windows hosts, and 300 under crane's
+rules, which give each its own answer; 3,000 kubectl nodes as
+JSON and as YAML, with and without a broken node; a 2,000-workload manifest
+stream, with and without a broken container) are written once to OUT/inputs,
+the same bytes every time, and read from there. Manifests need a registry to be
+checked, so what the library reads of them (every workload, with its place) is
+printed by ``python -c`` instead.
 """
 
 from __future__ import annotations
 
 import json
+import random
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +28,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import fleetgen  # noqa: E402
 import inventory  # noqa: E402
+import workloads  # noqa: E402
 
 
 def yaml_text(value: object) -> str:
@@ -54,6 +61,22 @@ def inputs(directory: Path) -> dict[str, Path]:
     (directory / "broken.json").write_text(json.dumps(broken, indent=4))
     broken["items"][7]["metadata"]["labels"] = ["not", "a", "mapping"]
     (directory / "broken2.yaml").write_text(yaml_text(broken))
+    fleetgen.write_hosts(directory, 300, rules="crane")
+    rng = random.Random(7)
+    refs = [f"registry.example:5000/team/img{n}:1.{n}" for n in range(50)]
+    docs = [yaml_text(workloads.workload(n, refs, rng)) for n in range(2000)]
+    docs[5:5] = [
+        "",
+        yaml_text({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}),
+        yaml_text(
+            {"apiVersion": "v1", "kind": "List", "items": [workloads.workload(2001, refs, rng)]}
+        ),
+        yaml_text(["a", "list"]),
+    ]
+    (directory / "manifests.yaml").write_text("---\n".join(docs))
+    docs[1500] = docs[1500].replace("image: registry.example:5000/team/", "image: ", 1)
+    docs[1500] = docs[1500].replace("image: img", "image: 5  # img", 1)
+    (directory / "manifests-broken.yaml").write_text("---\n".join(docs))
     return {
         "index": directory / "index.json",
         "hosts": hosts,
@@ -164,10 +187,37 @@ def commands(i: dict[str, Path]) -> dict[str, list[str]]:
     out["help"] = ["--help"]
     for command in ("resolve", "plan", "check", "compare", "host", "rules", "schema"):
         out[f"help-{command}"] = [command, "--help"]
+    for fmt in ("json", "text", "html"):
+        crane = str(i["hosts-300-crane_yaml"])
+        out[f"fleet-crane-{fmt}"] = [
+            "check",
+            str(i["index"]),
+            "--hosts",
+            crane,
+            "--no-plan",
+            "--format",
+            fmt,
+        ]
+    for name in ("manifests_yaml", "manifests-broken_yaml"):
+        out[f"read-{name}"] = ["-c", READ_MANIFESTS, str(i[name])]
+    broken = str(i["manifests-broken_yaml"])
+    out["check-f-broken"] = ["check", "-f", broken, "--platform", "linux/amd64"]
     out["no-command"] = []
     out["bad-command"] = ["nope"]
     out["bad-flag"] = ["resolve", "--nope"]
     return out
+
+
+READ_MANIFESTS = """
+import sys
+from planner import read_manifests
+try:
+    found = read_manifests(sys.argv[1])
+except Exception as exc:
+    print(type(exc).__name__, exc)
+else:
+    print(*found.workloads, *found.skipped, *found.warnings, sep="\\n")
+"""
 
 
 def main() -> int:
@@ -176,7 +226,10 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     for name, argv in commands(paths).items():
         done = subprocess.run(
-            [sys.executable, "-m", "planner", *argv], capture_output=True, cwd=ROOT, check=False
+            [sys.executable, *(argv if argv[:1] == ["-c"] else ["-m", "planner", *argv])],
+            capture_output=True,
+            cwd=ROOT,
+            check=False,
         )
         text = (
             done.stdout
@@ -184,7 +237,9 @@ def main() -> int:
             + done.stderr
             + f"\n--- exit {done.returncode}\n".encode()
         )
-        (out / name).write_bytes(text.replace(str(paths["index"].parent).encode(), b"INPUTS"))
+        text = text.replace(str(paths["index"].parent).encode(), b"INPUTS")
+        text = re.sub(rb"generated \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", b"generated (time)", text)
+        (out / name).write_bytes(text)
     return 0
 
 

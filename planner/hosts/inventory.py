@@ -3,7 +3,9 @@
 :func:`load_inventory` reads one file, whichever of these it is, and returns
 its hosts; a host profile may ``include`` files of any of them. The file is
 parsed once, as YAML (JSON is YAML: one parser, with the line and column of
-every key, for all formats), and :func:`sniff` says which format it is:
+every key, for all formats; first without positions, by :func:`~planner.model.documents.fast_json` or
+:func:`~planner.model.documents.fast_yaml`, then again with them only when a reader has a problem to
+point at), and :func:`sniff` says which format it is:
 
 ==================================================  ===============================================
 format                                              recognised by (top level)
@@ -25,6 +27,7 @@ host profile's as :class:`~planner.hosts.records.InvalidProfile`, its base).
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,7 +38,7 @@ from planner.hosts import docker, kubectl, podman
 from planner.hosts.profiles import read_profile
 from planner.hosts.records import HostProfile, Includes, InvalidInventory, PlacedHost, check_unique
 from planner.model.arguments import path_argument
-from planner.model.documents import decode_text, fast_json, looks_like_json
+from planner.model.documents import NotPlain, decode_text, fast_json, fast_yaml, looks_like_json
 from planner.model.errors import InvalidInput
 from planner.model.files import read_capped
 from planner.model.text import one_line
@@ -116,11 +119,15 @@ def sniff(data: Any, *, json: bool = False) -> Sniffed | None:
 def _parse(path: Path, fast: bool = False) -> tuple[Any, bool]:
     """The parsed document, and whether its text was JSON (``fast``: see
     :func:`planner.model.documents.fast_json`)."""
-    raw = read_capped(path, MAX_INVENTORY_BYTES, error=InvalidInventory)
-    text = decode_text(raw, str(path), InvalidInventory)
+    text = decode_text(
+        read_capped(path, MAX_INVENTORY_BYTES, error=InvalidInventory), str(path), InvalidInventory
+    )
     is_json = looks_like_json(text)
     if fast and is_json and (data := fast_json(text)) is not None:
         return data, True
+    if fast and not is_json:
+        with contextlib.suppress(NotPlain):
+            return fast_yaml(text), False
     try:
         return load(text, str(path)), is_json
     except YamlError as exc:

@@ -120,17 +120,26 @@ class Selection:
 
     @functools.cached_property
     def candidates(self) -> tuple[Candidate, ...]:
-        """Every entry with its verdict, made when first asked for (a fleet rarely asks)."""
+        """Every entry with its verdict, made when first asked for (a fleet rarely asks).
+
+        An entry's record is shared with every other answer on the same index that
+        gave it the same verdict (hosts of one judgement on the entries that do not
+        read their os.version): memory follows distinct verdicts, not hosts.
+        """
         nested = dict(self.followed)
         chosen = self.chosen
-        return tuple(
-            chosen
-            if chosen is not None and chosen.position == i
-            else Candidate(i, desc, verdict, nested.get(i))
-            for i, (desc, verdict) in enumerate(
-                zip(self.index.manifests, self.verdicts, strict=True)
-            )
-        )
+        made = _records(self.index)
+        out = []
+        for i, (desc, verdict) in enumerate(zip(self.index.manifests, self.verdicts, strict=True)):
+            if chosen is not None and chosen.position == i:
+                out.append(chosen)
+                continue
+            inner = nested.get(i)
+            record = made[i]
+            if record is None or record.verdict is not verdict or record.nested is not inner:
+                record = made[i] = Candidate(i, desc, verdict, inner)
+            out.append(record)
+        return tuple(out)
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -198,9 +207,26 @@ _memo: OrderedDict[tuple[object, ...], tuple[Index, RuleSet, Selection, int]] = 
 _held = [0]
 
 
+_candidates: OrderedDict[int, tuple[Index, list[Candidate | None]]] = OrderedDict()
+"""Per index (by identity), the last record made of each entry, for answers to share."""
+
+
+def _records(index: Index) -> list[Candidate | None]:
+    known = _candidates.get(id(index))
+    if known is not None and known[0] is index:
+        _candidates.move_to_end(id(index))
+        return known[1]
+    made: list[Candidate | None] = [None] * len(index.manifests)
+    _candidates[id(index)] = (index, made)
+    while len(_candidates) > _MEMO_INDEXES:
+        _candidates.popitem(last=False)
+    return made
+
+
 def clear_memo() -> None:
     """Forget every remembered answer (benchmarks measure cold evaluations with it)."""
     _indexes.clear()
+    _candidates.clear()
     _memo.clear()
     _held[0] = 0
 

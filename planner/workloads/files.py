@@ -2,7 +2,8 @@
 
 :func:`read_manifests` takes each file (``-`` is standard input, read once),
 parses it as a YAML stream (JSON is YAML: one reader, with the line and
-column of every key, for both), and hands each document to the Compose reader when it is a
+column of every key, for both: first without them, a document at a time, then
+again with them only when a reader has a problem to point at), and hands each document to the Compose reader when it is a
 compose file, else to the Kubernetes reader. A workload named twice (same
 ``KIND/NAMESPACE/NAME``) is an error naming both places.
 """
@@ -11,12 +12,14 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from planner.model.arguments import InvalidArgument, optional_argument, paths_argument
-from planner.model.documents import decode_text, looks_like_json
+from planner.model.documents import NotPlain, decode_text, fast_yaml_documents, looks_like_json
+from planner.model.errors import InvalidInput
 from planner.model.files import path_kind, read_capped
 from planner.model.yamlfile import YamlError, load_all
 from planner.workloads.compose import is_compose, read_compose
@@ -41,9 +44,29 @@ class Manifests:
     warnings: tuple[str, ...] = ()
 
 
+def _kubernetes_only(text: str) -> Iterator[Any]:
+    """The documents of ``text`` read fast (:func:`~planner.model.documents.fast_yaml_documents`),
+    one at a time; a Compose file declines (its reader needs the position of each service)."""
+    for document in fast_yaml_documents(text):
+        if is_compose(document):
+            raise NotPlain
+        yield document
+
+
 def _read_text(
     text: str, name: str, environ: Mapping[str, str], on_disk: bool
 ) -> tuple[list[Workload], list[Skipped], list[str]]:
+    """The workloads, skipped documents and warnings of one file's text.
+
+    Kubernetes manifests are read first without a node tree, a document at a
+    time, so that a 64 MiB ``helm template`` costs its workloads, not 50 times
+    its size; a problem (or anything the fast reading declines) reads the text
+    again with the position of every key, for the message.
+    """
+    try:
+        return (*read_kubernetes(Path(name), _kubernetes_only(text)), [])
+    except (NotPlain, InvalidInput):
+        pass
     try:
         documents = load_all(text, name)
     except YamlError as exc:
@@ -152,6 +175,7 @@ def read_manifests(
             raw = read_capped(Path(spec), MAX_MANIFEST_FILE_BYTES, error=WorkloadError)
             name, on_disk = spec, True
         text = decode_text(raw, name, WorkloadError)
+        del raw  # the text alone from here: a 64 MiB file is held once
         found = _read_text(text, name, environ or {}, on_disk)
         workloads += found[0]
         skipped += found[1]
