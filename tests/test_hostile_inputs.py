@@ -251,7 +251,7 @@ def test_architecture_alone_means_linux() -> None:
         (["--timeout", "-1"], "--timeout: must be more than 0 seconds"),
         (["--timeout", "inf"], "--timeout: must be more than 0 seconds"),
         (["--retries", "-2"], "--retries: must be 0 or more"),
-        (["--bogus"], "unrecognized arguments: --bogus"),
+        (["--bogus"], "unknown option --bogus (see: pull-planner resolve --help)"),
     ],
 )
 def test_usage_errors_are_one_line_with_the_prefix(args: list[str], message: str) -> None:

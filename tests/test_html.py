@@ -186,7 +186,7 @@ def test_the_page_shows_what_json_says(
         for host in members[cell["host"]]:
             shown[(host, cell["image"])] = (cell["status"], size)
     expected = {
-        (p["host"], p["image"]): (p["status"], p.get("totals", {}).get("download_bytes"))
+        (p["host"], p["image"]): (p["status"], (p["totals"] or {}).get("download_bytes"))
         for p in report["pairs"]
     }
     assert shown == expected

@@ -61,8 +61,10 @@ def unknown_arguments(
         if owners:
             said.append(f"{flag} is an option of {', '.join(owners)}, not of {command}")
             continue
-        close = difflib.get_close_matches(flag, known, n=1)
-        said.append(f"unknown option {flag}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        names = {o.removeprefix("--"): o for o in known}  # "--" alone makes any two alike
+        close = difflib.get_close_matches(flag.removeprefix("--"), list(names), n=1)
+        hint = f" (did you mean {names[close[0]]!r}?)" if close else ""
+        said.append(f"unknown option {flag}{hint}")
     here.error("; ".join(said))
 
 
