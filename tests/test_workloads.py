@@ -569,3 +569,24 @@ def test_without_plans_workload_sizes_are_unknown_not_zero(shop: Shop, tmp_path:
     assert {n["download_bytes"] for w in report["workloads"] for n in w["nodes"]} == {None}
     code, out, err = check(helm_template(shop), tmp_path, "--no-plan")
     assert "0B" not in out and "download sizes: unknown" in out
+
+
+def test_rows_pools_lays_the_text_out_as_the_html_page(shop: Shop, tmp_path: Path) -> None:
+    """Issue 22, item 13: the workload text had workloads as rows and the HTML node pools;
+    --rows pools gives the text the page's orientation (the cells and figures the same)."""
+    manifests = helm_template(shop)
+    code, by_workload, _ = check(manifests, tmp_path, "--format", "json")
+    report = json.loads(by_workload)
+    code, out, err = check(manifests, tmp_path, "--rows", "pools")
+    assert code == 1, err
+    lines = out.splitlines()
+    header = next(line for line in lines if line.startswith("node pool"))
+    assert header.split()[-1] == "download"
+    for pool in report["fleet"]["pools"]:
+        nodes = len(pool["hosts"])
+        row = f"{pool['name']} ({nodes} node{'s' if nodes > 1 else ''})"
+        assert any(line.startswith(row) for line in lines), row
+    names = [f"{w['kind']}/{w['namespace']}/{w['name']}" for w in report["workloads"]]
+    assert all(any(name in line for line in lines) for name in names)  # columns or legend
+    code, out, _ = check(manifests, tmp_path)
+    assert out.splitlines()[0] != lines[0] and "node pool" not in out  # the default stays

@@ -341,6 +341,10 @@ def run_check(args: argparse.Namespace) -> int:
         raise InvalidInput("give the IMAGEs to check, or -f FILE with workloads")
     if args.suggest:
         raise InvalidInput("--suggest needs -f FILE: it suggests node affinity for workloads")
+    if args.rows != "workloads":
+        raise InvalidInput(
+            "--rows is for workload checks (-f FILE): an IMAGE check has a row per host"
+        )
     if "-" in args.images:
         raise InvalidInput(
             "check reads each IMAGE by reference, file or layout; - is not supported"

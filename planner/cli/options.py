@@ -463,6 +463,7 @@ def render_options(args: argparse.Namespace) -> RenderOptions:
         color=Style().enabled,
         expand=args.expand,
         suggest=args.suggest,
+        rows=args.rows,
         plans=not args.no_plan,
         inventory=tuple(inventory),
         recorded=tuple(recorded),

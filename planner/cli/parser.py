@@ -455,6 +455,12 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
         help="one row per host (default: like hosts, a node pool, share one row: NAME (+N))",
     )
     check.add_argument(
+        "--rows",
+        choices=("workloads", "pools"),
+        default="workloads",
+        help="with -f, text: a row per workload (default) or per node pool, as the HTML page",
+    )
+    check.add_argument(
         "--suggest",
         action="store_true",
         help="with -f: print, for each failing workload, the node affinity under which it runs"

@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from planner.app.fleet import FleetReport
@@ -36,6 +36,9 @@ class RenderOptions:
     """Fleets: one row per host, not per pool of like hosts."""
     suggest: bool = False
     """Workloads, text: the suggested affinity patches under the matrix."""
+    rows: Literal["workloads", "pools"] = "workloads"
+    """Workloads, text: a row per ``workloads`` (the default) or per node ``pools`` (as the
+    HTML page lays it out, with what each pool's nodes download)."""
     plans: bool = True
     """HTML: the check planned downloads (sizes and blobs in the details)."""
     inventory: tuple[tuple[str, str], ...] = ()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from planner.model.text import plural
+from planner.model.text import human_size, plural
 from planner.report.layout import Style, aligned, safe, wrap
 from planner.report.rollout import lines as rollout_lines
 from planner.report.rows import pool_cell, pool_nodes, workload_footer, workload_problems
@@ -22,17 +22,39 @@ IMMUTABLE_POD_SPEC = ("Pod", "Job")
 ValidateJobSpecUpdate: spec.template is immutable)."""
 
 
-def _workload_matrix(report: WorkloadReport, headers: list[str], compact: bool) -> list[list[str]]:
-    rows = [["workload", *headers]]
+def _grid(report: WorkloadReport, compact: bool) -> list[list[str]]:
+    """Each workload's cell on each node pool ([workload][pool])."""
+    grid = []
     for result in report.results:
         if not result.nodes:
-            rows.append([safe(result.workload.id), *("NO NODE" for _ in report.pools)])
+            grid.append(["NO NODE" for _ in report.pools])
             continue
-        cells = [
-            pool_cell(nodes, pool, compact)[1]
-            for nodes, pool in zip(pool_nodes(report, result), report.pools, strict=True)
+        grid.append(
+            [
+                pool_cell(nodes, pool, compact)[1]
+                for nodes, pool in zip(pool_nodes(report, result), report.pools, strict=True)
+            ]
+        )
+    return grid
+
+
+def _workload_matrix(
+    report: WorkloadReport, headers: list[str], compact: bool, by_pool: bool = False
+) -> list[list[str]]:
+    """The matrix: a row per workload and a column per pool (``headers``), or with
+    ``by_pool`` a row per node pool (with what its nodes download) and a column per
+    workload, as the HTML page lays it out."""
+    grid = _grid(report, compact)
+    if not by_pool:
+        names = [safe(result.workload.id) for result in report.results]
+        return [["workload", *headers]] + [
+            [name, *row] for name, row in zip(names, grid, strict=True)
         ]
-        rows.append([safe(result.workload.id), *cells])
+    rows = [["node pool", *headers, "download"]]
+    for index, pool in enumerate(report.pools):
+        size = human_size(report.pool_bytes(pool)) if report.planned else "-"  # the pool's nodes
+        label = f"{safe(pool.name)} ({plural(len(pool.hosts), 'node')})"
+        rows.append([label, *(row[index] for row in grid), size])
     return rows
 
 
@@ -43,30 +65,36 @@ def skipped_lines(report: WorkloadReport) -> list[str]:
     return [f"skipped: {listed}"]
 
 
-def workload_text(report: WorkloadReport, width: int = 80, style: Style | None = None) -> str:
-    """One row per workload, one column per node pool, then the problems and the figures.
+def workload_text(
+    report: WorkloadReport, width: int = 80, style: Style | None = None, *, by_pool: bool = False
+) -> str:
+    """One row per workload, one column per node pool (``by_pool``: one row per node pool,
+    one column per workload, as the HTML page), then the problems and the figures.
 
     A cell is the worst status over the pool's eligible nodes and the largest
     download among them (``N/M`` when only N of its M nodes are eligible; ``-``
     when none is; ``NO NODE`` across the row when no node at all is). When the
-    matrix is wider than ``width``, pools are numbered with a legend above; when
+    matrix is wider than ``width``, its columns are numbered with a legend above; when
     still too wide, cells show the status only; when still too wide, each
-    workload's name stands on its own line above its cells.
+    row's name stands on its own line above its cells.
     """
     paint = style or Style(None)
-    names = [safe(pool.name) for pool in report.pools]
-    lines = aligned(_workload_matrix(report, names, False))
+    if by_pool:
+        names = [safe(result.workload.id) for result in report.results]
+    else:
+        names = [safe(pool.name) for pool in report.pools]
+    lines = aligned(_workload_matrix(report, names, False, by_pool))
     legend: list[str] = []
     if max(map(len, lines)) > width:
         numbered = [f"[{i}]" for i in range(1, len(names) + 1)]
         legend = [f"[{i}] {name}" for i, name in enumerate(names, start=1)]
-        lines = aligned(_workload_matrix(report, numbered, False))
+        lines = aligned(_workload_matrix(report, numbered, False, by_pool))
         if max(map(len, lines)) > width:
-            matrix = _workload_matrix(report, numbered, True)
+            matrix = _workload_matrix(report, numbered, True, by_pool)
             lines = aligned(matrix)
             if max(map(len, lines)) > width:
                 cells = aligned([row[1:] for row in matrix])
-                lines = [f"workload\n  {cells[0]}"] + [
+                lines = [f"{matrix[0][0]}\n  {cells[0]}"] + [
                     f"{row[0]}\n  {line}" for row, line in zip(matrix[1:], cells[1:], strict=True)
                 ]
     out = [*legend, *([""] if legend else []), *lines]
@@ -133,7 +161,9 @@ def workload_patches(report: WorkloadReport) -> str:
 def render(report: WorkloadReport, options: RenderOptions) -> str:
     """The ``text`` row of :data:`planner.report.formats.FORMATS`: the matrix, and with
     ``suggest`` the patches of the failing workloads under it."""
-    text = workload_text(report, options.width, Style(enabled=options.color))
+    text = workload_text(
+        report, options.width, Style(enabled=options.color), by_pool=options.rows == "pools"
+    )
     if options.suggest and report.failures:
         return text + "\n" + workload_patches(report)  # YAML to paste: nothing after it
     if report.rollout is not None and report.rollout.rows:
