@@ -339,16 +339,16 @@ def run_fleet(
         verify=verify,
     )
     position = {view: i for i, view in enumerate(views)}
-    answers: list[dict[str, Pull]] = [{} for _ in views]
-    for (image, view), pull in pulls.by_key.items():
-        answers[position[view]][image] = pull
+    answers: list[dict[str, tuple[Pull, PullRequests | None]]] = [{} for _ in views]
+    for (image, view), pull in pulls.by_key.items():  # requests worked out once per pull
+        answers[position[view]][image] = (pull, pull.requests)
     pairs = []
     for host in hosts:
         answered = answers[pool_of[host.name]]
         for image in pulls.images:
             if only is not None and (host.name, image) not in only:
                 continue
-            pull = answered[image]
+            pull, requests = answered[image]
             status = pull.status
             if status != "ok" and (host.name, image) in allow:
                 status = "allowed"
@@ -360,7 +360,7 @@ def run_fleet(
                     pull.resolution,
                     pull.plan,
                     pull.problem,
-                    pull.requests,
+                    requests,
                     pull.verifications,
                 )
             )

@@ -42,6 +42,8 @@ class PullCost:
     """Each further pod start (``Always``): what the engine asks for an image it holds."""
     policy: str = ""
     """``Always``, ``IfNotPresent``, ``Never``; '' for a fleet pair (pulled once)."""
+    times: int = 1
+    """How many hosts make this same pull (the nodes of a pool behind one egress)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,18 +172,19 @@ def rollout_cost(
     for cost in costs:
         key = (cost.egress, registry_name(cost.endpoint))
         row = sums.setdefault(key, [0, 0, 0, 0, 0, 0])
+        times = cost.times
         if cost.policy == "Never":
-            row[5] += 1
+            row[5] += times
             continue
-        row[0] += 1
-        row[1] += cost.first.manifest_get
-        row[2] += cost.first.manifest_head
+        row[0] += times
+        row[1] += cost.first.manifest_get * times
+        row[2] += cost.first.manifest_head * times
         if cost.first.blob_get is None or row[3] is None:
             row[3] = None
         else:
-            row[3] += cost.first.blob_get
+            row[3] += cost.first.blob_get * times
         if cost.policy == "Always" and cost.again is not None:
-            row[4] += cost.again.manifest_get
+            row[4] += cost.again.manifest_get * times
     observed = _observed(rate_limits or {})
     rows = []
     for (egress, registry), (pulls, get, head, blobs, again, never) in sorted(sums.items()):

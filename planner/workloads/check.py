@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -42,6 +43,7 @@ from planner.app.pulls import (
     PullHost,
     run_pulls,
 )
+from planner.app.requests import PullRequests
 from planner.app.rollout import PullCost, Rollout, rollout_cost
 from planner.hosts.records import HostProfile
 from planner.model.arguments import items_argument
@@ -157,32 +159,41 @@ class WorkloadReport:
         as its ``imagePullPolicy`` says, judged by ``limits`` and the registries' headers."""
         costs = []
         unknown = 0
+        counted: dict[tuple[str, PullHost], tuple[PullRequests, PullRequests | None] | None] = {}
         for result in self.results:
             policies: dict[str, str] = {}
             for c in result.workload.containers:
                 known = policies.get(c.reference)
                 if known is None or _STRENGTH[c.pull_policy] > _STRENGTH[known]:
                     policies[c.reference] = c.pull_policy
-            for node in result.nodes:
+            for pool in result.pools:
+                # the pool's nodes share its pulls (a node the kubelet refuses pulls none);
+                # counted per egress, each pull's requests worked out once
+                egresses = Counter(n.host.egress for n in pool.nodes if n.pulls)
                 # one pull per image per pod start: a second container with it finds it there
-                for pull in {p.image: p for p in node.pulls}.values():
+                for pull in {p.image: p for p in pool.pulls}.values():
                     resolution = pull.resolution
                     if resolution.selected is None or not resolution.endpoint:
                         continue
-                    first = pull.requests
-                    if first is None:
-                        unknown += 1
-                        continue
-                    again = resolution.requests(held=resolution.children(), blob_get=0)
-                    costs.append(
-                        PullCost(
-                            node.host.egress,
-                            resolution.endpoint,
-                            first,
-                            again,
-                            policies.get(pull.image, "IfNotPresent"),
+                    if pull.key not in counted:
+                        first = pull.requests
+                        counted[pull.key] = (
+                            None
+                            if first is None
+                            else (
+                                first,
+                                resolution.requests(held=resolution.children(), blob_get=0),
+                            )
                         )
-                    )
+                    requests = counted[pull.key]
+                    if requests is None:
+                        unknown += sum(egresses.values())
+                        continue
+                    policy = policies.get(pull.image, "IfNotPresent")
+                    for egress, times in egresses.items():
+                        costs.append(
+                            PullCost(egress, resolution.endpoint, *requests, policy, times)
+                        )
         cost = rollout_cost(costs, limits, self.stats.rate_limits, unknown=unknown)
         return dataclasses.replace(self, rollout=cost if cost.rows else None)
 
