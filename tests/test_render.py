@@ -46,7 +46,7 @@ LIBRARY = textwrap.dedent(
     else:
         report = planner.run_fleet(spec["images"], hosts, plans=spec["plans"])
     options = RenderOptions(
-        width=spec["width"], expand=spec["expand"], plans=spec["plans"],
+        width=spec["width"], expand=spec["expand"],
         inventory=(("file", spec["hosts"]),) + tuple(("-f", f) for f in spec.get("files", ())),
         recorded=tuple(tuple(r) for r in spec["recorded"]),
     )

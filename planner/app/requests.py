@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from planner.policy.registry import RequestRules
 
@@ -35,9 +34,6 @@ class PullRequests:
             "manifest_head": self.manifest_head,
             "blob_get": self.blob_get,
         }
-
-    def as_json(self) -> dict[str, Any]:
-        return {**self.to_dict(), "tokens": self.tokens}
 
 
 def count_requests(

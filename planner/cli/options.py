@@ -452,7 +452,7 @@ def page_inputs(args: argparse.Namespace) -> tuple[list[tuple[str, str]], list[t
 
 def render_options(args: argparse.Namespace) -> RenderOptions:
     """How ``check`` lays out its report: the terminal's width and colour, ``--expand``,
-    ``--suggest``, ``--no-plan``, and the inputs and time the HTML page records."""
+    ``--suggest``, ``--rows``, and the inputs and time the HTML page records."""
     from planner.report.formats import RenderOptions
     from planner.report.html.fleet import stamp
     from planner.report.layout import Style, terminal_width
@@ -464,7 +464,6 @@ def render_options(args: argparse.Namespace) -> RenderOptions:
         expand=args.expand,
         suggest=args.suggest,
         rows=args.rows,
-        plans=not args.no_plan,
         inventory=tuple(inventory),
         recorded=tuple(recorded),
         generated=stamp(),

@@ -39,8 +39,6 @@ class RenderOptions:
     rows: Literal["workloads", "pools"] = "workloads"
     """Workloads, text: a row per ``workloads`` (the default) or per node ``pools`` (as the
     HTML page lays it out, with what each pool's nodes download)."""
-    plans: bool = True
-    """HTML: the check planned downloads (sizes and blobs in the details)."""
     inventory: tuple[tuple[str, str], ...] = ()
     """HTML: where the hosts came from, as (what, value) lines of the page's inputs."""
     recorded: tuple[tuple[str, str], ...] = ()

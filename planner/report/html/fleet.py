@@ -238,7 +238,7 @@ def render(report: FleetReport, options: RenderOptions) -> str:
     matrix = fleet_matrix(
         report,
         expand=options.expand,
-        plans=options.plans and report.planned,
+        plans=report.planned,
         inventory=options.inventory,
         options=options.recorded,
     )

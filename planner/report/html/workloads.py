@@ -195,7 +195,7 @@ def render(report: WorkloadReport, options: RenderOptions) -> str:
 
     matrix = workload_matrix(
         report,
-        plans=options.plans and report.planned,
+        plans=report.planned,
         inventory=options.inventory,
         options=options.recorded,
     )
