@@ -1,6 +1,8 @@
 """Benchmark: 200 workloads x 50 images x 1,000 nodes (10 node kinds) in one ``check -f``.
 
     python benchmarks/workloads.py [--workloads 200] [--images 50] [--nodes 1000] [--runs 3]
+    python benchmarks/workloads.py --workloads 400 --images 20 --nodes 2000 --kinds 4 --versus 4
+
 
 Sets up, on 127.0.0.1, the CNCF distribution registry (``docker-registry``)
 holding ``--images`` multi-platform images (Linux amd64, amd64/v3, arm64,
@@ -14,6 +16,12 @@ amd64) of 1 to 4 containers each. It runs ``pull-planner check -f`` with a cold
 and a warm cache and prints wall time, peak memory and the registry requests,
 counted from the registry's own access log: manifest GETs of tags (one per
 image) and of digests (one per distinct chosen manifest).
+
+``--versus N`` then checks the same workloads against an inventory of ``N``
+nodes of the same kinds (``--kinds K``: the first K of the 10), warm, the two
+runs alternating, and prints the ratio of the big inventory's time to the
+small one's per output format (issue 23: the cost should follow distinct
+answers, not nodes).
 """
 
 from __future__ import annotations
@@ -55,6 +63,7 @@ KINDS = [(*kind, None) for kind in inventory.KINDS] + [
     ("arm64", "linux", "containerd://2.0.4", "6.1.112-124.190.amzn2023.aarch64", None, "spot=true"),
     ("amd64", "windows", "containerd://1.7.20", "10.0.17763.6054", "10.0.17763", None),
 ]
+ACTIVE_KINDS = KINDS
 
 
 def push_images(registry: Registry, count: int) -> list[str]:
@@ -75,8 +84,8 @@ def push_images(registry: Registry, count: int) -> list[str]:
 
 def node(i: int) -> dict[str, Any]:
     """A node of kind ``i % 10`` (benchmarks/inventory.py's), Windows nodes tainted."""
-    kind = i % len(KINDS)
-    *base, taint = KINDS[kind]
+    kind = i % len(ACTIVE_KINDS)
+    *base, taint = ACTIVE_KINDS[kind]
     out = inventory.node(i, tuple(base), group=kind)
     out["metadata"]["name"] = f"k{kind}-{out['metadata']['name']}"
     out["metadata"]["labels"]["kubernetes.io/hostname"] = out["metadata"]["name"]
@@ -176,7 +185,11 @@ def main() -> int:
     parser.add_argument("--images", type=int, default=50)
     parser.add_argument("--nodes", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--kinds", type=int, default=len(KINDS), help="node kinds used (1-10)")
+    parser.add_argument("--versus", type=int, default=0, help="also run on this many nodes")
     args = parser.parse_args()
+    global ACTIVE_KINDS
+    ACTIVE_KINDS = KINDS[: max(1, min(args.kinds, len(KINDS)))]
     with scratch_registry("pull-planner-workloads-") as (work, registry):
         started = time.perf_counter()
         refs = push_images(registry, args.images)
@@ -193,7 +206,7 @@ def main() -> int:
         )
         print(
             f"{args.workloads} workloads x {args.images} images x {args.nodes} nodes"
-            f" ({len(KINDS)} kinds); manifests {manifests.stat().st_size / 1024:.0f} KiB,"
+            f" ({len(ACTIVE_KINDS)} kinds); manifests {manifests.stat().st_size / 1024:.0f} KiB,"
             f" nodes {nodes.stat().st_size / 2**20:.1f} MiB"
         )
         print(
@@ -234,7 +247,34 @@ def main() -> int:
                     f" {max(times):>7.3f} {peak / 1024:>9.1f} {tags:>8} {digests:>11}"
                     f" {heads:>5} {repeats:>8}"
                 )
+        if args.versus:
+            versus(args, manifests, nodes, work, cache)
     return 0
+
+
+def versus(args: argparse.Namespace, manifests: Path, nodes: Path, work: Path, cache: Path) -> None:
+    """The same check on ``--nodes`` and on ``--versus`` nodes, warm, alternating."""
+    small = work / "small.json"
+    items = [node(i) for i in range(args.versus)]
+    small.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}))
+    print(f"{args.nodes} nodes vs {args.versus} nodes ({len(ACTIVE_KINDS)} kinds), warm:")
+    for fmt in ("text", "json"):
+        pairs = []
+        for _ in range(args.runs):
+            one = []
+            for inventory_file in (nodes, small):
+                command = [PLANNER, "check", "-f", str(manifests), "--hosts", str(inventory_file)]
+                command += ["--format", fmt, "--cache-dir", str(cache)]
+                one.append(run(command))
+            pairs.append(one)
+        big = statistics.median(p[0][0] for p in pairs)
+        little = statistics.median(p[1][0] for p in pairs)
+        ratio = statistics.median(p[0][0] / p[1][0] for p in pairs)
+        peak = max(p[0][1] for p in pairs) / 1024
+        print(
+            f"  {fmt:<5} {big:.2f} s vs {little:.2f} s: {ratio:.1f}x"
+            f" (peak {peak:.0f} MiB on {args.nodes} nodes)"
+        )
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ from planner.app.fleet import Status
 from planner.hosts.records import HostProfile, Taint
 from planner.model.platform import Platform
 from planner.policy.loader import load_rules
-from planner.workloads.model import Container, ContainerProblem, NodeResult, Workload
+from planner.workloads.model import Container, ContainerProblem, NodeGroup, Workload
 from planner.workloads.scheduling import (
     ARCH_LABEL,
     BUILD_LABEL,
@@ -48,7 +48,8 @@ from planner.workloads.scheduling import (
     node_labels,
     unfit_reason,
 )
-from planner.workloads.suggest import suggest
+from planner.workloads.suggest import Suggestion
+from planner.workloads.suggest import suggest as suggest_for
 
 RULES = load_rules()
 
@@ -405,9 +406,17 @@ def test_label_values(value: str, valid: bool, source: str) -> None:
 APP = Container("app", "example.com/app:1", "example.com/app:1")
 
 
-def result(host: HostProfile, status: Status) -> NodeResult:
+def result(host: HostProfile, status: Status) -> NodeGroup:
+    """A node's result, as the group of that one node."""
     problems = () if status == "ok" else (ContainerProblem(APP, status, "no match"),)  # type: ignore[arg-type]
-    return NodeResult(host, status, problems, 0, ())
+    return NodeGroup((host,), status, problems, 0, ())
+
+
+def suggest(
+    workload: Workload, results: list[NodeGroup], labels: Mapping[str, Mapping[str, str]]
+) -> Suggestion:
+    """:func:`planner.workloads.suggest.suggest` on one group per node, in host order."""
+    return suggest_for(workload, [g.hosts[0] for g in results], results, labels)
 
 
 def workload(placement: Placement | None = None) -> Workload:

@@ -18,7 +18,6 @@ from planner.report.rows import (
     cell,
     fleet_footer,
     pool_cell,
-    pool_nodes,
     problem_rows,
     row_groups,
     workload_footer,
@@ -143,9 +142,9 @@ def workload_markdown(report: WorkloadReport, options: RenderOptions | None = No
     ]
     for result in report.results:
         cells = []
-        for nodes, pool in zip(pool_nodes(report, result), report.pools, strict=True):
-            status, text = pool_cell(nodes, pool, False)
-            if not result.nodes:
+        for pool in result.pools:
+            status, text = pool_cell(pool, False)
+            if not result.eligible:
                 status, text = "no-image", "NO NODE"
             cells.append(f"{icon[status]} {md_text(text)}")
         lines.append(f"| {md_code(result.workload.id)} | " + " | ".join(cells) + " |")

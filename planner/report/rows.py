@@ -8,6 +8,7 @@ renderers take their words from here, so a status reads the same in each.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from planner.model.text import human_size, plural
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
     from planner.app.fleet import FleetReport, PairResult
     from planner.hosts.records import HostProfile
     from planner.workloads.check import WorkloadReport, WorkloadResult
-    from planner.workloads.model import NodePool, NodeResult
+    from planner.workloads.model import NodeGroup, PoolResult
 
 __all__ = [
     "MARK",
@@ -27,7 +28,6 @@ __all__ = [
     "no_node",
     "pick",
     "pool_cell",
-    "pool_nodes",
     "problem_rows",
     "row_groups",
     "row_members",
@@ -119,30 +119,26 @@ def problem_rows(
 # --------------------------------------------------------------------------- workloads
 
 
-def pool_nodes(report: WorkloadReport, result: WorkloadResult) -> list[list[NodeResult]]:
-    """The workload's eligible nodes, per node pool (in :attr:`WorkloadReport.pools` order:
-    :attr:`WorkloadResult.pools`)."""
-    return [list(pool.nodes) for pool in result.pools]
-
-
-def pool_cell(nodes: list[NodeResult], pool: NodePool, compact: bool) -> tuple[str, str]:
+def pool_cell(result: PoolResult, compact: bool) -> tuple[str, str]:
     """(status, text): the worst status over the pool's eligible nodes and the largest
     download; ('-', '-') when none is eligible."""
-    if not nodes:
+    groups = result.groups
+    if not groups:
         return "-", "-"
-    worst = max(nodes, key=lambda n: RANK[n.status])
+    worst = max(groups, key=lambda g: RANK[g.status])
     text = MARK[worst.status]
-    sizes = [n.download_bytes for n in nodes if n.download_bytes is not None]
+    sizes = [g.download_bytes for g in groups if g.download_bytes is not None]
     if worst.status == "ok" and not compact and sizes:  # no sizes: not planned
         text += " " + human_size(max(sizes))
-    if len(nodes) < len(pool.hosts):
-        text += f" {len(nodes)}/{len(pool.hosts)}"
+    eligible, total = result.eligible, len(result.pool.hosts)
+    if eligible < total:
+        text += f" {eligible}/{total}"
     return worst.status, text
 
 
-def who(nodes: list[NodeResult]) -> str:
-    first = safe(nodes[0].host.name)
-    return f"{first} and {plural(len(nodes) - 1, 'more node')}" if len(nodes) > 1 else first
+def who(hosts: Sequence[HostProfile]) -> str:
+    first = safe(hosts[0].name)
+    return f"{first} and {plural(len(hosts) - 1, 'more node')}" if len(hosts) > 1 else first
 
 
 def no_node(result: WorkloadResult) -> str:
@@ -158,19 +154,31 @@ def no_node(result: WorkloadResult) -> str:
 def workload_problems(result: WorkloadResult) -> list[tuple[str, str]]:
     """(status word, one line) per distinct problem of a workload: nodes with the same
     problems share a line."""
-    if not result.nodes:
+    if not result.eligible:
         word = "allowed" if result.allowed else "FAIL"
         return [(word, f"{result.workload.id}: {no_node(result)}")]
-    groups: dict[tuple[str, tuple[str, ...]], list[NodeResult]] = {}
-    for node in result.nodes:
-        if node.problems:
-            reasons = tuple(f"{p.subject}: {p.reason}" for p in node.problems)
-            groups.setdefault((node.status, reasons), []).append(node)
+    keyed: list[tuple[tuple[str, tuple[str, ...]], NodeGroup]] = [
+        ((g.status, tuple(f"{p.subject}: {p.reason}" for p in g.problems)), g)
+        for pool in result.pools
+        for g in pool.groups
+        if g.problems
+    ]
+    if not keyed:
+        return []
+    groups: dict[tuple[str, tuple[str, ...]], list[HostProfile]] = {}
+    if len(keyed) == 1:
+        groups[keyed[0][0]] = list(keyed[0][1].hosts)
+    else:  # nodes in host order, each problem's line in order of its first node
+        key_of = {h.name: key for key, g in keyed for h in g.hosts}
+        for host in result.eligible:
+            key = key_of.get(host.name)
+            if key is not None:
+                groups.setdefault(key, []).append(host)
     out = []
-    for (status, reasons), nodes in groups.items():
+    for (status, reasons), hosts in groups.items():
         word = "allowed" if status == "allowed" else "FAIL"
         for reason in reasons:
-            out.append((word, f"{result.workload.id} on {who(nodes)}: {reason}"))
+            out.append((word, f"{result.workload.id} on {who(hosts)}: {reason}"))
     return out
 
 

@@ -53,9 +53,11 @@ from planner.sources import check_registry
 from planner.workloads.model import (
     NodePool,
     NodeResult,
+    Part,
     PoolResult,
     Skipped,
     Workload,
+    egress_counts,
     node_pools,
 )
 from planner.workloads.pools import node_figures, on_pool, pull_order
@@ -85,8 +87,8 @@ class WorkloadResult:
     """One workload: its eligible nodes' results, why the others are not eligible, a fix."""
 
     workload: Workload
-    nodes: tuple[NodeResult, ...]
-    """The eligible nodes' results, in host order."""
+    eligible: tuple[HostProfile, ...]
+    """The nodes it may land on, in host order (with those whose kubelet refuses the pod)."""
     ineligible: tuple[tuple[Unfit, tuple[str, ...]], ...]
     """Each reason a node is not eligible, with the nodes it keeps off."""
     suggestion: Suggestion | None = None
@@ -94,13 +96,19 @@ class WorkloadResult:
     """With no eligible node: a known gap (an allowance of the workload on every node)."""
     pools: tuple[PoolResult, ...] = ()
     """One per node pool of the report (:attr:`WorkloadReport.pools`), in its order: the
-    same node results, by pool."""
+    eligible nodes' results, by pool and by result (:class:`NodeGroup`)."""
+
+    @functools.cached_property
+    def nodes(self) -> tuple[NodeResult, ...]:
+        """The eligible nodes' results, in host order (made when a report lists nodes)."""
+        group_of = {h.name: g for pool in self.pools for g in pool.groups for h in g.hosts}
+        return tuple(group_of[h.name].result(h) for h in self.eligible)
 
     @functools.cached_property
     def status(self) -> Literal["ok", "failed", "unschedulable"]:
-        if not self.nodes:
+        if not self.eligible:
             return "unschedulable"
-        return "ok" if all(n.ok for n in self.nodes) else "failed"
+        return "ok" if all(g.ok for p in self.pools for g in p.groups) else "failed"
 
     @property
     def failed(self) -> bool:
@@ -169,7 +177,10 @@ class WorkloadReport:
             for pool in result.pools:
                 # the pool's nodes share its pulls (a node the kubelet refuses pulls none);
                 # counted per egress, each pull's requests worked out once
-                egresses = Counter(n.host.egress for n in pool.nodes if n.pulls)
+                egresses: Counter[str] = Counter()
+                for group in pool.groups:
+                    if group.pulls:
+                        egresses.update(dict(group.egresses))
                 # one pull per image per pod start: a second container with it finds it there
                 for pull in {p.image: p for p in pool.pulls}.values():
                     resolution = pull.resolution
@@ -277,21 +288,27 @@ def check_workloads(
     hosts = items_argument(hosts, HostProfile, "hosts", "HostProfiles")
     check_registry(registry)
     allow = allow or set()
+    allowed_on: dict[str, set[str]] = {}
+    for workload_id, name in allow:
+        allowed_on.setdefault(workload_id, set()).add(name)
     labels = {h.name: node_labels(h) for h in hosts}
-    alike = _alike(hosts, labels)
     pools = node_pools(hosts)
     pool_of = {h.name: i for i, pool in enumerate(pools) for h in pool.hosts}
-    placed = [_eligible(workload, hosts, alike, labels) for workload in workloads]
+    merged = _Merged(hosts)
+    alike = _alike(hosts, labels, pool_of)
+    singles: list[_Alike] = []  # one per node, for placements that name nodes
+    placed = []
+    for workload in workloads:
+        placement = workload.placement
+        if placement.by_name or HOSTNAME_LABEL in placement.label_keys():
+            start = len(alike)
+            singles = singles or [_Alike.of(start + i, [h], pool_of) for i, h in enumerate(hosts)]
+            placed.append(_eligible(workload, singles, labels, merged))
+        else:
+            placed.append(_eligible(workload, alike, labels, merged))
 
     # what each node pulls, for each platform it pulls for (its own, a Compose platform:)
-    needs: dict[tuple[str, Platform | None], dict[str, None]] = {}
-    for workload, (fits, refused, _) in zip(workloads, placed, strict=True):
-        for node in fits:
-            if node.name in refused:
-                continue  # refused before any pull
-            for container in workload.containers:
-                key = (node.name, container.platform)
-                needs.setdefault(key, {})[container.reference] = None
+    needs = _needs(workloads, placed, merged.rank)
     pull_host: dict[tuple[int, Platform | None], PullHost] = {}
     by_name = {h.name: h for h in hosts}
     for name, platform in needs:
@@ -300,11 +317,10 @@ def check_workloads(
     needed = {image for images in needs.values() for image in images}
     images = list(dict.fromkeys(c.reference for w in workloads for c in w.containers))
     images = [image for image in images if image in needed]
-    only = {
-        (image, pull_host[(pool_of[name], platform)])
-        for (name, platform), wanted in needs.items()
-        for image in wanted
-    }
+    wanted_on: dict[tuple[int, Platform | None], set[str]] = {}
+    for (name, platform), wanted in needs.items():
+        wanted_on.setdefault((pool_of[name], platform), set()).update(wanted)
+    only = {(image, pull_host[key]) for key, wanted in wanted_on.items() for image in wanted}
     pulls = run_pulls(
         images,
         [pull_host[(pool_of[name], platform)] for name, platform in needs],
@@ -319,25 +335,22 @@ def check_workloads(
     )
 
     results = []
-    for workload, (fits, refused, unfit) in zip(workloads, placed, strict=True):
-        members: list[list[HostProfile]] = [[] for _ in pools]
-        for node in fits:
-            members[pool_of[node.name]].append(node)
-        of_node: dict[str, NodeResult] = {}
-        by_pool = []
-        for index, (pool, nodes) in enumerate(zip(pools, members, strict=True)):
-            result = on_pool(workload, pool, nodes, refused, allow, pulls, pull_host, index)
-            of_node.update((n.host.name, n) for n in result.nodes)
-            by_pool.append(result)
+    for workload, place in zip(workloads, placed, strict=True):
+        mine = allowed_on.get(workload.id, set())
+        by_pool = [
+            on_pool(workload, pool, place.parts.get(index, ()), mine, pulls, pull_host, index)
+            for index, pool in enumerate(pools)
+        ]
         outcome = WorkloadResult(
             workload,
-            tuple(of_node[node.name] for node in fits),
-            unfit,
+            place.eligible,
+            place.ineligible,
             allowed=(workload.id, "*") in allow,
             pools=tuple(by_pool),
         )
         if outcome.failed:
-            suggestion = suggest(workload, outcome.nodes, labels)
+            groups = [g for pool in by_pool for g in pool.groups]
+            suggestion = suggest(workload, outcome.eligible, groups, labels)
             outcome = dataclasses.replace(outcome, suggestion=suggestion)
         results.append(outcome)
     node_bytes, unique = node_figures([r.pools for r in results], hosts, pool_of)
@@ -355,56 +368,149 @@ def check_workloads(
     ).with_rollout()
 
 
+@dataclass(frozen=True, eq=False)
+class _Alike:
+    """Nodes that differ in nothing a placement can look at but their name (in host
+    order), and their parts in each node pool: a workload lands on all of them or none."""
+
+    number: int
+    """Its place among the run's groups (a key of :class:`_Merged`)."""
+    hosts: tuple[HostProfile, ...]
+    cells: tuple[tuple[int, Part], ...]
+    """(pool index, the nodes in that pool), pools in order of their first node here."""
+
+    @classmethod
+    def of(cls, number: int, hosts: Sequence[HostProfile], pool_of: Mapping[str, int]) -> _Alike:
+        cells: dict[int, list[HostProfile]] = {}
+        for host in hosts:
+            cells.setdefault(pool_of[host.name], []).append(host)
+        parts = tuple((i, Part(tuple(m), egress_counts(m))) for i, m in cells.items())
+        return cls(number, tuple(hosts), parts)
+
+
+class _Merged:
+    """The nodes of several groups in host order, merged once per run for each set of
+    groups (workloads alike in placement land on the same groups)."""
+
+    def __init__(self, hosts: Sequence[HostProfile]) -> None:
+        self.rank = {h.name: i for i, h in enumerate(hosts)}
+        self.known: dict[tuple[int, ...], tuple[HostProfile, ...]] = {}
+        self.named: dict[tuple[int, ...], tuple[str, ...]] = {}
+
+    def __call__(self, groups: Sequence[_Alike]) -> tuple[HostProfile, ...]:
+        if len(groups) == 1:
+            return groups[0].hosts
+        key = tuple(g.number for g in groups)
+        found = self.known.get(key)
+        if found is None:
+            members = (h for g in groups for h in g.hosts)
+            found = tuple(sorted(members, key=lambda h: self.rank[h.name]))
+            self.known[key] = found
+        return found
+
+    def names(self, groups: Sequence[_Alike]) -> tuple[str, ...]:
+        """The names of :meth:`__call__`'s nodes."""
+        key = tuple(g.number for g in groups)
+        found = self.named.get(key)
+        if found is None:
+            found = self.named[key] = tuple(h.name for h in self(groups))
+        return found
+
+
+@dataclass(frozen=True, eq=False)
+class _Placed:
+    """Where one workload may land (:func:`_eligible`)."""
+
+    eligible: tuple[HostProfile, ...]
+    """In host order, with the nodes whose kubelet refuses the pod."""
+    ineligible: tuple[tuple[Unfit, tuple[str, ...]], ...]
+    parts: dict[int, list[tuple[Part, Unfit | None]]]
+    """Per pool index: (eligible nodes alike, the kubelet's refusal there or None)."""
+    groups: tuple[_Alike, ...]
+    """The groups of :attr:`parts`, in host order of their first node, and whether the
+    kubelet refuses the pod there."""
+    refused: tuple[bool, ...]
+
+
 def _alike(
-    hosts: Sequence[HostProfile], labels: Mapping[str, Mapping[str, str]]
-) -> list[list[HostProfile]]:
+    hosts: Sequence[HostProfile],
+    labels: Mapping[str, Mapping[str, str]],
+    pool_of: Mapping[str, int],
+) -> list[_Alike]:
     """Nodes that differ in nothing a placement can look at but their name, grouped."""
     groups: dict[tuple[object, ...], list[HostProfile]] = {}
     for host in hosts:
         named = {k: v for k, v in labels[host.name].items() if k != HOSTNAME_LABEL}
         key = (frozenset(named.items()), host.taints, host.platform.os)
         groups.setdefault(key, []).append(host)
-    return list(groups.values())
+    return [_Alike.of(i, members, pool_of) for i, members in enumerate(groups.values())]
 
 
 def _eligible(
     workload: Workload,
-    hosts: Sequence[HostProfile],
-    alike: list[list[HostProfile]],
+    groups: Sequence[_Alike],
     labels: Mapping[str, Mapping[str, str]],
-) -> tuple[list[HostProfile], dict[str, Unfit], tuple[tuple[Unfit, tuple[str, ...]], ...]]:
-    """The nodes the workload may land on (in ``hosts`` order), those of them whose
-    kubelet refuses it (``spec.os.name``: the scheduler does not look at it), and
+    merged: _Merged,
+) -> _Placed:
+    """The nodes the workload may land on (in host order), by pool and part, those of them
+    whose kubelet refuses it (``spec.os.name``: the scheduler does not look at it), and
     why each other node is not eligible.
 
-    Nodes alike (:func:`_alike`) share one verdict, unless the placement names
-    nodes (``nodeName``, ``matchFields``, the hostname label): then each has its own.
+    Nodes alike (:func:`_alike`) share one verdict (``groups``: one per node when the
+    placement names nodes: ``nodeName``, ``matchFields``, the hostname label).
     """
     placement = workload.placement
-    named = placement.by_name or HOSTNAME_LABEL in placement.label_keys()
-    groups = [[h] for h in hosts] if named else alike
-    verdict_of: dict[str, Unfit | None] = {}
-    number_of: dict[str, int] = {}
-    # equal verdicts (of different groups) are one entry: numbered by value, one hash a group
-    distinct: dict[Unfit, int] = {}
+    # equal verdicts (of different groups) are one entry, in order of their first node
+    distinct: dict[Unfit, list[_Alike]] = {}
+    kept: list[_Alike] = []
+    refused: list[bool] = []
+    parts: dict[int, list[tuple[Part, Unfit | None]]] = {}
     for group in groups:
-        verdict = placement.unfit(group[0], labels[group[0].name])
-        number = -1 if verdict is None else distinct.setdefault(verdict, len(distinct))
-        for host in group:
-            verdict_of[host.name] = verdict
-            number_of[host.name] = number
-    fits: list[HostProfile] = []
-    refused: dict[str, Unfit] = {}
-    names: dict[int, list[str]] = {}
-    for host in hosts:
-        verdict = verdict_of[host.name]
-        if verdict is None:
-            fits.append(host)
-        elif verdict.code is UnfitCode.OS:
-            fits.append(host)  # the scheduler binds it; the kubelet then refuses it
-            refused[host.name] = verdict
-        else:
-            names.setdefault(number_of[host.name], []).append(host.name)
-    verdicts = list(distinct)
-    unfit = tuple((verdicts[number], tuple(listed)) for number, listed in names.items())
-    return fits, refused, unfit
+        first = group.hosts[0]
+        verdict = placement.unfit(first, labels[first.name])
+        if verdict is not None and verdict.code is not UnfitCode.OS:
+            distinct.setdefault(verdict, []).append(group)
+            continue
+        # an OS verdict: the scheduler binds the pod; the kubelet then refuses it
+        kept.append(group)
+        refused.append(verdict is not None)
+        for index, part in group.cells:
+            parts.setdefault(index, []).append((part, verdict))
+    for listed in parts.values():
+        if len(listed) > 1:  # parts of a pool in host order
+            listed.sort(key=lambda item: merged.rank[item[0].hosts[0].name])
+    eligible = merged(kept) if kept else ()
+    unfit = tuple((verdict, merged.names(members)) for verdict, members in distinct.items())
+    return _Placed(eligible, unfit, parts, tuple(kept), tuple(refused))
+
+
+def _needs(
+    workloads: Sequence[Workload], placed: Sequence[_Placed], rank: Mapping[str, int]
+) -> dict[tuple[str, Platform | None], dict[str, None]]:
+    """What each node pulls for each platform it pulls for (its own, a Compose
+    ``platform:``), keyed in the order the nodes first pull for it: by the first workload
+    landing there with a container of that platform, then host order, then container
+    order. Worked out per group of nodes alike, then per node once."""
+    first: dict[tuple[_Alike, Platform | None], tuple[int, int]] = {}
+    wanted: dict[tuple[_Alike, Platform | None], dict[str, None]] = {}
+    for number, (workload, place) in enumerate(zip(workloads, placed, strict=True)):
+        for group, refused in zip(place.groups, place.refused, strict=True):
+            if refused:
+                continue  # refused before any pull
+            for position, container in enumerate(workload.containers):
+                key = (group, container.platform)
+                if key not in first:
+                    first[key] = (number, position)
+                wanted.setdefault(key, {})[container.reference] = None
+    per_node: dict[tuple[str, Platform | None], tuple[tuple[int, int, int], dict[str, None]]] = {}
+    for (group, platform), at in first.items():
+        for host in group.hosts:
+            order = (at[0], rank[host.name], at[1])
+            known = per_node.get((host.name, platform))
+            if known is None:
+                per_node[(host.name, platform)] = (order, dict(wanted[(group, platform)]))
+            else:  # also in a group of its own (a placement naming it)
+                known[1].update(wanted[(group, platform)])
+                per_node[(host.name, platform)] = (min(known[0], order), known[1])
+    ordered = sorted(per_node.items(), key=lambda item: item[1][0])
+    return {key: images for key, (_, images) in ordered}

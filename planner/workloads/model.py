@@ -17,12 +17,15 @@ from planner.workloads.scheduling import POOL_LABELS, Placement
 __all__ = [
     "Container",
     "ContainerProblem",
+    "NodeGroup",
     "NodePool",
     "NodeResult",
+    "Part",
     "PoolResult",
     "Skipped",
     "Workload",
     "WorkloadError",
+    "egress_counts",
     "node_pools",
     "workload_allowances",
 ]
@@ -232,9 +235,51 @@ def _pool_name(members: list[HostProfile]) -> str:
 
 
 @dataclass(frozen=True)
+class NodeGroup:
+    """Eligible nodes of one pool with one result for a workload: every node of the
+    group would get this :class:`NodeResult` (the kubelet's verdict on the pod and the
+    allowances are what can tell the nodes of a pool apart)."""
+
+    hosts: tuple[HostProfile, ...]
+    """In host order."""
+    status: Status
+    problems: tuple[ContainerProblem, ...]
+    download_bytes: int | None
+    pulls: tuple[Pull, ...]
+    egresses: tuple[tuple[str, int], ...] = ()
+    """(egress, nodes) over :attr:`hosts`: what the rollout cost counts."""
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("ok", "allowed")
+
+    def result(self, host: HostProfile) -> NodeResult:
+        """The result of one of its nodes."""
+        return NodeResult(host, self.status, self.problems, self.download_bytes, self.pulls)
+
+
+def egress_counts(hosts: Sequence[HostProfile]) -> tuple[tuple[str, int], ...]:
+    """(egress, nodes) over ``hosts``, egresses in order of first appearance."""
+    counts: dict[str, int] = {}
+    for host in hosts:
+        counts[host.egress] = counts.get(host.egress, 0) + 1
+    return tuple(counts.items())
+
+
+@dataclass(frozen=True, eq=False)
+class Part:
+    """Nodes of one pool that a placement cannot tell apart (in host order): a workload
+    lands on all of them or none, so they are counted once per run, not per workload."""
+
+    hosts: tuple[HostProfile, ...]
+    egresses: tuple[tuple[str, int], ...]
+    """(egress, nodes) over :attr:`hosts` (:func:`egress_counts`)."""
+
+
+@dataclass(frozen=True)
 class PoolResult:
-    """One workload on one node pool: what a pod pulls on the pool's nodes, and each
-    eligible node's result.
+    """One workload on one node pool: what a pod pulls on the pool's nodes, and the
+    eligible nodes' results, a :class:`NodeGroup` per result.
 
     The nodes of a pool have one :class:`~planner.app.fleet.PullHost` (``pool_key``),
     so a pod gets the same answers on each of them: one pull per container, for
@@ -243,8 +288,8 @@ class PoolResult:
     """
 
     pool: NodePool
-    nodes: tuple[NodeResult, ...]
-    """The pool's nodes the workload may land on, in host order (none: it lands on none)."""
+    groups: tuple[NodeGroup, ...]
+    """The pool's nodes the workload may land on, by result (none: it lands on none)."""
     problems: tuple[ContainerProblem, ...] = ()
     """The containers that fail on the pool's nodes the kubelet does not refuse the pod."""
     download_bytes: int = 0
@@ -252,6 +297,24 @@ class PoolResult:
     pulls: tuple[Pull, ...] = ()
     """One per container whose image was read, in the workload's order; none when
     no node of the pool runs the pod's containers (none eligible, or the kubelet refuses)."""
+
+    @property
+    def eligible(self) -> int:
+        """How many of the pool's nodes the workload may land on."""
+        return sum(len(g.hosts) for g in self.groups)
+
+    @property
+    def nodes(self) -> tuple[NodeResult, ...]:
+        """Each eligible node's result, in host order (made on demand: a report that
+        lists nodes asks for them)."""
+        if len(self.groups) == 1:
+            group = self.groups[0]
+            return tuple(map(group.result, group.hosts))
+        rank = {h.name: i for i, h in enumerate(self.pool.hosts)}
+        pairs = sorted(
+            ((h, g) for g in self.groups for h in g.hosts), key=lambda p: rank[p[0].name]
+        )
+        return tuple(g.result(h) for h, g in pairs)
 
 
 def node_pools(hosts: Sequence[HostProfile]) -> tuple[NodePool, ...]:

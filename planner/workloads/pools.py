@@ -11,14 +11,22 @@ whose pulls are keyed by value, (image, pull host), in every memo here.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from planner.app.pulls import Pull, PullHost, Pulls, Status, union_size
 from planner.hosts.records import HostProfile
 from planner.model.platform import Platform
 from planner.select import explain
 from planner.select.runs import requested_verdict
-from planner.workloads.model import ContainerProblem, NodePool, NodeResult, PoolResult, Workload
+from planner.workloads.model import (
+    ContainerProblem,
+    NodeGroup,
+    NodePool,
+    Part,
+    PoolResult,
+    Workload,
+    egress_counts,
+)
 from planner.workloads.scheduling import Unfit, unfit_reason
 
 __all__ = ["node_figures", "on_pool", "pull_order", "refusal"]
@@ -57,44 +65,56 @@ def refusal(unfit: Unfit) -> str:
 def on_pool(
     workload: Workload,
     pool: NodePool,
-    nodes: Sequence[HostProfile],
-    refused: Mapping[str, Unfit],
-    allow: set[tuple[str, str]],
+    parts: Sequence[tuple[Part, Unfit | None]],
+    allowed: Collection[str],
     pulls: Pulls,
     pull_host: Mapping[tuple[int, Platform | None], PullHost],
     index: int,
 ) -> PoolResult:
-    """The workload on the pool's eligible ``nodes`` (the pool is at ``index``): one pull
-    per container for the pool's pull host, the same for each node the kubelet does not
-    refuse the pod on; a node's result differs only by its allowance."""
+    """The workload on the pool's eligible nodes (the pool is at ``index``), given as
+    ``parts``: (nodes alike, the kubelet's refusal of the pod there or None). One pull per
+    container for the pool's pull host, the same for each node the kubelet does not
+    refuse the pod on; nodes named in ``allowed`` (the workload's allowances) may fail.
+    Each part's result is made once, however many nodes it has."""
     pod: PoolResult | None = None
-    node_results = []
-    for node in nodes:
-        allowed = (workload.id, node.name) in allow
-        if node.name in refused:
-            problem = ContainerProblem(None, "will-not-run", refusal(refused[node.name]))
-            node_results.append(_node(node, (problem,), 0 if pulls.planned else None, (), allowed))
+    groups: list[NodeGroup] = []
+    for part, refused in parts:
+        if refused is not None:
+            problem = ContainerProblem(None, "will-not-run", refusal(refused))
+            size = 0 if pulls.planned else None
+            groups += _split(part, (problem,), size, (), allowed)
             continue
         if pod is None:
-            pod = _pod(workload, pool, node, pulls, pull_host, index)
+            pod = _pod(workload, pool, part.hosts[0], pulls, pull_host, index)
         size = pod.download_bytes if pulls.planned else None
-        node_results.append(_node(node, pod.problems, size, pod.pulls, allowed))
-    return dataclasses.replace(pod or PoolResult(pool, ()), nodes=tuple(node_results))
+        groups += _split(part, pod.problems, size, pod.pulls, allowed)
+    return dataclasses.replace(pod or PoolResult(pool, ()), groups=tuple(groups))
 
 
-def _node(
-    host: HostProfile,
+def _split(
+    part: Part,
     problems: tuple[ContainerProblem, ...],
     download_bytes: int | None,
     pulls: tuple[Pull, ...],
-    allowed: bool,
-) -> NodeResult:
-    status: Status = "ok"
-    if problems:
-        statuses = {p.status for p in problems}
-        worst = next(s for s in ("no-image", "broken", "will-not-run") if s in statuses)
-        status = "allowed" if allowed else worst
-    return NodeResult(host, status, problems, download_bytes, pulls)
+    allowed: Collection[str],
+) -> list[NodeGroup]:
+    """The group of ``part``'s nodes with this result: failing, the nodes in ``allowed``
+    apart."""
+    hosts = part.hosts
+    kept = tuple(h for h in hosts if h.name in allowed) if allowed and problems else ()
+    if not kept:
+        status: Status = "ok"
+        if problems:
+            statuses = {p.status for p in problems}
+            status = next(s for s in ("no-image", "broken", "will-not-run") if s in statuses)
+        return [NodeGroup(hosts, status, problems, download_bytes, pulls, part.egresses)]
+    statuses = {p.status for p in problems}
+    worst: Status = next(s for s in ("no-image", "broken", "will-not-run") if s in statuses)
+    out = [NodeGroup(kept, "allowed", problems, download_bytes, pulls, egress_counts(kept))]
+    hosts = tuple(h for h in hosts if h.name not in allowed)
+    if hosts:
+        out.append(NodeGroup(hosts, worst, problems, download_bytes, pulls, egress_counts(hosts)))
+    return out
 
 
 def _pod(
@@ -146,18 +166,28 @@ def node_figures(
     the nodes of a pool that run the same workloads share one sum, and each pull's
     downloads (by its (image, pull host) key) are listed once.
     """
-    runs: dict[str, list[int]] = {h.name: [] for h in hosts}
+    # the workloads each node runs (those that pull there), by number; a workload on
+    # every node of a pool is listed once for the pool, not once per node
+    whole: list[list[int]] = [[] for _ in range(len(set(pool_of.values())))]
+    runs: dict[str, list[int]] = {}
     for number, pools in enumerate(results):
-        for pool in pools:
-            for node in pool.nodes:
-                if node.pulls:
-                    runs[node.host.name].append(number)
+        for index, pool in enumerate(pools):
+            pulling = [g for g in pool.groups if g.pulls]
+            if not pulling:
+                continue
+            if sum(len(g.hosts) for g in pulling) == len(pool.pool.hosts):
+                whole[index].append(number)
+                continue
+            for group in pulling:
+                for host in group.hosts:
+                    runs.setdefault(host.name, []).append(number)
     sums: dict[tuple[int, tuple[int, ...]], int] = {}
     downloads: dict[tuple[str, PullHost], dict[str, int]] = {}
     node_bytes: dict[str, int] = {}
     for host in hosts:
         index = pool_of[host.name]
-        key = (index, tuple(runs[host.name]))
+        own = runs.get(host.name)
+        key = (index, tuple(sorted(whole[index] + own)) if own else tuple(whole[index]))
         if key not in sums:
             mine: dict[tuple[str, PullHost], dict[str, int]] = {}
             for number in key[1]:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from planner.hosts.records import HostProfile
-from planner.workloads.model import NodeResult, Workload
+from planner.workloads.model import NodeGroup, Workload
 from planner.workloads.scheduling import (
     ARCH_LABEL,
     BUILD_LABEL,
@@ -130,19 +130,28 @@ def _separating(
 
 
 def suggest(
-    workload: Workload, nodes: Sequence[NodeResult], labels: Mapping[str, Mapping[str, str]]
+    workload: Workload,
+    eligible: Sequence[HostProfile],
+    groups: Sequence[NodeGroup],
+    labels: Mapping[str, Mapping[str, str]],
 ) -> Suggestion:
-    """The :class:`Suggestion` for a failing workload, from its eligible nodes' results
-    (see the module docstring)."""
-    good = [n.host for n in nodes if n.ok]
-    bad = [n.host for n in nodes if not n.ok]
+    """The :class:`Suggestion` for a failing workload, from its ``eligible`` nodes (in host
+    order) and their results (``groups``; see the module docstring)."""
+    group_of = {h.name: (number, g) for number, g in enumerate(groups) for h in g.hosts}
+    good = [h for h in eligible if group_of[h.name][1].ok]
+    bad = [h for h in eligible if not group_of[h.name][1].ok]
     builds: dict[tuple[str, str], dict[str, None]] = {}
-    for node in nodes:
-        for problem in node.problems:
+    seen: set[tuple[int, str]] = set()
+    for host in eligible:
+        (number, group), platform = group_of[host.name], _platform(host)
+        if (number, platform) in seen:
+            continue  # a node like one before it: the same problems on the same platform
+        seen.add((number, platform))
+        for problem in group.problems:
             if problem.container is None:
                 continue  # the kubelet refuses the pod: no image to build
             key = (problem.container.name, problem.container.image)
-            builds.setdefault(key, {})[_platform(node.host)] = None
+            builds.setdefault(key, {})[platform] = None
     listed = tuple(
         Build(name, image, tuple(platforms)) for (name, image), platforms in builds.items()
     )

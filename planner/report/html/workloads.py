@@ -38,7 +38,10 @@ __all__ = ["render", "workload_matrix"]
 
 def _rows(report: WorkloadReport) -> list[tuple[str, tuple[HostProfile, ...]]]:
     """(label, nodes) per row: each pool, split by the nodes' answers (status per workload)."""
-    of_node = [{n.host.name: n.status for n in result.nodes} for result in report.results]
+    of_node = [
+        {h.name: g.status for pool in result.pools for g in pool.groups for h in g.hosts}
+        for result in report.results
+    ]
     rows: list[tuple[str, tuple[HostProfile, ...]]] = []
     for pool in report.pools:
         groups: dict[tuple[str, ...], list[HostProfile]] = {}
@@ -92,7 +95,7 @@ def _column(result: WorkloadResult) -> Column:
         ", ".join(f"{'init ' if c.init else ''}{c.name} ({c.image})" for c in w.containers)
         or "no containers"
     )
-    problem = no_node(result) if not result.nodes else ""
+    problem = no_node(result) if not result.eligible else ""
     return Column(
         key=w.id, label=safe(w.id), about=safe(f"{w.place}: {about}"), problem=safe(problem)
     )
@@ -107,7 +110,10 @@ def workload_matrix(
 ) -> Matrix:
     """The page's matrix of a workload check (``inventory``, ``options`` as for
     :func:`planner.report.html.fleet.fleet_matrix`)."""
-    nodes = [{n.host.name: n for n in result.nodes} for result in report.results]
+    nodes = [
+        {h.name: (g, h) for pool in result.pools for g in pool.groups for h in g.hosts}
+        for result in report.results
+    ]
     details: list[tuple[Section, ...]] = []
     seen: dict[tuple[object, ...], int] = {}
     rows: list[Row] = []
@@ -116,10 +122,11 @@ def workload_matrix(
         first = members[0]
         line: list[Cell | None] = []
         for index, result in enumerate(report.results):
-            node = nodes[index].get(first.name)
-            if node is None:
+            found = nodes[index].get(first.name)
+            if found is None:
                 line.append(None)
                 continue
+            node = found[0].result(found[1])
             # one section list per (workload, status, pulls): pulls by (image, pull host)
             key = (index, node.status, tuple(p.key for p in node.pulls))
             if key not in seen:

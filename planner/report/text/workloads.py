@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from planner.model.text import human_size, plural
 from planner.report.layout import Style, aligned, safe, wrap
 from planner.report.rollout import lines as rollout_lines
-from planner.report.rows import pool_cell, pool_nodes, workload_footer, workload_problems
+from planner.report.rows import pool_cell, workload_footer, workload_problems
 from planner.workloads.check import WorkloadReport
 
 if TYPE_CHECKING:
@@ -26,15 +26,10 @@ def _grid(report: WorkloadReport, compact: bool) -> list[list[str]]:
     """Each workload's cell on each node pool ([workload][pool])."""
     grid = []
     for result in report.results:
-        if not result.nodes:
+        if not result.eligible:
             grid.append(["NO NODE" for _ in report.pools])
             continue
-        grid.append(
-            [
-                pool_cell(nodes, pool, compact)[1]
-                for nodes, pool in zip(pool_nodes(report, result), report.pools, strict=True)
-            ]
-        )
+        grid.append([pool_cell(pool, compact)[1] for pool in result.pools])
     return grid
 
 
@@ -139,7 +134,7 @@ def workload_patches(report: WorkloadReport) -> str:
                     f"#   kubectl patch {w.kind.lower()} {safe(w.name)} -n {safe(w.namespace)}"
                     " --patch-file PATCH.yaml"
                 )
-        elif not result.nodes:
+        elif not result.eligible:
             head.append("# no eligible node: nothing to patch")
         elif suggestion.builds:
             head.append("# no eligible node runs every container: build the images below")
