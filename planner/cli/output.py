@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 from planner.cli.streams import tolerate_encodings, write_failure
 from planner.model.errors import SourceError
 from planner.report.data import dump
-from planner.report.formats import RenderOptions, render
 
 if TYPE_CHECKING:
     from planner.app.fleet import FleetReport
     from planner.app.rollout import Rollout
+    from planner.report.formats import RenderOptions
     from planner.workloads.check import WorkloadReport
 from planner.report.layout import Style, safe, terminal_width, wrap
 
@@ -57,7 +57,10 @@ def write_report(
 ) -> None:
     """A check's report in ``fmt`` on standard output, then each (format, path) of
     ``files`` written to its path (``--junit FILE``, ``--markdown FILE``, ``--html FILE``)."""
-    write(render(result, fmt, options))
+    from planner.report.formats import render, render_pieces
+
+    for piece in render_pieces(result, fmt, options):
+        write(piece)
     for name, path in files:
         write_files([(path, functools.partial(render, result, name, options))])
 

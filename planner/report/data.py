@@ -8,6 +8,7 @@ the result's order, no tags).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from json.encoder import encode_basestring_ascii as _string
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +17,14 @@ if TYPE_CHECKING:
     from planner.report.formats import RenderOptions
     from planner.workloads.check import WorkloadReport
 
-__all__ = ["dump", "fleet_json", "fleet_yaml", "workloads_json", "workloads_yaml"]
+__all__ = [
+    "dump",
+    "fleet_json",
+    "fleet_yaml",
+    "workloads_json",
+    "workloads_json_pieces",
+    "workloads_yaml",
+]
 
 
 def dump(data: dict[str, Any], fmt: str) -> str:
@@ -37,46 +45,57 @@ def dump(data: dict[str, Any], fmt: str) -> str:
         return json.dumps(data, indent=2) + "\n"
 
 
-def _indented(data: object) -> str:
-    """``json.dumps(data, indent=2)``, byte for byte, about twice as fast.
+def _indented(data: object, pad: str = "") -> str:
+    """``json.dumps(data, indent=2)``, byte for byte, about twice as fast (``pad``: as
+    written inside a document, at that indentation).
 
     The json module writes indented output with its pure-Python encoder (its C
     encoder has no indentation); a fleet report of 50,000 pairs spends a second
     there. Plain dicts with str keys, lists, tuples, str, int, float, bool and
     None are written here; anything else raises TypeError and the caller falls
-    back to the json module.
+    back to the json module. A list or dict met twice (the same object: the values
+    the nodes of a group share) is written once and its text reused.
     """
     out: list[str] = []
     write = out.append
+    seen: dict[tuple[int, str], tuple[object, str]] = {}
 
     def value(item: object, pad: str) -> None:
         kind = type(item)
         if kind is str:
             write(_string(item))  # type: ignore[arg-type]
-        elif kind is dict:
+        elif kind is dict or kind is list or kind is tuple:
             if not item:
-                write("{}")
+                write("{}" if kind is dict else "[]")
                 return
-            inner = pad + "  "
-            head = "{\n"
-            for key, member in item.items():  # type: ignore[attr-defined]
-                if type(key) is not str:
-                    raise TypeError(key)
-                write(head + inner + _string(key) + ": ")
-                head = ",\n"
-                value(member, inner)
-            write("\n" + pad + "}")
-        elif kind is list or kind is tuple:
-            if not item:
-                write("[]")
+            key = (id(item), pad)
+            known = seen.get(key)
+            if known is not None and known[0] is item:
+                write(known[1])
                 return
-            inner = pad + "  "
-            head = "[\n"
-            for member in item:  # type: ignore[attr-defined]
-                write(head + inner)
-                head = ",\n"
-                value(member, inner)
-            write("\n" + pad + "]")
+            start = len(out)
+            if kind is dict:
+                inner = pad + "  "
+                head = "{\n"
+                for name, member in item.items():  # type: ignore[attr-defined]
+                    if type(name) is not str:
+                        raise TypeError(name)
+                    write(head + inner + _string(name) + ": ")
+                    head = ",\n"
+                    value(member, inner)
+                write("\n" + pad + "}")
+            else:
+                inner = pad + "  "
+                head = "[\n"
+                for member in item:  # type: ignore[attr-defined]
+                    write(head + inner)
+                    head = ",\n"
+                    value(member, inner)
+                write("\n" + pad + "]")
+            text = "".join(out[start:])
+            del out[start:]
+            write(text)
+            seen[key] = (item, text)  # held: its id is not reused while it is known
         elif item is None:
             write("null")
         elif item is True:
@@ -90,8 +109,30 @@ def _indented(data: object) -> str:
         else:
             raise TypeError(kind)
 
-    value(data, "")
+    value(data, pad)
     return "".join(out)
+
+
+def _document(head: dict[str, Any], key: str, items: Iterable[Any]) -> Iterator[str]:
+    """``json.dumps({key: list(items), **head}, indent=2)`` in pieces, an item at a time:
+    a report of every node is written without being held whole."""
+    start = "{\n  " + _string(key) + ": ["
+    first = True
+    for item in items:
+        yield (start if first else ",") + "\n    " + _piece(item, "    ")
+        first = False
+    yield (start + "]" if first else "\n  ]")
+    for name, member in head.items():
+        yield ",\n  " + _string(name) + ": " + _piece(member, "  ")
+    yield "\n}\n"
+
+
+def _piece(item: object, pad: str) -> str:
+    """``item`` as written at indentation ``pad`` inside an indented document."""
+    try:
+        return _indented(item, pad)
+    except (TypeError, RecursionError):  # a value only the json module knows how to write
+        return json.dumps(item, indent=2).replace("\n", "\n" + pad)
 
 
 def fleet_json(report: FleetReport, options: RenderOptions) -> str:
@@ -106,7 +147,13 @@ def fleet_yaml(report: FleetReport, options: RenderOptions) -> str:
 
 def workloads_json(report: WorkloadReport, options: RenderOptions) -> str:
     """A workload check as JSON (:meth:`WorkloadReport.to_dict`)."""
-    return dump(report.to_dict(), "json")
+    return "".join(workloads_json_pieces(report, options))
+
+
+def workloads_json_pieces(report: WorkloadReport, options: RenderOptions) -> Iterator[str]:
+    """:func:`workloads_json` in pieces, a workload at a time (its nodes' results are
+    made for it and let go after it)."""
+    yield from _document(report.summary_dict(), "workloads", (r.to_dict() for r in report.results))
 
 
 def workloads_yaml(report: WorkloadReport, options: RenderOptions) -> str:

@@ -7,13 +7,14 @@ library's :func:`render` dispatches through the same rows. A row names its two
 renderers as ``module:function`` (one for a :class:`~planner.app.fleet.FleetReport`,
 one for a :class:`~planner.workloads.check.WorkloadReport`), imported when first
 used, so that writing JSON never loads the HTML page. Every renderer is
-``(report, options: RenderOptions) -> str``.
+``(report, options: RenderOptions) -> str``; a row may also name one writing a
+workload report in pieces (:func:`render_pieces`), which the command line uses.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from planner.app.fleet import FleetReport
     from planner.workloads.check import WorkloadReport
 
-__all__ = ["FORMATS", "Format", "RenderOptions", "render"]
+__all__ = ["FORMATS", "Format", "RenderOptions", "render", "render_pieces"]
 
 
 @dataclass(frozen=True)
@@ -60,23 +61,43 @@ class Format:
     """Also written to a file beside the main output (for CI: test reports, summaries, pages)."""
     description: str = ""
     """What is written and what it is for, in the CLI's help ("also write …")."""
+    workload_pieces: str = ""
+    """``module:function`` writing a WorkloadReport in pieces (an iterator of str, joined:
+    the same text), so that a report of every node is not held whole."""
 
     def renderer(self, report: object) -> Callable[[Any, RenderOptions], str]:
         from planner.workloads.check import WorkloadReport
 
         target = self.workloads if isinstance(report, WorkloadReport) else self.fleet
-        module, _, function = target.partition(":")
-        found: Callable[[Any, RenderOptions], str] = getattr(
-            importlib.import_module(module), function
-        )
+        found: Callable[[Any, RenderOptions], str] = _function(target)
         return found
+
+    def pieces(self, report: object) -> Callable[[Any, RenderOptions], Iterable[str]]:
+        """The renderer of ``report`` in pieces: its own, or the whole text as one piece."""
+        from planner.workloads.check import WorkloadReport
+
+        if self.workload_pieces and isinstance(report, WorkloadReport):
+            found: Callable[[Any, RenderOptions], Iterable[str]] = _function(self.workload_pieces)
+            return found
+        whole = self.renderer(report)
+        return lambda report, options: (whole(report, options),)
+
+
+def _function(target: str) -> Any:
+    module, _, function = target.partition(":")
+    return getattr(importlib.import_module(module), function)
 
 
 FORMATS: dict[str, Format] = {
     f.name: f
     for f in (
         Format("text", "planner.report.text.fleet:render", "planner.report.text.workloads:render"),
-        Format("json", "planner.report.data:fleet_json", "planner.report.data:workloads_json"),
+        Format(
+            "json",
+            "planner.report.data:fleet_json",
+            "planner.report.data:workloads_json",
+            workload_pieces="planner.report.data:workloads_json_pieces",
+        ),
         Format("yaml", "planner.report.data:fleet_yaml", "planner.report.data:workloads_yaml"),
         Format(
             "junit",
@@ -123,3 +144,12 @@ def render(
         raise InvalidArgument(f"fmt must be one of {', '.join(FORMATS)}, not {fmt!r}")
     check_argument(options, (RenderOptions, type(None)), "options", "RenderOptions or None")
     return found.renderer(report)(report, options or RenderOptions())
+
+
+def render_pieces(
+    report: FleetReport | WorkloadReport, fmt: str = "text", options: RenderOptions | None = None
+) -> Iterable[str]:
+    """:func:`render` in pieces to be written one after another (their text joined is
+    :func:`render`'s): a big report is written without being held whole."""
+    found = FORMATS[fmt]
+    return found.pieces(report)(report, options or RenderOptions())

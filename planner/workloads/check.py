@@ -118,6 +118,11 @@ class WorkloadResult:
     def failures(self) -> list[NodeResult]:
         return [n for n in self.nodes if not n.ok]
 
+    def _node_dicts(self) -> list[dict[str, Any]]:
+        """Each eligible node's ``to_dict()`` in host order, without making its result."""
+        group_of = {h.name: g for pool in self.pools for g in pool.groups for h in g.hosts}
+        return [group_of[h.name].node_dict(h) for h in self.eligible]
+
     def to_dict(self) -> dict[str, Any]:
         suggestion = self.suggestion
         return {
@@ -126,7 +131,7 @@ class WorkloadResult:
             "status": self.status,
             "allowed": self.allowed,
             "replicas": self.workload.replicas,
-            "nodes": [n.to_dict() for n in self.nodes],
+            "nodes": self._node_dicts(),
             "not_eligible": [
                 {"reason": unfit_reason(unfit), "hosts": list(names)}
                 for unfit, names in self.ineligible
@@ -246,8 +251,12 @@ class WorkloadReport:
         }
 
     def to_dict(self) -> dict[str, Any]:
+        return {"workloads": [r.to_dict() for r in self.results], **self.summary_dict()}
+
+    def summary_dict(self) -> dict[str, Any]:
+        """:meth:`to_dict` without its first key, ``workloads`` (the JSON writer streams
+        them, a workload at a time)."""
         return {
-            "workloads": [r.to_dict() for r in self.results],
             "hosts": [h.to_dict() for h in self.hosts],
             "fleet": self.fleet_dict(),
             "skipped": [s.to_dict() for s in self.skipped],

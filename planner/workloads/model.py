@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -174,17 +175,26 @@ class NodeResult:
         return self.status in ("ok", "allowed")
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "host": self.host.name,
-            "status": self.status,
-            "problems": [p.to_dict() for p in self.problems],
-            "download_bytes": self.download_bytes,
-            "endpoints": {p.image: p.resolution.endpoint or None for p in self.pulls},
-            "pull_requests": {
-                p.image: requests.to_dict() if (requests := p.requests) else None
-                for p in self.pulls
-            },
-        }
+        body = _node_body(self.status, self.problems, self.download_bytes, self.pulls)
+        return {"host": self.host.name, **body}
+
+
+def _node_body(
+    status: Status,
+    problems: tuple[ContainerProblem, ...],
+    download_bytes: int | None,
+    pulls: tuple[Pull, ...],
+) -> dict[str, Any]:
+    """A node result's ``to_dict()`` but its host."""
+    return {
+        "status": status,
+        "problems": [p.to_dict() for p in problems],
+        "download_bytes": download_bytes,
+        "endpoints": {p.image: p.resolution.endpoint or None for p in pulls},
+        "pull_requests": {
+            p.image: requests.to_dict() if (requests := p.requests) else None for p in pulls
+        },
+    }
 
 
 def _names(workload: Workload) -> tuple[str, ...]:
@@ -256,6 +266,15 @@ class NodeGroup:
     def result(self, host: HostProfile) -> NodeResult:
         """The result of one of its nodes."""
         return NodeResult(host, self.status, self.problems, self.download_bytes, self.pulls)
+
+    def node_dict(self, host: HostProfile) -> dict[str, Any]:
+        """``self.result(host).to_dict()``, its values shared by the group's nodes (made
+        once: a report of every node writes them once per node, not per node and pull)."""
+        return {"host": host.name, **self._shared}
+
+    @functools.cached_property
+    def _shared(self) -> dict[str, Any]:
+        return _node_body(self.status, self.problems, self.download_bytes, self.pulls)
 
 
 def egress_counts(hosts: Sequence[HostProfile]) -> tuple[tuple[str, int], ...]:
