@@ -9,7 +9,6 @@ refused before parsing, as containerd does (``images.MaxManifestSize``).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -92,6 +91,8 @@ def validate_digest(value: Any, where: str) -> str:
 
 def compute_digest(data: bytes, algorithm: str = "sha256") -> str:
     """``algorithm:hexdigest`` of ``data``."""
+    import hashlib  # OpenSSL's bindings: only where a digest is checked
+
     return f"{algorithm}:{hashlib.new(algorithm, data).hexdigest()}"
 
 

@@ -35,7 +35,7 @@ def render(path: Path) -> str:
     encoded = encode(tree)
     if decode(json.loads(json.dumps(encoded))) != tree:
         raise ValueError(f"{path}: does not survive JSON")
-    document = {"source": f"rules/{path.name}", "sha256": digest(source), "tree": encoded}
+    document = {"source": f"rules/{path.name}", "fingerprint": digest(source), "tree": encoded}
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 

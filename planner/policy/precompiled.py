@@ -2,9 +2,10 @@
 
 ``planner/policy/compiled/NAME.json`` holds ``rules/NAME.yaml`` as parsed (every
 mapping and list with the line and column of each key and item, so errors and
-merged ranges name the same places), with the SHA-256 of the YAML it was made
-from. :func:`compiled_tree` returns it only while that digest matches the YAML
-file next to it; an edited file is parsed as YAML until the data is made again
+merged ranges name the same places), with the fingerprint of the YAML it was made
+from (its length and CRC-32: this tells an edited file from the shipped one, and
+zlib is loaded anyway where OpenSSL's hashes are not). :func:`compiled_tree`
+returns it only while that fingerprint matches the YAML file next to it; an edited file is parsed as YAML until the data is made again
 (a test fails meanwhile). Regenerate after editing ``rules/*.yaml``::
 
     python -m planner.policy.compile_rules
@@ -15,8 +16,8 @@ a list ``["l", line, column, [[line, column, item], ...]]``; a scalar is itself.
 
 from __future__ import annotations
 
-import hashlib
 import json
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +71,8 @@ def decode(data: Any) -> Any:
 
 
 def digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+    """The fingerprint of a rule file's bytes: ``LENGTH:CRC32``."""
+    return f"{len(data)}:{zlib.crc32(data):08x}"
 
 
 def compiled_tree(path: Path) -> Any:
@@ -83,6 +85,6 @@ def compiled_tree(path: Path) -> Any:
         source = path.read_bytes()
     except (OSError, ValueError):
         return None
-    if not isinstance(stored, dict) or stored.get("sha256") != digest(source):
+    if not isinstance(stored, dict) or stored.get("fingerprint") != digest(source):
         return None
     return decode(stored["tree"])

@@ -16,9 +16,7 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sys
-import textwrap
 from collections.abc import Callable, Sequence
 from typing import ClassVar, TextIO
 
@@ -51,7 +49,11 @@ def terminal_width(stream: TextIO | None = None) -> int:
         return max(40, int(value))
     stream = stream or sys.stdout
     if stream is not None and stream.isatty():
-        return max(40, shutil.get_terminal_size((80, 24)).columns)
+        try:
+            columns = os.get_terminal_size(stream.fileno()).columns
+        except (OSError, ValueError):  # not a terminal after all, or closed
+            return 80
+        return max(40, columns or 80)
     return 80
 
 
@@ -63,6 +65,8 @@ def wrap(text: str, width: int, indent: str = "", first: str = "") -> list[str]:
     head = text.split(None, 1)[0] if text.strip() else ""
     if first and len(first) + len(head) > width >= len(indent) + len(head):
         return [first.rstrip(), *wrap(text, width, indent, indent)]
+    import textwrap  # only where text is wrapped
+
     return textwrap.wrap(
         text,
         width=width,
