@@ -39,3 +39,19 @@ def test_values_only_the_json_module_writes() -> None:
 
     data: dict[str, Any] = {"k": {1: Number(3), None: [True, 1.5, "é\x00"]}}
     assert dump(data, "json") == json.dumps(data, indent=2) + "\n"
+
+
+@given(
+    st.dictionaries(st.text(), DOCUMENTS, max_size=4), st.lists(DOCUMENTS, max_size=4), DOCUMENTS
+)
+def test_a_document_in_pieces_is_the_json_module_indented(
+    head: dict[str, Any], items: list[Any], shared: Any
+) -> None:
+    """Written an item at a time, with one object met again at other depths (the values a
+    node group's entries share), the pieces are json.dumps(indent=2) of the whole."""
+    from planner.report.data import _document
+
+    items = [*items, shared, {"again": shared, "deeper": [shared]}, [shared]]
+    whole = {"items": items, **{k: v for k, v in head.items() if k != "items"}}
+    rest = {k: v for k, v in whole.items() if k != "items"}
+    assert "".join(_document(rest, "items", iter(items))) == json.dumps(whole, indent=2) + "\n"
