@@ -49,9 +49,13 @@ def test_a_document_in_pieces_is_the_json_module_indented(
 ) -> None:
     """Written an item at a time, with one object met again at other depths (the values a
     node group's entries share), the pieces are json.dumps(indent=2) of the whole."""
-    from planner.report.data import _document
+    from planner.report import data
 
     items = [*items, shared, {"again": shared, "deeper": [shared]}, [shared]]
-    whole = {"items": items, **{k: v for k, v in head.items() if k != "items"}}
-    rest = {k: v for k, v in whole.items() if k != "items"}
-    assert "".join(_document(rest, "items", iter(items))) == json.dumps(whole, indent=2) + "\n"
+    for at in range(len(head) + 1):  # the long list first, last, or between other keys
+        keys = list(head)
+        document = {k: head[k] for k in keys[:at]} | {"\x00items": data._LATER}
+        document |= {k: head[k] for k in keys[at:]}
+        whole = {k: (items if v is data._LATER else v) for k, v in document.items()}
+        written = "".join(data._pieces(document, iter(items)))
+        assert written == json.dumps(whole, indent=2) + "\n"

@@ -203,11 +203,16 @@ class FleetReport:
         }
 
     def to_dict(self) -> dict[str, Any]:
+        return self.document([p.to_dict() for p in self.pairs])
+
+    def document(self, pairs: object) -> dict[str, Any]:
+        """:meth:`to_dict` with ``pairs`` in place of its pairs' list (the JSON writer
+        puts a marker there and writes the pairs one at a time)."""
         return {
             "images": list(self.images),
             "hosts": [h.to_dict() for h in self.hosts],
             "pools": [[h.name for h in pool] for pool in self.pools],
-            "pairs": [p.to_dict() for p in self.pairs],
+            "pairs": pairs,
             "fleet": self.fleet_dict(),
             "failures": len(self.failures),
             **({"rollout": self.rollout.to_dict()} if self.rollout is not None else {}),

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 __all__ = [
     "dump",
     "fleet_json",
+    "fleet_json_pieces",
     "fleet_yaml",
     "workloads_json",
     "workloads_json_pieces",
@@ -113,18 +114,40 @@ def _indented(data: object, pad: str = "") -> str:
     return "".join(out)
 
 
-def _document(head: dict[str, Any], key: str, items: Iterable[Any]) -> Iterator[str]:
-    """``json.dumps({key: list(items), **head}, indent=2)`` in pieces, an item at a time:
-    a report of every node is written without being held whole."""
-    start = "{\n  " + _string(key) + ": ["
-    first = True
-    for item in items:
-        yield (start if first else ",") + "\n    " + _piece(item, "    ")
-        first = False
-    yield (start + "]" if first else "\n  ]")
-    for name, member in head.items():
-        yield ",\n  " + _string(name) + ": " + _piece(member, "  ")
-    yield "\n}\n"
+class _Later:
+    """Where a document's long list goes: written an item at a time (:func:`_pieces`)."""
+
+
+_LATER = _Later()
+_BATCH = 1 << 16
+"""Pieces are handed on in batches of about this many characters."""
+
+
+def _pieces(document: dict[str, Any], items: Iterable[Any]) -> Iterator[str]:
+    """``json.dumps(document, indent=2)`` with ``items`` (as a list) where the document
+    holds :data:`_LATER`, in pieces: the items are made and written one at a time, so
+    a report of every pair or node is not held whole."""
+    batch: list[str] = []
+    size = 0
+    head = "{"
+    for name, member in document.items():
+        batch.append(head + "\n  " + _string(name) + ": ")
+        head = ","
+        if member is not _LATER:
+            batch.append(_piece(member, "  "))
+            continue
+        opening = "["
+        for item in items:
+            text = _piece(item, "    ")
+            batch.append(opening + "\n    " + text)
+            opening = ","
+            size += len(text)
+            if size >= _BATCH:
+                yield "".join(batch)
+                batch, size = [], 0
+        batch.append("[]" if opening == "[" else "\n  ]")
+    batch.append("\n}\n" if head == "," else "{}\n")
+    yield "".join(batch)
 
 
 def _piece(item: object, pad: str) -> str:
@@ -137,7 +160,12 @@ def _piece(item: object, pad: str) -> str:
 
 def fleet_json(report: FleetReport, options: RenderOptions) -> str:
     """A fleet check as JSON (:meth:`FleetReport.to_dict`)."""
-    return dump(report.to_dict(), "json")
+    return "".join(fleet_json_pieces(report, options))
+
+
+def fleet_json_pieces(report: FleetReport, options: RenderOptions) -> Iterator[str]:
+    """:func:`fleet_json` in pieces, pairs made and written a batch at a time."""
+    yield from _pieces(report.document(_LATER), (p.to_dict() for p in report.pairs))
 
 
 def fleet_yaml(report: FleetReport, options: RenderOptions) -> str:
@@ -153,7 +181,7 @@ def workloads_json(report: WorkloadReport, options: RenderOptions) -> str:
 def workloads_json_pieces(report: WorkloadReport, options: RenderOptions) -> Iterator[str]:
     """:func:`workloads_json` in pieces, a workload at a time (its nodes' results are
     made for it and let go after it)."""
-    yield from _document(report.summary_dict(), "workloads", (r.to_dict() for r in report.results))
+    yield from _pieces(report.document(_LATER), (r.to_dict() for r in report.results))
 
 
 def workloads_yaml(report: WorkloadReport, options: RenderOptions) -> str:

@@ -61,9 +61,11 @@ class Format:
     """Also written to a file beside the main output (for CI: test reports, summaries, pages)."""
     description: str = ""
     """What is written and what it is for, in the CLI's help ("also write …")."""
+    fleet_pieces: str = ""
+    """``module:function`` writing a FleetReport in pieces (an iterator of str, joined:
+    the same text), so that a report of every pair is not held whole."""
     workload_pieces: str = ""
-    """``module:function`` writing a WorkloadReport in pieces (an iterator of str, joined:
-    the same text), so that a report of every node is not held whole."""
+    """The same for a WorkloadReport (a report of every node)."""
 
     def renderer(self, report: object) -> Callable[[Any, RenderOptions], str]:
         from planner.workloads.check import WorkloadReport
@@ -76,8 +78,9 @@ class Format:
         """The renderer of ``report`` in pieces: its own, or the whole text as one piece."""
         from planner.workloads.check import WorkloadReport
 
-        if self.workload_pieces and isinstance(report, WorkloadReport):
-            found: Callable[[Any, RenderOptions], Iterable[str]] = _function(self.workload_pieces)
+        target = self.workload_pieces if isinstance(report, WorkloadReport) else self.fleet_pieces
+        if target:
+            found: Callable[[Any, RenderOptions], Iterable[str]] = _function(target)
             return found
         whole = self.renderer(report)
         return lambda report, options: (whole(report, options),)
@@ -96,6 +99,7 @@ FORMATS: dict[str, Format] = {
             "json",
             "planner.report.data:fleet_json",
             "planner.report.data:workloads_json",
+            fleet_pieces="planner.report.data:fleet_json_pieces",
             workload_pieces="planner.report.data:workloads_json_pieces",
         ),
         Format("yaml", "planner.report.data:fleet_yaml", "planner.report.data:workloads_yaml"),

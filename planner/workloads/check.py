@@ -251,12 +251,13 @@ class WorkloadReport:
         }
 
     def to_dict(self) -> dict[str, Any]:
-        return {"workloads": [r.to_dict() for r in self.results], **self.summary_dict()}
+        return self.document([r.to_dict() for r in self.results])
 
-    def summary_dict(self) -> dict[str, Any]:
-        """:meth:`to_dict` without its first key, ``workloads`` (the JSON writer streams
-        them, a workload at a time)."""
+    def document(self, workloads: object) -> dict[str, Any]:
+        """:meth:`to_dict` with ``workloads`` in place of its workloads' list (the JSON
+        writer puts a marker there and writes them a workload at a time)."""
         return {
+            "workloads": workloads,
             "hosts": [h.to_dict() for h in self.hosts],
             "fleet": self.fleet_dict(),
             "skipped": [s.to_dict() for s in self.skipped],
