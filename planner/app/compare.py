@@ -12,12 +12,12 @@ and, when other matches had the same rank, the tie-break that decided.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from planner.app.resolve import Resolution, resolve_source
 from planner.model.errors import InvalidInput, InvalidPlatform
 from planner.model.platform import Platform
+from planner.model.record import dataclass
 from planner.policy.loader import available_rule_sets, load_rules
 from planner.policy.ruleset import RuleSet
 from planner.select import explain

@@ -14,10 +14,8 @@ concurrently on one session (:class:`~planner.sources.remote.RegistrySession`).
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from planner.app.plan import Plan
@@ -28,6 +26,7 @@ from planner.app.rollout import PullCost, Rollout, rollout_cost
 from planner.app.verify import Verification, unverified
 from planner.hosts.profiles import HostProfile
 from planner.model.arguments import bandwidth_argument, items_argument
+from planner.model.record import dataclass, field, replace
 from planner.model.stats import RateLimit, Stats
 from planner.sources import check_registry
 
@@ -145,7 +144,7 @@ class FleetReport:
                 continue
             costs.append(PullCost(pair.host.egress, pair.resolution.endpoint, requests))
         cost = rollout_cost(costs, limits, self.stats.rate_limits, unknown=unknown)
-        return dataclasses.replace(self, rollout=cost if cost.rows else None)
+        return replace(self, rollout=cost if cost.rows else None)
 
     @functools.cached_property
     def _by_key(self) -> dict[tuple[str, str], PairResult]:

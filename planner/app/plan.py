@@ -15,7 +15,6 @@ explicit digests (``have_digests``). That turns a plan into an upgrade delta.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -26,6 +25,7 @@ from planner.model.errors import InvalidInput, InvalidManifest, SourceError
 from planner.model.files import read_capped
 from planner.model.manifest import Descriptor, ImageManifest, first_url, url_host, validate_digest
 from planner.model.platform import Platform
+from planner.model.record import dataclass, field
 from planner.model.stats import Stats
 from planner.policy.loader import load_rules
 from planner.policy.ruleset import DEFAULT_RULES, RuleSet

@@ -14,7 +14,6 @@ concurrently on one session (:class:`~planner.sources.remote.RegistrySession`).
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from planner.app.plan import Plan, build_plan, present_from
@@ -34,6 +33,7 @@ from planner.hosts.profiles import HostProfile
 from planner.hosts.registries import RegistryConfig
 from planner.model.arguments import InvalidArgument
 from planner.model.platform import Platform
+from planner.model.record import dataclass, field
 from planner.model.stats import Stats
 from planner.policy.ruleset import RuleSet
 from planner.select.runs import Isolation

@@ -10,8 +10,8 @@ GET per blob it lacks (foreign layers come from their urls, not the registry).
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 
+from planner.model.record import dataclass
 from planner.policy.registry import RequestRules
 
 __all__ = ["PullRequests", "count_requests"]

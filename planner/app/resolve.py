@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from planner.app.requests import PullRequests, count_requests
@@ -17,6 +16,7 @@ from planner.model.manifest import (
     parse_config_platform,
 )
 from planner.model.platform import Platform
+from planner.model.record import dataclass, field
 from planner.model.stats import Stats
 from planner.policy.loader import load_rules
 from planner.policy.ruleset import DEFAULT_RULES, RuleSet

@@ -15,10 +15,10 @@ Registries count manifest GETs (Docker Hub: a HEAD is free); a rate limit
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from planner.app.requests import PullRequests
+from planner.model.record import dataclass
 from planner.model.stats import RateLimit, parse_ratelimit_header
 from planner.model.text import plural
 

@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
@@ -26,6 +25,7 @@ from planner.hosts.registries import Hop, InvalidRegistryConfig, RegistryConfig,
 from planner.model.arguments import check_argument
 from planner.model.errors import RegistryError, SourceError
 from planner.model.platform import Platform
+from planner.model.record import replace
 from planner.model.text import one_line
 from planner.policy.ruleset import RuleSet
 from planner.select.runs import Isolation
@@ -157,7 +157,7 @@ def resolve_routed(
             differs=differs,
             upstream=upstream,
         )
-        return dataclasses.replace(resolution, source=str(ref), endpoint=hop.endpoint, route=routed)
+        return replace(resolution, source=str(ref), endpoint=hop.endpoint, route=routed)
     tried = "; ".join(f"{endpoint}: {message}" for endpoint, message in failed)
     message = f"{ref}: every endpoint {host.name!r} would ask failed ({route.config}): {tried}"
     if isinstance(last, RegistryError):

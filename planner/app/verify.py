@@ -15,10 +15,10 @@ object; a ``missing`` or ``size-mismatch`` one breaks the pull (status ``broken`
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from planner.model.manifest import Descriptor, url_host
+from planner.model.record import dataclass
 from planner.select import explain
 
 if TYPE_CHECKING:

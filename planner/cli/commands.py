@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 from typing import TYPE_CHECKING
 
@@ -19,6 +18,7 @@ from planner.cli.output import (
 )
 from planner.cli.status import EXIT_NO_MATCH, EXIT_OK
 from planner.model.errors import InvalidInput
+from planner.model.record import replace
 from planner.report.layout import Style, terminal_width
 
 if TYPE_CHECKING:
@@ -118,7 +118,7 @@ def run_resolve(args: argparse.Namespace) -> int:
 def _one_host(args: argparse.Namespace, host: HostProfile) -> tuple[PairResult, FleetReport]:
     """SOURCE for one host through the fleet's path (``--verify``, a routed ``plan``): the
     answer a fleet gives that host, shown by ``resolve`` and ``plan`` as their own."""
-    host = dataclasses.replace(host, have=tuple(getattr(args, "have", ()) or host.have))
+    host = replace(host, have=tuple(getattr(args, "have", ()) or host.have))
     fleet = _run_fleet(args, [args.source], [host], plans=True)
     return fleet.pairs[0], fleet
 

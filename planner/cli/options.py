@@ -7,7 +7,6 @@ here names the flag it is about.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +21,7 @@ from planner.model.errors import (
 )
 from planner.model.files import read_stdin
 from planner.model.platform import Platform
+from planner.model.record import replace
 from planner.model.reference import registry_name
 from planner.model.text import one_line, plural
 from planner.model.windows import release_builds
@@ -132,7 +132,7 @@ def local_hosts(args: argparse.Namespace, rule_sets: Sequence[RuleSet]) -> list[
         local = machine.host_for(rules)
         if features:
             platform = build_host(local.platform.format_all(), None, features)
-            local = dataclasses.replace(local, platform=platform)
+            local = replace(local, platform=platform)
         hosts.append(local)
     return hosts
 
@@ -233,10 +233,10 @@ def fleet_hosts(args: argparse.Namespace) -> list[HostProfile] | None:
     hosts = select_hosts(load_inventory(Path(args.hosts)), args.host, args.select)
     have = tuple(getattr(args, "have", ()))
     if have:
-        hosts = [dataclasses.replace(h, have=h.have + have) for h in hosts]
+        hosts = [replace(h, have=h.have + have) for h in hosts]
     config = registry_config(args)
     if config is not None:
-        hosts = [dataclasses.replace(h, registry_config=config) for h in hosts]
+        hosts = [replace(h, registry_config=config) for h in hosts]
     return hosts
 
 

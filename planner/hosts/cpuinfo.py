@@ -29,8 +29,8 @@ which :mod:`planner.hosts.local` applies.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
+from planner.model.record import dataclass
 from planner.model.text import go_int
 from planner.policy.detection import Detection
 

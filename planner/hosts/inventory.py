@@ -30,7 +30,6 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +40,7 @@ from planner.model.arguments import path_argument
 from planner.model.documents import NotPlain, decode_text, fast_json, fast_yaml, looks_like_json
 from planner.model.errors import InvalidInput
 from planner.model.files import read_capped
+from planner.model.record import dataclass
 from planner.model.text import one_line
 from planner.model.yamlfile import MarkedMap, YamlError, load
 

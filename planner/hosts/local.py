@@ -32,7 +32,6 @@ the plain os/architecture, and its ``how`` says so.
 from __future__ import annotations
 
 import platform as _platform
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +48,7 @@ from planner.model.arguments import optional_argument, path_argument
 from planner.model.errors import PlannerError
 from planner.model.files import read_capped
 from planner.model.platform import Platform
+from planner.model.record import dataclass
 from planner.policy.detection import Detection
 from planner.policy.ruleset import RuleSet
 

@@ -37,7 +37,6 @@ of the file (``pull-planner schema hosts``).
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -62,6 +61,7 @@ from planner.model.arguments import path_argument
 from planner.model.errors import InvalidInput, InvalidPlatform
 from planner.model.files import path_kind
 from planner.model.platform import Platform
+from planner.model.record import replace
 from planner.model.windows import release_builds
 from planner.model.yamlfile import MarkedList, MarkedMap, describe, load_file
 from planner.policy.loader import load_rules
@@ -414,9 +414,7 @@ class _Reader:
         if "egress" in defaults:
             egress = self.string(defaults, "egress", "defaults")
             placed = [
-                p
-                if p.host.egress
-                else PlacedHost(dataclasses.replace(p.host, egress=egress), p.place)
+                p if p.host.egress else PlacedHost(replace(p.host, egress=egress), p.place)
                 for p in placed
             ]
         if "registry_config" not in defaults:
@@ -425,7 +423,7 @@ class _Reader:
         return [
             p
             if p.host.registry_config is not None
-            else PlacedHost(dataclasses.replace(p.host, registry_config=config), p.place)
+            else PlacedHost(replace(p.host, registry_config=config), p.place)
             for p in placed
         ]
 

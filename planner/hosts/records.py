@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
@@ -23,6 +22,7 @@ from planner.hosts.registries.records import RegistryConfig
 from planner.model.errors import InvalidInput, InvalidRules
 from planner.model.files import path_kind
 from planner.model.platform import Platform
+from planner.model.record import dataclass, field
 from planner.model.text import one_line
 from planner.model.windows import WindowsVersion
 from planner.model.yamlfile import Checker

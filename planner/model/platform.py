@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote, unquote
 
 from planner.model.errors import InvalidManifest, InvalidPlatform
+from planner.model.record import dataclass, field, replace
 from planner.model.text import listed
 
 __all__ = ["KNOWN_ARCHITECTURES", "KNOWN_OSES", "Platform"]

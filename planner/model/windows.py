@@ -9,8 +9,8 @@ and the verdict on one entry is selection (:mod:`planner.select`).
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 
+from planner.model.record import dataclass
 from planner.model.text import go_int
 
 __all__ = [

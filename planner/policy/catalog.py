@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from planner.model.errors import InvalidRules
 from planner.model.files import path_kind
+from planner.model.record import dataclass
 from planner.policy.ruleset import DEFAULT_RULES
 
 __all__ = [

@@ -26,12 +26,12 @@ reaches it (:func:`reaches`), i.e. the newest behaviour of the range.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal, cast
 
 from planner.model.errors import InvalidPlatform
 from planner.model.platform import Platform
+from planner.model.record import dataclass, field
 from planner.model.yamlfile import Checker, MarkedList, MarkedMap
 from planner.policy import schema
 from planner.policy.family import merge

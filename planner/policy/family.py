@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from planner.model.errors import InvalidRules
+from planner.model.record import dataclass
 from planner.model.yamlfile import Checker, MarkedList, MarkedMap, load_file
 
 if TYPE_CHECKING:

@@ -8,7 +8,6 @@ typo. Which file a rule-set name means is :mod:`planner.policy.catalog`'s job.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from collections.abc import Mapping
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any, cast
 from planner.model.arguments import path_argument
 from planner.model.errors import InvalidPlatform, InvalidRules
 from planner.model.platform import Platform
+from planner.model.record import replace
 from planner.model.yamlfile import Checker, MarkedMap
 from planner.policy import schema
 from planner.policy.catalog import available_rule_sets, find_rules, rules_dir
@@ -62,7 +62,7 @@ def _rules_for(path: Path, release: str | None, name: str | None) -> RuleSet:
     if name is None and release is None:
         return rules
     number = split_release(release)[0] if release else ""
-    return dataclasses.replace(rules, name=name or f"{rules.name}@{release}", release=number)
+    return replace(rules, name=name or f"{rules.name}@{release}", release=number)
 
 
 @functools.lru_cache(maxsize=128)
@@ -78,7 +78,7 @@ def read_rule_file(path: Path, index: int = -1, build: int | None = None) -> Rul
     data["summary"] = made.summary
     built = Range(chosen.text, made.summary, made.source, data)
     rules = _Reader(path).rule_set(data, family=family.name, release_range=built)
-    return dataclasses.replace(rules, build=made.suffix)
+    return replace(rules, build=made.suffix)
 
 
 def _choice(check: Checker, node: MarkedMap, key: str, path: str) -> str:

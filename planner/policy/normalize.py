@@ -20,10 +20,10 @@ Normalization is idempotent for every shipped table (a property test checks).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from planner.model.platform import Platform
+from planner.model.record import dataclass, field
 
 __all__ = ["ArchAlias", "Normalizer"]
 

@@ -10,9 +10,9 @@ per release like any other key (``ranges[].set.registry``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal, cast
 
+from planner.model.record import dataclass
 from planner.model.yamlfile import Checker, MarkedMap
 
 __all__ = [

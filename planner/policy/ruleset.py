@@ -10,11 +10,11 @@ validates each into a :class:`RuleSet` once.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from planner.model.platform import Platform
+from planner.model.record import dataclass, field
 from planner.model.text import go_int
 from planner.policy.detection import Detection, LocalRules
 from planner.policy.normalize import Normalizer

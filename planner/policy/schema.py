@@ -13,9 +13,9 @@ architecture name.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Literal
 
+from planner.model.record import dataclass
 from planner.policy.stable_abi import FLOOR_RULES
 
 Kind = Literal[

@@ -12,9 +12,9 @@ Hyper-V isolation.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
 
+from planner.model.record import dataclass
 from planner.model.windows import WindowsVersion
 
 __all__ = ["FLOOR_RULES", "MICROSOFT_PROCESS_ISOLATION", "FloorRule", "StableAbi"]

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
+
+from planner.model.record import dataclass
 
 if TYPE_CHECKING:
     from planner.app.fleet import FleetReport

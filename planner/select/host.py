@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import functools
 import itertools
-from dataclasses import dataclass
 
 from planner.model.errors import InvalidPlatform
 from planner.model.platform import Platform
+from planner.model.record import dataclass
 from planner.model.windows import WindowsVersion
 from planner.policy.ruleset import ArchVariant, RuleSet, TieBreak
 from planner.select.verdicts import Notice, NoticeCode

@@ -19,13 +19,13 @@ import functools
 import operator
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from planner.model.arguments import check_argument
 from planner.model.errors import InvalidManifest
 from planner.model.manifest import Descriptor, Index
 from planner.model.platform import Platform
+from planner.model.record import dataclass, field
 from planner.policy.ruleset import RuleSet
 from planner.select import explain
 from planner.select.host import HostView, host_view, judging_view

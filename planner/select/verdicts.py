@@ -15,10 +15,10 @@ build") and, when the rule set judged a platform-less entry as some platform,
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
 from typing import Any
 
 from planner.model.platform import Platform
+from planner.model.record import dataclass, field
 
 __all__ = ["Code", "Notice", "NoticeCode", "Verdict", "accept", "reject"]
 

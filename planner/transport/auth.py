@@ -50,12 +50,12 @@ import base64
 import re
 import time
 from collections.abc import AsyncGenerator, Callable
-from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import httpx
 
 from planner.model.errors import PlannerError, Unauthorized
+from planner.model.record import dataclass
 from planner.model.reference import is_loopback
 from planner.model.stats import KIND_EXTENSION
 from planner.transport.cache import Cache

@@ -12,9 +12,10 @@ and what is read back from it is checked before use
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
+
+from planner.model.record import dataclass, field
 
 __all__ = ["Challenge", "parse_challenges", "usable_realm"]
 

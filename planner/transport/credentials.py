@@ -29,12 +29,12 @@ import signal
 import subprocess
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from planner.model.errors import InvalidInput, SourceError
 from planner.model.files import path_kind, read_capped
+from planner.model.record import dataclass, field
 from planner.model.reference import DOCKER_HUB, registry_name
 from planner.model.text import one_line
 

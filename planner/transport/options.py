@@ -7,10 +7,10 @@ export :class:`RegistryOptions` without importing httpx.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from planner.model.record import dataclass, field
 from planner.transport.credentials import CredentialStore
 
 if TYPE_CHECKING:

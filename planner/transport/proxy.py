@@ -30,11 +30,11 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import httpx
 
 from planner.model.errors import InvalidInput
+from planner.model.record import dataclass
 from planner.model.reference import is_loopback
 from planner.transport.errors import quoted
 

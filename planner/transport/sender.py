@@ -30,20 +30,19 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import email.utils
 import os
 import random
 import socket
 import time
 from collections.abc import Awaitable, Coroutine
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
 
 from planner.model import __version__
 from planner.model.errors import InvalidManifest, PlannerError, RateLimited, RegistryError
+from planner.model.record import dataclass, replace
 from planner.model.reference import is_loopback
 from planner.model.stats import KIND_EXTENSION, Stats, request_kind
 from planner.model.text import plural
@@ -283,7 +282,7 @@ class Sender:
                 await self._pause(attempt, wait, said, what, host)
                 attempt += 1
                 continue
-            return dataclasses.replace(reply, attempts=attempt + 1)
+            return replace(reply, attempts=attempt + 1)
 
     def time_left(self) -> float:
         """Seconds that work done now may take: the timeout, or less when the deadline is nearer."""

@@ -30,11 +30,9 @@ needs (an image on a node none of its workloads may use) is not resolved at all.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from planner.app.pulls import (
@@ -48,6 +46,7 @@ from planner.app.rollout import PullCost, Rollout, rollout_cost
 from planner.hosts.records import HostProfile
 from planner.model.arguments import items_argument
 from planner.model.platform import Platform
+from planner.model.record import dataclass, replace
 from planner.model.stats import RateLimit, Stats
 from planner.sources import check_registry
 from planner.workloads.model import (
@@ -211,7 +210,7 @@ class WorkloadReport:
                             PullCost(egress, resolution.endpoint, *requests, policy, times)
                         )
         cost = rollout_cost(costs, limits, self.stats.rate_limits, unknown=unknown)
-        return dataclasses.replace(self, rollout=cost if cost.rows else None)
+        return replace(self, rollout=cost if cost.rows else None)
 
     @property
     def failures(self) -> list[WorkloadResult]:
@@ -361,7 +360,7 @@ def check_workloads(
         if outcome.failed:
             groups = [g for pool in by_pool for g in pool.groups]
             suggestion = suggest(workload, outcome.eligible, groups, labels)
-            outcome = dataclasses.replace(outcome, suggestion=suggestion)
+            outcome = replace(outcome, suggestion=suggestion)
         results.append(outcome)
     node_bytes, unique = node_figures([r.pools for r in results], hosts, pool_of)
     return WorkloadReport(

@@ -13,7 +13,6 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from planner.model.arguments import InvalidArgument, optional_argument, paths_ar
 from planner.model.documents import NotPlain, decode_text, fast_yaml_documents, looks_like_json
 from planner.model.errors import InvalidInput
 from planner.model.files import path_kind, read_capped
+from planner.model.record import dataclass
 from planner.model.yamlfile import YamlError, load_all
 from planner.workloads.compose import is_compose, read_compose
 from planner.workloads.kubernetes import read_kubernetes

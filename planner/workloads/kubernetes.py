@@ -30,11 +30,11 @@ Every problem is one line, ``file:line:column: KIND NAMESPACE/NAME: key.path: pr
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from planner.model.errors import InvalidReference
+from planner.model.record import dataclass
 from planner.model.reference import Reference
 from planner.model.yamlfile import Checker, MarkedList, MarkedMap, describe
 from planner.workloads.model import (

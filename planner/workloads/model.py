@@ -5,7 +5,6 @@ from __future__ import annotations
 import fnmatch
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from planner.app.fleet import Status, pool_key
@@ -13,6 +12,7 @@ from planner.app.pulls import Pull
 from planner.hosts.records import HostProfile
 from planner.model.errors import InvalidInput
 from planner.model.platform import Platform
+from planner.model.record import dataclass
 from planner.workloads.scheduling import POOL_LABELS, Placement
 
 __all__ = [

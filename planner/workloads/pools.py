@@ -10,12 +10,12 @@ whose pulls are keyed by value, (image, pull host), in every memo here.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Collection, Mapping, Sequence
 
 from planner.app.pulls import Pull, PullHost, Pulls, Status, union_size
 from planner.hosts.records import HostProfile
 from planner.model.platform import Platform
+from planner.model.record import replace
 from planner.select import explain
 from planner.select.runs import requested_verdict
 from planner.workloads.model import (
@@ -88,7 +88,7 @@ def on_pool(
             pod = _pod(workload, pool, part.hosts[0], pulls, pull_host, index)
         size = pod.download_bytes if pulls.planned else None
         groups += _split(part, pod.problems, size, pod.pulls, allowed)
-    return dataclasses.replace(pod or PoolResult(pool, ()), groups=tuple(groups))
+    return replace(pod or PoolResult(pool, ()), groups=tuple(groups))
 
 
 def _split(

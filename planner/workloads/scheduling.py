@@ -55,11 +55,11 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
 
 from planner.hosts.records import HostProfile, Taint
+from planner.model.record import dataclass, field
 from planner.model.text import go_int
 
 __all__ = [

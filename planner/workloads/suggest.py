@@ -25,10 +25,10 @@ to run there too.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from planner.hosts.records import HostProfile
+from planner.model.record import dataclass
 from planner.workloads.model import NodeGroup, Workload
 from planner.workloads.scheduling import (
     ARCH_LABEL,

@@ -22,7 +22,6 @@ pkg/shortnames/shortnames.go, docker/docker_image_src.go; v5.21 to v5.36):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +36,7 @@ from planner.hosts.registries.records import (
 )
 from planner.hosts.registries.tomlfile import TomlFile
 from planner.model.errors import InvalidReference
+from planner.model.record import dataclass
 from planner.model.reference import DOCKER_HUB, DOCKER_HUB_API, Reference
 
 __all__ = ["FORMAT", "ContainersRegistries", "looks_like_registries_conf"]

@@ -11,12 +11,12 @@ how a containers ``prefix`` is rewritten) is here, with the engine's source cite
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from planner.model.errors import InvalidInput
+from planner.model.record import dataclass
 from planner.model.reference import DOCKER_HUB, DOCKER_HUB_API, Reference, is_loopback
 
 __all__ = [

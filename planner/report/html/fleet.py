@@ -11,7 +11,6 @@ the hosts of one pool share one resolution and plan
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 from collections import Counter
 from collections.abc import Sequence
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING, Literal
 from planner.app.fleet import FleetReport, PairResult, pool_key
 from planner.app.pulls import Pull, PullHost
 from planner.app.resolve import Resolution
+from planner.model.record import replace
 from planner.model.stats import Stats
 from planner.model.text import plural
 from planner.report.html.matrix import (
@@ -242,5 +242,5 @@ def render(report: FleetReport, options: RenderOptions) -> str:
         inventory=options.inventory,
         options=options.recorded,
     )
-    matrix = dataclasses.replace(matrix, **matrix_fields(report.rollout))  # type: ignore[arg-type]
+    matrix = replace(matrix, **matrix_fields(report.rollout))  # type: ignore[arg-type]
     return render_html(matrix, generated=options.generated)

@@ -19,10 +19,10 @@ the same way. The matrix holds no report objects, only what the page shows:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from planner.app.fleet import Status
+from planner.model.record import dataclass
 
 __all__ = [
     "FAILING",

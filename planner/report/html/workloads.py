@@ -16,12 +16,12 @@ has its problem in its column header.
 
 from __future__ import annotations
 
-import dataclasses
 from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from planner.hosts.records import HostProfile
+from planner.model.record import replace
 from planner.model.text import plural
 from planner.report.html.fleet import image_line, pair_section, stats_lines
 from planner.report.html.matrix import Cell, Column, Matrix, Row, Section
@@ -68,7 +68,7 @@ def _sections(result: WorkloadResult, node: NodeResult) -> tuple[Section, ...]:
         pull = pulled[container.reference]
         kind = "init container" if container.init else "container"
         title = f"{kind} {container.name}: {container.image}"
-        out.append(dataclasses.replace(pair_section(pull), title=safe(title)))
+        out.append(replace(pair_section(pull), title=safe(title)))
     return tuple(out)
 
 
@@ -206,5 +206,5 @@ def render(report: WorkloadReport, options: RenderOptions) -> str:
         inventory=options.inventory,
         options=options.recorded,
     )
-    matrix = dataclasses.replace(matrix, **matrix_fields(report.rollout))  # type: ignore[arg-type]
+    matrix = replace(matrix, **matrix_fields(report.rollout))  # type: ignore[arg-type]
     return render_html(matrix, generated=options.generated)
