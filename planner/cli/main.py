@@ -98,10 +98,12 @@ def _run(words: list[str]) -> int:
     from planner.cli.output import error
     from planner.cli.parser import build_parser, unknown_arguments
 
-    parser = build_parser()
+    # the command's own arguments only; every command's when there is no command word,
+    # and to say whose an unknown option is
+    parser = build_parser(only=words[0] if words and words[0] in COMMANDS else None)
     args, extra = parser.parse_known_args(words)
     if extra:
-        unknown_arguments(parser, args.command, extra)
+        unknown_arguments(build_parser(), args.command, extra)
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_INVALID

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import sys
-import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -15,6 +14,8 @@ from planner.model.errors import SourceError
 from planner.report.data import dump
 
 if TYPE_CHECKING:
+    import threading
+
     from planner.app.fleet import FleetReport
     from planner.app.rollout import Rollout
     from planner.report.formats import RenderOptions
@@ -103,6 +104,8 @@ class Progress:
         self.closed = False
         self.drawn = 0.0
         self.phases: dict[str, tuple[int, int]] = {}
+        import threading  # only for the commands that show progress
+
         self.lock = threading.Lock()
         self.timer: threading.Timer | None = None
         if self.enabled:

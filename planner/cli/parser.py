@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,9 +16,43 @@ __all__ = ["FORMATS", "build_parser", "unknown_arguments"]
 FORMATS = ("text", "json", "yaml")
 
 
+def _columns() -> int:
+    """The terminal's columns as :func:`shutil.get_terminal_size` reads them (``$COLUMNS``,
+    then standard output's terminal, else 80), without importing shutil (and with it
+    bz2 and lzma) on every run: argparse measures the width for each parser it makes."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's own help layout and width (the terminal's columns less 2)."""
+
+    def __init__(
+        self,
+        prog: str,
+        indent_increment: int = 2,
+        max_help_position: int = 24,
+        width: int | None = None,
+    ) -> None:
+        width = _columns() - 2 if width is None else width
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors, a "did you mean" for a mistyped command or flag,
     and exit code 2."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         """Usage errors look like every other error: one line, the same prefix, exit 2."""
@@ -308,9 +344,10 @@ def _plan_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
+def build_parser(*, commands: bool = True, only: str | None = None) -> argparse.ArgumentParser:
     """The parser; with ``commands=False``, each command's name and help without its
-    arguments (all that ``pull-planner --help`` prints)."""
+    arguments (all that ``pull-planner --help`` prints); with ``only``, the arguments of
+    that command alone (what a run of it parses: the others' cost 10 ms to build)."""
     parser = _Parser(
         prog="pull-planner",
         description="Which image would this host pull from this tag, and what would it download?"
@@ -388,132 +425,142 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     if not commands:
         return parser
 
-    resolve.add_argument("source", metavar="SOURCE")
-    _host_arguments(resolve)
-    _verify_argument(resolve)
-    _registry_arguments(resolve)
-    _format_argument(
-        resolve, quiet="print only the picked digest (with --hosts: HOST DIGEST per host)"
-    )
+    if only in (None, "resolve"):
+        resolve.add_argument("source", metavar="SOURCE")
+        _host_arguments(resolve)
+        _verify_argument(resolve)
+        _registry_arguments(resolve)
+        _format_argument(
+            resolve, quiet="print only the picked digest (with --hosts: HOST DIGEST per host)"
+        )
 
-    plan.add_argument("source", metavar="SOURCE")
-    _host_arguments(plan)
-    _plan_arguments(plan)
-    plan.add_argument(
-        "--locations",
-        action="store_true",
-        help="ask the registry where each blob is served from (CDN redirects), without downloading",
-    )
-    plan.add_argument(
-        "--bandwidth",
-        metavar="RATE",
-        help="estimate the transfer time at RATE, e.g. 100Mbit, 1Gbit/s, 12.5MB/s",
-    )
-    _verify_argument(plan)
-    _registry_arguments(plan)
-    _format_argument(
-        plan,
-        quiet="print only the digests of the blobs it downloads (not those it --have), one per"
-        " line (with --hosts: HOST DIGEST)",
-    )
+    if only in (None, "plan"):
+        plan.add_argument("source", metavar="SOURCE")
+        _host_arguments(plan)
+        _plan_arguments(plan)
+        plan.add_argument(
+            "--locations",
+            action="store_true",
+            help="ask the registry where each blob is served from (CDN redirects), without downloading",
+        )
+        plan.add_argument(
+            "--bandwidth",
+            metavar="RATE",
+            help="estimate the transfer time at RATE, e.g. 100Mbit, 1Gbit/s, 12.5MB/s",
+        )
+        _verify_argument(plan)
+        _registry_arguments(plan)
+        _format_argument(
+            plan,
+            quiet="print only the digests of the blobs it downloads (not those it --have), one per"
+            " line (with --hosts: HOST DIGEST)",
+        )
 
-    check.add_argument("images", metavar="IMAGE", nargs="*", help="SOURCE of each image to check")
-    check.add_argument(
-        "-f",
-        "--filename",
-        action="append",
-        default=[],
-        metavar="FILE",
-        help="Kubernetes manifests (a file or a directory of them) or a Compose file to check"
-        " instead of IMAGEs (- reads standard input); repeatable",
-    )
-    _host_arguments(check)
-    check.add_argument(
-        "--allow-missing",
-        action="append",
-        default=[],
-        metavar="HOST:IMAGE",
-        help="accept a known gap: this pair may fail (either side may be *); with -f,"
-        " WORKLOAD:NODE (KIND/NAMESPACE/NAME, NAMESPACE/NAME or NAME; * patterns); repeatable",
-    )
-    check.add_argument(
-        "--no-plan", action="store_true", help="resolve only: no manifests read, no sizes"
-    )
-    _verify_argument(check)
-    check.add_argument(
-        "--rate-limit",
-        action="append",
-        default=[],
-        metavar="N/DURATION[@REGISTRY]",
-        help="gate the rollout cost: at most N counted manifest requests per DURATION (s, m, h,"
-        " d) from each egress, to REGISTRY or every registry (100/6h@registry-1.docker.io);"
-        " a registry's own ratelimit headers are used when it sends them; repeatable",
-    )
-    check.add_argument(
-        "--expand",
-        action="store_true",
-        help="one row per host (default: like hosts, a node pool, share one row: NAME (+N))",
-    )
-    check.add_argument(
-        "--rows",
-        choices=("workloads", "pools"),
-        default="workloads",
-        help="with -f, text: a row per workload (default) or per node pool, as the HTML page",
-    )
-    check.add_argument(
-        "--suggest",
-        action="store_true",
-        help="with -f: print, for each failing workload, the node affinity under which it runs"
-        " (a YAML patch) and the images that need more platforms",
-    )
-    from planner.report.formats import FORMATS as REPORT_FORMATS
+    if only in (None, "check"):
+        check.add_argument(
+            "images", metavar="IMAGE", nargs="*", help="SOURCE of each image to check"
+        )
+        check.add_argument(
+            "-f",
+            "--filename",
+            action="append",
+            default=[],
+            metavar="FILE",
+            help="Kubernetes manifests (a file or a directory of them) or a Compose file to check"
+            " instead of IMAGEs (- reads standard input); repeatable",
+        )
+        _host_arguments(check)
+        check.add_argument(
+            "--allow-missing",
+            action="append",
+            default=[],
+            metavar="HOST:IMAGE",
+            help="accept a known gap: this pair may fail (either side may be *); with -f,"
+            " WORKLOAD:NODE (KIND/NAMESPACE/NAME, NAMESPACE/NAME or NAME; * patterns); repeatable",
+        )
+        check.add_argument(
+            "--no-plan", action="store_true", help="resolve only: no manifests read, no sizes"
+        )
+        _verify_argument(check)
+        check.add_argument(
+            "--rate-limit",
+            action="append",
+            default=[],
+            metavar="N/DURATION[@REGISTRY]",
+            help="gate the rollout cost: at most N counted manifest requests per DURATION (s, m, h,"
+            " d) from each egress, to REGISTRY or every registry (100/6h@registry-1.docker.io);"
+            " a registry's own ratelimit headers are used when it sends them; repeatable",
+        )
+        check.add_argument(
+            "--expand",
+            action="store_true",
+            help="one row per host (default: like hosts, a node pool, share one row: NAME (+N))",
+        )
+        check.add_argument(
+            "--rows",
+            choices=("workloads", "pools"),
+            default="workloads",
+            help="with -f, text: a row per workload (default) or per node pool, as the HTML page",
+        )
+        check.add_argument(
+            "--suggest",
+            action="store_true",
+            help="with -f: print, for each failing workload, the node affinity under which it runs"
+            " (a YAML patch) and the images that need more platforms",
+        )
+        from planner.report.formats import FORMATS as REPORT_FORMATS
 
-    for fmt in REPORT_FORMATS.values():
-        if fmt.to_file:
-            check.add_argument(
-                f"--{fmt.name}", metavar="FILE", help=f"also write {fmt.description}"
-            )
-    _registry_arguments(check)
-    _format_argument(check, tuple(REPORT_FORMATS))
+        for fmt in REPORT_FORMATS.values():
+            if fmt.to_file:
+                check.add_argument(
+                    f"--{fmt.name}", metavar="FILE", help=f"also write {fmt.description}"
+                )
+        _registry_arguments(check)
+        _format_argument(check, tuple(REPORT_FORMATS))
 
-    compare.add_argument("source", metavar="SOURCE")
-    compare.add_argument(
-        "--platform",
-        required=True,
-        help="the host: os/arch[/variant], e.g. windows/amd64; local: this machine, as each"
-        " engine detects it",
-    )
-    _engines_arguments(
-        compare,
-        "the host's os.version, e.g. 10.0.26100.1",
-        "rule sets to compare, e.g. containerd@1.7.20,containerd@2.2.7 (default: all)",
-    )
-    _registry_arguments(compare)
-    _format_argument(compare)
+    if only in (None, "compare"):
+        compare.add_argument("source", metavar="SOURCE")
+        compare.add_argument(
+            "--platform",
+            required=True,
+            help="the host: os/arch[/variant], e.g. windows/amd64; local: this machine, as each"
+            " engine detects it",
+        )
+        _engines_arguments(
+            compare,
+            "the host's os.version, e.g. 10.0.26100.1",
+            "rule sets to compare, e.g. containerd@1.7.20,containerd@2.2.7 (default: all)",
+        )
+        _registry_arguments(compare)
+        _format_argument(compare)
 
-    _engines_arguments(
-        host,
-        "the Windows build, when the engine's differs",
-        "engines to ask, e.g. docker@29.6.0,containerd@2.1.6 (default: all)",
-    )
-    _format_argument(host)
+    if only in (None, "host"):
+        _engines_arguments(
+            host,
+            "the Windows build, when the engine's differs",
+            "engines to ask, e.g. docker@29.6.0,containerd@2.1.6 (default: all)",
+        )
+        _format_argument(host)
 
-    rules.add_argument(
-        "name",
-        metavar="NAME[@RELEASE]",
-        nargs="?",
-        help="a family (containerd), a release (containerd@1.7.20), an alias, or a rule file",
-    )
-    rules.add_argument(
-        "--platform", help="a host such as linux/arm64 to show the compatibility list of"
-    )
-    rules.add_argument("--os-version", help="the host's os.version (Windows hosts)")
-    rules.add_argument(
-        "--os-feature", action="append", default=[], metavar="FEATURE", help="an os.feature"
-    )
+    if only in (None, "rules"):
+        rules.add_argument(
+            "name",
+            metavar="NAME[@RELEASE]",
+            nargs="?",
+            help="a family (containerd), a release (containerd@1.7.20), an alias, or a rule file",
+        )
+        rules.add_argument(
+            "--platform", help="a host such as linux/arm64 to show the compatibility list of"
+        )
+        rules.add_argument("--os-version", help="the host's os.version (Windows hosts)")
+        rules.add_argument(
+            "--os-feature", action="append", default=[], metavar="FEATURE", help="an os.feature"
+        )
 
-    schema.add_argument(
-        "what", choices=("hosts", "rules"), help="hosts: a host profile; rules: a rule file"
-    )
+    if only in (None, "schema"):
+        schema.add_argument(
+            "what", choices=("hosts", "rules"), help="hosts: a host profile; rules: a rule file"
+        )
+
     _once(parser)
     return parser

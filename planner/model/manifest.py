@@ -9,10 +9,10 @@ refused before parsing, as containerd does (``images.MaxManifestSize``).
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from planner.model.arguments import check_argument, optional_argument
 from planner.model.errors import DigestMismatch, InvalidManifest
 from planner.model.platform import Platform
+from planner.model.record import dataclass, field
 
 __all__ = [
     "CONFIG_TYPES",
@@ -90,10 +91,33 @@ def validate_digest(value: Any, where: str) -> str:
 
 
 def compute_digest(data: bytes, algorithm: str = "sha256") -> str:
-    """``algorithm:hexdigest`` of ``data``."""
-    import hashlib  # OpenSSL's bindings: only where a digest is checked
+    """``algorithm:hexdigest`` of ``data``.
+
+    SHA-256 of up to 1 MiB (a manifest, an index, a config) is computed by CPython's
+    built-in implementation, the one :mod:`hashlib` falls back on: loading OpenSSL's
+    bindings costs 2 ms, more than the built-in code takes on such a document; larger
+    data goes to :mod:`hashlib` (OpenSSL is faster per byte)."""
+    if algorithm == "sha256" and len(data) <= _BUILTIN_MAX:
+        builtin = _builtin_sha256()
+        if builtin is not None:
+            return f"sha256:{builtin(data).hexdigest()}"
+    import hashlib
 
     return f"{algorithm}:{hashlib.new(algorithm, data).hexdigest()}"
+
+
+_BUILTIN_MAX = 1 << 20
+
+
+def _builtin_sha256() -> Any:
+    """CPython's built-in SHA-256 constructor (``_sha2`` from 3.12, ``_sha256`` before),
+    or None where the interpreter has none."""
+    for module in ("_sha2", "_sha256"):
+        try:
+            return importlib.import_module(module).sha256
+        except (ImportError, AttributeError):
+            continue
+    return None
 
 
 def verify_content(data: bytes, digest: str, where: str, size: int | None = None) -> None:

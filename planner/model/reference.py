@@ -17,12 +17,13 @@ characters. Docker Hub (``docker.io``) is served at ``registry-1.docker.io``.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
-from dataclasses import dataclass
 
 from planner.model.errors import InvalidReference
 from planner.model.manifest import validate_digest
+from planner.model.record import dataclass
 
 __all__ = ["DOCKER_HUB", "DOCKER_HUB_API", "Reference", "is_loopback", "registry_name"]
 
@@ -42,8 +43,21 @@ _DOMAIN_AND_PORT = r"(?:" + _DOMAIN_NAME + "|" + _IPV6 + r")(?::[0-9]+)?"
 _NAME = r"(?:" + _DOMAIN_AND_PORT + r"/)?" + _REMOTE_NAME
 _TAG = r"[\w][\w.-]{0,127}"
 _DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*[:][0-9a-fA-F]{32,}"
-_REFERENCE = re.compile(r"(" + _NAME + r")(?::(" + _TAG + r"))?(?:@(" + _DIGEST + r"))?", re.ASCII)
-_DOMAIN = re.compile(_DOMAIN_AND_PORT, re.ASCII)
+
+
+@functools.cache
+def _reference_pattern() -> re.Pattern[str]:
+    """The reference grammar (distribution/reference), compiled on first use: a run that
+    reads a file parses no reference."""
+    return re.compile(r"(" + _NAME + r")(?::(" + _TAG + r"))?(?:@(" + _DIGEST + r"))?", re.ASCII)
+
+
+@functools.cache
+def _domain_pattern() -> re.Pattern[str]:
+    """A registry host with its port, compiled on first use."""
+    return re.compile(_DOMAIN_AND_PORT, re.ASCII)
+
+
 _IDENTIFIER = re.compile(r"[a-f0-9]{64}")
 
 
@@ -73,7 +87,7 @@ class Reference:
                 f"invalid reference {text!r}: repository name {remote!r} must be lowercase"
             )
         full = f"{domain}/{remainder}"
-        match = _REFERENCE.fullmatch(full)
+        match = _reference_pattern().fullmatch(full)
         if match is None:
             raise InvalidReference(f"invalid reference {text!r}: {_explain(remainder)}")
         name, tag, digest = match.groups()
@@ -140,7 +154,7 @@ def _split_domain(text: str) -> tuple[str, str]:
         domain, remainder = DOCKER_HUB, text
     if domain == DOCKER_HUB and "/" not in remainder:
         remainder = "library/" + remainder
-    if not _DOMAIN.fullmatch(domain):
+    if not _domain_pattern().fullmatch(domain):
         raise InvalidReference(f"invalid reference {text!r}: invalid registry host {domain!r}")
     return domain, remainder
 
@@ -181,7 +195,7 @@ def registry_name(text: str) -> str:
     host = host.lower()
     if host in (_LEGACY_HUB, DOCKER_HUB_API):
         host = DOCKER_HUB
-    if not host or not _DOMAIN.fullmatch(host):
+    if not host or not _domain_pattern().fullmatch(host):
         raise InvalidReference(f"invalid registry host {text!r} (HOST or HOST:PORT)")
     return host
 

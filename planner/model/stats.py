@@ -7,13 +7,14 @@ manifest GETs (HEADs are free), so every run can report how many it spent.
 
 from __future__ import annotations
 
+import functools
 import re
-import threading
+from _thread import LockType, allocate_lock
 from collections import Counter
-from dataclasses import dataclass, field
 from typing import Any
 
 from planner.model.errors import InvalidInput
+from planner.model.record import dataclass, field
 from planner.model.reference import registry_name
 from planner.model.text import plural
 
@@ -63,7 +64,8 @@ class Stats:
     """Requests per ``HOST:PORT`` asked (a host's mirrors, the registries)."""
     rate_limits: dict[str, tuple[str, str]] = field(default_factory=dict)
     """``ratelimit-limit`` and ``ratelimit-remaining`` as an endpoint last sent them."""
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _lock: LockType = field(default_factory=allocate_lock, repr=False)
+    """(``_thread``'s lock, threading's own: the module is not loaded for it.)"""
 
     def note_rate_limit(self, endpoint: str, limit: str, remaining: str) -> None:
         with self._lock:
@@ -139,7 +141,12 @@ class Stats:
 # A registry's rate limit: N requests per window, for one registry or every one.
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_LIMIT = re.compile(r"^([0-9]{1,9})/([0-9]{0,6})([smhd])(?:@([A-Za-z0-9.:\[\]-]+))?$")
+
+
+@functools.cache
+def _limit_pattern() -> re.Pattern[str]:
+    """A rate limit, ``N/DURATION[@REGISTRY]``, compiled when one is given."""
+    return re.compile(r"^([0-9]{1,9})/([0-9]{0,6})([smhd])(?:@([A-Za-z0-9.:\[\]-]+))?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,7 +191,7 @@ class RateLimit:
 def parse_rate_limit(text: str) -> RateLimit:
     """``N/DURATION[@REGISTRY]``: ``100/6h@registry-1.docker.io``, ``5000/1d``; DURATION is a
     number (1 when left out) and one of s, m, h, d."""
-    match = _LIMIT.match(text.strip())
+    match = _limit_pattern().match(text.strip())
     if match is None:
         raise InvalidInput(
             f"{text!r} is not a rate limit: N/DURATION[@REGISTRY], such as"
@@ -213,14 +220,17 @@ def _same_registry(a: str, b: str) -> bool:
     return key(a) == key(b)
 
 
-_HEADER = re.compile(r"^\s*([0-9]{1,9})\s*(?:;\s*w\s*=\s*([0-9]{1,9}))?")
+@functools.cache
+def _header_pattern() -> re.Pattern[str]:
+    """A ``ratelimit-*`` header's value, compiled when a registry sends one."""
+    return re.compile(r"^\s*([0-9]{1,9})\s*(?:;\s*w\s*=\s*([0-9]{1,9}))?")
 
 
 def parse_ratelimit_header(limit: str, remaining: str | None) -> tuple[int, int, int | None] | None:
     """Docker Hub's ``ratelimit-limit: 100;w=21600`` and ``ratelimit-remaining: 76;w=21600``
     as (count, seconds, remaining); None when the limit does not read."""
-    found = _HEADER.match(limit)
+    found = _header_pattern().match(limit)
     if found is None or not found[2]:
         return None
-    left = _HEADER.match(remaining or "")
+    left = _header_pattern().match(remaining or "")
     return int(found[1]), int(found[2]), int(left[1]) if left else None

@@ -9,6 +9,7 @@ exact byte counts.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
@@ -100,9 +101,14 @@ def human_size(size: int | float) -> str:
     return f"{value:.4g}{_SIZE_UNITS[unit]}"
 
 
-_BANDWIDTH = re.compile(
-    r"\s*(?P<number>\d+(?:\.\d+)?|\.\d+)\s*(?P<prefix>[kKMGT]i?)?(?P<unit>bit|bps|b|Bps|B)(?:/s|ps)?\s*"
-)
+@functools.cache
+def _bandwidth_pattern() -> re.Pattern[str]:
+    """A bandwidth (``100Mbit``), compiled when one is given."""
+    return re.compile(
+        r"\s*(?P<number>\d+(?:\.\d+)?|\.\d+)\s*(?P<prefix>[kKMGT]i?)?(?P<unit>bit|bps|b|Bps|B)(?:/s|ps)?\s*"
+    )
+
+
 _PREFIX = {
     "": 1,
     "k": 1e3,
@@ -124,7 +130,7 @@ def parse_bandwidth(text: str) -> float:
     ``b``/``bit`` are bits and ``B`` bytes; ``k``, ``M``, ``G``, ``T`` are powers
     of 1000 and ``Ki``, ``Mi``, ``Gi``, ``Ti`` powers of 1024.
     """
-    match = _BANDWIDTH.fullmatch(text)
+    match = _bandwidth_pattern().fullmatch(text)
     if match is None:
         raise InvalidInput(
             f"invalid bandwidth {text!r}: expected a number and a unit such as 100Mbit, 1Gbit/s,"
