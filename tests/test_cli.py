@@ -418,6 +418,14 @@ def test_a_release_name_for_os_version_says_which_build(
         f"--os-version {name!r} names a release, not a build: give the host's os.version, {builds}"
         in err
     )
+    # the same name inside --platform, for every rule family that compares builds
+    for rules in ("docker", "containerd@1.7.20", "containerd@2.1.6", "docker-c8d"):
+        argv = ["resolve", SEED, "--platform", f"windows({name})/amd64", "--rules", rules]
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        said = f"os.version {name!r} names a release, not a build: give the host's os.version"
+        assert f"{said}, {builds}" in err, rules
+        assert "e.g. --os-version 10.0.20348.1" not in err  # no example of another build
 
 
 @pytest.mark.parametrize(

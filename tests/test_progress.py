@@ -57,7 +57,9 @@ def _serve_webapp(registry: HostileServer) -> list[str]:
     return [f"{registry.host}/webapp:{tag}" for tag in sorted(tags)]
 
 
-def _on_a_terminal(args: list[str], cwd: Path) -> tuple[int, list[tuple[float, str]]]:
+def _on_a_terminal(
+    args: list[str], cwd: Path, columns: int = 80
+) -> tuple[int, list[tuple[float, str]]]:
     """Run the CLI with stderr on a pseudo-terminal: its exit code and what the terminal
     received, split at carriage returns, with the time since the start of each piece."""
     master, slave = pty.openpty()
@@ -68,7 +70,7 @@ def _on_a_terminal(args: list[str], cwd: Path) -> tuple[int, list[tuple[float, s
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=slave,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "80", "NO_COLOR": "1"},
+        env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": str(columns), "NO_COLOR": "1"},
     )
     os.close(slave)
     pieces: list[tuple[float, str]] = []
@@ -139,3 +141,27 @@ def test_no_progress_off_a_terminal(tmp_path: Path) -> None:
             env={**os.environ, "PYTHONPATH": str(ROOT)},
         )  # fmt: skip
     assert "reading" not in done.stderr and "\r" not in done.stderr, done.stderr
+
+
+def test_the_progress_line_fits_a_narrow_terminal(tmp_path: Path) -> None:
+    """Below the layouts' 40 columns the line is cut to the terminal (a line that wraps
+    cannot be redrawn in place), the current phase's count kept; with no room for a
+    count, no line at all."""
+    for columns in (30, 8):
+        with HostileServer() as registry:
+            images = _serve_webapp(registry)
+            code, pieces = _on_a_terminal(
+                ["check", *images, "--hosts", str(EXAMPLES / "fleet-linux.yaml"), "--retries",
+                 "0", "--cache-dir", str(tmp_path / f"cache{columns}"), "--allow-missing",
+                 "pi-zero:*"],
+                ROOT,
+                columns,
+            )  # fmt: skip
+        assert code in (0, 1), pieces
+        drawn = [text.replace("\x1b[K", "") for _, text in pieces]
+        drawn = [text for text in drawn if text.strip()]
+        if columns == 8:
+            assert drawn == [], drawn
+            continue
+        assert drawn and all(len(text) < columns for text in drawn), drawn
+        assert any(re.search(r"\d+/\d+$", text) for text in drawn), drawn

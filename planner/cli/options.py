@@ -24,7 +24,7 @@ from planner.model.platform import Platform
 from planner.model.record import replace
 from planner.model.reference import registry_name
 from planner.model.text import one_line, plural
-from planner.model.windows import release_builds
+from planner.model.windows import release_name_problem
 from planner.policy.loader import load_rules
 from planner.policy.ruleset import DEFAULT_RULES, RuleSet
 from planner.select.host import read_platform
@@ -78,13 +78,9 @@ def build_host(
     if os_version is not None:
         if os_version == "" or any(c.isspace() for c in os_version):
             raise InvalidPlatform(f"invalid --os-version {os_version!r}")
-        builds = release_builds(os_version)
-        if builds:  # a name the tool itself prints (ltsc2022): the build is what engines compare
-            which = " or ".join(f"10.0.{b}.REVISION" for b in builds)
-            raise InvalidPlatform(
-                f"--os-version {os_version!r} names a release, not a build: give the host's"
-                f" os.version, {which} (REVISION: the host's own; 'cmd /c ver' prints it)"
-            )
+        problem = release_name_problem(os_version)
+        if problem:  # a name the tool itself prints (ltsc2022): the build is what engines compare
+            raise InvalidPlatform(f"--os-version {problem}")
         if host.os_version and host.os_version != os_version:
             raise InvalidPlatform(
                 f"--os-version {os_version!r} conflicts with {host.os_version!r}"

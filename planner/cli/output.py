@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from planner.app.rollout import Rollout
     from planner.report.formats import RenderOptions
     from planner.workloads.check import WorkloadReport
-from planner.report.layout import Style, safe, terminal_width, wrap
+from planner.report.layout import Style, safe, terminal_columns, terminal_width, wrap
 
 __all__ = [
     "Progress",
@@ -128,10 +128,16 @@ class Progress:
             if self.closed or not self.phases:
                 return
             parts = [safe(f"{name} {d}/{t}") for name, (d, t) in self.phases.items()]
-            room = max(terminal_width(sys.stderr) - 1, 20)
+            # within the terminal's own width (a line that wraps cannot be redrawn in place)
+            room = terminal_columns(sys.stderr) - 1
+            if room < 10:
+                return  # no room for a count: no progress line
             while len(parts) > 1 and len("pull-planner: " + ", ".join(parts)) > room:
                 del parts[0]  # the earliest phases make way for the current one
-            line = ("pull-planner: " + ", ".join(parts))[:room]
+            line = "pull-planner: " + ", ".join(parts)
+            if len(line) > room:  # the prefix gives way first, then the phase's name
+                line = ", ".join(parts)
+                line = line if len(line) <= room else line[-room:]
             try:
                 sys.stderr.write(f"\r{line}\x1b[K")
                 sys.stderr.flush()

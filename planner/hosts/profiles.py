@@ -62,7 +62,7 @@ from planner.model.errors import InvalidInput, InvalidPlatform
 from planner.model.files import path_kind
 from planner.model.platform import Platform
 from planner.model.record import replace
-from planner.model.windows import release_builds
+from planner.model.windows import release_name_problem
 from planner.model.yamlfile import MarkedList, MarkedMap, describe, load_file
 from planner.policy.loader import load_rules
 from planner.policy.ruleset import DEFAULT_RULES, RuleSet
@@ -320,16 +320,9 @@ class _Reader:
                     f"{where}.os.version",
                     f"conflicts with {platform.os_version!r} in platform",
                 )
-            builds = release_builds(version)
-            if builds:  # a release name (ltsc2022): engines compare builds
-                which = " or ".join(f"10.0.{b}.REVISION" for b in builds)
-                raise self.fail(
-                    at("os.version"),
-                    "os.version",
-                    f"{where}.os.version",
-                    f"{version!r} names a release, not a build: give the host's os.version,"
-                    f" {which} (REVISION: the host's own; 'cmd /c ver' prints it)",
-                )
+            problem = release_name_problem(version)
+            if problem:  # a release name (ltsc2022): engines compare builds
+                raise self.fail(at("os.version"), "os.version", f"{where}.os.version", problem)
             changes["os_version"] = version
         if "os.features" in merged:
             changes["os_features"] = tuple(

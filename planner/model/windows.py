@@ -19,6 +19,7 @@ __all__ = [
     "build_label",
     "docker_build",
     "docker_prefix_match",
+    "release_name_problem",
     "revision_of",
 ]
 
@@ -55,6 +56,20 @@ def release_builds(text: str) -> tuple[int, ...]:
     """The builds a release name (``ltsc2019``, ``1809``, ``21H2``) stands for; () when
     ``text`` is no release name."""
     return RELEASE_NAMES.get(text.strip().lower(), ())
+
+
+def release_name_problem(text: str) -> str | None:
+    """What is wrong with a release name given as an os.version (``'ltsc2022' names a
+    release, not a build: …``), with the builds to give instead; None when ``text``
+    names no release."""
+    builds = release_builds(text)
+    if not builds:
+        return None
+    which = " or ".join(f"10.0.{b}.REVISION" for b in builds)
+    return (
+        f"{text!r} names a release, not a build: give the host's os.version, {which}"
+        " (REVISION: the host's own; 'cmd /c ver' prints it)"
+    )
 
 
 @dataclass(frozen=True, order=True)

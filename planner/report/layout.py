@@ -28,6 +28,7 @@ __all__ = [
     "aligned",
     "safe",
     "table",
+    "terminal_columns",
     "terminal_width",
     "wrap",
 ]
@@ -39,21 +40,28 @@ safe = one_line
 
 
 def terminal_width(stream: TextIO | None = None) -> int:
-    """``$COLUMNS``, else the terminal's width, else 80; never below 40.
+    """``$COLUMNS``, else the terminal's width, else 80; never below 40 (the layouts'
+    least: a table narrower than that is wrapped, not squeezed).
 
     ``$COLUMNS`` counts only as ASCII digits of a sane length: ``²`` is a digit
     to ``str.isdigit`` but not to ``int``, and 5,000 digits pass Python's
     int-string limit."""
+    return max(40, terminal_columns(stream))
+
+
+def terminal_columns(stream: TextIO | None = None) -> int:
+    """The columns a line really has: ``$COLUMNS``, else the terminal's width, else 80
+    (a line redrawn in place, the progress line, must fit the terminal as it is)."""
     value = os.environ.get("COLUMNS", "").strip()
     if value.isascii() and value.isdigit() and len(value) <= 6 and int(value) > 0:
-        return max(40, int(value))
+        return int(value)
     stream = stream or sys.stdout
     if stream is not None and stream.isatty():
         try:
             columns = os.get_terminal_size(stream.fileno()).columns
         except (OSError, ValueError):  # not a terminal after all, or closed
             return 80
-        return max(40, columns or 80)
+        return columns or 80
     return 80
 
 

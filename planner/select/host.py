@@ -13,7 +13,7 @@ import itertools
 from planner.model.errors import InvalidPlatform
 from planner.model.platform import Platform
 from planner.model.record import dataclass
-from planner.model.windows import WindowsVersion
+from planner.model.windows import WindowsVersion, release_name_problem
 from planner.policy.ruleset import ArchVariant, RuleSet, TieBreak
 from planner.select.verdicts import Notice, NoticeCode
 
@@ -197,6 +197,9 @@ def host_view(host: Platform, rules: RuleSet) -> HostView:
     if strategy in ("stable-abi", "docker-classic"):
         windows_version = WindowsVersion.parse(norm.os_version) if norm.os_version else None
         if windows_version is None:
+            named = release_name_problem(norm.os_version) if norm.os_version else None
+            if named:  # windows(ltsc2022)/amd64: the message says what to give instead
+                raise InvalidPlatform(f"host {host!s}: os.version {named}")
             given_text = (
                 f" ({norm.os_version!r} is not major.minor.build)" if norm.os_version else ""
             )
