@@ -341,7 +341,7 @@ PROBLEMS = [
     ("    image: nginx\n    platform: linux\n", "4:5: services.web.platform:", "SPEC: os/arch"),
     (
         "    image: nginx\n    platform: ''\n",
-        "4:5: services.web.platform: must be a non-empty string, not the string '' (quote it)",
+        "4:5: services.web.platform: must be a non-empty string, not the string ''",
         "SPEC: platform is a string",
     ),
 ]

@@ -157,6 +157,12 @@ BROKEN = [
         id="unquoted-version",
     ),
     pytest.param(
+        "hosts:\n  - name: a\n    platform: linux/amd64\n    registry_config: null\n",
+        "4:5",
+        "registry_config: must be a non-empty string, not nothing",  # no "(quote it)": null
+        id="null-registry-config",
+    ),
+    pytest.param(
         "hosts:\n  - name: w\n    platform: windows(10.0.17763)/amd64\n    os.version: 10.0.20348.1\n",
         "4:5",
         "conflicts with '10.0.17763' in platform",
@@ -195,6 +201,28 @@ def test_broken_profiles(tmp_path: Path, text: str, position: str, message: str)
     error = str(info.value)
     assert error.startswith(f"{path}:{position}:"), error
     assert message in error and "\n" not in error
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        ("null", "registry_config: must be a non-empty string, not nothing"),
+        ("", "registry_config: must be a non-empty string, not nothing"),
+        ("[a]", "registry_config: must be a non-empty string, not a list"),
+        ("{a: b}", "registry_config: must be a non-empty string, not a mapping"),
+        ("7", "registry_config: must be a non-empty string, not the number 7 (quote it)"),
+        ("yes", "registry_config: must be a non-empty string, not a boolean (quote it)"),
+    ],
+)
+def test_quote_it_only_where_quoting_helps(tmp_path: Path, value: str, said: str) -> None:
+    """ "(quote it)" is advice for a scalar YAML read as a number or a boolean; for null,
+    a list or a mapping quoting would make a wrong value, so it is not given."""
+    path = write(
+        tmp_path, f"hosts:\n  - name: a\n    platform: linux/amd64\n    registry_config: {value}\n"
+    )
+    with pytest.raises(InvalidProfile) as info:
+        load_hosts(path)
+    assert str(info.value).endswith(said), str(info.value)
 
 
 def test_cli_reports_profile_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -286,7 +286,13 @@ class Checker:
         value = node[key]
         if not isinstance(value, str) or (non_empty and not value):
             kind = "a non-empty string" if non_empty else "a string"
-            raise self.fail(node, key, where, f"must be {kind}, not {describe(value)} (quote it)")
+            if isinstance(value, (bool, int, float)):  # YAML read 1.10 or yes as such
+                advice = " (quote it)"
+            elif value is None or value == "":  # key: null, or key: with nothing after it
+                advice = " (give one, or leave the key out)" if default is not None else ""
+            else:
+                advice = ""
+            raise self.fail(node, key, where, f"must be {kind}, not {describe(value)}{advice}")
         return value
 
     def boolean(self, node: MarkedMap, key: str, where: str, default: bool) -> bool:
