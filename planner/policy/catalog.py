@@ -60,8 +60,8 @@ pull with (the README's rule-set table names them as clients of that family)."""
 
 
 def available_rule_sets() -> list[str]:
-    """Names of the shipped families, sorted (every command's ``--rules`` help lists them:
-    read with a plain directory listing, as ``glob`` would compile a pattern for it)."""
+    """Names of the shipped families, sorted (every command's help lists them: read with a
+    plain directory listing, as ``glob`` would compile a pattern for it)."""
     with os.scandir(rules_dir()) as entries:
         return sorted(e.name[: -len(".yaml")] for e in entries if e.name.endswith(".yaml"))
 

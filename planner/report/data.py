@@ -8,14 +8,14 @@ the result's order, no tags).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from json.encoder import encode_basestring_ascii as _string
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from planner.app.fleet import FleetReport
     from planner.report.formats import RenderOptions
-    from planner.workloads.check import WorkloadReport
+    from planner.workloads.check import WorkloadReport, WorkloadResult
 
 __all__ = [
     "dump",
@@ -123,10 +123,16 @@ _BATCH = 1 << 16
 """Pieces are handed on in batches of about this many characters."""
 
 
-def _pieces(document: dict[str, Any], items: Iterable[Any]) -> Iterator[str]:
+def _pieces(
+    document: dict[str, Any],
+    items: Iterable[Any],
+    encode: Callable[[Any, str], str] | None = None,
+) -> Iterator[str]:
     """``json.dumps(document, indent=2)`` with ``items`` (as a list) where the document
     holds :data:`_LATER`, in pieces: the items are made and written one at a time, so
-    a report of every pair or node is not held whole."""
+    a report of every pair or node is not held whole. ``encode(item, pad)`` writes an
+    item (default: as the document it is)."""
+    encode = encode or _piece
     batch: list[str] = []
     size = 0
     head = "{"
@@ -138,7 +144,7 @@ def _pieces(document: dict[str, Any], items: Iterable[Any]) -> Iterator[str]:
             continue
         opening = "["
         for item in items:
-            text = _piece(item, "    ")
+            text = encode(item, "    ")
             batch.append(opening + "\n    " + text)
             opening = ","
             size += len(text)
@@ -181,7 +187,42 @@ def workloads_json(report: WorkloadReport, options: RenderOptions) -> str:
 def workloads_json_pieces(report: WorkloadReport, options: RenderOptions) -> Iterator[str]:
     """:func:`workloads_json` in pieces, a workload at a time (its nodes' results are
     made for it and let go after it)."""
-    yield from _pieces(report.document(_LATER), (r.to_dict() for r in report.results))
+    yield from _pieces(report.document(_LATER), report.results, _workload_text)
+
+
+def _workload_text(result: WorkloadResult, pad: str) -> str:
+    """``result.to_dict()`` as written at ``pad``; each node's entry from its group's text,
+    made once per group: ``{"host": NAME`` and the group's entry without its host."""
+    inner = pad + "  "
+    out = []
+    head = "{"
+    for name, member in result.document(_LATER).items():
+        out.append(head + "\n" + inner + _string(name) + ": ")
+        head = ","
+        out.append(_node_list(result, inner) if member is _LATER else _piece(member, inner))
+    out.append("\n" + pad + "}")
+    return "".join(out)
+
+
+def _node_list(result: WorkloadResult, pad: str) -> str:
+    placed = result.placed()
+    if not placed:
+        return "[]"
+    item = pad + "  "
+    opening = "{\n" + item + '  "host": '
+    # a group's entry after its host (its '{' and first line break dropped: the host's
+    # line comes first), by the group's identity: every group is held by ``placed``
+    bodies: dict[int, str] = {}
+    out = ["["]
+    separator = "\n"
+    for host, group in placed:
+        body = bodies.get(id(group))
+        if body is None:
+            body = bodies[id(group)] = "," + _piece(group.node_body, item)[1:]
+        out.append(separator + item + opening + _string(host.name) + body)
+        separator = ",\n"
+    out.append("\n" + pad + "]")
+    return "".join(out)
 
 
 def workloads_yaml(report: WorkloadReport, options: RenderOptions) -> str:

@@ -50,6 +50,7 @@ from planner.model.record import dataclass, replace
 from planner.model.stats import RateLimit, Stats
 from planner.sources import check_registry
 from planner.workloads.model import (
+    NodeGroup,
     NodePool,
     NodeResult,
     Part,
@@ -100,8 +101,7 @@ class WorkloadResult:
     @functools.cached_property
     def nodes(self) -> tuple[NodeResult, ...]:
         """The eligible nodes' results, in host order (made when a report lists nodes)."""
-        group_of = {h.name: g for pool in self.pools for g in pool.groups for h in g.hosts}
-        return tuple(group_of[h.name].result(h) for h in self.eligible)
+        return tuple(g.result(h) for h, g in self.placed())
 
     @functools.cached_property
     def status(self) -> Literal["ok", "failed", "unschedulable"]:
@@ -117,12 +117,17 @@ class WorkloadResult:
     def failures(self) -> list[NodeResult]:
         return [n for n in self.nodes if not n.ok]
 
-    def _node_dicts(self) -> list[dict[str, Any]]:
-        """Each eligible node's ``to_dict()`` in host order, without making its result."""
+    def placed(self) -> list[tuple[HostProfile, NodeGroup]]:
+        """Each eligible node with its group, in host order (without making its result)."""
         group_of = {h.name: g for pool in self.pools for g in pool.groups for h in g.hosts}
-        return [group_of[h.name].node_dict(h) for h in self.eligible]
+        return [(h, group_of[h.name]) for h in self.eligible]
 
     def to_dict(self) -> dict[str, Any]:
+        return self.document([g.node_dict(h) for h, g in self.placed()])
+
+    def document(self, nodes: object) -> dict[str, Any]:
+        """:meth:`to_dict` with ``nodes`` in place of its nodes' list (the JSON writer puts
+        a marker there and writes each node's entry from its group's)."""
         suggestion = self.suggestion
         return {
             **self.workload.to_dict(),
@@ -130,7 +135,7 @@ class WorkloadResult:
             "status": self.status,
             "allowed": self.allowed,
             "replicas": self.workload.replicas,
-            "nodes": self._node_dicts(),
+            "nodes": nodes,
             "not_eligible": [
                 {"reason": unfit_reason(unfit), "hosts": list(names)}
                 for unfit, names in self.ineligible

@@ -270,10 +270,11 @@ class NodeGroup:
     def node_dict(self, host: HostProfile) -> dict[str, Any]:
         """``self.result(host).to_dict()``, its values shared by the group's nodes (made
         once: a report of every node writes them once per node, not per node and pull)."""
-        return {"host": host.name, **self._shared}
+        return {"host": host.name, **self.node_body}
 
     @functools.cached_property
-    def _shared(self) -> dict[str, Any]:
+    def node_body(self) -> dict[str, Any]:
+        """A node's ``to_dict()`` without its host: the same for each node of the group."""
         return _node_body(self.status, self.problems, self.download_bytes, self.pulls)
 
 
