@@ -103,6 +103,10 @@ def test_results_are_per_group_and_expand_to_every_node(shop: Shop, tmp_path: Pa
         )
     # JSON written a workload at a time is the json module's document
     assert "".join(render_pieces(report, "json")) == json.dumps(report.to_dict(), indent=2) + "\n"
+    # YAML writes what nodes share at each node: no anchors or aliases
+    text = planner.render(report, "yaml")
+    assert "&id" not in text and "*id" not in text
+    assert yaml.safe_load(text) == json.loads(json.dumps(report.to_dict()))
 
 
 def _pool(result: planner.WorkloadResult, node: Any) -> str:

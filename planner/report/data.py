@@ -33,13 +33,26 @@ def dump(data: dict[str, Any], fmt: str) -> str:
     if fmt == "yaml":
         import yaml
 
-        text = str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000))
+        # values a node group's entries share are written out at each entry, not as
+        # anchors and aliases (which PyYAML makes of any object met twice)
+        class Dumper(yaml.SafeDumper):
+            def ignore_aliases(self, data: Any) -> bool:
+                return True
+
+        def write(unicode: bool) -> str:
+            return str(
+                yaml.dump(
+                    data, Dumper=Dumper, sort_keys=False, allow_unicode=unicode, width=1000
+                )
+            )
+
+        text = write(True)
         if text.replace("\n", "").isprintable():
             return text
         # A character that reorders or hides text (bidi controls, zero-width characters,
         # separators) is printable to PyYAML's emitter; written with escapes throughout,
         # the document holds the same data and shows nothing raw.
-        return str(yaml.safe_dump(data, sort_keys=False, allow_unicode=False, width=1000))
+        return write(False)
     try:
         return _indented(data) + "\n"
     except (TypeError, RecursionError):  # a value only the json module knows how to write
