@@ -41,9 +41,7 @@ def dump(data: dict[str, Any], fmt: str) -> str:
 
         def write(unicode: bool) -> str:
             return str(
-                yaml.dump(
-                    data, Dumper=Dumper, sort_keys=False, allow_unicode=unicode, width=1000
-                )
+                yaml.dump(data, Dumper=Dumper, sort_keys=False, allow_unicode=unicode, width=1000)
             )
 
         text = write(True)
