@@ -74,7 +74,6 @@ if TYPE_CHECKING:
     from planner.model.manifest import Descriptor, ImageManifest, Index, parse_document
     from planner.model.platform import Platform
     from planner.model.reference import Reference
-    from planner.model.stats import Stats
     from planner.policy.loader import available_rule_sets, load_rules
     from planner.policy.ruleset import RuleSet
     from planner.report.formats import FORMATS, RenderOptions, render
@@ -83,6 +82,7 @@ if TYPE_CHECKING:
     from planner.sources import Source, open_source
     from planner.transport.credentials import Credential, CredentialStore
     from planner.transport.options import RegistryOptions
+    from planner.transport.stats import Stats
     from planner.workloads.check import WorkloadReport, WorkloadResult, check_workloads
     from planner.workloads.files import Manifests, read_manifests
     from planner.workloads.model import Workload, WorkloadError
@@ -93,7 +93,7 @@ _LAZY = {
     "planner.model.manifest": ("Descriptor", "ImageManifest", "Index", "parse_document"),
     "planner.model.platform": ("Platform",),
     "planner.model.reference": ("Reference",),
-    "planner.model.stats": ("Stats",),
+    "planner.transport.stats": ("Stats",),
     "planner.policy.ruleset": ("RuleSet",),
     "planner.select.selector": ("Candidate", "Selection"),
     "planner.select.verdicts": ("Code", "Notice", "NoticeCode", "Verdict"),

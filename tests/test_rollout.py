@@ -11,7 +11,7 @@ import pytest
 
 from planner.cli import main
 from planner.model.errors import InvalidInput
-from planner.model.stats import parse_rate_limit, parse_ratelimit_header
+from planner.transport.stats import parse_rate_limit, parse_ratelimit_header
 from planner.workloads.model import default_pull_policy
 from tests.content import Content
 from tests.hostile_server import HostileServer, answer, manifest
@@ -192,7 +192,7 @@ def test_a_rate_limit_names_its_registry_as_a_login_does(
 ) -> None:
     """Docker Hub's spellings are one registry, case does not matter; a limit for a registry
     no pull goes to is refused instead of leaving the gate open without a word."""
-    from planner.model.stats import parse_rate_limit
+    from planner.transport.stats import parse_rate_limit
 
     hub = parse_rate_limit("100/6h@docker.io")
     assert hub.applies_to("registry-1.docker.io") and hub.applies_to("registry-1.docker.io:443")

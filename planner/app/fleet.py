@@ -27,8 +27,8 @@ from planner.app.verify import Verification, unverified
 from planner.hosts.profiles import HostProfile
 from planner.model.arguments import bandwidth_argument, items_argument
 from planner.model.record import dataclass, field, replace
-from planner.model.stats import RateLimit, Stats
 from planner.sources import check_registry
+from planner.transport.stats import RateLimit, Stats
 
 if TYPE_CHECKING:
     from planner.transport.options import RegistryOptions

@@ -26,13 +26,13 @@ from planner.model.files import read_capped
 from planner.model.manifest import Descriptor, ImageManifest, first_url, url_host, validate_digest
 from planner.model.platform import Platform
 from planner.model.record import dataclass, field
-from planner.model.stats import Stats
 from planner.policy.loader import load_rules
 from planner.policy.ruleset import DEFAULT_RULES, RuleSet
 from planner.select import explain
 from planner.select.verdicts import Notice, NoticeCode
 from planner.sources import Source, check_registry
 from planner.sources.sourceset import SourceSet
+from planner.transport.stats import Stats
 
 if TYPE_CHECKING:
     from planner.transport.options import RegistryOptions

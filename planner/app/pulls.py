@@ -34,11 +34,11 @@ from planner.hosts.registries import RegistryConfig
 from planner.model.arguments import InvalidArgument
 from planner.model.platform import Platform
 from planner.model.record import dataclass, field
-from planner.model.stats import Stats
 from planner.policy.ruleset import RuleSet
 from planner.select.runs import Isolation
 from planner.select.verdicts import Notice
 from planner.sources.sourceset import SourceSet
+from planner.transport.stats import Stats
 
 if TYPE_CHECKING:
     from planner.transport.options import RegistryOptions

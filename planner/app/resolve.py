@@ -17,7 +17,6 @@ from planner.model.manifest import (
 )
 from planner.model.platform import Platform
 from planner.model.record import dataclass, field
-from planner.model.stats import Stats
 from planner.policy.loader import load_rules
 from planner.policy.ruleset import DEFAULT_RULES, RuleSet
 from planner.select import explain
@@ -25,6 +24,7 @@ from planner.select.runs import RUNS, Isolation, judge_image_platform, run_verdi
 from planner.select.selector import Candidate, Selection, select
 from planner.select.verdicts import Code, Notice, NoticeCode, Verdict
 from planner.sources import Source, check_registry, open_source
+from planner.transport.stats import Stats
 
 if TYPE_CHECKING:
     from planner.transport.options import RegistryOptions

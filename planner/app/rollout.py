@@ -8,7 +8,7 @@ costing what the engine asks again for an image it holds). How many pods start o
 start per eligible node, and say what each further start of an ``Always`` pod adds.
 
 Registries count manifest GETs (Docker Hub: a HEAD is free); a rate limit
-(:class:`~planner.model.stats.RateLimit`, given, or read from the registry's
+(:class:`~planner.transport.stats.RateLimit`, given, or read from the registry's
 ``ratelimit-limit`` header) is one budget per egress (one NAT address is one client).
 """
 
@@ -19,8 +19,8 @@ from typing import Any
 
 from planner.app.requests import PullRequests
 from planner.model.record import dataclass
-from planner.model.stats import RateLimit, parse_ratelimit_header
 from planner.model.text import plural
+from planner.transport.stats import RateLimit, parse_ratelimit_header
 
 __all__ = ["PullCost", "RegistryCost", "Rollout", "registry_name", "rollout_cost"]
 

@@ -34,9 +34,9 @@ if TYPE_CHECKING:
     from planner.hosts.local import LocalHost
     from planner.hosts.profiles import HostProfile
     from planner.hosts.registries import RegistryConfig
-    from planner.model.stats import RateLimit
     from planner.report.formats import RenderOptions
     from planner.transport.options import RegistryOptions
+    from planner.transport.stats import RateLimit
 
 __all__ = [
     "allowances",
@@ -479,7 +479,7 @@ def report_files(args: argparse.Namespace) -> list[tuple[str, str]]:
 
 def rate_limits(args: argparse.Namespace) -> list[RateLimit]:
     """``--rate-limit N/DURATION[@REGISTRY]``, each as given; a bad one is one line, exit 2."""
-    from planner.model.stats import parse_rate_limit
+    from planner.transport.stats import parse_rate_limit
 
     out = []
     for text in getattr(args, "rate_limit", []):

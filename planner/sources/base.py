@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from planner.model.errors import InvalidInput, InvalidManifest, SourceError
 from planner.model.files import path_kind, read_capped
 from planner.model.manifest import Descriptor, ImageManifest, Index
-from planner.model.stats import Stats
+from planner.transport.stats import Stats
 
 if TYPE_CHECKING:
     from planner.transport.options import BlobLocation

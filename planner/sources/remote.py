@@ -16,10 +16,10 @@ from typing import Any, TypeVar
 from planner.model.errors import InvalidManifest, RegistryError
 from planner.model.manifest import Descriptor, ImageManifest, Index, parse_document
 from planner.model.reference import Reference
-from planner.model.stats import Stats
 from planner.sources.base import Source
 from planner.transport.client import RegistryClient
 from planner.transport.options import BlobLocation, Presence, RegistryOptions
+from planner.transport.stats import Stats
 
 __all__ = ["RegistrySession", "RegistrySource"]
 

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, TypeGuard, TypeVar
 
 from planner.model.errors import NotFound
 from planner.model.manifest import Descriptor
-from planner.model.stats import Stats
 from planner.sources import Source, is_registry_spec, open_source
+from planner.transport.stats import Stats
 
 if TYPE_CHECKING:
     from planner.sources.remote import RegistrySession, RegistrySource

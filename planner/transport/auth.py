@@ -57,11 +57,11 @@ import httpx
 from planner.model.errors import PlannerError, Unauthorized
 from planner.model.record import dataclass
 from planner.model.reference import is_loopback
-from planner.model.stats import KIND_EXTENSION
 from planner.transport.cache import Cache
 from planner.transport.challenge import Challenge, parse_challenges, usable_realm
 from planner.transport.credentials import Credential, CredentialStore
 from planner.transport.errors import json_or_none, printable, quoted, status_text
+from planner.transport.stats import KIND_EXTENSION
 
 __all__ = ["MAX_TOKEN_RESPONSE", "Answer", "RegistryAuth", "origin_of"]
 

@@ -38,7 +38,6 @@ from planner.model.manifest import (
     verify_content,
 )
 from planner.model.reference import Reference, is_loopback
-from planner.model.stats import Stats, request_kind
 from planner.transport.auth import RegistryAuth, origin_of
 from planner.transport.body import declared_length
 from planner.transport.cache import Cache, default_cache_dir
@@ -46,6 +45,7 @@ from planner.transport.errors import json_or_none, printable, quoted, registry_e
 from planner.transport.options import BlobLocation, Fetched, Presence, RegistryOptions
 from planner.transport.presence import presence
 from planner.transport.sender import REDIRECTS, Reply, Sender, redirect_target
+from planner.transport.stats import Stats, request_kind
 
 __all__ = ["MANIFEST_ACCEPT", "RegistryClient"]
 

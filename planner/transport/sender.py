@@ -44,13 +44,13 @@ from planner.model import __version__
 from planner.model.errors import InvalidManifest, PlannerError, RateLimited, RegistryError
 from planner.model.record import dataclass, replace
 from planner.model.reference import is_loopback
-from planner.model.stats import KIND_EXTENSION, Stats, request_kind
 from planner.model.text import plural
 from planner.transport.auth import MAX_TOKEN_RESPONSE, Answer, RegistryAuth, origin_of
 from planner.transport.body import ACCEPT_ENCODING, read_body
 from planner.transport.errors import printable, quoted, status_text
 from planner.transport.options import RegistryOptions
 from planner.transport.proxy import ProxySettings, Router, describe
+from planner.transport.stats import KIND_EXTENSION, Stats, request_kind
 
 __all__ = [
     "MAX_ERROR_BODY",

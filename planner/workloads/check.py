@@ -47,8 +47,8 @@ from planner.hosts.records import HostProfile
 from planner.model.arguments import items_argument
 from planner.model.platform import Platform
 from planner.model.record import dataclass, replace
-from planner.model.stats import RateLimit, Stats
 from planner.sources import check_registry
+from planner.transport.stats import RateLimit, Stats
 from planner.workloads.model import (
     NodeGroup,
     NodePool,

@@ -20,7 +20,6 @@ from planner.app.fleet import FleetReport, PairResult, pool_key
 from planner.app.pulls import Pull, PullHost
 from planner.app.resolve import Resolution
 from planner.model.record import replace
-from planner.model.stats import Stats
 from planner.model.text import plural
 from planner.report.html.matrix import (
     BlobLine,
@@ -33,6 +32,7 @@ from planner.report.html.matrix import (
 )
 from planner.report.layout import safe
 from planner.report.rows import row_members
+from planner.transport.stats import Stats
 
 if TYPE_CHECKING:
     from planner.report.formats import RenderOptions
