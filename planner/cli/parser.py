@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from planner.cli.status import EXIT_INVALID
 from planner.model import __version__
@@ -356,7 +356,16 @@ def build_parser(*, commands: bool = True, only: str | None = None) -> argparse.
     parser.add_argument("--version", action="version", version=f"pull-planner {__version__}")
     table = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    resolve = table.add_parser(
+    def add(name: str, **about: Any) -> argparse.ArgumentParser:
+        """A command's parser; with ``only``, none for another command (a run of ``only``
+        neither lists nor parses the others, and its arguments are added only below, for
+        ``only``: the None is never used)."""
+        if only in (None, name):
+            made: argparse.ArgumentParser = table.add_parser(name, **about)
+            return made
+        return cast(argparse.ArgumentParser, None)
+
+    resolve = add(
         "resolve",
         help="which entry of an index a host pulls, with the verdict on every entry",
         description=(
@@ -368,7 +377,7 @@ def build_parser(*, commands: bool = True, only: str | None = None) -> argparse.
             " failure."
         ),
     )
-    plan = table.add_parser(
+    plan = add(
         "plan",
         help="the ordered download plan: config and layers, sizes, what is already present",
         description=(
@@ -378,7 +387,7 @@ def build_parser(*, commands: bool = True, only: str | None = None) -> argparse.
             " as for resolve."
         ),
     )
-    check = table.add_parser(
+    check = add(
         "check",
         help="every image or workload x every host: the release gate and rollout download sizes",
         description=(
@@ -393,7 +402,7 @@ def build_parser(*, commands: bool = True, only: str | None = None) -> argparse.
             " 0 all pass, 1 a check failed, 2 invalid input, 3 I/O or registry failure."
         ),
     )
-    compare = table.add_parser(
+    compare = add(
         "compare",
         help="which entry each engine or release takes for one host, and why they differ",
         description=(
@@ -402,7 +411,7 @@ def build_parser(*, commands: bool = True, only: str | None = None) -> argparse.
             " line. Exit status: 0 all agree, 1 some differ, 2 invalid input, 3 I/O failure."
         ),
     )
-    host = table.add_parser(
+    host = add(
         "host",
         help="this machine as each engine detects it (what --platform local means)",
         description="Show the platform each engine (--rules A,B,... or all, the default: the"
@@ -410,14 +419,14 @@ def build_parser(*, commands: bool = True, only: str | None = None) -> argparse.
         " platform: the x86-64 level from the CPU flags, the ARM variant from /proc/cpuinfo,"
         " the OS and Windows build, and how each value was found.",
     )
-    rules = table.add_parser(
+    rules = add(
         "rules",
         help="list the rule families and their release ranges, or show what a host runs",
         description="Without NAME, list the rule families, the release ranges of each and the"
         " aliases. With NAME[@RELEASE], describe that rule set; with --platform, show the"
         " platforms that host runs, most preferred first (and, for Windows, which builds).",
     )
-    schema = table.add_parser(
+    schema = add(
         "schema",
         help="print a JSON Schema (for editors and CI): schema hosts, schema rules",
         description="Print the JSON Schema of a host profile file (hosts) or a rule file (rules).",
