@@ -59,3 +59,36 @@ def test_a_document_in_pieces_is_the_json_module_indented(
         whole = {k: (items if v is data._LATER else v) for k, v in document.items()}
         written = "".join(data._pieces(document, iter(items)))
         assert written == json.dumps(whole, indent=2) + "\n"
+
+
+PRINTABLE = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Cf", "Zl", "Zp", "Co", "Cn"))
+)
+YAML_DOCUMENTS = st.recursive(
+    st.none() | st.booleans() | st.integers() | PRINTABLE,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(PRINTABLE, inner, max_size=3),
+    max_leaves=20,
+)
+
+
+@given(
+    st.dictionaries(PRINTABLE, YAML_DOCUMENTS, max_size=3),
+    st.lists(YAML_DOCUMENTS, max_size=3),
+    YAML_DOCUMENTS,
+)
+def test_a_yaml_document_in_pieces_is_the_whole_document(
+    head: dict[str, Any], items: list[Any], shared: Any
+) -> None:
+    """Written an item at a time, YAML is the whole document's text (a block mapping is its
+    entries in turn, a sequence under a key its items), with no anchors for shared values."""
+    from planner.report import data
+
+    items = [*items, shared, {"again": shared}]
+    for at in range(len(head) + 1):
+        keys = list(head)
+        document = {k: head[k] for k in keys[:at]} | {"items\x00": data._LATER}
+        document |= {k: head[k] for k in keys[at:]}
+        whole = {k: (items if v is data._LATER else v) for k, v in document.items()}
+        written = "".join(data._yaml_pieces(document, iter(items)))
+        assert written == data._yaml(whole)
+        assert "&id" not in written

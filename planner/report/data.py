@@ -7,6 +7,7 @@ the result's order, no tags).
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterable, Iterator
 from json.encoder import encode_basestring_ascii as _string
@@ -22,39 +23,75 @@ __all__ = [
     "fleet_json",
     "fleet_json_pieces",
     "fleet_yaml",
+    "fleet_yaml_pieces",
     "workloads_json",
     "workloads_json_pieces",
     "workloads_yaml",
+    "workloads_yaml_pieces",
 ]
 
 
 def dump(data: dict[str, Any], fmt: str) -> str:
     """``json`` or ``yaml`` text of a result's ``to_dict()``."""
     if fmt == "yaml":
-        import yaml
-
-        # values a node group's entries share are written out at each entry, not as
-        # anchors and aliases (which PyYAML makes of any object met twice)
-        class Dumper(yaml.SafeDumper):
-            def ignore_aliases(self, data: Any) -> bool:
-                return True
-
-        def write(unicode: bool) -> str:
-            return str(
-                yaml.dump(data, Dumper=Dumper, sort_keys=False, allow_unicode=unicode, width=1000)
-            )
-
-        text = write(True)
-        if text.replace("\n", "").isprintable():
-            return text
-        # A character that reorders or hides text (bidi controls, zero-width characters,
-        # separators) is printable to PyYAML's emitter; written with escapes throughout,
-        # the document holds the same data and shows nothing raw.
-        return write(False)
+        return _yaml(data)
     try:
         return _indented(data) + "\n"
     except (TypeError, RecursionError):  # a value only the json module knows how to write
         return json.dumps(data, indent=2) + "\n"
+
+
+def _yaml(data: Any) -> str:
+    """``data`` as a YAML document: block style, keys in order, no tags; the values a node
+    group's entries share written at each entry, not as anchors and aliases (which PyYAML
+    makes of any object met twice)."""
+    import yaml
+
+    def write(unicode: bool) -> str:
+        return str(
+            yaml.dump(data, Dumper=_dumper(), sort_keys=False, allow_unicode=unicode, width=1000)
+        )
+
+    text = write(True)
+    if text.replace("\n", "").isprintable():
+        return text
+    # A character that reorders or hides text (bidi controls, zero-width characters,
+    # separators) is printable to PyYAML's emitter; written with escapes throughout,
+    # the piece holds the same data and shows nothing raw.
+    return write(False)
+
+
+@functools.cache
+def _dumper() -> Any:
+    """PyYAML's safe dumper, writing an object met twice twice (no anchors and aliases)."""
+    import yaml
+
+    class Dumper(yaml.SafeDumper):
+        def ignore_aliases(self, data: Any) -> bool:
+            return True
+
+    return Dumper
+
+
+def _yaml_pieces(document: dict[str, Any], items: Iterable[Any]) -> Iterator[str]:
+    """:func:`_yaml` of ``document`` with ``items`` (as a list) where it holds
+    :data:`_LATER`, in pieces, an item at a time: a block mapping is its keys' entries
+    one after another, and a block sequence under a key (written without indentation)
+    its items', so the pieces are the whole document's text (a piece with a character
+    to escape is written with escapes on its own)."""
+    for name, member in document.items():
+        if member is not _LATER:
+            yield _yaml({name: member})
+            continue
+        head = _yaml({name: []})  # "name: []\n"
+        written = False
+        for item in items:
+            if not written:
+                yield head[: -len(" []\n")] + "\n"
+                written = True
+            yield _yaml([item])
+        if not written:
+            yield head
 
 
 def _indented(data: object, pad: str = "") -> str:
@@ -187,7 +224,12 @@ def fleet_json_pieces(report: FleetReport, options: RenderOptions) -> Iterator[s
 
 def fleet_yaml(report: FleetReport, options: RenderOptions) -> str:
     """A fleet check as YAML."""
-    return dump(report.to_dict(), "yaml")
+    return "".join(fleet_yaml_pieces(report, options))
+
+
+def fleet_yaml_pieces(report: FleetReport, options: RenderOptions) -> Iterator[str]:
+    """:func:`fleet_yaml` in pieces, a pair at a time."""
+    yield from _yaml_pieces(report.document(_LATER), (p.to_dict() for p in report.pairs))
 
 
 def workloads_json(report: WorkloadReport, options: RenderOptions) -> str:
@@ -238,4 +280,9 @@ def _node_list(result: WorkloadResult, pad: str) -> str:
 
 def workloads_yaml(report: WorkloadReport, options: RenderOptions) -> str:
     """A workload check as YAML."""
-    return dump(report.to_dict(), "yaml")
+    return "".join(workloads_yaml_pieces(report, options))
+
+
+def workloads_yaml_pieces(report: WorkloadReport, options: RenderOptions) -> Iterator[str]:
+    """:func:`workloads_yaml` in pieces, a workload at a time."""
+    yield from _yaml_pieces(report.document(_LATER), (r.to_dict() for r in report.results))

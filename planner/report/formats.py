@@ -103,7 +103,13 @@ FORMATS: dict[str, Format] = {
             fleet_pieces="planner.report.data:fleet_json_pieces",
             workload_pieces="planner.report.data:workloads_json_pieces",
         ),
-        Format("yaml", "planner.report.data:fleet_yaml", "planner.report.data:workloads_yaml"),
+        Format(
+            "yaml",
+            "planner.report.data:fleet_yaml",
+            "planner.report.data:workloads_yaml",
+            fleet_pieces="planner.report.data:fleet_yaml_pieces",
+            workload_pieces="planner.report.data:workloads_yaml_pieces",
+        ),
         Format(
             "junit",
             "planner.report.junit:fleet_junit",
