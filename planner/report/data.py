@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from planner.app.fleet import FleetReport
+    from planner.hosts.records import HostProfile
     from planner.report.formats import RenderOptions
     from planner.workloads.check import WorkloadReport, WorkloadResult
+    from planner.workloads.model import NodeGroup
 
 __all__ = [
     "dump",
@@ -102,49 +104,39 @@ def _indented(data: object, pad: str = "") -> str:
     encoder has no indentation); a fleet report of 50,000 pairs spends a second
     there. Plain dicts with str keys, lists, tuples, str, int, float, bool and
     None are written here; anything else raises TypeError and the caller falls
-    back to the json module. A list or dict met twice (the same object: the values
-    the nodes of a group share) is written once and its text reused.
+    back to the json module.
     """
     out: list[str] = []
     write = out.append
-    seen: dict[tuple[int, str], tuple[object, str]] = {}
 
     def value(item: object, pad: str) -> None:
         kind = type(item)
         if kind is str:
             write(_string(item))  # type: ignore[arg-type]
-        elif kind is dict or kind is list or kind is tuple:
+        elif kind is dict:
             if not item:
-                write("{}" if kind is dict else "[]")
+                write("{}")
                 return
-            key = (id(item), pad)
-            known = seen.get(key)
-            if known is not None and known[0] is item:
-                write(known[1])
+            inner = pad + "  "
+            head = "{\n"
+            for key, member in item.items():  # type: ignore[attr-defined]
+                if type(key) is not str:
+                    raise TypeError(key)
+                write(head + inner + _string(key) + ": ")
+                head = ",\n"
+                value(member, inner)
+            write("\n" + pad + "}")
+        elif kind is list or kind is tuple:
+            if not item:
+                write("[]")
                 return
-            start = len(out)
-            if kind is dict:
-                inner = pad + "  "
-                head = "{\n"
-                for name, member in item.items():  # type: ignore[attr-defined]
-                    if type(name) is not str:
-                        raise TypeError(name)
-                    write(head + inner + _string(name) + ": ")
-                    head = ",\n"
-                    value(member, inner)
-                write("\n" + pad + "}")
-            else:
-                inner = pad + "  "
-                head = "[\n"
-                for member in item:  # type: ignore[attr-defined]
-                    write(head + inner)
-                    head = ",\n"
-                    value(member, inner)
-                write("\n" + pad + "]")
-            text = "".join(out[start:])
-            del out[start:]
-            write(text)
-            seen[key] = (item, text)  # held: its id is not reused while it is known
+            inner = pad + "  "
+            head = "[\n"
+            for member in item:  # type: ignore[attr-defined]
+                write(head + inner)
+                head = ",\n"
+                value(member, inner)
+            write("\n" + pad + "]")
         elif item is None:
             write("null")
         elif item is True:
@@ -180,28 +172,46 @@ def _pieces(
     holds :data:`_LATER`, in pieces: the items are made and written one at a time, so
     a report of every pair or node is not held whole. ``encode(item, pad)`` writes an
     item (default: as the document it is)."""
-    encode = encode or _piece
     batch: list[str] = []
     size = 0
+    for piece in _mapping(document, "", lambda inner: _list(items, inner, encode or _piece)):
+        batch.append(piece)
+        size += len(piece)
+        if size >= _BATCH:
+            yield "".join(batch)
+            batch, size = [], 0
+    batch.append("\n")
+    yield "".join(batch)
+
+
+def _mapping(
+    document: dict[str, Any], pad: str, later: Callable[[str], Iterable[str]]
+) -> Iterator[str]:
+    """``document`` as written at ``pad`` inside an indented document, in pieces; where it
+    holds :data:`_LATER`, the pieces of ``later(indentation of its members)``."""
+    if not document:
+        yield "{}"
+        return
+    inner = pad + "  "
     head = "{"
     for name, member in document.items():
-        batch.append(head + "\n  " + _string(name) + ": ")
+        yield head + "\n" + inner + _string(name) + ": "
         head = ","
-        if member is not _LATER:
-            batch.append(_piece(member, "  "))
-            continue
-        opening = "["
-        for item in items:
-            text = encode(item, "    ")
-            batch.append(opening + "\n    " + text)
-            opening = ","
-            size += len(text)
-            if size >= _BATCH:
-                yield "".join(batch)
-                batch, size = [], 0
-        batch.append("[]" if opening == "[" else "\n  ]")
-    batch.append("\n}\n" if head == "," else "{}\n")
-    yield "".join(batch)
+        if member is _LATER:
+            yield from later(inner)
+        else:
+            yield _piece(member, inner)
+    yield "\n" + pad + "}"
+
+
+def _list(items: Iterable[Any], pad: str, encode: Callable[[Any, str], str]) -> Iterator[str]:
+    """A list written at ``pad``, an item (``encode(item, its indentation)``) at a time."""
+    inner = pad + "  "
+    opening = "["
+    for item in items:
+        yield opening + "\n" + inner + encode(item, inner)
+        opening = ","
+    yield "[]" if opening == "[" else "\n" + pad + "]"
 
 
 def _piece(item: object, pad: str) -> str:
@@ -244,38 +254,19 @@ def workloads_json_pieces(report: WorkloadReport, options: RenderOptions) -> Ite
 
 
 def _workload_text(result: WorkloadResult, pad: str) -> str:
-    """``result.to_dict()`` as written at ``pad``; each node's entry from its group's text,
-    made once per group: ``{"host": NAME`` and the group's entry without its host."""
-    inner = pad + "  "
-    out = []
-    head = "{"
-    for name, member in result.document(_LATER).items():
-        out.append(head + "\n" + inner + _string(name) + ": ")
-        head = ","
-        out.append(_node_list(result, inner) if member is _LATER else _piece(member, inner))
-    out.append("\n" + pad + "}")
-    return "".join(out)
+    """``result.to_dict()`` as written at ``pad``; each node's entry ``{"host": NAME`` and
+    its group's entry without its host, that text made once per group."""
+    bodies: dict[int, str] = {}  # by the group's identity: ``placed`` holds every group
 
-
-def _node_list(result: WorkloadResult, pad: str) -> str:
-    placed = result.placed()
-    if not placed:
-        return "[]"
-    item = pad + "  "
-    opening = "{\n" + item + '  "host": '
-    # a group's entry after its host (its '{' and first line break dropped: the host's
-    # line comes first), by the group's identity: every group is held by ``placed``
-    bodies: dict[int, str] = {}
-    out = ["["]
-    separator = "\n"
-    for host, group in placed:
+    def node(placed: tuple[HostProfile, NodeGroup], pad: str) -> str:
+        host, group = placed
         body = bodies.get(id(group))
-        if body is None:
-            body = bodies[id(group)] = "," + _piece(group.node_body, item)[1:]
-        out.append(separator + item + opening + _string(host.name) + body)
-        separator = ",\n"
-    out.append("\n" + pad + "]")
-    return "".join(out)
+        if body is None:  # the group's entry, its '{' dropped: the host's line comes first
+            body = bodies[id(group)] = "," + _piece(group.node_body, pad)[1:]
+        return "{\n" + pad + '  "host": ' + _string(host.name) + body
+
+    nodes = result.placed()
+    return "".join(_mapping(result.document(_LATER), pad, lambda inner: _list(nodes, inner, node)))
 
 
 def workloads_yaml(report: WorkloadReport, options: RenderOptions) -> str:
