@@ -29,7 +29,13 @@ from planner.app.fleet import Status
 from planner.hosts.records import HostProfile, Taint
 from planner.model.platform import Platform
 from planner.policy.loader import load_rules
-from planner.workloads.model import Container, ContainerProblem, NodeGroup, Workload
+from planner.workloads.model import (
+    Container,
+    ContainerProblem,
+    NodeGroup,
+    Workload,
+    egress_counts,
+)
 from planner.workloads.scheduling import (
     ARCH_LABEL,
     BUILD_LABEL,
@@ -409,7 +415,7 @@ APP = Container("app", "example.com/app:1", "example.com/app:1")
 def result(host: HostProfile, status: Status) -> NodeGroup:
     """A node's result, as the group of that one node."""
     problems = () if status == "ok" else (ContainerProblem(APP, status, "no match"),)  # type: ignore[arg-type]
-    return NodeGroup((host,), status, problems, 0, ())
+    return NodeGroup((host,), status, problems, 0, (), egress_counts((host,)))
 
 
 def suggest(

@@ -440,10 +440,9 @@ class _Placed:
     ineligible: tuple[tuple[Unfit, tuple[str, ...]], ...]
     parts: dict[int, list[tuple[Part, Unfit | None]]]
     """Per pool index: (eligible nodes alike, the kubelet's refusal there or None)."""
-    groups: tuple[_Alike, ...]
-    """The groups of :attr:`parts`, in host order of their first node, and whether the
-    kubelet refuses the pod there."""
-    refused: tuple[bool, ...]
+    landed: tuple[tuple[_Alike, bool], ...]
+    """The groups of :attr:`parts`, in host order of their first node, each with whether
+    the kubelet refuses the pod there."""
 
 
 def _alike(
@@ -476,8 +475,7 @@ def _eligible(
     placement = workload.placement
     # equal verdicts (of different groups) are one entry, in order of their first node
     distinct: dict[Unfit, list[_Alike]] = {}
-    kept: list[_Alike] = []
-    refused: list[bool] = []
+    landed: list[tuple[_Alike, bool]] = []
     parts: dict[int, list[tuple[Part, Unfit | None]]] = {}
     for group in groups:
         first = group.hosts[0]
@@ -486,16 +484,15 @@ def _eligible(
             distinct.setdefault(verdict, []).append(group)
             continue
         # an OS verdict: the scheduler binds the pod; the kubelet then refuses it
-        kept.append(group)
-        refused.append(verdict is not None)
+        landed.append((group, verdict is not None))
         for index, part in group.cells:
             parts.setdefault(index, []).append((part, verdict))
     for listed in parts.values():
         if len(listed) > 1:  # parts of a pool in host order
             listed.sort(key=lambda item: merged.rank[item[0].hosts[0].name])
-    eligible = merged(kept) if kept else ()
+    eligible = merged([group for group, _ in landed]) if landed else ()
     unfit = tuple((verdict, merged.names(members)) for verdict, members in distinct.items())
-    return _Placed(eligible, unfit, parts, tuple(kept), tuple(refused))
+    return _Placed(eligible, unfit, parts, tuple(landed))
 
 
 def _needs(
@@ -508,7 +505,7 @@ def _needs(
     first: dict[tuple[_Alike, Platform | None], tuple[int, int]] = {}
     wanted: dict[tuple[_Alike, Platform | None], dict[str, None]] = {}
     for number, (workload, place) in enumerate(zip(workloads, placed, strict=True)):
-        for group, refused in zip(place.groups, place.refused, strict=True):
+        for group, refused in place.landed:
             if refused:
                 continue  # refused before any pull
             for position, container in enumerate(workload.containers):

@@ -256,8 +256,9 @@ class NodeGroup:
     problems: tuple[ContainerProblem, ...]
     download_bytes: int | None
     pulls: tuple[Pull, ...]
-    egresses: tuple[tuple[str, int], ...] = ()
-    """(egress, nodes) over :attr:`hosts`: what the rollout cost counts."""
+    egresses: tuple[tuple[str, int], ...]
+    """(egress, nodes) over :attr:`hosts` (:func:`egress_counts`, counted once per run for
+    the nodes of a :class:`Part`): what the rollout cost counts."""
 
     @property
     def ok(self) -> bool:

@@ -100,21 +100,18 @@ def _split(
 ) -> list[NodeGroup]:
     """The group of ``part``'s nodes with this result: failing, the nodes in ``allowed``
     apart."""
-    hosts = part.hosts
-    kept = tuple(h for h in hosts if h.name in allowed) if allowed and problems else ()
-    if not kept:
-        status: Status = "ok"
-        if problems:
-            statuses = {p.status for p in problems}
-            status = next(s for s in ("no-image", "broken", "will-not-run") if s in statuses)
-        return [NodeGroup(hosts, status, problems, download_bytes, pulls, part.egresses)]
+    if not problems:
+        return [NodeGroup(part.hosts, "ok", problems, download_bytes, pulls, part.egresses)]
     statuses = {p.status for p in problems}
     worst: Status = next(s for s in ("no-image", "broken", "will-not-run") if s in statuses)
-    out = [NodeGroup(kept, "allowed", problems, download_bytes, pulls, egress_counts(kept))]
-    hosts = tuple(h for h in hosts if h.name not in allowed)
-    if hosts:
-        out.append(NodeGroup(hosts, worst, problems, download_bytes, pulls, egress_counts(hosts)))
-    return out
+    kept = tuple(h for h in part.hosts if h.name in allowed) if allowed else ()
+    if not kept:
+        return [NodeGroup(part.hosts, worst, problems, download_bytes, pulls, part.egresses)]
+    rest = tuple(h for h in part.hosts if h.name not in allowed)
+    groups = [NodeGroup(kept, "allowed", problems, download_bytes, pulls, egress_counts(kept))]
+    if rest:
+        groups.append(NodeGroup(rest, worst, problems, download_bytes, pulls, egress_counts(rest)))
+    return groups
 
 
 def _pod(
