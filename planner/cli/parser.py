@@ -3,37 +3,22 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from typing import Any, cast
 
 from planner.cli.status import EXIT_INVALID
 from planner.model import __version__
+from planner.report.layout import terminal_columns
 
 __all__ = ["FORMATS", "build_parser", "unknown_arguments"]
 
 FORMATS = ("text", "json", "yaml")
 
 
-def _columns() -> int:
-    """The terminal's columns as :func:`shutil.get_terminal_size` reads them (``$COLUMNS``,
-    then standard output's terminal, else 80), without importing shutil (and with it
-    bz2 and lzma) on every run: argparse measures the width for each parser it makes."""
-    try:
-        columns = int(os.environ["COLUMNS"])
-    except (KeyError, ValueError):
-        columns = 0
-    if columns <= 0:
-        try:
-            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
-        except (AttributeError, ValueError, OSError):
-            columns = 0
-    return columns or 80
-
-
 class _Formatter(argparse.HelpFormatter):
-    """argparse's own help layout and width (the terminal's columns less 2)."""
+    """argparse's own help layout and width (the terminal's columns less 2), without the
+    shutil import (with bz2 and lzma) argparse makes for every parser to measure it."""
 
     def __init__(
         self,
@@ -42,7 +27,7 @@ class _Formatter(argparse.HelpFormatter):
         max_help_position: int = 24,
         width: int | None = None,
     ) -> None:
-        width = _columns() - 2 if width is None else width
+        width = terminal_columns(sys.__stdout__) - 2 if width is None else width
         super().__init__(prog, indent_increment, max_help_position, width)
 
 
