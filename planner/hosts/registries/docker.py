@@ -20,7 +20,6 @@ from typing import Any
 
 from planner.hosts.registries.records import (
     Hop,
-    InvalidRegistryConfig,
     Origin,
     RegistryConfig,
     Route,
@@ -29,7 +28,7 @@ from planner.hosts.registries.records import (
     upstream_hop,
 )
 from planner.model.reference import DOCKER_HUB, Reference
-from planner.model.yamlfile import Checker, MarkedMap, load_file
+from planner.model.yamlfile import MarkedMap
 
 __all__ = ["FORMAT", "DockerDaemon", "looks_like_daemon_json"]
 
@@ -52,9 +51,7 @@ class DockerDaemon(RegistryConfig):
 
     def __init__(self, path: Path, data: Any | None = None) -> None:
         super().__init__(path)
-        if data is None:
-            data = load_file(path, InvalidRegistryConfig)
-        check = Checker(path, InvalidRegistryConfig)
+        data, check = self.document(data)
         top = check.table(data, f"as {FORMAT}: (top level)")
         for key in top:
             if key in _KEYS:

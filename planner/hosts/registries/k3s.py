@@ -19,7 +19,6 @@ from typing import Any
 
 from planner.hosts.registries.records import (
     Hop,
-    InvalidRegistryConfig,
     Origin,
     RegistryConfig,
     Route,
@@ -28,7 +27,7 @@ from planner.hosts.registries.records import (
     upstream_hop,
 )
 from planner.model.reference import DOCKER_HUB, DOCKER_HUB_API, Reference, is_loopback
-from planner.model.yamlfile import Checker, MarkedMap, load_file
+from planner.model.yamlfile import MarkedMap
 
 __all__ = ["FORMAT", "K3sRegistries", "looks_like_registries_yaml"]
 
@@ -47,9 +46,7 @@ class K3sRegistries(RegistryConfig):
 
     def __init__(self, path: Path, data: Any | None = None) -> None:
         super().__init__(path)
-        if data is None:
-            data = load_file(path, InvalidRegistryConfig)
-        check = Checker(path, InvalidRegistryConfig)
+        data, check = self.document(data)
         top = check.mapping(data, f"as {FORMAT}: (top level)", optional=("mirrors", "configs"))
         self.mirrors: dict[
             str, tuple[list[tuple[str, str, str, Origin]], list[tuple[re.Pattern[str], str]]]

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from planner.model.errors import InvalidInput
 from planner.model.record import dataclass
 from planner.model.reference import DOCKER_HUB, DOCKER_HUB_API, Reference, is_loopback
+from planner.model.yamlfile import Checker, load_file
 
 __all__ = [
     "Hop",
@@ -122,6 +123,13 @@ class RegistryConfig:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+
+    def document(self, data: Any | None) -> tuple[Any, Checker]:
+        """The file's parsed YAML or JSON (``data``, when the caller has read it already)
+        and the checker its problems are told with."""
+        if data is None:
+            data = load_file(self.path, InvalidRegistryConfig)
+        return data, Checker(self.path, InvalidRegistryConfig)
 
     def route(self, text: str, *, short_name_mode: str = "config") -> Route:
         """The route of reference ``text`` (short names qualified as this format's engine
