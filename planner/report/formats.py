@@ -143,6 +143,14 @@ def render(
     """``report`` (from :func:`planner.run_fleet` or :func:`planner.check_workloads`) in
     format ``fmt`` (a key of :data:`FORMATS`): exactly what ``pull-planner check`` writes.
     """
+    return "".join(render_pieces(report, fmt, options))
+
+
+def render_pieces(
+    report: FleetReport | WorkloadReport, fmt: str = "text", options: RenderOptions | None = None
+) -> Iterable[str]:
+    """:func:`render` in pieces to be written one after another (their text joined is
+    :func:`render`'s): a big report is written without being held whole."""
     from planner.app.fleet import FleetReport
     from planner.model.arguments import InvalidArgument, check_argument
     from planner.workloads.check import WorkloadReport
@@ -154,13 +162,4 @@ def render(
     if found is None:
         raise InvalidArgument(f"fmt must be one of {', '.join(FORMATS)}, not {fmt!r}")
     check_argument(options, (RenderOptions, type(None)), "options", "RenderOptions or None")
-    return found.renderer(report)(report, options or RenderOptions())
-
-
-def render_pieces(
-    report: FleetReport | WorkloadReport, fmt: str = "text", options: RenderOptions | None = None
-) -> Iterable[str]:
-    """:func:`render` in pieces to be written one after another (their text joined is
-    :func:`render`'s): a big report is written without being held whole."""
-    found = FORMATS[fmt]
     return found.pieces(report)(report, options or RenderOptions())
